@@ -1,0 +1,56 @@
+# gemini-code-api — proxy-wasm filter for Envoy. `make help` lists the targets.
+
+WASM           := dist/gemini-code-api.wasm
+ENVOY_VERSION  ?= $(shell cat .envoy-version)
+FUNC_E_VERSION := v1.6.0
+GOBIN          ?= $(shell go env GOPATH)/bin
+FUNC_E         := $(or $(shell command -v func-e 2>/dev/null),$(GOBIN)/func-e)
+GO_SOURCES     := $(shell find . -name '*.go' -not -path './e2e/*' -not -name '*_test.go') go.mod go.sum
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: $(WASM) ## Build dist/gemini-code-api.wasm (standard Go, wasip1, c-shared)
+
+$(WASM): $(GO_SOURCES)
+	@mkdir -p dist
+	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(WASM) .
+	@ls -l $(WASM) | awk '{print "built $(WASM): " $$5 " bytes"}'
+
+.PHONY: test
+test: build ## Build the module and run every test (translators, filter in Go and wasm, e2e)
+	GCA_WASM=$(CURDIR)/$(WASM) go test -count=1 ./...
+
+.PHONY: vet
+vet: ## go vet every package
+	go vet ./...
+
+.PHONY: bench
+bench: build ## Benchmarks: translators and round trips through the compiled module
+	GCA_WASM=$(CURDIR)/$(WASM) go test -run '^$$' -bench . -benchmem ./translators/... ./filter/
+
+.PHONY: fuzz
+fuzz: ## Fuzz the SSE parser and the OpenAI translators (FUZZTIME each, default 30s)
+	go test ./translators/sse/ -run '^$$' -fuzz FuzzParserSplits -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/openai/ -run '^$$' -fuzz FuzzParseChat -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/openai/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
+
+$(GOBIN)/func-e:
+	go install github.com/tetratelabs/func-e/cmd/func-e@$(FUNC_E_VERSION)
+
+.PHONY: run
+run: build $(FUNC_E) ## Run Envoy (version from .envoy-version, via func-e) on envoy.yaml: listener :10000, admin 127.0.0.1:9901
+	ENVOY_VERSION=$(ENVOY_VERSION) $(FUNC_E) run -c envoy.yaml
+
+.PHONY: e2e-envoy
+e2e-envoy: build $(FUNC_E) ## Run the e2e tests against a real Envoy (downloads it with func-e unless ENVOY_BIN is set)
+	ENVOY_BIN="$${ENVOY_BIN:-$$(ENVOY_VERSION=$(ENVOY_VERSION) $(FUNC_E) which)}" \
+		GCA_WASM=$(CURDIR)/$(WASM) go test ./e2e/... -count=1 -run 'Envoy|RealEnvoy|Start' -v
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf dist

@@ -1,0 +1,505 @@
+// Package envoyconfig loads the repository's envoy.yaml into the typed Envoy
+// v3 API (go-control-plane) and gives access to the parts of it that the
+// project relies on. It is shared by the config validation test and by the
+// real-Envoy test runner (e2e/realenvoy), which derives its config from the
+// same file.
+//
+// Parsing follows what Envoy itself does with a YAML bootstrap: YAML is turned
+// into JSON, the JSON into the Bootstrap proto (unknown fields are errors),
+// and the proto-validate rules are applied. Typed configs (Any) resolve only
+// for the extensions blank-imported below; add an import when envoy.yaml gains
+// a new typed_config.
+package envoyconfig
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	streamv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
+	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+
+	// Extensions referenced by typed_config in envoy.yaml. Importing a package
+	// registers its message types, so protojson can resolve the Any.
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
+	_ "google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// Names used in envoy.yaml that the project depends on.
+const (
+	HCMFilterName    = "envoy.filters.network.http_connection_manager"
+	CORSFilterName   = "envoy.filters.http.cors"
+	WasmFilterName   = "envoy.filters.http.wasm"
+	RouterFilterName = "envoy.filters.http.router"
+	PluginName       = "gemini-code-api" // config.name and config.root_id of the Wasm filter
+	ClusterName      = "gemini"
+	GeminiHost       = "generativelanguage.googleapis.com"
+	WasmRuntimeV8    = "envoy.wasm.runtime.v8"
+	// HTTPProtocolOptionsKey is the typed_extension_protocol_options key for
+	// upstream HTTP protocol selection on a cluster.
+	HTTPProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+)
+
+// RepoRoot returns the repository root (the directory holding go.mod),
+// located from this source file so it works from any test's working directory.
+func RepoRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("envoyconfig: cannot locate source file")
+	}
+	dir := filepath.Dir(file)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("envoyconfig: no go.mod above %s", filepath.Dir(file))
+		}
+		dir = parent
+	}
+}
+
+// DefaultPath is the absolute path of the repository's envoy.yaml.
+func DefaultPath() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "envoy.yaml"), nil
+}
+
+// Parse converts YAML (or JSON, which is YAML) into a Bootstrap. Unknown
+// fields and unresolvable typed_config types are errors. It does not apply
+// the validation rules: see Validate.
+func Parse(data []byte) (*bootstrapv3.Bootstrap, error) {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("envoyconfig: YAML: %w", err)
+	}
+	b := &bootstrapv3.Bootstrap{}
+	if err := (protojson.UnmarshalOptions{}).Unmarshal(js, b); err != nil {
+		return nil, fmt.Errorf("envoyconfig: bootstrap: %w", err)
+	}
+	return b, nil
+}
+
+// Validate applies the API's proto-validate rules to b and to every
+// typed_config (Any) inside it, at any depth. The generated ValidateAll stops
+// at Any fields, so on its own it would not check the HTTP connection
+// manager, the filters, the TLS context and so on.
+func Validate(b *bootstrapv3.Bootstrap) error {
+	if err := validateTree(b, "bootstrap"); err != nil {
+		return fmt.Errorf("envoyconfig: validation: %w", err)
+	}
+	return nil
+}
+
+type validator interface{ ValidateAll() error }
+
+// validateTree validates m, then every message packed in an Any below it.
+func validateTree(m proto.Message, where string) error {
+	if v, ok := m.(validator); ok {
+		if err := v.ValidateAll(); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	var errs []error
+	walkAnys(m.ProtoReflect(), where, func(a *anypb.Any, at string) {
+		inner, err := a.UnmarshalNew()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", at, err))
+			return
+		}
+		if err := validateTree(inner, at+"<"+a.GetTypeUrl()+">"); err != nil {
+			errs = append(errs, err)
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// walkAnys calls fn for each Any directly reachable from m (not descending
+// into the Anys themselves).
+func walkAnys(m protoreflect.Message, where string, fn func(*anypb.Any, string)) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		at := where + "." + string(fd.Name())
+		visit := func(mv protoreflect.Message, at string) {
+			if a, ok := mv.Interface().(*anypb.Any); ok {
+				fn(a, at)
+				return
+			}
+			walkAnys(mv, at, fn)
+		}
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				visit(l.Get(i).Message(), fmt.Sprintf("%s[%d]", at, i))
+			}
+		case fd.IsMap() && fd.MapValue().Message() != nil:
+			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				visit(mv.Message(), fmt.Sprintf("%s[%s]", at, k.String()))
+				return true
+			})
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			visit(v.Message(), at)
+		}
+		return true
+	})
+}
+
+// Load reads, parses and validates the file at path.
+func Load(path string) (*bootstrapv3.Bootstrap, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := Validate(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
+}
+
+// Marshal renders b as indented JSON with proto field names, a form Envoy
+// loads with -c (JSON is accepted as YAML too).
+func Marshal(b *bootstrapv3.Bootstrap) ([]byte, error) {
+	return protojson.MarshalOptions{Multiline: true, Indent: "  ", UseProtoNames: true}.Marshal(b)
+}
+
+// Listener returns the single static listener.
+func Listener(b *bootstrapv3.Bootstrap) (*listenerv3.Listener, error) {
+	ls := b.GetStaticResources().GetListeners()
+	if len(ls) != 1 {
+		return nil, fmt.Errorf("envoyconfig: want exactly 1 static listener, have %d", len(ls))
+	}
+	return ls[0], nil
+}
+
+// HCM returns the listener's HTTP connection manager, decoded.
+func HCM(b *bootstrapv3.Bootstrap) (*hcmv3.HttpConnectionManager, error) {
+	l, err := Listener(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, fc := range l.GetFilterChains() {
+		for _, f := range fc.GetFilters() {
+			if f.GetName() != HCMFilterName {
+				continue
+			}
+			h := &hcmv3.HttpConnectionManager{}
+			if err := f.GetTypedConfig().UnmarshalTo(h); err != nil {
+				return nil, fmt.Errorf("envoyconfig: %s: %w", HCMFilterName, err)
+			}
+			return h, nil
+		}
+	}
+	return nil, fmt.Errorf("envoyconfig: listener %q has no %s", l.GetName(), HCMFilterName)
+}
+
+// SetHCM re-encodes h into the listener's HTTP connection manager filter.
+func SetHCM(b *bootstrapv3.Bootstrap, h *hcmv3.HttpConnectionManager) error {
+	l, err := Listener(b)
+	if err != nil {
+		return err
+	}
+	for _, fc := range l.GetFilterChains() {
+		for _, f := range fc.GetFilters() {
+			if f.GetName() != HCMFilterName {
+				continue
+			}
+			return f.GetTypedConfig().MarshalFrom(h)
+		}
+	}
+	return fmt.Errorf("envoyconfig: listener %q has no %s", l.GetName(), HCMFilterName)
+}
+
+// HTTPFilterNames lists the HTTP filter chain in order.
+func HTTPFilterNames(h *hcmv3.HttpConnectionManager) []string {
+	var names []string
+	for _, f := range h.GetHttpFilters() {
+		names = append(names, f.GetName())
+	}
+	return names
+}
+
+// WasmFilter returns the decoded Wasm filter config and its index in the HTTP
+// filter chain.
+func WasmFilter(h *hcmv3.HttpConnectionManager) (*wasmfilterv3.Wasm, int, error) {
+	for i, f := range h.GetHttpFilters() {
+		if f.GetName() != WasmFilterName {
+			continue
+		}
+		w := &wasmfilterv3.Wasm{}
+		if err := f.GetTypedConfig().UnmarshalTo(w); err != nil {
+			return nil, i, fmt.Errorf("envoyconfig: %s: %w", WasmFilterName, err)
+		}
+		return w, i, nil
+	}
+	return nil, -1, fmt.Errorf("envoyconfig: no %s in the HTTP filter chain", WasmFilterName)
+}
+
+// SetWasmFilter re-encodes w into the HTTP filter chain's Wasm filter.
+func SetWasmFilter(h *hcmv3.HttpConnectionManager, w *wasmfilterv3.Wasm) error {
+	for _, f := range h.GetHttpFilters() {
+		if f.GetName() == WasmFilterName {
+			return f.GetTypedConfig().MarshalFrom(w)
+		}
+	}
+	return fmt.Errorf("envoyconfig: no %s in the HTTP filter chain", WasmFilterName)
+}
+
+// Cluster returns the static cluster called name.
+func Cluster(b *bootstrapv3.Bootstrap, name string) (*clusterv3.Cluster, error) {
+	for _, c := range b.GetStaticResources().GetClusters() {
+		if c.GetName() == name {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("envoyconfig: no cluster %q", name)
+}
+
+// UpstreamTLS decodes the cluster's TLS transport socket, or returns nil, nil
+// when the cluster has no transport socket (plain text).
+func UpstreamTLS(c *clusterv3.Cluster) (*tlsv3.UpstreamTlsContext, error) {
+	ts := c.GetTransportSocket()
+	if ts == nil {
+		return nil, nil
+	}
+	t := &tlsv3.UpstreamTlsContext{}
+	if err := ts.GetTypedConfig().UnmarshalTo(t); err != nil {
+		return nil, fmt.Errorf("envoyconfig: cluster %q transport socket: %w", c.GetName(), err)
+	}
+	return t, nil
+}
+
+// AccessLogFormats returns every format string of the HTTP connection
+// manager's access logs (each value of a json_format, or the text format), so
+// callers can check what gets logged. Access loggers other than stdout/stderr
+// are reported as an error rather than skipped.
+func AccessLogFormats(h *hcmv3.HttpConnectionManager) ([]string, error) {
+	var out []string
+	for _, al := range h.GetAccessLog() {
+		var f *corev3.SubstitutionFormatString
+		switch tc := al.GetTypedConfig(); {
+		case tc.MessageIs(&streamv3.StdoutAccessLog{}):
+			m := &streamv3.StdoutAccessLog{}
+			if err := tc.UnmarshalTo(m); err != nil {
+				return nil, err
+			}
+			f = m.GetLogFormat()
+		case tc.MessageIs(&streamv3.StderrAccessLog{}):
+			m := &streamv3.StderrAccessLog{}
+			if err := tc.UnmarshalTo(m); err != nil {
+				return nil, err
+			}
+			f = m.GetLogFormat()
+		default:
+			return nil, fmt.Errorf("envoyconfig: access log %q: unchecked type %s", al.GetName(), tc.GetTypeUrl())
+		}
+		if f == nil { // Envoy's default text format
+			out = append(out, "<default format>")
+			continue
+		}
+		if s := f.GetTextFormat(); s != "" {
+			out = append(out, s)
+		}
+		if s := f.GetTextFormatSource().GetInlineString(); s != "" {
+			out = append(out, s)
+		}
+		if js := f.GetJsonFormat(); js != nil {
+			out = appendStructStrings(out, structpb.NewStructValue(js))
+		}
+	}
+	return out, nil
+}
+
+func appendStructStrings(out []string, v *structpb.Value) []string {
+	switch k := v.GetKind().(type) {
+	case *structpb.Value_StringValue:
+		out = append(out, k.StringValue)
+	case *structpb.Value_StructValue:
+		for _, f := range k.StructValue.GetFields() {
+			out = appendStructStrings(out, f)
+		}
+	case *structpb.Value_ListValue:
+		for _, e := range k.ListValue.GetValues() {
+			out = appendStructStrings(out, e)
+		}
+	}
+	return out
+}
+
+// KeyHeaders are the request headers that can carry an API key; none may
+// appear in an access log format.
+var KeyHeaders = []string{"authorization", "x-api-key", "x-goog-api-key"}
+
+// AccessLogLeaks lists the format strings that could write an API key to the
+// log: any mention of a key-bearing header (whatever the command operator),
+// and any form of the request path that keeps its query string (?key=...).
+func AccessLogLeaks(formats []string) []string {
+	var leaks []string
+	for _, s := range formats {
+		ls := strings.ToLower(s)
+		for _, h := range KeyHeaders {
+			if strings.Contains(ls, h) {
+				leaks = append(leaks, fmt.Sprintf("%q mentions header %s", s, h))
+			}
+		}
+		if s == "<default format>" {
+			leaks = append(leaks, "default access log format logs the full path with its query")
+		}
+		for _, p := range pathOperators(ls) {
+			leaks = append(leaks, fmt.Sprintf("%q logs the path with its query (%s); use %%PATH(NQ:PATH)%%", s, p))
+		}
+	}
+	return leaks
+}
+
+// pathOperators finds command operators in a lower-cased format string that
+// print the request path including its query.
+func pathOperators(ls string) []string {
+	var found []string
+	// %REQ(...:path...)% and %REQ(x-envoy-original-path...)% keep the query.
+	for rest := ls; ; {
+		i := strings.Index(rest, "%req(")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("%req("):]
+		end := strings.Index(rest, ")")
+		if end < 0 {
+			break
+		}
+		arg := rest[:end]
+		if strings.Contains(arg, ":path") || strings.Contains(arg, "original-path") {
+			found = append(found, "%REQ("+arg+")%")
+		}
+	}
+	// %PATH%, %PATH(WQ...)% and %PATH(:...)% keep the query; only NQ strips it.
+	for rest := ls; ; {
+		i := strings.Index(rest, "%path")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("%path"):]
+		if !strings.HasPrefix(rest, "(nq") {
+			found = append(found, "%PATH"+firstToken(rest))
+		}
+	}
+	// %QUERY_PARAM(key)% is the Gemini key itself.
+	for rest := ls; ; {
+		i := strings.Index(rest, "%query_param(")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("%query_param("):]
+		if arg, _, _ := strings.Cut(rest, ")"); strings.TrimSpace(arg) == "key" {
+			found = append(found, "%QUERY_PARAM(key)%")
+		}
+	}
+	// CEL expressions on request.path / request.url_path-like attributes.
+	if strings.Contains(ls, "%cel(") && strings.Contains(ls, "request.path") {
+		found = append(found, "%CEL(request.path)%")
+	}
+	return found
+}
+
+func firstToken(s string) string {
+	if i := strings.Index(s, "%"); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}
+
+// DeprecatedFields lists the deprecated fields and enum values set anywhere in
+// b, typed configs included. Envoy warns about these, and rejects the ones it
+// has moved to "disallowed by default", so the shipped config uses none.
+func DeprecatedFields(b *bootstrapv3.Bootstrap) ([]string, error) {
+	var out []string
+	var errs []error
+	var walk func(m protoreflect.Message, where string)
+	walk = func(m protoreflect.Message, where string) {
+		if a, ok := m.Interface().(*anypb.Any); ok {
+			inner, err := a.UnmarshalNew()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", where, err))
+				return
+			}
+			walk(inner.ProtoReflect(), where+"<"+a.GetTypeUrl()+">")
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			at := where + "." + string(fd.Name())
+			if isDeprecated(fd.Options()) {
+				out = append(out, at)
+			}
+			checkEnum := func(ev protoreflect.EnumNumber, at string) {
+				if d := fd.Enum().Values().ByNumber(ev); d != nil && isDeprecated(d.Options()) {
+					out = append(out, at+"="+string(d.Name()))
+				}
+			}
+			switch {
+			case fd.IsList():
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					ati := fmt.Sprintf("%s[%d]", at, i)
+					if fd.Message() != nil {
+						walk(l.Get(i).Message(), ati)
+					} else if fd.Enum() != nil {
+						checkEnum(l.Get(i).Enum(), ati)
+					}
+				}
+			case fd.IsMap():
+				if fd.MapValue().Message() != nil {
+					v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+						walk(mv.Message(), fmt.Sprintf("%s[%s]", at, k.String()))
+						return true
+					})
+				}
+			case fd.Message() != nil:
+				walk(v.Message(), at)
+			case fd.Enum() != nil:
+				checkEnum(v.Enum(), at)
+			}
+			return true
+		})
+	}
+	walk(b.ProtoReflect(), "bootstrap")
+	return out, errors.Join(errs...)
+}
+
+func isDeprecated(opts proto.Message) bool {
+	switch o := opts.(type) {
+	case *descriptorpb.FieldOptions:
+		return o.GetDeprecated()
+	case *descriptorpb.EnumValueOptions:
+		return o.GetDeprecated()
+	}
+	return false
+}

@@ -1,0 +1,365 @@
+package envoyconfig
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
+	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
+	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+const repoConfig = "../../envoy.yaml"
+
+func load(t *testing.T) *bootstrapv3.Bootstrap {
+	t.Helper()
+	b, err := Load(repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDefaultPathIsRepoConfig(t *testing.T) {
+	p, err := DefaultPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.Stat(repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(got, want) {
+		t.Fatalf("DefaultPath() = %s, not %s", p, repoConfig)
+	}
+}
+
+func TestEnvoyYAMLParsesAndValidates(t *testing.T) {
+	load(t)
+}
+
+func TestAdminAndListener(t *testing.T) {
+	b := load(t)
+	a := b.GetAdmin().GetAddress().GetSocketAddress()
+	if a.GetAddress() != "127.0.0.1" || a.GetPortValue() != 9901 {
+		t.Errorf("admin = %s:%d, want 127.0.0.1:9901 (admin must stay on loopback)", a.GetAddress(), a.GetPortValue())
+	}
+	l, err := Listener(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := l.GetAddress().GetSocketAddress().GetPortValue(); p != 10000 {
+		t.Errorf("listener port = %d, want 10000", p)
+	}
+	if got := l.GetPerConnectionBufferLimitBytes().GetValue(); got != 1<<20 {
+		t.Errorf("listener per_connection_buffer_limit_bytes = %d, want 1 MiB", got)
+	}
+}
+
+func TestHTTPFilterChain(t *testing.T) {
+	b := load(t)
+	h, err := HCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := HTTPFilterNames(h)
+	want := []string{CORSFilterName, WasmFilterName, RouterFilterName}
+	if !slices.Equal(names, want) {
+		t.Fatalf("HTTP filters = %v, want %v", names, want)
+	}
+	// Typed configs are of the expected types (the Any resolved to them).
+	fs := h.GetHttpFilters()
+	if !fs[0].GetTypedConfig().MessageIs(&corsv3.Cors{}) {
+		t.Errorf("cors filter typed_config is %s", fs[0].GetTypedConfig().GetTypeUrl())
+	}
+	r := &routerv3.Router{}
+	if err := fs[2].GetTypedConfig().UnmarshalTo(r); err != nil {
+		t.Errorf("router typed_config: %v", err)
+	}
+}
+
+func TestWasmFilter(t *testing.T) {
+	b := load(t)
+	h, err := HCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, idx, err := WasmFilter(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := slices.Index(HTTPFilterNames(h), RouterFilterName); r < 0 || idx > r {
+		t.Errorf("wasm filter at %d must come before the router (at %d)", idx, r)
+	}
+	c := w.GetConfig()
+	if c.GetName() != PluginName || c.GetRootId() != PluginName {
+		t.Errorf("name/root_id = %q/%q, want %q", c.GetName(), c.GetRootId(), PluginName)
+	}
+	vm := c.GetVmConfig()
+	if vm.GetRuntime() != WasmRuntimeV8 {
+		t.Errorf("runtime = %q, want %q", vm.GetRuntime(), WasmRuntimeV8)
+	}
+	if f := vm.GetCode().GetLocal().GetFilename(); f != "dist/gemini-code-api.wasm" {
+		t.Errorf("vm code = %q, want dist/gemini-code-api.wasm", f)
+	}
+	if c.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_CLOSED {
+		t.Errorf("failure_policy = %v, want FAIL_CLOSED", c.GetFailurePolicy())
+	}
+	if c.GetFailOpen() { //nolint:staticcheck // asserting the deprecated field stays unset
+		t.Error("fail_open is set; the config must fail closed")
+	}
+	if !c.GetAllowOnHeadersStopIteration().GetValue() {
+		t.Error("allow_on_headers_stop_iteration must be true")
+	}
+	sv := &wrapperspb.StringValue{}
+	if err := c.GetConfiguration().UnmarshalTo(sv); err != nil {
+		t.Fatalf("configuration must be a google.protobuf.StringValue: %v", err)
+	}
+	if s := strings.TrimSpace(sv.GetValue()); !strings.HasPrefix(s, "{") {
+		t.Errorf("configuration = %q, want a JSON object", s)
+	}
+}
+
+func TestCORSPolicy(t *testing.T) {
+	b := load(t)
+	h, err := HCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vhs := h.GetRouteConfig().GetVirtualHosts()
+	if len(vhs) != 1 {
+		t.Fatalf("want 1 virtual host, have %d", len(vhs))
+	}
+	a, ok := vhs[0].GetTypedPerFilterConfig()[CORSFilterName]
+	if !ok {
+		t.Fatalf("virtual host has no typed_per_filter_config for %s", CORSFilterName)
+	}
+	p := &corsv3.CorsPolicy{}
+	if err := a.UnmarshalTo(p); err != nil {
+		t.Fatal(err)
+	}
+	anyOrigin := false
+	for _, m := range p.GetAllowOriginStringMatch() {
+		if m.GetExact() == "*" {
+			anyOrigin = true
+		}
+	}
+	if !anyOrigin {
+		t.Error("CORS policy must allow any origin (exact \"*\")")
+	}
+	for _, m := range []string{"GET", "POST", "OPTIONS"} {
+		if !strings.Contains(p.GetAllowMethods(), m) {
+			t.Errorf("allow_methods %q lacks %s", p.GetAllowMethods(), m)
+		}
+	}
+	allowed := strings.Split(strings.ReplaceAll(p.GetAllowHeaders(), " ", ""), ",")
+	for _, hd := range []string{"authorization", "content-type", "x-api-key", "x-goog-api-key", "anthropic-version", "anthropic-beta", "x-stainless-retry-count"} {
+		if !slices.Contains(allowed, hd) {
+			t.Errorf("allow_headers lacks %s", hd)
+		}
+	}
+	if p.GetMaxAge() == "" {
+		t.Error("max_age unset")
+	}
+}
+
+func TestRoute(t *testing.T) {
+	b := load(t)
+	h, err := HCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := h.GetRouteConfig().GetVirtualHosts()[0].GetRoutes()
+	if len(routes) != 1 {
+		t.Fatalf("want 1 route, have %d", len(routes))
+	}
+	ra := routes[0].GetRoute()
+	if routes[0].GetMatch().GetPrefix() != "/" || ra.GetCluster() != ClusterName {
+		t.Errorf("route = %v -> %q, want prefix / -> %q", routes[0].GetMatch(), ra.GetCluster(), ClusterName)
+	}
+	if ra.GetHostRewriteLiteral() != GeminiHost {
+		t.Errorf("host_rewrite_literal = %q, want %q", ra.GetHostRewriteLiteral(), GeminiHost)
+	}
+	if d := ra.GetTimeout().AsDuration(); d != 0 && d.Seconds() < 300 {
+		t.Errorf("route timeout %v is too short for long streams", d)
+	}
+	// Retries only where the request cannot have reached Gemini.
+	safe := []string{"connect-failure", "refused-stream", "reset-before-request"}
+	for _, on := range strings.Split(ra.GetRetryPolicy().GetRetryOn(), ",") {
+		if on = strings.TrimSpace(on); on != "" && !slices.Contains(safe, on) {
+			t.Errorf("retry_on %q could retry a request Gemini already processed (or a 429)", on)
+		}
+	}
+	if len(ra.GetRetryPolicy().GetRetriableStatusCodes()) != 0 {
+		t.Error("retriable_status_codes must stay empty: 429s go back to the client")
+	}
+}
+
+func TestGeminiCluster(t *testing.T) {
+	b := load(t)
+	c, err := Cluster(b, ClusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ty := c.GetType(); ty != clusterv3.Cluster_LOGICAL_DNS && ty != clusterv3.Cluster_STRICT_DNS {
+		t.Errorf("cluster type = %v, want a DNS type", ty)
+	}
+	eps := c.GetLoadAssignment().GetEndpoints()
+	if len(eps) != 1 || len(eps[0].GetLbEndpoints()) != 1 {
+		t.Fatalf("want exactly one endpoint, have %v", eps)
+	}
+	sa := eps[0].GetLbEndpoints()[0].GetEndpoint().GetAddress().GetSocketAddress()
+	if sa.GetAddress() != GeminiHost || sa.GetPortValue() != 443 {
+		t.Errorf("endpoint = %s:%d, want %s:443", sa.GetAddress(), sa.GetPortValue(), GeminiHost)
+	}
+	tls, err := UpstreamTLS(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tls == nil {
+		t.Fatal("cluster gemini has no TLS transport socket")
+	}
+	if tls.GetSni() != GeminiHost {
+		t.Errorf("sni = %q, want %q", tls.GetSni(), GeminiHost)
+	}
+	vc := tls.GetCommonTlsContext().GetValidationContext()
+	if vc.GetTrustedCa().GetFilename() == "" {
+		t.Error("no trusted_ca: the server certificate would not be verified")
+	}
+	sanOK := false
+	for _, m := range vc.GetMatchTypedSubjectAltNames() {
+		if m.GetMatcher().GetExact() == GeminiHost {
+			sanOK = true
+		}
+	}
+	if !sanOK {
+		t.Errorf("no SAN matcher for %s: any CA-signed certificate would be accepted", GeminiHost)
+	}
+	po, ok := c.GetTypedExtensionProtocolOptions()[HTTPProtocolOptionsKey]
+	if !ok {
+		t.Fatalf("no %s on the cluster", HTTPProtocolOptionsKey)
+	}
+	hpo := &httpv3.HttpProtocolOptions{}
+	if err := po.UnmarshalTo(hpo); err != nil {
+		t.Fatal(err)
+	}
+	if hpo.GetAutoConfig().GetHttp2ProtocolOptions() == nil && hpo.GetExplicitHttpConfig().GetHttp2ProtocolOptions() == nil {
+		t.Error("upstream HTTP/2 not enabled")
+	}
+}
+
+func TestAccessLogHasNoKeys(t *testing.T) {
+	b := load(t)
+	h, err := HCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	formats, err := AccessLogFormats(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(formats) == 0 {
+		t.Fatal("no access log format found")
+	}
+	for _, leak := range AccessLogLeaks(formats) {
+		t.Error(leak)
+	}
+	joined := strings.Join(formats, "\n")
+	for _, want := range []string{"%REQ(:METHOD)%", "%RESPONSE_CODE%", "%DURATION%", "%UPSTREAM_HOST%", "%RESPONSE_FLAGS%",
+		"%FILTER_STATE(wasm.gca_model:PLAIN)%", "%FILTER_STATE(wasm.gca_protocol:PLAIN)%", "%FILTER_STATE(wasm.gca_key_hash:PLAIN)%",
+		"%FILTER_STATE(wasm.gca_input_tokens:PLAIN)%", "%FILTER_STATE(wasm.gca_output_tokens:PLAIN)%"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("access log lacks %s", want)
+		}
+	}
+}
+
+// The leak detector must itself catch leaks, or TestAccessLogHasNoKeys proves nothing.
+func TestAccessLogLeaksDetects(t *testing.T) {
+	for _, bad := range []string{
+		"%REQ(AUTHORIZATION)%", "%REQ(x-api-key)%", "%REQ(X-GOOG-API-KEY):10%", "%REQ(X-FOO?AUTHORIZATION)%",
+		"%REQ(:PATH)%", "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "%PATH%", "%PATH(WQ:ORIG)%", "%PATH(:PATH)%", "%QUERY_PARAM(key)%",
+		"<default format>",
+	} {
+		if len(AccessLogLeaks([]string{bad})) == 0 {
+			t.Errorf("AccessLogLeaks missed %s", bad)
+		}
+	}
+	for _, ok := range []string{"%PATH(NQ:PATH)%", "%PATH(NQ:ORIG)%", "%REQ_WITHOUT_QUERY(:PATH)%", "%REQ(USER-AGENT)%", "%QUERY_PARAM(alt)%", "%FILTER_STATE(wasm.gca_key_hash:PLAIN)%"} {
+		if l := AccessLogLeaks([]string{ok}); len(l) != 0 {
+			t.Errorf("AccessLogLeaks flagged a safe format: %v", l)
+		}
+	}
+}
+
+// Negative tests: the loader must reject what Envoy rejects, so the positive
+// tests above cannot pass vacuously.
+func TestRejectsBrokenConfig(t *testing.T) {
+	orig, err := os.ReadFile(repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, from, to string }{
+		{"misspelled field", "allow_on_headers_stop_iteration:", "allow_on_header_stop_iteration:"},
+		{"misspelled typed_config field", "sni: generativelanguage.googleapis.com", "snii: generativelanguage.googleapis.com"},
+		{"unknown enum value", "failure_policy: FAIL_CLOSED", "failure_policy: FAIL_SHUT"},
+		{"unregistered typed_config type", "envoy.extensions.filters.http.router.v3.Router", "envoy.extensions.filters.http.router.v3.Routr"},
+		{"validation rule (codec_type enum)", "codec_type: AUTO", "codec_type: 99"},
+		{"validation rule (empty cluster name)", "cluster: gemini", "cluster: \"\""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if strings.Count(string(orig), tc.from) != 1 {
+				t.Fatalf("envoy.yaml must contain %q exactly once for this test", tc.from)
+			}
+			mutated := strings.Replace(string(orig), tc.from, tc.to, 1)
+			b, err := Parse([]byte(mutated))
+			if err == nil {
+				err = Validate(b)
+			}
+			if err == nil {
+				t.Fatalf("config with %s (%q -> %q) was accepted", tc.name, tc.from, tc.to)
+			}
+			t.Logf("rejected as expected: %v", err)
+		})
+	}
+}
+
+func TestNoDeprecatedFields(t *testing.T) {
+	b := load(t)
+	dep, err := DeprecatedFields(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dep {
+		t.Errorf("deprecated field in envoy.yaml: %s", d)
+	}
+	// The detector works: fail_open is deprecated in favour of failure_policy.
+	orig, err := os.ReadFile(repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (true, because a false bool is proto3's zero value and is never "set".)
+	mutated := strings.Replace(string(orig), "failure_policy: FAIL_CLOSED", "fail_open: true\n                failure_policy: FAIL_CLOSED", 1)
+	mb, err := Parse([]byte(mutated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep, err = DeprecatedFields(mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(dep, func(s string) bool { return strings.HasSuffix(s, ".fail_open") }) {
+		t.Errorf("DeprecatedFields missed fail_open: %v", dep)
+	}
+}

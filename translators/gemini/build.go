@@ -1,0 +1,70 @@
+// Package gemini holds what every client protocol shares about Gemini's wire
+// format: building `contents` the way Gemini demands, reading usage and
+// finish reasons from answers, and carrying thought signatures.
+package gemini
+
+import "github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+
+// Contents builds the `contents` array. Adjacent parts of the same role are
+// merged into one content (protocol-mapping §4.2 rule 2, P4) and contents
+// never end up empty (P3), so callers just add parts in history order.
+type Contents struct {
+	buf   []byte // the serialized contents so far, without the closing ']'
+	role  string // role of the open content, "" if none
+	count int    // number of contents written
+	// Roles of each content, for the validators of tool turns.
+	parts int // parts in the open content
+}
+
+// Add appends one part (a complete JSON object) under role "user" or
+// "model".
+func (c *Contents) Add(role string, part []byte) {
+	if role != c.role {
+		c.closeOpen()
+		if c.count > 0 {
+			c.buf = append(c.buf, ',')
+		}
+		c.buf = append(c.buf, `{"role":`...)
+		c.buf = jsonw.String(c.buf, role)
+		c.buf = append(c.buf, `,"parts":[`...)
+		c.role = role
+		c.count++
+		c.parts = 0
+	}
+	if c.parts > 0 {
+		c.buf = append(c.buf, ',')
+	}
+	c.buf = append(c.buf, part...)
+	c.parts++
+}
+
+// AddText appends a text part, dropping empty text (Gemini rejects it, P2).
+func (c *Contents) AddText(role, text string) {
+	if text == "" {
+		return
+	}
+	p := append(make([]byte, 0, len(text)+12), `{"text":`...)
+	p = jsonw.String(p, text)
+	c.Add(role, append(p, '}'))
+}
+
+// Role is the role of the last content, "" when there is none.
+func (c *Contents) Role() string { return c.role }
+
+// Len is the number of contents.
+func (c *Contents) Len() int { return c.count }
+
+func (c *Contents) closeOpen() {
+	if c.role != "" {
+		c.buf = append(c.buf, "]}"...)
+		c.role = ""
+	}
+}
+
+// AppendTo writes `"contents":[...]` to dst.
+func (c *Contents) AppendTo(dst []byte) []byte {
+	c.closeOpen()
+	dst = append(dst, `"contents":[`...)
+	dst = append(dst, c.buf...)
+	return append(dst, ']')
+}

@@ -1,0 +1,79 @@
+package gemini
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/tidwall/gjson"
+)
+
+func TestContentsMergesAndDropsEmpty(t *testing.T) {
+	var c Contents
+	c.AddText("user", "a")
+	c.AddText("user", "")
+	c.AddText("user", "b")
+	c.AddText("model", "c")
+	c.AddText("model", "")
+	c.AddText("user", "d")
+	got := string(c.AppendTo(nil))
+	want := `"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{"text":"c"}]},{"role":"user","parts":[{"text":"d"}]}]`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if !json.Valid([]byte("{" + got + "}")) {
+		t.Fatal("invalid JSON")
+	}
+	var empty Contents
+	if got := string(empty.AppendTo(nil)); got != `"contents":[]` {
+		t.Fatalf("empty: %s", got)
+	}
+}
+
+func TestUsageAndFinish(t *testing.T) {
+	u := ReadUsage(gjson.Parse(`{"usageMetadata":{"promptTokenCount":120,"candidatesTokenCount":14,"thoughtsTokenCount":85,"totalTokenCount":219,"cachedContentTokenCount":20}}`))
+	if u.Output() != 99 || u.Input() != 120 || u.Cached != 20 || u.Total != 219 || !u.Present {
+		t.Fatalf("usage %+v", u)
+	}
+	for reason, want := range map[string]Finish{"STOP": FinishStop, "MAX_TOKENS": FinishLength, "SAFETY": FinishFiltered,
+		"RECITATION": FinishFiltered, "MALFORMED_FUNCTION_CALL": FinishMalformed, "OTHER": FinishStop, "": FinishNone} {
+		if got := ClassifyFinish(reason); got != want {
+			t.Errorf("%s: %d", reason, got)
+		}
+	}
+}
+
+func TestSignatureRoundTrip(t *testing.T) {
+	id := IDWithSignature("call_abc", "CtMBAdHtim+/82w=")
+	base, got := SignatureFromID(id)
+	if base != "call_abc" || got != "CtMBAdHtim+/82w=" {
+		t.Fatalf("round trip: %q %q (id %q)", base, got, id)
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			t.Fatalf("id %q has %q", id, c)
+		}
+	}
+	if b, s := SignatureFromID("call_plain"); b != "call_plain" || s != "" {
+		t.Fatal("plain id")
+	}
+}
+
+func TestCleanSchema(t *testing.T) {
+	in := `{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,
+	 "properties":{"path":{"type":"string","description":"p","minLength":1},
+	   "mode":{"const":"fast"},"n":{"type":["integer","null"],"exclusiveMinimum":0},
+	   "tags":{"type":"array","items":{"type":"string","pattern":"x"},"uniqueItems":true},
+	   "m":{"type":"object","propertyNames":{"pattern":"^a"},"additionalProperties":{"type":"number"}}},
+	 "required":["path"]}`
+	got := string(CleanSchema(nil, gjson.Parse(in), true))
+	want := `{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","description":"p"},"mode":{"enum":["fast"]},"n":{"type":["integer","null"]},"tags":{"type":"array","items":{"type":"string"}},"m":{"type":"object","additionalProperties":{"type":"number"}}},"required":["path"]}`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if got := string(CleanSchema(nil, gjson.Parse(`{"properties":{}}`), true)); got != `{"properties":{},"type":"object"}` {
+		t.Fatalf("typeless root: %s", got)
+	}
+	if got := string(CleanSchema(nil, gjson.Result{}, true)); got != `{"type":"object","properties":{}}` {
+		t.Fatalf("missing root: %s", got)
+	}
+}

@@ -1,0 +1,113 @@
+// Package jsonw appends JSON values to byte slices.
+//
+// The translators write every response by appending to one buffer instead of
+// building maps and calling encoding/json: on the hot path of a gateway that is
+// the difference between one allocation per event and dozens.
+package jsonw
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+const hex = "0123456789abcdef"
+
+// safe[b] is true when ASCII byte b needs no escaping inside a JSON string.
+var safe = func() (t [utf8.RuneSelf]bool) {
+	for i := 0x20; i < utf8.RuneSelf; i++ {
+		t[i] = i != '"' && i != '\\'
+	}
+	return
+}()
+
+// String appends s as a quoted JSON string. Invalid UTF-8 becomes U+FFFD so the
+// output is always valid JSON, whatever bytes the input held.
+func String(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = appendEscaped(dst, s)
+	return append(dst, '"')
+}
+
+// Bytes is String for a byte slice.
+func Bytes(dst []byte, b []byte) []byte {
+	dst = append(dst, '"')
+	dst = appendEscapedBytes(dst, b)
+	return append(dst, '"')
+}
+
+func appendEscaped(dst []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if safe[c] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = appendControl(dst, c)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but break JavaScript parsers that
+		// treat the payload as a script; escape them as encoding/json does.
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\u202`...)
+			dst = append(dst, hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(dst, s[start:]...)
+}
+
+func appendEscapedBytes(dst []byte, b []byte) []byte {
+	// Converting to string here does not allocate: the compiler sees the
+	// conversion only feeds a non-escaping read.
+	return appendEscaped(dst, unsafeString(b))
+}
+
+func appendControl(dst []byte, c byte) []byte {
+	switch c {
+	case '"':
+		return append(dst, '\\', '"')
+	case '\\':
+		return append(dst, '\\', '\\')
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+}
+
+// Int appends an integer.
+func Int(dst []byte, v int64) []byte { return strconv.AppendInt(dst, v, 10) }
+
+// Float appends a float in the shortest form that round-trips.
+func Float(dst []byte, v float64) []byte { return strconv.AppendFloat(dst, v, 'g', -1, 64) }
+
+// Bool appends true or false.
+func Bool(dst []byte, v bool) []byte { return strconv.AppendBool(dst, v) }
+
+// Key appends `"name":` — name must not need escaping (it is always one of
+// our own field names).
+func Key(dst []byte, name string) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, name...)
+	return append(dst, '"', ':')
+}

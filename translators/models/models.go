@@ -1,0 +1,94 @@
+// Package models maps the model names clients ask for to Gemini models.
+package models
+
+import "strings"
+
+// DefaultAliases is the seed's model map. Users extend or override it in the
+// plugin configuration.
+func DefaultAliases() map[string]string {
+	return map[string]string{
+		"gpt-4":                      "gemini-2.5-pro",
+		"gpt-4o":                     "gemini-2.5-pro",
+		"gpt-3.5-turbo":              "gemini-2.5-flash",
+		"claude-3-5-sonnet-20241022": "gemini-2.5-pro",
+		"claude-3-5-haiku-20241022":  "gemini-2.5-flash",
+		"text-embedding-ada-002":     "text-embedding-004",
+	}
+}
+
+// DefaultFamilies maps Claude model families to Gemini models, so that any
+// current or future claude-*-opus/sonnet/haiku name works without a config
+// change (Claude Code picks its own model names and changes them often).
+func DefaultFamilies() map[string]string {
+	return map[string]string{
+		"opus":   "gemini-2.5-pro",
+		"sonnet": "gemini-2.5-pro",
+		"haiku":  "gemini-2.5-flash",
+	}
+}
+
+// nativePrefixes are Gemini API model names that pass through unchanged.
+var nativePrefixes = []string{"gemini-", "gemma-", "text-embedding-", "embedding-", "learnlm-", "imagen-", "veo-", "aqa"}
+
+// Map resolves client model names. The zero value passes every name through.
+type Map struct {
+	Aliases  map[string]string // exact client name -> Gemini model
+	Families map[string]string // claude family word -> Gemini model
+	// Fallback, when set, serves names that are neither aliases, Claude
+	// family names nor Gemini names; empty passes them through so Gemini
+	// answers with its own 404.
+	Fallback string
+}
+
+// Default returns the map with the seed's aliases and the Claude families.
+func Default() *Map {
+	return &Map{Aliases: DefaultAliases(), Families: DefaultFamilies()}
+}
+
+// Resolve returns the Gemini model for a client's model name. A "models/"
+// prefix is accepted, as Gemini's own clients send it.
+func (m *Map) Resolve(name string) string {
+	name = strings.TrimPrefix(strings.TrimSpace(name), "models/")
+	if g, ok := m.Aliases[name]; ok {
+		return g
+	}
+	lower := strings.ToLower(name)
+	if g, ok := m.Aliases[lower]; ok {
+		return g
+	}
+	for _, p := range nativePrefixes {
+		if strings.HasPrefix(lower, p) {
+			return name
+		}
+	}
+	if strings.HasPrefix(lower, "claude") {
+		for _, fam := range [...]string{"opus", "sonnet", "haiku"} {
+			if g, ok := m.Families[fam]; ok && strings.Contains(lower, fam) {
+				return g
+			}
+		}
+	}
+	if m.Fallback != "" {
+		return m.Fallback
+	}
+	return name
+}
+
+// ValidName reports whether name can be put in a Gemini URL path segment
+// as is: Gemini model ids are lowercase letters, digits, '-', '.' and '_'.
+// Anything else (a '/', '?', '%', ':' or space) is refused before it reaches
+// the upstream path.
+func ValidName(name string) bool {
+	if name == "" || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,320 @@
+package openai
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+// appendTools writes tools and toolConfig (protocol-mapping §4.1).
+func appendTools(out []byte, root gjson.Result) ([]byte, *apierror.Error) {
+	tools := root.Get("tools")
+	choice := root.Get("tool_choice")
+	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
+		return nil, apierror.Invalid("tools", "Invalid 'tools': expected an array.")
+	}
+	decls := 0
+	var strict bool
+	names := map[string]bool{}
+	for i, t := range tools.Array() {
+		param := "tools[" + strconv.Itoa(i) + "]"
+		if typ := t.Get("type").String(); typ != "function" {
+			return nil, apierror.Invalid(param+".type", "Invalid '"+param+".type': only `function` tools are supported by this gateway.")
+		}
+		fn := t.Get("function")
+		name := fn.Get("name")
+		if name.Type != gjson.String || name.Str == "" {
+			return nil, apierror.Invalid(param+".function.name", "Invalid '"+param+".function.name': expected a non-empty string.")
+		}
+		if decls == 0 {
+			out = append(out, `,"tools":[{"functionDeclarations":[`...)
+		} else {
+			out = append(out, ',')
+		}
+		decls++
+		names[name.Str] = true
+		out = append(out, `{"name":`...)
+		out = jsonw.String(out, name.Str)
+		if d := fn.Get("description"); d.Type == gjson.String && d.Str != "" {
+			out = append(out, `,"description":`...)
+			out = jsonw.String(out, d.Str)
+		}
+		if p := fn.Get("parameters"); p.IsObject() {
+			out = append(out, `,"parametersJsonSchema":`...)
+			out = gemini.CleanSchema(out, p, true)
+		}
+		out = append(out, '}')
+		strict = strict || fn.Get("strict").Bool()
+	}
+	if decls > 0 {
+		out = append(out, "]}]"...)
+	}
+
+	mode, allowed := "", ""
+	switch {
+	case !choice.Exists() || choice.Type == gjson.Null:
+	case choice.Type == gjson.String:
+		switch choice.Str {
+		case "auto":
+			mode = "AUTO"
+		case "none":
+			mode = "NONE"
+		case "required":
+			mode = "ANY"
+		default:
+			return nil, apierror.Invalid("tool_choice", "Invalid 'tool_choice': expected none, auto, required or a function object.")
+		}
+	case choice.IsObject():
+		switch choice.Get("type").String() {
+		case "function":
+			name := choice.Get("function.name").String()
+			if !names[name] {
+				return nil, apierror.Invalid("tool_choice", "Invalid 'tool_choice': function `"+name+"` is not among the declared tools.")
+			}
+			mode, allowed = "ANY", string(jsonw.String(nil, name))
+		case "allowed_tools":
+			mode = "AUTO"
+			if choice.Get("allowed_tools.mode").String() == "required" {
+				mode = "ANY"
+			}
+			var list []byte
+			for _, t := range choice.Get("allowed_tools.tools").Array() {
+				n := t.Get("function.name").String()
+				if !names[n] {
+					return nil, apierror.Invalid("tool_choice", "Invalid 'tool_choice': allowed tool `"+n+"` is not among the declared tools.")
+				}
+				if len(list) > 0 {
+					list = append(list, ',')
+				}
+				list = jsonw.String(list, n)
+			}
+			allowed = string(list)
+		default:
+			return nil, apierror.Invalid("tool_choice", "Invalid 'tool_choice.type': expected `function` or `allowed_tools`.")
+		}
+	default:
+		return nil, apierror.Invalid("tool_choice", "Invalid 'tool_choice': expected a string or an object.")
+	}
+	if mode != "" && mode != "NONE" && decls == 0 {
+		return nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
+	}
+	if mode == "AUTO" && strict {
+		mode = "VALIDATED" // strict schemas: constrained decoding of the calls
+	}
+	if mode != "" && decls > 0 {
+		out = append(out, `,"toolConfig":{"functionCallingConfig":{"mode":"`...)
+		out = append(out, mode...)
+		out = append(out, '"')
+		if allowed != "" {
+			out = append(out, `,"allowedFunctionNames":[`...)
+			out = append(out, allowed...)
+			out = append(out, ']')
+		}
+		out = append(out, "}}"...)
+	}
+	return out, nil
+}
+
+// generation config fields, with the OpenAI ranges checked so a client gets
+// OpenAI's kind of 400 instead of a Gemini one.
+func (r *ChatRequest) appendGenerationConfig(out []byte, root gjson.Result) ([]byte, *apierror.Error) {
+	start := len(out)
+	out = append(out, `,"generationConfig":{`...)
+	n := 0
+	field := func(name string) {
+		if n > 0 {
+			out = append(out, ',')
+		}
+		n++
+		out = jsonw.Key(out, name)
+	}
+	num := func(param, gname string, lo, hi float64) *apierror.Error {
+		v := root.Get(param)
+		if !v.Exists() || v.Type == gjson.Null {
+			return nil
+		}
+		if v.Type != gjson.Number {
+			return apierror.Invalid(param, "Invalid type for '"+param+"': expected a number.")
+		}
+		if v.Num < lo || v.Num > hi {
+			return apierror.Invalid(param, "Invalid '"+param+"': "+v.Raw+" is out of range ["+trimFloat(lo)+", "+trimFloat(hi)+"].")
+		}
+		field(gname)
+		out = append(out, v.Raw...)
+		return nil
+	}
+	integer := func(param string, lo int64) (int64, bool, *apierror.Error) {
+		v := root.Get(param)
+		if !v.Exists() || v.Type == gjson.Null {
+			return 0, false, nil
+		}
+		if v.Type != gjson.Number || v.Num != float64(int64(v.Num)) {
+			return 0, false, apierror.Invalid(param, "Invalid type for '"+param+"': expected an integer.")
+		}
+		if int64(v.Num) < lo {
+			return 0, false, apierror.Invalid(param, "Invalid '"+param+"': must be at least "+strconv.FormatInt(lo, 10)+".")
+		}
+		return int64(v.Num), true, nil
+	}
+	if e := num("temperature", "temperature", 0, 2); e != nil {
+		return nil, e
+	}
+	if e := num("top_p", "topP", 0, 1); e != nil {
+		return nil, e
+	}
+	if e := num("presence_penalty", "presencePenalty", -2, 2); e != nil {
+		return nil, e
+	}
+	if e := num("frequency_penalty", "frequencyPenalty", -2, 2); e != nil {
+		return nil, e
+	}
+	maxTok, ok, e := integer("max_completion_tokens", 1)
+	if e != nil {
+		return nil, e
+	}
+	if !ok {
+		if maxTok, ok, e = integer("max_tokens", 1); e != nil {
+			return nil, e
+		}
+	}
+	if ok {
+		field("maxOutputTokens")
+		out = jsonw.Int(out, maxTok)
+	}
+	if seed, ok, e := integer("seed", -1<<53); e != nil {
+		return nil, e
+	} else if ok {
+		field("seed")
+		out = jsonw.Int(out, seed)
+	}
+	if nv, ok, e := integer("n", 1); e != nil {
+		return nil, e
+	} else if ok && nv > 1 {
+		if nv > 8 {
+			return nil, apierror.Invalid("n", "Invalid 'n': Gemini returns at most 8 choices.")
+		}
+		if strings.HasPrefix(r.GeminiModel, "gemini-3") {
+			return nil, apierror.Invalid("n", "Invalid 'n': "+r.GeminiModel+" does not support several choices (Gemini 3 models reject candidateCount > 1).")
+		}
+		r.N = int(nv)
+		field("candidateCount")
+		out = jsonw.Int(out, nv)
+	}
+	switch stop := root.Get("stop"); {
+	case stop.Type == gjson.String:
+		if stop.Str != "" {
+			field("stopSequences")
+			out = jsonw.String(append(out, '['), stop.Str)
+			out = append(out, ']')
+		}
+	case stop.IsArray():
+		arr := stop.Array()
+		if len(arr) > 5 {
+			return nil, apierror.Invalid("stop", "Invalid 'stop': at most 5 stop sequences are supported.")
+		}
+		if len(arr) > 0 {
+			field("stopSequences")
+			out = append(out, '[')
+			for i, s := range arr {
+				if s.Type != gjson.String {
+					return nil, apierror.Invalid("stop", "Invalid 'stop': expected strings.")
+				}
+				if i > 0 {
+					out = append(out, ',')
+				}
+				out = jsonw.String(out, s.Str)
+			}
+			out = append(out, ']')
+		}
+	case stop.Exists() && stop.Type != gjson.Null:
+		return nil, apierror.Invalid("stop", "Invalid type for 'stop': expected a string or an array of strings.")
+	}
+	if lp := root.Get("logprobs"); lp.Type == gjson.True {
+		field("responseLogprobs")
+		out = append(out, "true"...)
+		if top, ok, e := integer("top_logprobs", 0); e != nil {
+			return nil, e
+		} else if ok {
+			if top > 20 {
+				return nil, apierror.Invalid("top_logprobs", "Invalid 'top_logprobs': must be at most 20.")
+			}
+			field("logprobs")
+			out = jsonw.Int(out, top)
+		}
+	}
+	switch rf := root.Get("response_format"); rf.Get("type").String() {
+	case "", "text":
+	case "json_object":
+		field("responseMimeType")
+		out = append(out, `"application/json"`...)
+	case "json_schema":
+		schema := rf.Get("json_schema.schema")
+		if !schema.IsObject() {
+			return nil, apierror.Invalid("response_format.json_schema.schema", "Invalid 'response_format.json_schema': a `schema` object is required.")
+		}
+		field("responseMimeType")
+		out = append(out, `"application/json"`...)
+		field("responseJsonSchema")
+		out = gemini.CleanSchema(out, schema, false)
+	default:
+		return nil, apierror.Invalid("response_format.type", "Invalid 'response_format.type': expected text, json_object or json_schema.")
+	}
+	thinking, e := r.thinkingConfig(root)
+	if e != nil {
+		return nil, e
+	}
+	if thinking != "" {
+		field("thinkingConfig")
+		out = append(out, thinking...)
+	}
+	if n == 0 {
+		return out[:start], nil
+	}
+	return append(out, '}'), nil
+}
+
+// thinkingConfig maps reasoning_effort (Google's own mapping for 2.5, levels
+// for Gemini 3; never both fields, P26).
+func (r *ChatRequest) thinkingConfig(root gjson.Result) (string, *apierror.Error) {
+	effort := root.Get("reasoning_effort")
+	include := r.Options.ReasoningContent
+	if (!effort.Exists() || effort.Type == gjson.Null) && !include {
+		return "", nil
+	}
+	var parts []string
+	if include {
+		parts = append(parts, `"includeThoughts":true`)
+	}
+	if effort.Exists() && effort.Type != gjson.Null {
+		e := effort.String()
+		if strings.HasPrefix(r.GeminiModel, "gemini-3") {
+			pro := strings.Contains(r.GeminiModel, "pro")
+			level := map[string]string{"none": "MINIMAL", "minimal": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH", "xhigh": "HIGH", "max": "HIGH"}[e]
+			if pro && (level == "MINIMAL") {
+				level = "LOW" // Gemini 3 Pro knows only LOW and HIGH
+			} else if pro && level == "MEDIUM" {
+				level = "HIGH"
+			}
+			if level == "" {
+				return "", apierror.Invalid("reasoning_effort", "Invalid 'reasoning_effort': expected none, minimal, low, medium, high, xhigh or max.")
+			}
+			parts = append(parts, `"thinkingLevel":"`+level+`"`)
+		} else {
+			budget, ok := map[string]int{"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 24576, "max": 24576}[e]
+			if !ok {
+				return "", apierror.Invalid("reasoning_effort", "Invalid 'reasoning_effort': expected none, minimal, low, medium, high, xhigh or max.")
+			}
+			if budget == 0 && strings.Contains(r.GeminiModel, "pro") {
+				budget = 128 // 2.5 Pro cannot turn thinking off; 128 is its minimum
+			}
+			parts = append(parts, `"thinkingBudget":`+strconv.Itoa(budget))
+		}
+	}
+	return "{" + strings.Join(parts, ",") + "}", nil
+}
+
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -1,0 +1,145 @@
+package openai
+
+import (
+	"path"
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+// userPart translates one user content part; nil means "nothing to send".
+func userPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
+	switch typ := p.Get("type").String(); typ {
+	case "text":
+		t := p.Get("text")
+		if t.Type != gjson.String {
+			return nil, apierror.Invalid(param+".text", "Invalid '"+param+".text': expected a string.")
+		}
+		if t.Str == "" {
+			return nil, nil
+		}
+		return append(jsonw.String(append([]byte(nil), `{"text":`...), t.Str), '}'), nil
+	case "image_url":
+		u := p.Get("image_url.url")
+		if u.Type != gjson.String {
+			u = p.Get("image_url") // some clients send the URL string directly
+		}
+		if u.Type != gjson.String || u.Str == "" {
+			return nil, apierror.Invalid(param+".image_url.url", "Invalid '"+param+".image_url.url': expected a URL string.")
+		}
+		return mediaPart(u.Str, "", param+".image_url.url")
+	case "input_audio":
+		data := p.Get("input_audio.data").String()
+		format := p.Get("input_audio.format").String()
+		mime := map[string]string{"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac", "aiff": "audio/aiff"}[format]
+		if mime == "" {
+			return nil, apierror.Invalid(param+".input_audio.format", "Invalid '"+param+".input_audio.format': expected wav or mp3.")
+		}
+		if data == "" || !isBase64(data) {
+			return nil, apierror.Invalid(param+".input_audio.data", "Invalid '"+param+".input_audio.data': expected base64-encoded audio.")
+		}
+		return inlineData(mime, data), nil
+	case "file":
+		if id := p.Get("file.file_id").String(); id != "" {
+			return nil, apierror.Invalid(param+".file.file_id", "OpenAI file ids cannot be read by the Gemini backend; send the file inline as `file_data`.")
+		}
+		data := p.Get("file.file_data").String()
+		if data == "" {
+			return nil, apierror.Invalid(param+".file.file_data", "Invalid '"+param+".file': `file_data` is required.")
+		}
+		return mediaPart(data, mimeFromName(p.Get("file.filename").String()), param+".file.file_data")
+	case "":
+		return nil, apierror.Invalid(param+".type", "Invalid '"+param+"': a content part needs a `type`.")
+	default:
+		return nil, apierror.Invalid(param+".type", "Invalid '"+param+".type': unsupported content part type `"+typ+"`; use text, image_url, input_audio or file.")
+	}
+}
+
+// mediaPart turns a data URL into inlineData and an http(s) URL into
+// fileData (Gemini fetches public and signed HTTPS URLs itself). Raw base64
+// is accepted when a MIME type is known from a file name.
+func mediaPart(u, fallbackMime, param string) ([]byte, *apierror.Error) {
+	switch {
+	case strings.HasPrefix(u, "data:"):
+		meta, data, ok := strings.Cut(u[len("data:"):], ",")
+		mime, enc, _ := strings.Cut(meta, ";")
+		if !ok || enc != "base64" || !isBase64(data) {
+			return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a base64 data URL (data:<mime>;base64,<data>).")
+		}
+		if mime == "" {
+			mime = fallbackMime
+		}
+		if mime == "" {
+			return nil, apierror.Invalid(param, "Invalid '"+param+"': the data URL has no MIME type.")
+		}
+		return inlineData(mime, data), nil
+	case strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://"):
+		mime := fallbackMime
+		if mime == "" {
+			mime = mimeFromName(strings.SplitN(u, "?", 2)[0])
+		}
+		if mime == "" {
+			mime = "image/jpeg" // Gemini sniffs the content; it needs some type
+		}
+		part := append([]byte(nil), `{"fileData":{"mimeType":`...)
+		part = jsonw.String(part, mime)
+		part = append(part, `,"fileUri":`...)
+		part = jsonw.String(part, u)
+		return append(part, "}}"...), nil
+	case fallbackMime != "" && isBase64(u):
+		return inlineData(fallbackMime, u), nil
+	}
+	return nil, apierror.Invalid(param, "Invalid '"+param+"': expected an http(s) URL or a base64 data URL.")
+}
+
+func inlineData(mime, data string) []byte {
+	part := make([]byte, 0, len(data)+48)
+	part = append(part, `{"inlineData":{"mimeType":`...)
+	part = jsonw.String(part, mime)
+	part = append(part, `,"data":`...)
+	part = jsonw.String(part, data)
+	return append(part, "}}"...)
+}
+
+func mimeFromName(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".png":
+		return "image/png"
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".webp":
+		return "image/webp"
+	case ".gif":
+		return "image/gif"
+	case ".heic":
+		return "image/heic"
+	case ".pdf":
+		return "application/pdf"
+	case ".wav":
+		return "audio/wav"
+	case ".mp3":
+		return "audio/mp3"
+	case ".txt":
+		return "text/plain"
+	}
+	return ""
+}
+
+// isBase64 checks the alphabet and length without decoding the whole
+// payload into a new buffer.
+func isBase64(s string) bool {
+	s = strings.TrimRight(s, "=")
+	if len(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return len(s)%4 != 1
+}
+

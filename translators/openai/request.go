@@ -1,0 +1,373 @@
+// Package openai translates the OpenAI Chat Completions, Embeddings and
+// Models APIs to Gemini and back.
+package openai
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/tidwall/gjson"
+)
+
+// Options are the deployment's choices that change translation.
+type Options struct {
+	// ReasoningContent exposes Gemini thought summaries as the non-standard
+	// `reasoning_content` field/delta (and asks Gemini to include them).
+	ReasoningContent bool
+}
+
+// ChatRequest is a parsed chat completion request.
+type ChatRequest struct {
+	Model        string // the model name the client asked for, echoed back
+	GeminiModel  string // the model the request goes to
+	Stream       bool
+	IncludeUsage bool
+	N            int
+	Options      Options
+	Body         []byte // the Gemini GenerateContentRequest
+}
+
+// UpstreamPath is the Gemini path for the request.
+func (r *ChatRequest) UpstreamPath() string {
+	if r.Stream {
+		return "/v1beta/models/" + r.GeminiModel + ":streamGenerateContent?alt=sse"
+	}
+	return "/v1beta/models/" + r.GeminiModel + ":generateContent"
+}
+
+// ParseChat validates an OpenAI chat completion request and translates it to
+// a Gemini GenerateContentRequest. Every rejection names the field at fault.
+func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierror.Error) {
+	if !gjson.ValidBytes(body) {
+		return nil, apierror.Invalid("", "The request body is not valid JSON.")
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return nil, apierror.Invalid("", "The request body must be a JSON object.")
+	}
+	r := &ChatRequest{N: 1, Options: opts}
+	model := root.Get("model")
+	if model.Type != gjson.String || model.Str == "" {
+		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
+	}
+	r.Model = model.Str
+	r.GeminiModel = mm.Resolve(model.Str)
+	if !models.ValidName(r.GeminiModel) {
+		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
+	}
+	if e := boolField(root, "stream", &r.Stream); e != nil {
+		return nil, e
+	}
+	if so := root.Get("stream_options"); so.Exists() && so.Type != gjson.Null {
+		if !so.IsObject() {
+			return nil, apierror.Invalid("stream_options", "stream_options must be an object.")
+		}
+		if e := boolField(so, "include_usage", &r.IncludeUsage); e != nil {
+			return nil, e
+		}
+	}
+	for _, f := range [...]string{"logit_bias", "audio"} {
+		if v := root.Get(f); v.Exists() && v.Type != gjson.Null && !(v.IsObject() && len(v.Map()) == 0) {
+			return nil, apierror.Invalid(f, "`"+f+"` is not supported by the Gemini backend of this gateway; remove it.")
+		}
+	}
+	if mods := root.Get("modalities"); mods.IsArray() {
+		for _, m := range mods.Array() {
+			if m.String() != "text" {
+				return nil, apierror.Invalid("modalities", "Only the `text` output modality is supported by this gateway.")
+			}
+		}
+	}
+
+	out := make([]byte, 0, len(body)+256)
+	out = append(out, '{')
+	b := builder{model: r.GeminiModel}
+	if e := b.messages(root.Get("messages")); e != nil {
+		return nil, e
+	}
+	out = b.contents.AppendTo(out)
+	if len(b.system) > 0 {
+		out = append(out, `,"systemInstruction":{"parts":[`...)
+		out = append(out, b.system...)
+		out = append(out, "]}"...)
+	}
+	var e *apierror.Error
+	if out, e = appendTools(out, root); e != nil {
+		return nil, e
+	}
+	if out, e = r.appendGenerationConfig(out, root); e != nil {
+		return nil, e
+	}
+	r.Body = append(out, '}')
+	return r, nil
+}
+
+// builder turns OpenAI messages into Gemini contents.
+type builder struct {
+	model    string
+	contents gemini.Contents
+	system   []byte            // comma-separated text parts
+	calls    map[string]string // tool call id -> function name
+	pending  []pendingCall     // calls of the last assistant message still unanswered
+}
+
+type pendingCall struct {
+	id, name string
+	answered bool
+}
+
+func (b *builder) messages(msgs gjson.Result) *apierror.Error {
+	if !msgs.IsArray() {
+		return apierror.Invalid("messages", "`messages` is required and must be an array of message objects.")
+	}
+	arr := msgs.Array()
+	if len(arr) == 0 {
+		return apierror.Invalid("messages", "`messages` must contain at least one message.")
+	}
+	for i, m := range arr {
+		param := "messages[" + strconv.Itoa(i) + "]"
+		if !m.IsObject() {
+			return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
+		}
+		role := m.Get("role").String()
+		if role != "tool" {
+			b.closeToolStep()
+		}
+		var e *apierror.Error
+		switch role {
+		case "system", "developer":
+			e = b.systemMessage(m, param)
+		case "user":
+			e = b.userMessage(m, param)
+		case "assistant":
+			e = b.assistantMessage(m, param)
+		case "tool":
+			e = b.toolMessage(m, param)
+		case "function":
+			return apierror.Invalid(param+".role", "The deprecated `function` role is not supported; use `tool` messages with `tool_call_id`.")
+		default:
+			return apierror.Invalid(param+".role", "Invalid '"+param+".role': expected one of system, developer, user, assistant, tool.")
+		}
+		if e != nil {
+			return e
+		}
+	}
+	if b.contents.Len() == 0 {
+		return apierror.Invalid("messages", "`messages` has no user or assistant content to send (only empty or system messages).")
+	}
+	return nil
+}
+
+// closeToolStep answers calls the client never answered, so Gemini sees one
+// functionResponse per functionCall (protocol-mapping §4.2 rule 5, P5).
+func (b *builder) closeToolStep() {
+	for _, p := range b.pending {
+		if !p.answered {
+			part := append([]byte(`{"functionResponse":{"name":`), nil...)
+			part = jsonw.String(part, p.name)
+			part = append(part, `,"response":{"error":"no result returned"}}}`...)
+			b.contents.Add("user", part)
+		}
+	}
+	b.pending = b.pending[:0]
+}
+
+// textOf returns the text of a content that must be a string or text parts.
+func textOf(c gjson.Result, param string) ([]string, *apierror.Error) {
+	switch {
+	case c.Type == gjson.String:
+		return []string{c.Str}, nil
+	case c.Type == gjson.Null || !c.Exists():
+		return nil, nil
+	case c.IsArray():
+		var out []string
+		for j, p := range c.Array() {
+			pp := param + "[" + strconv.Itoa(j) + "]"
+			switch p.Get("type").String() {
+			case "text":
+				t := p.Get("text")
+				if t.Type != gjson.String {
+					return nil, apierror.Invalid(pp+".text", "Invalid '"+pp+".text': expected a string.")
+				}
+				out = append(out, t.Str)
+			case "refusal":
+				out = append(out, p.Get("refusal").String())
+			default:
+				return nil, apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed here.")
+			}
+		}
+		return out, nil
+	}
+	return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
+}
+
+func (b *builder) systemMessage(m gjson.Result, param string) *apierror.Error {
+	texts, e := textOf(m.Get("content"), param+".content")
+	if e != nil {
+		return e
+	}
+	for _, t := range texts {
+		if t == "" {
+			continue
+		}
+		if len(b.system) > 0 {
+			b.system = append(b.system, ',')
+		}
+		b.system = append(b.system, `{"text":`...)
+		b.system = jsonw.String(b.system, t)
+		b.system = append(b.system, '}')
+	}
+	return nil
+}
+
+func (b *builder) userMessage(m gjson.Result, param string) *apierror.Error {
+	c := m.Get("content")
+	param += ".content"
+	if c.Type == gjson.String {
+		b.contents.AddText("user", c.Str)
+		return nil
+	}
+	if !c.IsArray() {
+		return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
+	}
+	for j, p := range c.Array() {
+		pp := param + "[" + strconv.Itoa(j) + "]"
+		part, e := userPart(p, pp)
+		if e != nil {
+			return e
+		}
+		if part != nil {
+			b.contents.Add("user", part)
+		}
+	}
+	return nil
+}
+
+func (b *builder) assistantMessage(m gjson.Result, param string) *apierror.Error {
+	texts, e := textOf(m.Get("content"), param+".content")
+	if e != nil {
+		return e
+	}
+	for _, t := range texts {
+		b.contents.AddText("model", t)
+	}
+	calls := m.Get("tool_calls")
+	if !calls.Exists() || calls.Type == gjson.Null {
+		return nil
+	}
+	if !calls.IsArray() {
+		return apierror.Invalid(param+".tool_calls", "Invalid '"+param+".tool_calls': expected an array.")
+	}
+	if b.calls == nil {
+		b.calls = make(map[string]string)
+	}
+	for j, tc := range calls.Array() {
+		pp := param + ".tool_calls[" + strconv.Itoa(j) + "]"
+		id := tc.Get("id").String()
+		name := tc.Get("function.name")
+		if name.Type != gjson.String || name.Str == "" {
+			return apierror.Invalid(pp+".function.name", "Invalid '"+pp+".function.name': expected a non-empty string.")
+		}
+		args := tc.Get("function.arguments")
+		argsRaw := "{}"
+		switch {
+		case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
+			a := gjson.Parse(args.Str)
+			if !gjson.Valid(args.Str) || !a.IsObject() {
+				return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': expected a JSON object encoded as a string.")
+			}
+			argsRaw = a.Raw
+		case args.IsObject():
+			argsRaw = args.Raw
+		}
+		_, sig := gemini.SignatureFromID(id)
+		if sig == "" {
+			sig = tc.Get("extra_content.google.thought_signature").String()
+		}
+		if sig == "" && j == 0 && strings.HasPrefix(b.model, "gemini-3") {
+			// Gemini 3 validates the first call of every step in the current
+			// turn; history we cannot sign gets Google's documented
+			// placeholder instead of a 400 (§4.12 carrier 5).
+			sig = gemini.SkipSignature
+		}
+		part := append(make([]byte, 0, 64+len(argsRaw)), `{"functionCall":{"name":`...)
+		part = jsonw.String(part, name.Str)
+		part = append(part, `,"args":`...)
+		part = append(part, argsRaw...)
+		part = append(part, '}')
+		if sig != "" && j == 0 {
+			part = append(part, `,"thoughtSignature":`...)
+			part = jsonw.String(part, sig)
+		}
+		part = append(part, '}')
+		b.contents.Add("model", part)
+		if id != "" {
+			b.calls[id] = name.Str
+		}
+		b.pending = append(b.pending, pendingCall{id: id, name: name.Str})
+	}
+	return nil
+}
+
+func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
+	id := m.Get("tool_call_id")
+	if id.Type != gjson.String || id.Str == "" {
+		return apierror.Invalid(param+".tool_call_id", "Invalid '"+param+".tool_call_id': a tool message must name the tool call it answers.")
+	}
+	name, ok := b.calls[id.Str]
+	if !ok {
+		// A result for a call that is not in the history has no function
+		// name and would break Gemini's one-response-per-call rule: drop it.
+		return nil
+	}
+	answered := false
+	for k := range b.pending {
+		if b.pending[k].id == id.Str {
+			if b.pending[k].answered {
+				return nil // a second result for the same call
+			}
+			b.pending[k].answered = true
+			answered = true
+			break
+		}
+	}
+	if !answered {
+		return nil // answers a call of an earlier step: out of place, drop
+	}
+	texts, e := textOf(m.Get("content"), param+".content")
+	if e != nil {
+		return e
+	}
+	result := strings.Join(texts, "")
+	part := append(make([]byte, 0, 48+len(result)), `{"functionResponse":{"name":`...)
+	part = jsonw.String(part, name)
+	part = append(part, `,"response":{"output":`...)
+	// Results that are JSON objects or arrays go as values (the model reads
+	// structure better than an escaped string); anything else as a string.
+	if t := strings.TrimSpace(result); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+		part = append(part, t...)
+	} else {
+		part = jsonw.String(part, result)
+	}
+	part = append(part, "}}}"...)
+	b.contents.Add("user", part)
+	return nil
+}
+
+func boolField(obj gjson.Result, name string, dst *bool) *apierror.Error {
+	v := obj.Get(name)
+	switch v.Type {
+	case gjson.True:
+		*dst = true
+	case gjson.False, gjson.Null:
+	default:
+		if v.Exists() {
+			return apierror.Invalid(name, "Invalid type for '"+name+"': expected a boolean.")
+		}
+	}
+	return nil
+}

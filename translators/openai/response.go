@@ -1,0 +1,259 @@
+package openai
+
+import (
+	"math/rand/v2"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// randomID appends prefix and n random base62 characters.
+func randomID(prefix string, n int) string {
+	b := make([]byte, len(prefix), len(prefix)+n)
+	copy(b, prefix)
+	for range n {
+		b = append(b, base62[rand.IntN(len(base62))])
+	}
+	return string(b)
+}
+
+// completionID is "chatcmpl-" + Gemini's responseId, or random.
+func completionID(resp gjson.Result) string {
+	if id := resp.Get("responseId").String(); id != "" && isIDSafe(id) {
+		return "chatcmpl-" + id
+	}
+	return randomID("chatcmpl-", 24)
+}
+
+func isIDSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return len(s) <= 64
+}
+
+// finishString maps a Gemini finish class to OpenAI's finish_reason.
+func finishString(f gemini.Finish, sawCall bool) string {
+	switch f {
+	case gemini.FinishLength:
+		return "length"
+	case gemini.FinishFiltered:
+		return "content_filter"
+	}
+	if sawCall {
+		return "tool_calls"
+	}
+	return "stop"
+}
+
+func malformedError(reason string) *apierror.Error {
+	e := apierror.New(apierror.BadGateway, "Gemini produced an invalid tool call ("+reason+"); the answer was discarded. Retrying the request usually succeeds.")
+	e.Upstream = reason
+	return e
+}
+
+func truncatedError() *apierror.Error {
+	return apierror.New(apierror.BadGateway, "Gemini's stream ended before the answer was finished (no finishReason); the answer is incomplete. Retry the request.")
+}
+
+// Response translates a complete Gemini GenerateContentResponse.
+func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if !gjson.ValidBytes(body) {
+		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
+	}
+	resp := gjson.ParseBytes(body)
+	if resp.Get("error").Exists() {
+		return nil, apierror.FromGemini(0, body)
+	}
+	out := make([]byte, 0, len(body)+256)
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, completionID(resp))
+	out = append(out, `,"object":"chat.completion","created":`...)
+	out = jsonw.Int(out, created)
+	out = append(out, `,"model":`...)
+	out = jsonw.String(out, r.Model)
+	out = append(out, `,"choices":[`...)
+	cands := resp.Get("candidates").Array()
+	if len(cands) == 0 {
+		reason := resp.Get("promptFeedback.blockReason").String()
+		if reason == "" {
+			reason = "no candidates returned"
+		}
+		out = append(out, `{"index":0,"message":{"role":"assistant","content":null,"refusal":`...)
+		out = jsonw.String(out, "Gemini blocked the prompt: "+reason)
+		out = append(out, `},"logprobs":null,"finish_reason":"content_filter"}`...)
+	}
+	for i, c := range cands {
+		finish := c.Get("finishReason").String()
+		if gemini.ClassifyFinish(finish) == gemini.FinishMalformed {
+			return nil, malformedError(finish)
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = r.appendChoice(out, c, i)
+	}
+	out = append(out, ']')
+	out = appendUsage(out, gemini.ReadUsage(resp))
+	return append(out, '}'), nil
+}
+
+func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
+	idx := i
+	if v := c.Get("index"); v.Exists() {
+		idx = int(v.Int())
+	}
+	var text, thoughts []byte
+	var calls []byte
+	nCalls := 0
+	c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+		if fc := p.Get("functionCall"); fc.Exists() {
+			if nCalls > 0 {
+				calls = append(calls, ',')
+			}
+			calls = appendToolCall(calls, fc, p.Get("thoughtSignature").String(), nCalls, false)
+			nCalls++
+			return true
+		}
+		t := p.Get("text")
+		if t.Type != gjson.String {
+			return true
+		}
+		if gemini.IsThought(p) {
+			thoughts = append(thoughts, t.Str...)
+		} else {
+			text = append(text, t.Str...)
+		}
+		return true
+	})
+	out = append(out, `{"index":`...)
+	out = jsonw.Int(out, int64(idx))
+	out = append(out, `,"message":{"role":"assistant","content":`...)
+	if len(text) == 0 && nCalls > 0 {
+		out = append(out, "null"...)
+	} else {
+		out = jsonw.Bytes(out, text)
+	}
+	out = append(out, `,"refusal":null`...)
+	if r.Options.ReasoningContent && len(thoughts) > 0 {
+		out = append(out, `,"reasoning_content":`...)
+		out = jsonw.Bytes(out, thoughts)
+	}
+	if nCalls > 0 {
+		out = append(out, `,"tool_calls":[`...)
+		out = append(out, calls...)
+		out = append(out, ']')
+	}
+	out = append(out, `},"logprobs":`...)
+	out = appendLogprobs(out, c.Get("logprobsResult"))
+	out = append(out, `,"finish_reason":`...)
+	finish := gemini.ClassifyFinish(c.Get("finishReason").String())
+	out = jsonw.String(out, finishString(finish, nCalls > 0))
+	return append(out, '}')
+}
+
+// appendToolCall writes one tool call. The first call of a step carries the
+// step's thought signature in its id (§4.12 carrier 1) and in Google's
+// extra_content field (carrier 3). With stream set, it writes the
+// streaming delta form (index first).
+func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
+	id := fc.Get("id").String()
+	if id == "" || !isIDSafe(id) {
+		id = randomID("call_", 24)
+	}
+	id = gemini.IDWithSignature(id, sig)
+	out = append(out, '{')
+	if stream {
+		out = append(out, `"index":`...)
+		out = jsonw.Int(out, int64(index))
+		out = append(out, ',')
+	}
+	out = append(out, `"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"type":"function","function":{"name":`...)
+	out = jsonw.String(out, fc.Get("name").String())
+	out = append(out, `,"arguments":`...)
+	args := fc.Get("args")
+	if args.IsObject() {
+		out = jsonw.String(out, args.Raw)
+	} else {
+		out = append(out, `"{}"`...)
+	}
+	out = append(out, '}')
+	if sig != "" {
+		out = append(out, `,"extra_content":{"google":{"thought_signature":`...)
+		out = jsonw.String(out, sig)
+		out = append(out, "}}"...)
+	}
+	return append(out, '}')
+}
+
+// appendLogprobs maps logprobsResult to OpenAI's logprobs.content.
+func appendLogprobs(out []byte, lr gjson.Result) []byte {
+	chosen := lr.Get("chosenCandidates").Array()
+	if len(chosen) == 0 {
+		return append(out, "null"...)
+	}
+	top := lr.Get("topCandidates").Array()
+	out = append(out, `{"content":[`...)
+	for k, ch := range chosen {
+		if k > 0 {
+			out = append(out, ',')
+		}
+		out = appendTokenLogprob(out, ch)
+		out = append(out, `,"top_logprobs":[`...)
+		if k < len(top) {
+			for j, tc := range top[k].Get("candidates").Array() {
+				if j > 0 {
+					out = append(out, ',')
+				}
+				out = appendTokenLogprob(out, tc)
+				out = append(out, '}')
+			}
+		}
+		out = append(out, "]}"...)
+	}
+	return append(out, `],"refusal":null}`...)
+}
+
+func appendTokenLogprob(out []byte, c gjson.Result) []byte {
+	tok := c.Get("token").String()
+	out = append(out, `{"token":`...)
+	out = jsonw.String(out, tok)
+	out = append(out, `,"logprob":`...)
+	out = jsonw.Float(out, c.Get("logProbability").Float())
+	out = append(out, `,"bytes":[`...)
+	for i := 0; i < len(tok); i++ {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = jsonw.Int(out, int64(tok[i]))
+	}
+	return append(out, ']')
+}
+
+// appendUsage writes `,"usage":{...}` (§4.10).
+func appendUsage(out []byte, u gemini.Usage) []byte {
+	out = append(out, `,"usage":{"prompt_tokens":`...)
+	out = jsonw.Int(out, u.Input())
+	out = append(out, `,"completion_tokens":`...)
+	out = jsonw.Int(out, u.Output())
+	out = append(out, `,"total_tokens":`...)
+	total := u.Total
+	if total == 0 {
+		total = u.Input() + u.Output()
+	}
+	out = jsonw.Int(out, total)
+	out = append(out, `,"prompt_tokens_details":{"cached_tokens":`...)
+	out = jsonw.Int(out, u.Cached)
+	out = append(out, `},"completion_tokens_details":{"reasoning_tokens":`...)
+	out = jsonw.Int(out, u.Thoughts)
+	return append(out, "}}"...)
+}

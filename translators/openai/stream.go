@@ -1,0 +1,227 @@
+package openai
+
+import (
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/sse"
+	"github.com/tidwall/gjson"
+)
+
+// Stream translates Gemini's SSE stream into OpenAI chat.completion.chunk
+// events, event by event, as the upstream bytes arrive (§4.4). Its memory is
+// one unfinished upstream event plus a few counters per choice.
+type Stream struct {
+	req     *ChatRequest
+	created int64
+	parser  sse.Parser
+	prefix  []byte // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[`
+	choices []choiceState
+	usage   gemini.Usage
+	blocked string // promptFeedback.blockReason
+	done    bool   // finished, or an error was emitted: ignore the rest
+	failed  bool   // the stream ended with an error event
+	out     []byte // output of the current Write
+}
+
+type choiceState struct {
+	seen      bool
+	toolIndex int // next tool_calls index; global for the choice (P10)
+	finish    string
+}
+
+// NewStream starts a stream translation. created is the Unix time to report.
+func (r *ChatRequest) NewStream(created int64) *Stream {
+	return &Stream{req: r, created: created}
+}
+
+// Write consumes an upstream chunk and appends the client bytes it completes
+// to dst.
+func (s *Stream) Write(dst, chunk []byte) []byte {
+	s.out = dst
+	if s.done {
+		return s.out
+	}
+	if err := s.parser.Feed(chunk, s.event); err != nil {
+		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error()))
+	}
+	return s.out
+}
+
+// Close ends the stream: the final finish_reason chunk per choice, the usage
+// chunk when asked for, and [DONE]; or an error event when the upstream ended
+// before it finished.
+func (s *Stream) Close(dst []byte) []byte {
+	s.out = dst
+	if !s.done {
+		_ = s.parser.Finish(s.event)
+	}
+	if s.done {
+		return s.out
+	}
+	if s.blocked == "" && len(s.choices) == 0 {
+		s.fail(truncatedError())
+		return s.out
+	}
+	if s.blocked != "" && len(s.choices) == 0 {
+		s.ensurePrefix(gjson.Result{})
+		s.choices = append(s.choices, choiceState{seen: true, finish: "SAFETY"})
+		s.chunk(0, `{"role":"assistant","content":null,"refusal":`+string(jsonw.String(nil, "Gemini blocked the prompt: "+s.blocked))+`}`, "")
+	}
+	for i := range s.choices {
+		c := &s.choices[i]
+		if !c.seen {
+			continue
+		}
+		f := gemini.ClassifyFinish(c.finish)
+		if f == gemini.FinishNone {
+			s.fail(truncatedError())
+			return s.out
+		}
+		s.chunk(i, "{}", finishString(f, c.toolIndex > 0))
+	}
+	if s.req.IncludeUsage {
+		s.out = append(s.out, s.prefix...)
+		s.out = append(s.out, ']')
+		s.out = appendUsage(s.out, s.usage)
+		s.out = append(s.out, "}\n\n"...)
+	}
+	s.out = append(s.out, "data: [DONE]\n\n"...)
+	s.done = true
+	return s.out
+}
+
+// Failed reports whether the stream ended with an error event.
+func (s *Stream) Failed() bool { return s.failed }
+
+// Usage is the last usage Gemini reported (for metrics and access logs).
+func (s *Stream) Usage() gemini.Usage { return s.usage }
+
+func (s *Stream) fail(e *apierror.Error) {
+	s.out = append(s.out, "data: "...)
+	s.out = append(s.out, ErrorBody(e)...)
+	s.out = append(s.out, "\n\n"...)
+	s.done = true
+	s.failed = true
+}
+
+func (s *Stream) ensurePrefix(resp gjson.Result) {
+	if s.prefix != nil {
+		return
+	}
+	p := append(make([]byte, 0, 128), `data: {"id":`...)
+	p = jsonw.String(p, completionID(resp))
+	p = append(p, `,"object":"chat.completion.chunk","created":`...)
+	p = jsonw.Int(p, s.created)
+	p = append(p, `,"model":`...)
+	p = jsonw.String(p, s.req.Model)
+	s.prefix = append(p, `,"choices":[`...)
+}
+
+// chunk writes one chunk for choice i with the given delta object.
+func (s *Stream) chunk(i int, delta string, finish string) {
+	s.out = append(s.out, s.prefix...)
+	s.out = append(s.out, `{"index":`...)
+	s.out = jsonw.Int(s.out, int64(i))
+	s.out = append(s.out, `,"delta":`...)
+	s.out = append(s.out, delta...)
+	s.out = append(s.out, `,"logprobs":null,"finish_reason":`...)
+	if finish == "" {
+		s.out = append(s.out, "null"...)
+	} else {
+		s.out = jsonw.String(s.out, finish)
+	}
+	s.out = append(s.out, "}]"...)
+	if s.req.IncludeUsage {
+		s.out = append(s.out, `,"usage":null`...)
+	}
+	s.out = append(s.out, "}\n\n"...)
+}
+
+func (s *Stream) event(ev sse.Event) error {
+	if s.done {
+		return nil
+	}
+	if !gjson.ValidBytes(ev.Data) {
+		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON."))
+		return nil
+	}
+	resp := gjson.ParseBytes(ev.Data)
+	if resp.IsArray() || resp.Get("error").Exists() {
+		s.fail(apierror.FromGemini(0, ev.Data))
+		return nil
+	}
+	s.ensurePrefix(resp)
+	if u := gemini.ReadUsage(resp); u.Present {
+		s.usage = u // running values; the last one is authoritative
+	}
+	if br := resp.Get("promptFeedback.blockReason").String(); br != "" {
+		s.blocked = br
+	}
+	var delta []byte
+	resp.Get("candidates").ForEach(func(k, c gjson.Result) bool {
+		i := int(k.Int())
+		if v := c.Get("index"); v.Exists() {
+			i = int(v.Int())
+		}
+		if i < 0 || i > 7 {
+			return true
+		}
+		for len(s.choices) <= i {
+			s.choices = append(s.choices, choiceState{})
+		}
+		st := &s.choices[i]
+		if !st.seen {
+			st.seen = true
+			s.chunk(i, `{"role":"assistant","content":""}`, "")
+		}
+		if f := c.Get("finishReason").String(); f != "" {
+			st.finish = f
+			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
+				s.fail(malformedError(f))
+				return false
+			}
+		}
+		var text, thought []byte
+		flush := func() {
+			if len(text) > 0 {
+				delta = append(delta[:0], `{"content":`...)
+				delta = jsonw.Bytes(delta, text)
+				s.chunk(i, string(append(delta, '}')), "")
+				text = text[:0]
+			}
+			if len(thought) > 0 {
+				delta = append(delta[:0], `{"reasoning_content":`...)
+				delta = jsonw.Bytes(delta, thought)
+				s.chunk(i, string(append(delta, '}')), "")
+				thought = thought[:0]
+			}
+		}
+		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+			if fc := p.Get("functionCall"); fc.Exists() {
+				flush()
+				delta = append(delta[:0], `{"tool_calls":[`...)
+				delta = appendToolCall(delta, fc, p.Get("thoughtSignature").String(), st.toolIndex, true)
+				delta = append(delta, "]}"...)
+				st.toolIndex++
+				s.chunk(i, string(delta), "")
+				return true
+			}
+			t := p.Get("text")
+			if t.Type != gjson.String || t.Str == "" {
+				return true
+			}
+			if gemini.IsThought(p) {
+				if s.req.Options.ReasoningContent {
+					thought = append(thought, t.Str...)
+				}
+			} else {
+				text = append(text, t.Str...)
+			}
+			return true
+		})
+		flush()
+		return true
+	})
+	return nil
+}
