@@ -49,7 +49,7 @@ run: build $(FUNC_E) ## Run Envoy (version from .envoy-version, via func-e) on e
 .PHONY: e2e-envoy
 e2e-envoy: build $(FUNC_E) ## Run the e2e tests against a real Envoy (downloads it with func-e unless ENVOY_BIN is set)
 	ENVOY_BIN="$${ENVOY_BIN:-$$(ENVOY_VERSION=$(ENVOY_VERSION) $(FUNC_E) which)}" \
-		GCA_WASM=$(CURDIR)/$(WASM) go test ./e2e/... -count=1 -run 'Envoy|RealEnvoy|Start' -v
+		GCA_WASM=$(CURDIR)/$(WASM) go test ./e2e/... -count=1 -v
 
 .PHONY: clean
 clean: ## Remove build output

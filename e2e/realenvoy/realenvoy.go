@@ -451,3 +451,7 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// SkipIfMissing skips t unless a usable envoy binary (>= 1.39) is available,
+// before a test spends time preparing for it.
+func SkipIfMissing(t testing.TB) { checkVersion(t, findEnvoy(t)) }

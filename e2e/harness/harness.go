@@ -1,0 +1,148 @@
+// Package harness starts the gateway for end-to-end tests: the compiled
+// module behind the e2e host (always) or a real Envoy (when one is
+// installed), in front of a strict fake Gemini. A test is then a scripted
+// upstream, a client call and assertions:
+//
+//	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
+//		env.Fake.Enqueue("", fakegemini.Reply{Text: "hi"})
+//		// point a client at env.URL ...
+//	})
+package harness
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
+	"github.com/gemini-code-api/gemini-code-api/e2e/host"
+	"github.com/gemini-code-api/gemini-code-api/e2e/realenvoy"
+)
+
+// Env is one running gateway.
+type Env struct {
+	Name  string // "host" or "envoy"
+	URL   string // the gateway's base URL, e.g. http://127.0.0.1:1234
+	Fake  *fakegemini.Server
+	Host  *host.Host       // set for the e2e host
+	Envoy *realenvoy.Envoy // set for real Envoy
+}
+
+// Stats returns the gateway's stats in Envoy's admin text format.
+func (e *Env) Stats() string {
+	if e.Host != nil {
+		return e.Host.Stats()
+	}
+	return e.Envoy.Stats()
+}
+
+var (
+	moduleOnce sync.Once
+	modulePath string
+	moduleErr  error
+)
+
+// ModulePath returns the compiled module: GCA_WASM when set (make test sets
+// it to dist/gemini-code-api.wasm right after building), otherwise a fresh
+// build of the tree, so tests never run a stale module.
+func ModulePath(t testing.TB) string {
+	moduleOnce.Do(func() {
+		if p := os.Getenv("GCA_WASM"); p != "" {
+			modulePath = p
+			return
+		}
+		_, here, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(here), "..", "..")
+		dir, err := os.MkdirTemp("", "gca-e2e-")
+		if err != nil {
+			moduleErr = err
+			return
+		}
+		modulePath = filepath.Join(dir, "gemini-code-api.wasm")
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", modulePath, ".")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			moduleErr = fmt.Errorf("building the module: %v\n%s", err, out)
+		}
+	})
+	if moduleErr != nil {
+		t.Fatal(moduleErr)
+	}
+	return modulePath
+}
+
+// NewHost starts the compiled module on the e2e host with the given plugin
+// configuration, in front of a new fake Gemini.
+func NewHost(t testing.TB, pluginConfig string) *Env {
+	t.Helper()
+	wasm, err := os.ReadFile(ModulePath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &testLog{t: t}
+	t.Cleanup(log.stop) // registered first: runs after the host has closed
+	fake := fakegemini.New()
+	t.Cleanup(fake.Close)
+	h, err := host.Start(host.Config{
+		Wasm:         wasm,
+		PluginConfig: []byte(pluginConfig),
+		Workers:      2,
+		Clusters:     map[string]string{"gemini": fake.Addr()},
+		Routes:       []host.Route{{Name: "gemini_code_api", Prefix: "/", Cluster: "gemini", Timeout: 600 * time.Second}},
+		Log:          log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return &Env{Name: "host", URL: h.URL(), Fake: fake, Host: h}
+}
+
+// NewEnvoy starts a real Envoy (skipping the test when none is installed)
+// with the module, in front of a new fake Gemini.
+func NewEnvoy(t testing.TB, pluginConfig string) *Env {
+	t.Helper()
+	realenvoy.SkipIfMissing(t)
+	fake := fakegemini.New()
+	t.Cleanup(fake.Close)
+	if pluginConfig == "" {
+		pluginConfig = "{}"
+	}
+	e := realenvoy.Start(t, realenvoy.Options{WasmPath: ModulePath(t), PluginConfig: pluginConfig, UpstreamAddr: fake.Addr()})
+	return &Env{Name: "envoy", URL: e.URL(), Fake: fake, Envoy: e}
+}
+
+// Each runs f on the e2e host and on a real Envoy (skipped without one).
+func Each(t *testing.T, pluginConfig string, f func(t *testing.T, env *Env)) {
+	t.Run("host", func(t *testing.T) { f(t, NewHost(t, pluginConfig)) })
+	t.Run("envoy", func(t *testing.T) { f(t, NewEnvoy(t, pluginConfig)) })
+}
+
+// testLog forwards host logs to the test log under -v, and drops what
+// arrives after the test ended (t.Logf would panic then).
+type testLog struct {
+	t       testing.TB
+	mu      sync.Mutex
+	stopped bool
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if testing.Verbose() && !l.stopped {
+		l.t.Logf("%s", p)
+	}
+	return len(p), nil
+}
+
+func (l *testLog) stop() {
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+}
