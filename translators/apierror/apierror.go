@@ -18,18 +18,18 @@ import (
 type Kind uint8
 
 const (
-	InvalidRequest  Kind = iota // 400: the request cannot be served as sent
-	Authentication              // 401: missing, malformed or rejected key
-	Permission                  // 403
-	NotFound                    // 404: unknown model or path
-	MethodNotAllowed            // 405
-	RequestTooLarge             // 413
-	RateLimited                 // 429 with a short retry horizon
-	QuotaExhausted              // 429 for a daily or zero quota
-	Server                      // 500
-	BadGateway                  // 502: the upstream answered something unusable
-	Overloaded                  // 503 (Anthropic says 529)
-	Timeout                     // 504
+	InvalidRequest   Kind = iota // 400: the request cannot be served as sent
+	Authentication               // 401: missing, malformed or rejected key
+	Permission                   // 403
+	NotFound                     // 404: unknown model or path
+	MethodNotAllowed             // 405
+	RequestTooLarge              // 413
+	RateLimited                  // 429 with a short retry horizon
+	QuotaExhausted               // 429 for a daily or zero quota
+	Server                       // 500
+	BadGateway                   // 502: the upstream answered something unusable
+	Overloaded                   // 503 (Anthropic says 529)
+	Timeout                      // 504
 )
 
 // Error is the neutral error. Status is the HTTP status most clients expect

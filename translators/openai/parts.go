@@ -142,4 +142,3 @@ func isBase64(s string) bool {
 	}
 	return len(s)%4 != 1
 }
-
