@@ -34,15 +34,18 @@ type Config struct {
 	ReasoningContent bool `json:"reasoning_content"`
 	// MaxKeys bounds the keys accepted in one request header.
 	MaxKeys int `json:"max_keys_per_request"`
+	// ModelsCacheTTL is how long (seconds) a key's model list is cached.
+	ModelsCacheTTL int `json:"models_cache_ttl_seconds"`
 
 	models *models.Map
 }
 
 func defaultConfig() Config {
 	return Config{
-		GeminiHost:    "generativelanguage.googleapis.com",
-		GeminiCluster: "gemini",
-		MaxKeys:       16,
+		GeminiHost:     "generativelanguage.googleapis.com",
+		GeminiCluster:  "gemini",
+		MaxKeys:        16,
+		ModelsCacheTTL: 3600,
 	}
 }
 
@@ -68,6 +71,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	}
 	if c.MaxKeys < 1 || c.MaxKeys > 256 {
 		return nil, fmt.Errorf(`configuration field "max_keys_per_request" must be between 1 and 256, got %d`, c.MaxKeys)
+	}
+	if c.ModelsCacheTTL < 0 || c.ModelsCacheTTL > 7*24*3600 {
+		return nil, fmt.Errorf(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got %d`, c.ModelsCacheTTL)
 	}
 	m := &models.Map{Aliases: models.DefaultAliases(), Families: models.DefaultFamilies(), Fallback: c.FallbackModel}
 	if c.ReplaceDefaultModels {

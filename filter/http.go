@@ -3,7 +3,6 @@ package filter
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/anthropic"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -16,6 +15,7 @@ import (
 // httpContext is one request. Its life: headers (route, keys) -> body
 // (buffered to the end, translated) -> upstream -> response headers ->
 // response body (translated at the end, or event by event for streams).
+// Native Gemini requests skip the buffering and pass through.
 type httpContext struct {
 	types.DefaultHttpContext
 	plugin *pluginContext
@@ -23,33 +23,38 @@ type httpContext struct {
 
 	key       string // the one key sent upstream
 	replied   bool   // a local reply was sent: let everything else pass
-	chat      *openai.ChatRequest
-	stream    *openai.Stream
-	status    int    // upstream response status
-	out       []byte // reused output buffer for stream chunks
+	tx        translation
+	stream    streamer
+	native    *usageTap // native passthrough: reads usage from the answer
+	status    int       // upstream response status
+	out       []byte    // reused output buffer for stream chunks
 	finalized bool
+	pending   *calloutSet // in-flight HTTP callouts (models, large embeddings)
 }
 
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
 	method, _ := proxywasm.GetHttpRequestHeader(":method")
 	path, _ := proxywasm.GetHttpRequestHeader(":path")
-	anthropicHeaders := hasHeader("anthropic-version") || hasHeader("x-api-key")
 	qkeys, bare := queryKeys(path)
 	onlyPath, _, _ := strings.Cut(bare, "?")
-	h.route = routeFor(onlyPath, anthropicHeaders)
+	hs := hints{
+		anthropic: hasHeader("anthropic-version") || hasHeader("x-api-key"),
+		google:    hasHeader("x-goog-api-key") || len(qkeys) > 0,
+	}
+	h.route = routeFor(onlyPath, hs)
 	h.plugin.metrics.requests[h.route.proto].Increment(1)
 	_ = proxywasm.SetProperty([]string{"gca_protocol"}, []byte(h.route.proto.String()))
 
 	switch {
 	case h.route.kind == epUnknown:
-		return h.fail(apierror.New(apierror.NotFound, "Unknown path "+strconvQuote(onlyPath)+". This gateway serves POST /v1/chat/completions and GET /health."))
-	case method == "OPTIONS":
+		return h.fail(apierror.New(apierror.NotFound, "Unknown path "+strconvQuote(onlyPath)+". This gateway serves /v1/chat/completions, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens, Gemini's /v1beta/models/... and /health."))
+	case method == "OPTIONS" && h.route.kind != epNative:
 		// Preflights are Envoy's CORS filter's job; one that reaches us
 		// came without CORS configured: answer it plainly.
 		h.replied = true
 		_ = proxywasm.SendHttpResponse(204, [][2]string{{"allow", h.route.method + ", OPTIONS"}}, nil, -1)
 		return types.ActionPause
-	case method != h.route.method:
+	case h.route.method != "" && method != h.route.method:
 		e := apierror.New(apierror.MethodNotAllowed, "Method "+method+" is not allowed on "+onlyPath+"; use "+h.route.method+".")
 		return h.failWith(e, [2]string{"allow", h.route.method})
 	case h.route.kind == epHealth:
@@ -88,10 +93,14 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	_ = proxywasm.RemoveHttpRequestHeader("authorization")
 	_ = proxywasm.RemoveHttpRequestHeader("x-api-key")
 	_ = proxywasm.ReplaceHttpRequestHeader("x-goog-api-key", h.key)
-	// The answer must come back uncompressed for the translators to read it.
+	// The answer must come back uncompressed for the filter to read it.
 	_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
-	if bare != path {
-		_ = proxywasm.ReplaceHttpRequestHeader(":path", bare)
+
+	switch h.route.kind {
+	case epNative:
+		return h.nativeRequest(bare)
+	case epModels:
+		return h.models()
 	}
 	if endOfStream {
 		return h.fail(apierror.Invalid("", "The request has no body; send a JSON request body."))
@@ -102,8 +111,11 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 }
 
 func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action {
-	if h.replied {
+	if h.replied || h.route.kind == epNative {
 		return types.ActionContinue
+	}
+	if h.pending != nil {
+		return types.ActionPause
 	}
 	if !endOfStream {
 		return types.ActionPause // buffer the whole body
@@ -112,43 +124,78 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	if err != nil && bodySize > 0 {
 		return h.fail(apierror.New(apierror.Server, "The gateway could not read the request body."))
 	}
-	cfg := h.plugin.cfg
-	req, e := openai.ParseChat(body, cfg.models, openai.Options{ReasoningContent: cfg.ReasoningContent})
+	var tx translation
+	var e *apierror.Error
+	if h.route.kind == epEmbeddings {
+		var r *openai.EmbeddingsRequest
+		if r, e = openai.ParseEmbeddings(body, h.plugin.cfg.models); e == nil {
+			h.setModels(r.Model, r.GeminiModel)
+			if len(r.Inputs) > openai.MaxEmbedBatch {
+				return h.embedInBatches(r)
+			}
+			tx = embedTx{r}
+		}
+	} else {
+		tx, e = h.parseRequest(body)
+	}
 	if e != nil {
 		return h.fail(e)
 	}
-	h.chat = req
-	_ = proxywasm.SetProperty([]string{"gca_model"}, []byte(req.GeminiModel))
-	_ = proxywasm.SetProperty([]string{"gca_client_model"}, []byte(req.Model))
-	if err := proxywasm.ReplaceHttpRequestBody(req.Body); err != nil {
+	h.tx = tx
+	h.setModels(tx.models())
+	if err := proxywasm.ReplaceHttpRequestBody(tx.upstreamBody()); err != nil {
 		return h.fail(apierror.New(apierror.Server, "The gateway could not replace the request body."))
 	}
-	_ = proxywasm.ReplaceHttpRequestHeader(":path", req.UpstreamPath())
-	_ = proxywasm.ReplaceHttpRequestHeader(":authority", cfg.GeminiHost)
+	_ = proxywasm.ReplaceHttpRequestHeader(":path", tx.UpstreamPath())
+	_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
+	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
 	_ = proxywasm.ReplaceHttpRequestHeader("content-type", "application/json")
 	_ = proxywasm.RemoveHttpRequestHeader("content-length")
-	// Route rules must see the rewritten request, not the client's path.
-	if _, err := proxywasm.CallForeignFunction("clear_route_cache", nil); err != nil {
-		proxywasm.LogDebugf("clear_route_cache unavailable: %v", err)
-	}
+	clearRouteCache()
 	return types.ActionContinue
 }
 
+func (h *httpContext) setModels(client, upstream string) {
+	_ = proxywasm.SetProperty([]string{"gca_model"}, []byte(upstream))
+	_ = proxywasm.SetProperty([]string{"gca_client_model"}, []byte(client))
+}
+
+// clearRouteCache asks Envoy to match the route again, so route rules see
+// the rewritten request rather than the client's path.
+func clearRouteCache() {
+	if _, err := proxywasm.CallForeignFunction("clear_route_cache", nil); err != nil {
+		proxywasm.LogDebugf("clear_route_cache unavailable: %v", err)
+	}
+}
+
 func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
-	if h.replied || h.chat == nil {
+	if h.replied {
 		return types.ActionContinue
 	}
 	s, _ := proxywasm.GetHttpResponseHeader(":status")
 	h.status, _ = strconv.Atoi(s)
+	if h.native != nil {
+		if h.status != 200 {
+			h.plugin.metrics.upstreamErrors.Increment(1)
+			h.finish(gemini.Usage{}, true)
+		}
+		if endOfStream {
+			h.native = nil
+		}
+		return types.ActionContinue
+	}
+	if h.tx == nil {
+		return types.ActionContinue
+	}
 	_ = proxywasm.RemoveHttpResponseHeader("content-length")
-	if h.status == 200 && h.chat.Stream {
-		h.stream = h.chat.NewStream(time.Now().Unix())
+	if h.status == 200 && h.tx.streaming() {
+		h.stream = h.tx.newStream()
 		h.plugin.metrics.streams.Increment(1)
 		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "text/event-stream")
 		_ = proxywasm.ReplaceHttpResponseHeader("cache-control", "no-cache")
 		if endOfStream { // a 200 with no body at all: still tell the client
 			h.finalized = true
-			return h.replaceWithLocal(502, openai.ErrorBody(apierror.New(apierror.BadGateway, "Gemini answered 200 with an empty stream.")))
+			return h.replaceWithLocal(apierror.New(apierror.BadGateway, "Gemini answered 200 with an empty stream."))
 		}
 		return types.ActionContinue
 	}
@@ -159,14 +206,28 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 			e = apierror.New(apierror.BadGateway, "Gemini answered 200 with an empty body.")
 		}
 		h.plugin.metrics.upstreamErrors.Increment(1)
-		return h.replaceWithLocal(e.Status, openai.ErrorBody(e))
+		return h.replaceWithLocal(e)
 	}
 	// Hold the headers: the status may change once the body is read.
 	return types.ActionPause
 }
 
 func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.Action {
-	if h.replied || h.chat == nil || h.finalized {
+	if h.replied || h.finalized {
+		return types.ActionContinue
+	}
+	if h.native != nil {
+		if bodySize > 0 {
+			if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
+				h.native.write(chunk)
+			}
+		}
+		if endOfStream && h.status == 200 {
+			h.finish(h.native.usage(), false)
+		}
+		return types.ActionContinue
+	}
+	if h.tx == nil {
 		return types.ActionContinue
 	}
 	if h.stream != nil {
@@ -192,7 +253,7 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 	var out []byte
 	var e *apierror.Error
 	if h.status == 200 {
-		out, e = h.chat.Response(body, time.Now().Unix())
+		out, e = h.tx.response(body)
 		if e == nil {
 			h.finish(gemini.ReadUsageBytes(body), false)
 		}
@@ -202,8 +263,9 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 	}
 	if e != nil {
 		h.finish(gemini.Usage{}, true)
-		out = openai.ErrorBody(e)
-		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(e.Status))
+		var status int
+		status, out = renderError(h.route.proto, e)
+		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
 		setRetryAfter(e, proxywasm.ReplaceHttpResponseHeader)
 	}
 	_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")
@@ -229,8 +291,9 @@ func (h *httpContext) finish(u gemini.Usage, failed bool) {
 
 // replaceWithLocal answers with a local reply from a response callback; the
 // upstream's headers were not sent yet, so the reply replaces them.
-func (h *httpContext) replaceWithLocal(status int, body []byte) types.Action {
+func (h *httpContext) replaceWithLocal(e *apierror.Error) types.Action {
 	h.replied = true
+	status, body := renderError(h.route.proto, e)
 	_ = proxywasm.SendHttpResponse(uint32(status), [][2]string{{"content-type", "application/json"}}, body, -1)
 	return types.ActionPause
 }
@@ -249,6 +312,12 @@ func (h *httpContext) failWith(e *apierror.Error, extra ...[2]string) types.Acti
 		proxywasm.LogErrorf("gemini-code-api: local reply failed: %v", err)
 	}
 	return types.ActionPause
+}
+
+// reply sends a successful local answer (models list, joined embeddings).
+func (h *httpContext) reply(body []byte) {
+	h.replied = true
+	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}}, body, -1)
 }
 
 func renderError(p protocol, e *apierror.Error) (int, []byte) {
@@ -272,11 +341,7 @@ func setRetryAfter(e *apierror.Error, set func(k, v string) error) {
 
 func (h *httpContext) health() types.Action {
 	h.replied = true
-	p := h.plugin
-	body := `{"status":"ok","service":"gemini-code-api","version":"` + Version +
-		`","uptime_seconds":` + strconv.FormatInt(int64(time.Since(p.started).Seconds()), 10) +
-		`,"timestamp":` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `}`
-	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}, {"cache-control", "no-store"}}, []byte(body), -1)
+	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}, {"cache-control", "no-store"}}, h.plugin.healthBody(), -1)
 	return types.ActionPause
 }
 

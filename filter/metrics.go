@@ -5,12 +5,13 @@ import "github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 // metrics are the module's own stats, next to Envoy's. Names carry the
 // protocol as a tag-like segment so dashboards can split by client kind.
 type metrics struct {
-	requests       [protocolCount]proxywasm.MetricCounter
-	errors         [protocolCount]proxywasm.MetricCounter
-	streams        proxywasm.MetricCounter
-	inputTokens    proxywasm.MetricCounter
-	outputTokens   proxywasm.MetricCounter
-	upstreamErrors proxywasm.MetricCounter
+	requests        [protocolCount]proxywasm.MetricCounter
+	errors          [protocolCount]proxywasm.MetricCounter
+	streams         proxywasm.MetricCounter
+	inputTokens     proxywasm.MetricCounter
+	outputTokens    proxywasm.MetricCounter
+	upstreamErrors  proxywasm.MetricCounter
+	modelsCacheHits proxywasm.MetricCounter
 }
 
 func defineMetrics() metrics {
@@ -23,6 +24,7 @@ func defineMetrics() metrics {
 	m.inputTokens = proxywasm.DefineCounterMetric("gemini_code_api.input_tokens")
 	m.outputTokens = proxywasm.DefineCounterMetric("gemini_code_api.output_tokens")
 	m.upstreamErrors = proxywasm.DefineCounterMetric("gemini_code_api.upstream_errors")
+	m.modelsCacheHits = proxywasm.DefineCounterMetric("gemini_code_api.models_cache_hits")
 	return m
 }
 

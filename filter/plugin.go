@@ -5,6 +5,7 @@
 package filter
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -54,6 +55,13 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	p.started = time.Now()
 	p.metrics = defineMetrics()
 	return types.OnPluginStartStatusOK
+}
+
+// healthBody is the /health answer.
+func (p *pluginContext) healthBody() []byte {
+	return []byte(`{"status":"ok","service":"gemini-code-api","version":"` + Version +
+		`","uptime_seconds":` + strconv.FormatInt(int64(time.Since(p.started).Seconds()), 10) +
+		`,"timestamp":` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `}`)
 }
 
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {

@@ -553,17 +553,22 @@ func (s *stream) resumeResponse() {
 // ------------------------------------------------------------ local reply
 
 func localReplyHeaders(lr localReply) hmap {
-	// Http::Utility::sendLocalReply: :status, content-length and, for a
-	// non-empty body, content-type text/plain; then modify_headers adds the
-	// module's extra headers (addCopy, so duplicates are possible).
+	// Http::Utility::prepareLocalReply (source/common/http/utility.cc): the
+	// :status, then modify_headers adds the module's extra headers (addCopy,
+	// so duplicates are possible); then, for a non-empty body, content-length
+	// is set and content-type becomes text/plain only if no content-type is
+	// present yet; an empty body drops both.
 	hm := hmap{{":status", strconv.Itoa(lr.code)}}
-	if len(lr.body) > 0 {
-		hm = append(hm, [2]string{"content-length", strconv.Itoa(len(lr.body))}, [2]string{"content-type", "text/plain"})
-	} else {
-		hm = append(hm, [2]string{"content-length", "0"})
-	}
 	for _, p := range lr.headers {
 		hm = hm.add(p[0], p[1])
+	}
+	if len(lr.body) > 0 {
+		hm = hm.set("content-length", strconv.Itoa(len(lr.body)))
+		if _, ok := hm.get("content-type"); !ok {
+			hm = hm.add("content-type", "text/plain")
+		}
+	} else {
+		hm = hm.remove("content-length").remove("content-type")
 	}
 	return hm
 }

@@ -1,0 +1,243 @@
+package filter
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/openai"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/tidwall/gjson"
+)
+
+// calloutTimeoutMs bounds each HTTP callout to Gemini.
+const calloutTimeoutMs = 30000
+
+// maxModelPages bounds the pages of models.list the gateway follows.
+const maxModelPages = 5
+
+// calloutSet collects the answers of callouts made for one request.
+type calloutSet struct {
+	answers   [][]byte
+	remaining int
+	err       *apierror.Error
+}
+
+// callout sends one request to Gemini on the configured cluster. done gets
+// the status (0 when the call failed before an answer) and body.
+func (h *httpContext) callout(method, path string, body []byte, done func(status int, body []byte)) error {
+	cfg := h.plugin.cfg
+	headers := [][2]string{{":method", method}, {":path", path}, {":authority", cfg.GeminiHost}, {"x-goog-api-key", h.key}}
+	if body != nil {
+		headers = append(headers, [2]string{"content-type", "application/json"})
+	}
+	_, err := proxywasm.DispatchHttpCall(cfg.GeminiCluster, headers, body, nil, calloutTimeoutMs, func(numHeaders, bodySize, numTrailers int) {
+		status := 0
+		if hs, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {
+			for _, kv := range hs {
+				if kv[0] == ":status" {
+					status, _ = strconv.Atoi(kv[1])
+				}
+			}
+		}
+		var b []byte
+		if bodySize > 0 {
+			b, _ = proxywasm.GetHttpCallResponseBody(0, bodySize)
+		}
+		done(status, b)
+	})
+	return err
+}
+
+// embedInBatches serves an embeddings request above Gemini's batch limit
+// with one batchEmbedContents callout per batch, sent together, and one
+// joined answer.
+func (h *httpContext) embedInBatches(r *openai.EmbeddingsRequest) types.Action {
+	batches := r.Batches()
+	set := &calloutSet{answers: make([][]byte, len(batches)), remaining: len(batches)}
+	h.pending = set
+	for i, b := range batches {
+		i := i
+		err := h.callout("POST", r.UpstreamPath(), b, func(status int, body []byte) {
+			if set.err == nil {
+				if status != 200 {
+					set.err = calloutError(status, body)
+				} else {
+					set.answers[i] = body
+				}
+			}
+			set.remaining--
+			if set.remaining > 0 {
+				return
+			}
+			if set.err != nil {
+				h.plugin.metrics.upstreamErrors.Increment(1)
+				h.fail(set.err)
+				return
+			}
+			out, e := r.Response(set.answers)
+			if e != nil {
+				h.fail(e)
+				return
+			}
+			h.reply(out)
+		})
+		if err != nil {
+			set.err = apierror.New(apierror.Server, "The gateway could not call Gemini (cluster "+strconv.Quote(h.plugin.cfg.GeminiCluster)+"): "+err.Error())
+			set.remaining -= len(batches) - i
+			if set.remaining == 0 {
+				return h.fail(set.err)
+			}
+			break
+		}
+	}
+	return types.ActionPause
+}
+
+func calloutError(status int, body []byte) *apierror.Error {
+	switch status {
+	case 0:
+		return apierror.New(apierror.BadGateway, "Gemini could not be reached (the call failed before an answer).")
+	case 504:
+		if !gjson.ValidBytes(body) {
+			return apierror.New(apierror.Timeout, "Gemini did not answer in time.")
+		}
+	}
+	return apierror.FromGemini(status, body)
+}
+
+// models answers GET /v1/models and /v1/models/{id}: the caller's real
+// Gemini model list (cached in shared data), plus the configured aliases.
+func (h *httpContext) models() types.Action {
+	hash := keyHash(h.key)
+	if list, ok := h.plugin.cachedModels(hash); ok {
+		h.plugin.metrics.modelsCacheHits.Increment(1)
+		h.answerModels(list)
+		return types.ActionPause
+	}
+	h.pending = &calloutSet{}
+	h.fetchModels("", nil, hash)
+	return types.ActionPause
+}
+
+func (h *httpContext) fetchModels(pageToken string, pages [][]byte, hash string) {
+	path := "/v1beta/models?pageSize=1000"
+	if pageToken != "" {
+		path += "&pageToken=" + pageToken
+	}
+	err := h.callout("GET", path, nil, func(status int, body []byte) {
+		if status != 200 {
+			e := calloutError(status, body)
+			if e.Kind == apierror.Authentication || e.Kind == apierror.Permission {
+				h.fail(e) // the key is bad: say so rather than list models
+				return
+			}
+			proxywasm.LogWarnf("gemini-code-api: model list unavailable (HTTP %d); answering from the configured model map", status)
+			h.answerModels(h.plugin.fallbackModels())
+			return
+		}
+		pages = append(pages, body)
+		if next := gjson.GetBytes(body, "nextPageToken").String(); next != "" && len(pages) < maxModelPages && isTokenSafe(next) {
+			h.fetchModels(next, pages, hash)
+			return
+		}
+		list, e := openai.ModelsFromGemini(pages...)
+		if e != nil {
+			h.answerModels(h.plugin.fallbackModels())
+			return
+		}
+		list = openai.WithAliases(list, h.plugin.cfg.models.Aliases, false)
+		h.plugin.storeModels(hash, list)
+		h.answerModels(list)
+	})
+	if err != nil {
+		proxywasm.LogWarnf("gemini-code-api: cannot call cluster %q for the model list: %v; answering from the configured model map", h.plugin.cfg.GeminiCluster, err)
+		h.answerModels(h.plugin.fallbackModels())
+	}
+}
+
+func isTokenSafe(s string) bool {
+	return !strings.ContainsAny(s, "&#? \r\n")
+}
+
+func (h *httpContext) answerModels(list []openai.ModelEntry) {
+	if h.route.model == "" {
+		h.reply(openai.ModelsList(list))
+		return
+	}
+	out, e := openai.Model(list, h.route.model)
+	if e != nil {
+		h.fail(e)
+		return
+	}
+	h.reply(out)
+}
+
+// Model lists are cached in shared data, visible to every worker VM, in a
+// fixed number of slots so the cache stays bounded whatever the number of
+// keys: a slot holds one key's list, and a collision is just a miss.
+const modelCacheSlots = 64
+
+func modelSlot(hash string) string {
+	var n uint32
+	for i := 0; i < len(hash); i++ {
+		n = n*31 + uint32(hash[i])
+	}
+	return "gca.models." + strconv.Itoa(int(n%modelCacheSlots))
+}
+
+func (p *pluginContext) cachedModels(hash string) ([]openai.ModelEntry, bool) {
+	data, _, err := proxywasm.GetSharedData(modelSlot(hash))
+	if err != nil || len(data) == 0 {
+		return nil, false
+	}
+	lines := strings.Split(string(data), "\n")
+	head := strings.Fields(lines[0])
+	if len(head) != 2 || head[0] != hash {
+		return nil, false
+	}
+	exp, err := strconv.ParseInt(head[1], 10, 64)
+	if err != nil || time.Now().Unix() >= exp {
+		return nil, false
+	}
+	var list []openai.ModelEntry
+	for _, l := range lines[1:] {
+		if id, owner, ok := strings.Cut(l, " "); ok {
+			list = append(list, openai.ModelEntry{ID: id, OwnedBy: owner})
+		}
+	}
+	return list, true
+}
+
+func (p *pluginContext) storeModels(hash string, list []openai.ModelEntry) {
+	var b strings.Builder
+	b.WriteString(hash)
+	b.WriteByte(' ')
+	b.WriteString(strconv.FormatInt(time.Now().Unix()+int64(p.cfg.ModelsCacheTTL), 10))
+	for _, m := range list {
+		b.WriteByte('\n')
+		b.WriteString(m.ID)
+		b.WriteByte(' ')
+		b.WriteString(m.OwnedBy)
+	}
+	// A CAS of 0 overwrites: last writer wins, which is fine for a cache.
+	if err := proxywasm.SetSharedData(modelSlot(hash), []byte(b.String()), 0); err != nil {
+		proxywasm.LogDebugf("gemini-code-api: model cache not stored: %v", err)
+	}
+}
+
+// fallbackModels is the configured model map as a model list: every alias
+// and every model an alias points to.
+func (p *pluginContext) fallbackModels() []openai.ModelEntry {
+	seen := map[string]bool{}
+	var list []openai.ModelEntry
+	for _, target := range p.cfg.models.Aliases {
+		if !seen[target] {
+			seen[target] = true
+			list = append(list, openai.ModelEntry{ID: target, OwnedBy: "google"})
+		}
+	}
+	return openai.WithAliases(list, p.cfg.models.Aliases, true)
+}

@@ -1,0 +1,376 @@
+package anthropic
+
+import (
+	"encoding/base64"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+var appendString = jsonw.String
+
+// textPartOpen is a text part without its closing brace, so a
+// thoughtSignature can still be added.
+func textPartOpen(text string) []byte {
+	p := make([]byte, 0, len(text)+16)
+	p = append(p, `{"text":`...)
+	return jsonw.String(p, text)
+}
+
+func appendTextPart(dst []byte, text string) []byte {
+	dst = append(dst, `{"text":`...)
+	dst = jsonw.String(dst, text)
+	return append(dst, '}')
+}
+
+// functionResponse builds {"functionResponse":{"name","response":{key:value}}};
+// value is raw JSON. The response is always an object (P7).
+func functionResponse(name, key, value string) []byte {
+	p := make([]byte, 0, 56+len(name)+len(value))
+	p = append(p, `{"functionResponse":{"name":`...)
+	p = jsonw.String(p, name)
+	p = append(p, `,"response":{`...)
+	p = jsonw.Key(p, key)
+	p = append(p, value...)
+	return append(p, "}}}"...)
+}
+
+// resultValue is the raw JSON of a tool result: results that are JSON
+// objects or arrays go as values (the model reads structure better than an
+// escaped string), anything else, and every error, as a string.
+func resultValue(text string, isErr bool) string {
+	if t := strings.TrimSpace(text); !isErr && (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+		return t
+	}
+	return string(jsonw.String(nil, text))
+}
+
+// toolResultContent reads a tool_result's content: its text (blocks joined
+// by newlines) and the parts of its images and documents, which go after the
+// function responses of the step (§4.5) — that works on every model, where
+// functionResponse.parts does not.
+func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierror.Error) {
+	switch {
+	case !c.Exists() || c.Type == gjson.Null:
+		return "", nil, nil
+	case c.Type == gjson.String:
+		return c.Str, nil, nil
+	case !c.IsArray():
+		return "", nil, apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
+	}
+	var text strings.Builder
+	var extra [][]byte
+	for j, blk := range c.Array() {
+		pp := param + "." + strconv.Itoa(j)
+		if !blk.IsObject() {
+			return "", nil, apierror.Invalid(pp, pp+": Input should be a valid dictionary")
+		}
+		typ := blk.Get("type").String()
+		switch typ {
+		case "text":
+			t := blk.Get("text")
+			if t.Type != gjson.String {
+				return "", nil, apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
+			}
+			if t.Str != "" {
+				if text.Len() > 0 {
+					text.WriteByte('\n')
+				}
+				text.WriteString(t.Str)
+			}
+		case "image", "document", "search_result":
+			parts, e := userBlock(blk, typ, pp)
+			if e != nil {
+				return "", nil, e
+			}
+			extra = append(extra, parts...)
+		case "":
+			return "", nil, apierror.Invalid(pp+".type", pp+".type: Field required")
+		default:
+			return "", nil, apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'search_result'")
+		}
+	}
+	return text.String(), extra, nil
+}
+
+// userBlock translates one non-tool_result block of a user message.
+func userBlock(blk gjson.Result, typ, param string) ([][]byte, *apierror.Error) {
+	switch typ {
+	case "text":
+		t := blk.Get("text")
+		if t.Type != gjson.String {
+			return nil, apierror.Invalid(param+".text", param+".text: Input should be a valid string")
+		}
+		if t.Str == "" {
+			return nil, nil // P2
+		}
+		return [][]byte{appendTextPart(nil, t.Str)}, nil
+	case "image":
+		p, e := imageSource(blk.Get("source"), param+".source")
+		if e != nil {
+			return nil, e
+		}
+		return [][]byte{p}, nil
+	case "document":
+		return documentBlock(blk, param)
+	case "search_result":
+		return searchResult(blk, param)
+	case "":
+		return nil, apierror.Invalid(param+".type", param+".type: Field required")
+	}
+	return nil, apierror.Invalid(param+".type", param+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for a user message: 'text', 'image', 'document', 'search_result', 'tool_result'")
+}
+
+var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
+
+func imageSource(src gjson.Result, param string) ([]byte, *apierror.Error) {
+	if !src.IsObject() {
+		return nil, apierror.Invalid(param, param+": Field required")
+	}
+	switch typ := src.Get("type").String(); typ {
+	case "base64":
+		mt := src.Get("media_type").String()
+		if !imageTypes[mt] {
+			return nil, apierror.Invalid(param+".media_type", param+".media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'")
+		}
+		data := src.Get("data")
+		if data.Type != gjson.String || !isBase64(data.Str) {
+			return nil, apierror.Invalid(param+".data", param+".data: Input should be base64-encoded image data")
+		}
+		return inlineData(mt, data.Str), nil
+	case "url":
+		return urlSource(src, param, "image/jpeg")
+	case "file":
+		return nil, apierror.Invalid(param+".file_id", param+": Anthropic Files API ids cannot be read by the Gemini backend; send the file as base64 or a URL")
+	default:
+		return nil, apierror.Invalid(param+".type", param+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'base64', 'url', 'file'")
+	}
+}
+
+// urlSource hands the URL to Gemini as fileData: Gemini fetches public and
+// signed HTTPS URLs itself (protocol-mapping §1.3).
+func urlSource(src gjson.Result, param, fallbackMime string) ([]byte, *apierror.Error) {
+	u := src.Get("url")
+	if u.Type != gjson.String || !(strings.HasPrefix(u.Str, "https://") || strings.HasPrefix(u.Str, "http://")) {
+		return nil, apierror.Invalid(param+".url", param+".url: Input should be an http(s) URL")
+	}
+	mime := mimeFromName(strings.SplitN(u.Str, "?", 2)[0])
+	if mime == "" {
+		mime = fallbackMime // Gemini sniffs the content; it needs some type
+	}
+	p := append([]byte(nil), `{"fileData":{"mimeType":`...)
+	p = jsonw.String(p, mime)
+	p = append(p, `,"fileUri":`...)
+	p = jsonw.String(p, u.Str)
+	return append(p, "}}"...), nil
+}
+
+func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
+	src := blk.Get("source")
+	sp := param + ".source"
+	if !src.IsObject() {
+		return nil, apierror.Invalid(sp, sp+": Field required")
+	}
+	// A title (and context) is information Claude would see; give it to
+	// Gemini as a text part in front of the document.
+	var head []byte
+	title := blk.Get("title").String()
+	if ctx := blk.Get("context").String(); ctx != "" {
+		title = strings.TrimSpace(title + "\n" + ctx)
+	}
+	if title != "" {
+		head = appendTextPart(nil, title)
+	}
+	with := func(parts ...[]byte) [][]byte {
+		if head != nil {
+			return append([][]byte{head}, parts...)
+		}
+		return parts
+	}
+	switch typ := src.Get("type").String(); typ {
+	case "base64":
+		mt := src.Get("media_type").String()
+		if mt != "application/pdf" {
+			return nil, apierror.Invalid(sp+".media_type", sp+".media_type: Input should be 'application/pdf'")
+		}
+		data := src.Get("data")
+		if data.Type != gjson.String || !isBase64(data.Str) {
+			return nil, apierror.Invalid(sp+".data", sp+".data: Input should be base64-encoded PDF data")
+		}
+		return with(inlineData(mt, data.Str)), nil
+	case "text":
+		data := src.Get("data")
+		if data.Type != gjson.String {
+			return nil, apierror.Invalid(sp+".data", sp+".data: Input should be a valid string")
+		}
+		if data.Str == "" {
+			return with(), nil
+		}
+		return with(appendTextPart(nil, data.Str)), nil
+	case "content":
+		c := src.Get("content")
+		if c.Type == gjson.String {
+			if c.Str == "" {
+				return with(), nil
+			}
+			return with(appendTextPart(nil, c.Str)), nil
+		}
+		if !c.IsArray() {
+			return nil, apierror.Invalid(sp+".content", sp+".content: Input should be a valid string or a list of content blocks")
+		}
+		var parts [][]byte
+		for j, cb := range c.Array() {
+			pp := sp + ".content." + strconv.Itoa(j)
+			typ := cb.Get("type").String()
+			if typ != "text" && typ != "image" {
+				return nil, apierror.Invalid(pp+".type", pp+".type: Input should be 'text' or 'image'")
+			}
+			p, e := userBlock(cb, typ, pp)
+			if e != nil {
+				return nil, e
+			}
+			parts = append(parts, p...)
+		}
+		return with(parts...), nil
+	case "url":
+		p, e := urlSource(src, sp, "application/pdf")
+		if e != nil {
+			return nil, e
+		}
+		return with(p), nil
+	case "file":
+		return nil, apierror.Invalid(sp+".file_id", sp+": Anthropic Files API ids cannot be read by the Gemini backend; send the document as base64, text or a URL")
+	default:
+		return nil, apierror.Invalid(sp+".type", sp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'base64', 'text', 'content', 'url', 'file'")
+	}
+}
+
+// searchResult becomes one text part: title, source, then the text blocks.
+func searchResult(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
+	var sb strings.Builder
+	for _, k := range [...]string{"title", "source"} {
+		if v := blk.Get(k).String(); v != "" {
+			sb.WriteString(v)
+			sb.WriteByte('\n')
+		}
+	}
+	c := blk.Get("content")
+	if !c.IsArray() {
+		return nil, apierror.Invalid(param+".content", param+".content: Input should be a valid list")
+	}
+	for j, cb := range c.Array() {
+		t := cb.Get("text")
+		if cb.Get("type").String() != "text" || t.Type != gjson.String {
+			pp := param + ".content." + strconv.Itoa(j)
+			return nil, apierror.Invalid(pp, pp+": Input should be a text block")
+		}
+		sb.WriteString(t.Str)
+		sb.WriteByte('\n')
+	}
+	s := strings.TrimRight(sb.String(), "\n")
+	if s == "" {
+		return nil, nil
+	}
+	return [][]byte{appendTextPart(nil, s)}, nil
+}
+
+func inlineData(mime, data string) []byte {
+	p := make([]byte, 0, len(data)+48)
+	p = append(p, `{"inlineData":{"mimeType":`...)
+	p = jsonw.String(p, mime)
+	p = append(p, `,"data":`...)
+	p = jsonw.String(p, data)
+	return append(p, "}}"...)
+}
+
+func mimeFromName(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".png":
+		return "image/png"
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".webp":
+		return "image/webp"
+	case ".gif":
+		return "image/gif"
+	case ".pdf":
+		return "application/pdf"
+	}
+	return ""
+}
+
+// isBase64 checks the alphabet and length without decoding the payload.
+func isBase64(s string) bool {
+	s = strings.TrimRight(s, "=")
+	if len(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return len(s)%4 != 1
+}
+
+// Thinking-block signatures carry Gemini's thoughtSignature through clients
+// that echo thinking blocks verbatim (§4.12 carrier 2):
+// "gsig1.tx.<base64url>" came from a text part, "gsig1.fc.<base64url>" from
+// a functionCall, so it can be put back on the same kind of part (P11).
+const sigPrefix = "gsig1."
+
+// encodeSignature makes a thinking-block signature from a Gemini signature
+// (standard base64); "" when there is none or it is not base64.
+func encodeSignature(kind byte, sig string) string {
+	raw := decodeAnyBase64(sig)
+	if raw == nil {
+		return ""
+	}
+	tag := "tx."
+	if kind == 'f' {
+		tag = "fc."
+	}
+	return sigPrefix + tag + base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// decodeThinkingSignature reverses encodeSignature: kind 't' or 'f' and the
+// Gemini signature in standard base64. Foreign signatures (real Claude ones)
+// give kind 0.
+func decodeThinkingSignature(s string) (kind byte, sig string) {
+	rest, ok := strings.CutPrefix(s, sigPrefix)
+	if !ok || len(rest) < 4 || rest[2] != '.' {
+		return 0, ""
+	}
+	switch rest[:2] {
+	case "tx":
+		kind = 't'
+	case "fc":
+		kind = 'f'
+	default:
+		return 0, ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(rest[3:])
+	if err != nil || len(raw) == 0 {
+		return 0, ""
+	}
+	return kind, base64.StdEncoding.EncodeToString(raw)
+}
+
+// decodeAnyBase64 accepts Gemini's standard base64 and, defensively, the
+// unpadded and URL-safe variants proto-JSON also allows.
+func decodeAnyBase64(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	for _, enc := range [...]*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if raw, err := enc.DecodeString(s); err == nil && len(raw) > 0 {
+			return raw
+		}
+	}
+	return nil
+}

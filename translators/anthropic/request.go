@@ -1,0 +1,499 @@
+// Package anthropic translates the Anthropic Messages API to Gemini and back.
+//
+// Everything here is bytes in, bytes out: requests are read with gjson and
+// Gemini bodies and client answers are written by appending (jsonw), so the
+// package has no proxy-wasm dependency and is tested as plain Go.
+package anthropic
+
+import (
+	"strconv"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/tidwall/gjson"
+)
+
+// Options are the deployment's choices that change translation (none yet).
+type Options struct{}
+
+// MessagesRequest is a parsed POST /v1/messages request.
+type MessagesRequest struct {
+	Model       string // the model name the client asked for, echoed back
+	GeminiModel string // the model the request goes to
+	Stream      bool
+	Body        []byte // the Gemini GenerateContentRequest
+}
+
+// UpstreamPath is the Gemini path for the request.
+func (r *MessagesRequest) UpstreamPath() string {
+	if r.Stream {
+		return "/v1beta/models/" + r.GeminiModel + ":streamGenerateContent?alt=sse"
+	}
+	return "/v1beta/models/" + r.GeminiModel + ":generateContent"
+}
+
+// CountTokensRequest is a parsed POST /v1/messages/count_tokens request.
+type CountTokensRequest struct {
+	Model, GeminiModel string
+	Body               []byte // {"generateContentRequest":{...}}
+}
+
+// UpstreamPath is the Gemini countTokens path.
+func (r *CountTokensRequest) UpstreamPath() string {
+	return "/v1beta/models/" + r.GeminiModel + ":countTokens"
+}
+
+// ParseMessages validates an Anthropic Messages request and translates it to
+// a Gemini GenerateContentRequest (protocol-mapping §4.5). Every rejection
+// names the field at fault, in Anthropic's "<path>: <problem>" wording.
+func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest, *apierror.Error) {
+	root, e := parseRoot(body)
+	if e != nil {
+		return nil, e
+	}
+	r := &MessagesRequest{}
+	if r.Model, r.GeminiModel, e = resolveModel(root, mm); e != nil {
+		return nil, e
+	}
+	if e := boolField(root, "stream", &r.Stream); e != nil {
+		return nil, e
+	}
+	maxTok := root.Get("max_tokens")
+	if !maxTok.Exists() || maxTok.Type == gjson.Null {
+		return nil, apierror.Invalid("max_tokens", "max_tokens: Field required")
+	}
+	out := make([]byte, 0, len(body)+256)
+	out = append(out, '{')
+	out, tools, e := appendCommon(out, root, r.GeminiModel)
+	if e != nil {
+		return nil, e
+	}
+	if out, e = appendToolConfig(out, root, tools); e != nil {
+		return nil, e
+	}
+	if out, e = appendGenerationConfig(out, root, r.GeminiModel); e != nil {
+		return nil, e
+	}
+	r.Body = append(out, '}')
+	return r, nil
+}
+
+// ParseCountTokens translates a count_tokens request: the same history,
+// system and tools as ParseMessages (max_tokens is not required there),
+// wrapped in countTokens' generateContentRequest so system and tools count.
+func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierror.Error) {
+	root, e := parseRoot(body)
+	if e != nil {
+		return nil, e
+	}
+	r := &CountTokensRequest{}
+	if r.Model, r.GeminiModel, e = resolveModel(root, mm); e != nil {
+		return nil, e
+	}
+	out := make([]byte, 0, len(body)+128)
+	out = append(out, `{"generateContentRequest":{"model":"models/`...)
+	out = append(out, r.GeminiModel...) // ValidName: nothing to escape
+	out = append(out, `",`...)
+	if out, _, e = appendCommon(out, root, r.GeminiModel); e != nil {
+		return nil, e
+	}
+	r.Body = append(out, "}}"...)
+	return r, nil
+}
+
+func parseRoot(body []byte) (gjson.Result, *apierror.Error) {
+	if !gjson.ValidBytes(body) {
+		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return gjson.Result{}, apierror.Invalid("", "The request body must be a JSON object.")
+	}
+	return root, nil
+}
+
+func resolveModel(root gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error) {
+	model := root.Get("model")
+	switch {
+	case !model.Exists() || model.Type == gjson.Null:
+		return "", "", apierror.Invalid("model", "model: Field required")
+	case model.Type != gjson.String || model.Str == "":
+		return "", "", apierror.Invalid("model", "model: Input should be a non-empty string")
+	}
+	upstream = mm.Resolve(model.Str)
+	if !models.ValidName(upstream) {
+		return "", "", apierror.Invalid("model", "model: `"+model.Str+"` is not a valid model name")
+	}
+	return model.Str, upstream, nil
+}
+
+// appendCommon writes contents, systemInstruction and tools — what both
+// generateContent and countTokens carry. It returns the declared tool names.
+func appendCommon(out []byte, root gjson.Result, model string) ([]byte, map[string]bool, *apierror.Error) {
+	b := builder{model: model}
+	if e := b.messages(root.Get("messages")); e != nil {
+		return nil, nil, e
+	}
+	out = b.contents.AppendTo(out)
+	system, e := systemParts(root.Get("system"))
+	if e != nil {
+		return nil, nil, e
+	}
+	if len(system) > 0 {
+		out = append(out, `,"systemInstruction":{"parts":[`...)
+		out = append(out, system...)
+		out = append(out, "]}"...)
+	}
+	return appendTools(out, root.Get("tools"))
+}
+
+// systemParts returns the comma-separated text parts of `system` (a string
+// or text blocks; cache_control and citations are dropped).
+func systemParts(sys gjson.Result) ([]byte, *apierror.Error) {
+	var out []byte
+	add := func(t string) {
+		if t == "" {
+			return // P2
+		}
+		if len(out) > 0 {
+			out = append(out, ',')
+		}
+		out = appendTextPart(out, t)
+	}
+	switch {
+	case !sys.Exists() || sys.Type == gjson.Null:
+	case sys.Type == gjson.String:
+		add(sys.Str)
+	case sys.IsArray():
+		for i, blk := range sys.Array() {
+			p := "system." + strconv.Itoa(i)
+			if !blk.IsObject() {
+				return nil, apierror.Invalid(p, p+": Input should be a valid dictionary")
+			}
+			if typ := blk.Get("type").String(); typ != "text" {
+				return nil, apierror.Invalid(p+".type", p+".type: Input should be 'text'")
+			}
+			t := blk.Get("text")
+			if t.Type != gjson.String {
+				return nil, apierror.Invalid(p+".text", p+".text: Input should be a valid string")
+			}
+			add(t.Str)
+		}
+	default:
+		return nil, apierror.Invalid("system", "system: Input should be a valid string or a list of text blocks")
+	}
+	return out, nil
+}
+
+// modelPart is one part of the model turn being built. The turn is kept
+// until it ends so that a thinking block's signature can be attached to the
+// right part whatever the block order (§4.12 carrier 2).
+type modelPart struct {
+	raw  []byte // the part without its closing '}'
+	call bool   // a functionCall part (else text)
+	sig  string // signature already known for this part (from the id marker)
+}
+
+// builder turns Anthropic messages into Gemini contents.
+type builder struct {
+	model    string
+	contents gemini.Contents
+	// The open model turn: consecutive assistant messages merge into one
+	// Gemini content, so signatures are tracked per turn, not per message.
+	turn         []modelPart
+	sigTx, sigFc string // Gemini signatures recovered from our thinking blocks
+	// Calls of the open/last model turn still waiting for their results.
+	pending []pendingCall
+}
+
+type pendingCall struct {
+	id, name string
+	answered bool
+}
+
+func (b *builder) messages(msgs gjson.Result) *apierror.Error {
+	if !msgs.Exists() || msgs.Type == gjson.Null {
+		return apierror.Invalid("messages", "messages: Field required")
+	}
+	if !msgs.IsArray() {
+		return apierror.Invalid("messages", "messages: Input should be a valid list")
+	}
+	arr := msgs.Array()
+	if len(arr) == 0 {
+		return apierror.Invalid("messages", "messages: at least one message is required")
+	}
+	for i, m := range arr {
+		param := "messages." + strconv.Itoa(i)
+		if !m.IsObject() {
+			return apierror.Invalid(param, param+": Input should be a valid dictionary")
+		}
+		blocks, e := contentBlocks(m.Get("content"), param+".content")
+		if e != nil {
+			return e
+		}
+		switch m.Get("role").String() {
+		case "user":
+			b.flushTurn()
+			e = b.userMessage(blocks, param+".content")
+		case "assistant":
+			e = b.assistantMessage(blocks, param+".content")
+		default:
+			return apierror.Invalid(param+".role", param+".role: Input should be 'user' or 'assistant'")
+		}
+		if e != nil {
+			return e
+		}
+	}
+	b.flushTurn()
+	// A history ending on tool calls gets error results too: Gemini must
+	// see one response per call (P5) and the model then explains or retries.
+	b.answerPending()
+	if b.contents.Len() == 0 {
+		return apierror.Invalid("messages", "messages: no message has content to send (only empty text or thinking blocks)")
+	}
+	return nil
+}
+
+// contentBlocks returns the blocks of a message's content; the string
+// shorthand becomes one text block.
+func contentBlocks(c gjson.Result, param string) ([]gjson.Result, *apierror.Error) {
+	switch {
+	case c.Type == gjson.String:
+		return []gjson.Result{c}, nil
+	case c.IsArray():
+		return c.Array(), nil
+	case !c.Exists() || c.Type == gjson.Null:
+		return nil, apierror.Invalid(param, param+": Field required")
+	}
+	return nil, apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
+}
+
+func (b *builder) userMessage(blocks []gjson.Result, param string) *apierror.Error {
+	// Tool results go first, one per call of the previous step, in call
+	// order (§4.2 rule 3, P5); their attachments and the rest follow.
+	var responses [][]byte
+	if len(b.pending) > 0 {
+		responses = make([][]byte, len(b.pending))
+	}
+	var rest [][]byte
+	for j, blk := range blocks {
+		pp := param + "." + strconv.Itoa(j)
+		if blk.Type == gjson.String { // the string shorthand
+			if blk.Str != "" {
+				rest = append(rest, appendTextPart(nil, blk.Str))
+			}
+			continue
+		}
+		if !blk.IsObject() {
+			return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
+		}
+		typ := blk.Get("type").String()
+		if typ == "tool_result" {
+			k, resp, extra, e := b.toolResult(blk, pp)
+			if e != nil {
+				return e
+			}
+			if k >= 0 {
+				responses[k] = resp
+				rest = append(rest, extra...)
+			}
+			continue
+		}
+		parts, e := userBlock(blk, typ, pp)
+		if e != nil {
+			return e
+		}
+		rest = append(rest, parts...)
+	}
+	for k, p := range b.pending {
+		if responses[k] == nil {
+			responses[k] = functionResponse(p.name, "error", `"no result returned"`)
+		}
+		b.contents.Add("user", responses[k])
+	}
+	b.pending = b.pending[:0]
+	for _, p := range rest {
+		b.contents.Add("user", p)
+	}
+	return nil
+}
+
+// toolResult translates a tool_result block. k is the index of the pending
+// call it answers, -1 when it answers nothing we know (dropped: it has no
+// function name and would break the one-response-per-call rule, §4.2 rule 5).
+func (b *builder) toolResult(blk gjson.Result, param string) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
+	id := blk.Get("tool_use_id")
+	if id.Type != gjson.String || id.Str == "" {
+		return -1, nil, nil, apierror.Invalid(param+".tool_use_id", param+".tool_use_id: Field required")
+	}
+	isErr := false
+	if e := boolField(blk, "is_error", &isErr); e != nil {
+		e.Param, e.Message = param+".is_error", param+".is_error: Input should be a valid boolean"
+		return -1, nil, nil, e
+	}
+	text, extra, e := toolResultContent(blk.Get("content"), param+".content")
+	if e != nil {
+		return -1, nil, nil, e
+	}
+	k = -1
+	for i := range b.pending {
+		if b.pending[i].id == id.Str && !b.pending[i].answered {
+			k = i
+			break
+		}
+	}
+	if k < 0 {
+		return -1, nil, nil, nil
+	}
+	b.pending[k].answered = true
+	key := "output"
+	if isErr {
+		key = "error"
+	}
+	return k, functionResponse(b.pending[k].name, key, resultValue(text, isErr)), extra, nil
+}
+
+func (b *builder) assistantMessage(blocks []gjson.Result, param string) *apierror.Error {
+	for j, blk := range blocks {
+		pp := param + "." + strconv.Itoa(j)
+		if blk.Type == gjson.String {
+			if blk.Str != "" {
+				b.turn = append(b.turn, modelPart{raw: textPartOpen(blk.Str)})
+			}
+			continue
+		}
+		if !blk.IsObject() {
+			return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
+		}
+		switch typ := blk.Get("type").String(); typ {
+		case "text":
+			t := blk.Get("text")
+			if t.Type != gjson.String {
+				return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
+			}
+			if t.Str != "" { // P2: Claude Code sends empty text blocks
+				b.turn = append(b.turn, modelPart{raw: textPartOpen(t.Str)})
+			}
+		case "thinking":
+			// Thoughts are never sent back as text; only our own signature
+			// matters (foreign, real-Claude signatures are dropped, §4.12).
+			sig := blk.Get("signature")
+			if t := blk.Get("thinking"); t.Exists() && t.Type != gjson.String {
+				return apierror.Invalid(pp+".thinking", pp+".thinking: Input should be a valid string")
+			}
+			if sig.Exists() && sig.Type != gjson.String && sig.Type != gjson.Null {
+				return apierror.Invalid(pp+".signature", pp+".signature: Input should be a valid string")
+			}
+			if kind, s := decodeThinkingSignature(sig.Str); s != "" {
+				if kind == 't' && b.sigTx == "" {
+					b.sigTx = s
+				} else if kind == 'f' && b.sigFc == "" {
+					b.sigFc = s
+				}
+			}
+		case "redacted_thinking":
+			// Opaque data of another model: nothing Gemini can use.
+		case "tool_use":
+			if e := b.toolUse(blk, pp); e != nil {
+				return e
+			}
+		case "":
+			return apierror.Invalid(pp+".type", pp+".type: Field required")
+		default:
+			return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for an assistant message: 'text', 'thinking', 'redacted_thinking', 'tool_use'")
+		}
+	}
+	return nil
+}
+
+func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
+	id := blk.Get("id")
+	if id.Type != gjson.String || id.Str == "" {
+		return apierror.Invalid(param+".id", param+".id: Field required")
+	}
+	name := blk.Get("name")
+	if name.Type != gjson.String || name.Str == "" {
+		return apierror.Invalid(param+".name", param+".name: Field required")
+	}
+	input := blk.Get("input")
+	args := "{}"
+	switch {
+	case input.IsObject():
+		args = input.Raw
+	case !input.Exists() || input.Type == gjson.Null:
+	default:
+		return apierror.Invalid(param+".input", param+".input: Input should be a valid dictionary")
+	}
+	_, sig := gemini.SignatureFromID(id.Str)
+	raw := make([]byte, 0, 48+len(name.Str)+len(args))
+	raw = append(raw, `{"functionCall":{"name":`...)
+	raw = appendString(raw, name.Str)
+	raw = append(raw, `,"args":`...)
+	raw = append(raw, args...)
+	raw = append(raw, '}')
+	b.turn = append(b.turn, modelPart{raw: raw, call: true, sig: sig})
+	b.pending = append(b.pending, pendingCall{id: id.Str, name: name.Str})
+	return nil
+}
+
+// flushTurn writes the buffered model turn, re-attaching signatures: the
+// thinking block's `tx` signature to the first text part, its `fc` signature
+// (or the id marker) to the first functionCall (§4.12).
+func (b *builder) flushTurn() {
+	firstText, firstCall := true, true
+	for _, p := range b.turn {
+		sig := p.sig
+		if p.call {
+			if firstCall {
+				if sig == "" {
+					sig = b.sigFc
+				}
+				if sig == "" && isGemini3(b.model) {
+					// Gemini 3 validates the first call of every step of the
+					// current turn; history we cannot sign gets Google's
+					// documented placeholder instead of a 400 (P11).
+					sig = gemini.SkipSignature
+				}
+			}
+			firstCall = false
+		} else {
+			if firstText && sig == "" {
+				sig = b.sigTx
+			}
+			firstText = false
+		}
+		raw := p.raw
+		if sig != "" {
+			raw = append(raw, `,"thoughtSignature":`...)
+			raw = appendString(raw, sig)
+		}
+		b.contents.Add("model", append(raw, '}'))
+	}
+	b.turn = b.turn[:0]
+	b.sigTx, b.sigFc = "", ""
+}
+
+// answerPending synthesizes error results for calls nobody answered.
+func (b *builder) answerPending() {
+	for _, p := range b.pending {
+		if !p.answered {
+			b.contents.Add("user", functionResponse(p.name, "error", `"no result returned"`))
+		}
+	}
+	b.pending = b.pending[:0]
+}
+
+func boolField(obj gjson.Result, name string, dst *bool) *apierror.Error {
+	v := obj.Get(name)
+	switch v.Type {
+	case gjson.True:
+		*dst = true
+	case gjson.False, gjson.Null:
+	default:
+		if v.Exists() {
+			return apierror.Invalid(name, name+": Input should be a valid boolean")
+		}
+	}
+	return nil
+}

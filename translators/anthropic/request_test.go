@@ -1,0 +1,382 @@
+package anthropic
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/models"
+)
+
+// jsonEqual compares two JSON documents structurally.
+func jsonEqual(t *testing.T, got []byte, want string) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, got)
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("bad want: %v\n%s", err, want)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+// A Claude Code–like tool list: $schema, additionalProperties,
+// exclusiveMinimum, const and propertyNames are all there (P1).
+const claudeCodeTools = `[
+ {"name":"Read","description":"Reads a file","input_schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,
+   "properties":{"file_path":{"type":"string","description":"absolute path"},"offset":{"type":"number","exclusiveMinimum":0},"limit":{"type":"integer","exclusiveMinimum":0,"maximum":9007199254740991}},
+   "required":["file_path"]},"cache_control":{"type":"ephemeral"}},
+ {"name":"Bash","input_schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object",
+   "properties":{"command":{"type":"string"},"mode":{"const":"run"},"env":{"type":"object","propertyNames":{"pattern":"^[A-Z_]+$"},"additionalProperties":{"type":"string"}}},
+   "required":["command"],"additionalProperties":false}}]`
+
+const claudeCodeDecls = `[{"functionDeclarations":[
+ {"name":"Read","description":"Reads a file","parametersJsonSchema":{"type":"object","additionalProperties":false,
+   "properties":{"file_path":{"type":"string","description":"absolute path"},"offset":{"type":"number"},"limit":{"type":"integer","maximum":9007199254740991}},
+   "required":["file_path"]}},
+ {"name":"Bash","parametersJsonSchema":{"type":"object",
+   "properties":{"command":{"type":"string"},"mode":{"enum":["run"]},"env":{"type":"object","additionalProperties":{"type":"string"}}},
+   "required":["command"],"additionalProperties":false}}]}]`
+
+func TestParseMessagesTranslates(t *testing.T) {
+	tests := []struct {
+		name, in, want, path string
+	}{
+		{
+			name: "text, system blocks, sampling, ignored fields",
+			in: `{"model":"claude-sonnet-4-5-20250929","max_tokens":1024,
+				"system":[{"type":"text","text":"be terse","cache_control":{"type":"ephemeral"}},{"type":"text","text":""},{"type":"text","text":"use French"}],
+				"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"salut"},
+					{"role":"user","content":[{"type":"text","text":"a","cache_control":{"type":"ephemeral","ttl":"1h"}},{"type":"text","text":""},{"type":"text","text":"b","citations":null}]}],
+				"temperature":0.5,"top_p":0.9,"top_k":40,"stop_sequences":["END",""],
+				"metadata":{"user_id":"u1"},"service_tier":"auto","container":null,"cache_control":{"type":"ephemeral"},"inference_geo":"us","unknown_field":1}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"salut"}]},{"role":"user","parts":[{"text":"a"},{"text":"b"}]}],
+				"systemInstruction":{"parts":[{"text":"be terse"},{"text":"use French"}]},
+				"generationConfig":{"maxOutputTokens":1024,"temperature":0.5,"topP":0.9,"topK":40,"stopSequences":["END"]}}`,
+			path: "/v1beta/models/gemini-2.5-pro:generateContent",
+		},
+		{
+			name: "stream, system string, same-role merge, thinking-only turn dropped",
+			in: `{"model":"gemini-2.5-flash","max_tokens":5,"stream":true,"system":"sys",
+				"messages":[{"role":"user","content":"a"},{"role":"user","content":[{"type":"text","text":"b"}]},
+					{"role":"assistant","content":[{"type":"thinking","thinking":"hmm","signature":"EqQBCkYIBxgCKkD"},{"type":"text","text":""}]},
+					{"role":"user","content":"c"}]}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"},{"text":"c"}]}],
+				"systemInstruction":{"parts":[{"text":"sys"}]},"generationConfig":{"maxOutputTokens":5}}`,
+			path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+		},
+		{
+			name: "images and documents",
+			in: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[{"role":"user","content":[
+				{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}},
+				{"type":"image","source":{"type":"url","url":"https://example.com/cat.webp?x=1"}},
+				{"type":"image","source":{"type":"url","url":"https://example.com/noext"}},
+				{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0="},"title":"Report","context":"Q3"},
+				{"type":"document","source":{"type":"text","media_type":"text/plain","data":"plain doc"}},
+				{"type":"document","source":{"type":"url","url":"https://example.com/a.pdf"}},
+				{"type":"document","source":{"type":"content","content":[{"type":"text","text":"chunk"},{"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"/9j/"}}]}},
+				{"type":"search_result","source":"https://s","title":"T","content":[{"type":"text","text":"found"}]},
+				{"type":"text","text":"what?"}]}]}`,
+			want: `{"contents":[{"role":"user","parts":[
+				{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}},
+				{"fileData":{"mimeType":"image/webp","fileUri":"https://example.com/cat.webp?x=1"}},
+				{"fileData":{"mimeType":"image/jpeg","fileUri":"https://example.com/noext"}},
+				{"text":"Report\nQ3"},{"inlineData":{"mimeType":"application/pdf","data":"JVBERi0="}},
+				{"text":"plain doc"},
+				{"fileData":{"mimeType":"application/pdf","fileUri":"https://example.com/a.pdf"}},
+				{"text":"chunk"},{"inlineData":{"mimeType":"image/jpeg","data":"/9j/"}},
+				{"text":"T\nhttps://s\nfound"},
+				{"text":"what?"}]}],"generationConfig":{"maxOutputTokens":10}}`,
+			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+		},
+		{
+			name: "Claude Code tools, parallel results reordered, attachments after results, orphans",
+			in: `{"model":"claude-haiku-4-5","max_tokens":100,"tools":` + claudeCodeTools + `,"tool_choice":{"type":"any","disable_parallel_tool_use":true},
+				"messages":[
+				{"role":"user","content":"read both"},
+				{"role":"assistant","content":[{"type":"text","text":"Reading."},
+					{"type":"tool_use","id":"toolu_1","name":"Read","input":{"file_path":"/a"}},
+					{"type":"tool_use","id":"toolu_2","name":"Read","input":{"file_path":"/b.png"}}]},
+				{"role":"user","content":[
+					{"type":"tool_result","tool_use_id":"toolu_2","content":[{"type":"text","text":"an image:"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBO"}}]},
+					{"type":"tool_result","tool_use_id":"toolu_1","content":"{\"lines\":3}"},
+					{"type":"tool_result","tool_use_id":"toolu_unknown","content":"dropped"},
+					{"type":"text","text":"now run ls"}]},
+				{"role":"assistant","content":[{"type":"tool_use","id":"toolu_3","name":"Bash","input":{"command":"ls"}}]},
+				{"role":"user","content":[{"type":"text","text":"never mind"},{"type":"tool_result","tool_use_id":"toolu_1","content":"late, dropped"}]},
+				{"role":"assistant","content":[{"type":"tool_use","id":"toolu_4","name":"Bash","input":{"command":"false"}}]},
+				{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_4","is_error":true,"content":"exit 1"}]}]}`,
+			want: `{"contents":[
+				{"role":"user","parts":[{"text":"read both"}]},
+				{"role":"model","parts":[{"text":"Reading."},{"functionCall":{"name":"Read","args":{"file_path":"/a"}}},{"functionCall":{"name":"Read","args":{"file_path":"/b.png"}}}]},
+				{"role":"user","parts":[
+					{"functionResponse":{"name":"Read","response":{"output":{"lines":3}}}},
+					{"functionResponse":{"name":"Read","response":{"output":"an image:"}}},
+					{"inlineData":{"mimeType":"image/png","data":"iVBO"}},
+					{"text":"now run ls"}]},
+				{"role":"model","parts":[{"functionCall":{"name":"Bash","args":{"command":"ls"}}}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"Bash","response":{"error":"no result returned"}}},{"text":"never mind"}]},
+				{"role":"model","parts":[{"functionCall":{"name":"Bash","args":{"command":"false"}}}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"Bash","response":{"error":"exit 1"}}}]}],
+				"tools":` + claudeCodeDecls + `,
+				"toolConfig":{"functionCallingConfig":{"mode":"ANY"}},
+				"generationConfig":{"maxOutputTokens":100}}`,
+			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+		},
+		{
+			name: "history ending on a call gets an error result; tool_choice tool",
+			in: `{"model":"gemini-2.5-flash","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}},{"type":"custom","name":"g","input_schema":{"type":"object","properties":{}}}],
+				"tool_choice":{"type":"tool","name":"g"},
+				"messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f"}]}]}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},{"role":"model","parts":[{"functionCall":{"name":"f","args":{}}}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"error":"no result returned"}}}]}],
+				"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}},{"name":"g","parametersJsonSchema":{"type":"object","properties":{}}}]}],
+				"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["g"]}},"generationConfig":{"maxOutputTokens":10}}`,
+			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+		},
+		{
+			name: "tool_choice none and auto without tools",
+			in:   `{"model":"gemini-2.5-flash","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}}],"tool_choice":{"type":"none"},"messages":[{"role":"user","content":"x"}]}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}],
+				"toolConfig":{"functionCallingConfig":{"mode":"NONE"}},"generationConfig":{"maxOutputTokens":10}}`,
+			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+		},
+		{
+			name: "signatures: tx to first text, fc to first call, id marker wins, foreign dropped",
+			in: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[
+				{"role":"user","content":"q"},
+				{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"gsig1.tx.Q3R-_w"},{"type":"text","text":"first"},{"type":"text","text":"second"}]},
+				{"role":"user","content":"q2"},
+				{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"gsig1.fc.AAEC"},{"type":"redacted_thinking","data":"xyz"},{"type":"text","text":"calling"},
+					{"type":"tool_use","id":"toolu_a","name":"f","input":{}},{"type":"tool_use","id":"toolu_b","name":"f","input":{}}]},
+				{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_a"},{"type":"tool_result","tool_use_id":"toolu_b","content":[]}]},
+				{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"gsig1.fc.AAEC"},{"type":"tool_use","id":"toolu_c__ts_Q3R-_w","name":"f","input":{}}]},
+				{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_c__ts_Q3R-_w","content":"ok"}]},
+				{"role":"assistant","content":[{"type":"thinking","thinking":"claude","signature":"EqQBCkYIBxgCKkDClaude"},{"type":"text","text":"done"}]}]}`,
+			want: `{"contents":[
+				{"role":"user","parts":[{"text":"q"}]},
+				{"role":"model","parts":[{"text":"first","thoughtSignature":"Q3R+/w=="},{"text":"second"}]},
+				{"role":"user","parts":[{"text":"q2"}]},
+				{"role":"model","parts":[{"text":"calling"},{"functionCall":{"name":"f","args":{}},"thoughtSignature":"AAEC"},{"functionCall":{"name":"f","args":{}}}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":""}}},{"functionResponse":{"name":"f","response":{"output":""}}}]},
+				{"role":"model","parts":[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"Q3R+/w=="}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"ok"}}}]},
+				{"role":"model","parts":[{"text":"done"}]}],
+				"generationConfig":{"maxOutputTokens":10}}`,
+			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+		},
+		{
+			name: "gemini 3: unsigned first call of a step gets the placeholder",
+			in: `{"model":"gemini-3-pro-preview","max_tokens":10,"messages":[
+				{"role":"user","content":"q"},
+				{"role":"assistant","content":[{"type":"tool_use","id":"x1","name":"f","input":{"a":1}},{"type":"tool_use","id":"x2","name":"f","input":{"a":2}}]},
+				{"role":"user","content":[{"type":"tool_result","tool_use_id":"x1","content":"1"},{"type":"tool_result","tool_use_id":"x2","content":"2"}]}]}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"q"}]},
+				{"role":"model","parts":[{"functionCall":{"name":"f","args":{"a":1}},"thoughtSignature":"skip_thought_signature_validator"},{"functionCall":{"name":"f","args":{"a":2}}}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"1"}}},{"functionResponse":{"name":"f","response":{"output":"2"}}}]}],
+				"generationConfig":{"maxOutputTokens":10}}`,
+			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+		},
+		{
+			name: "output_config.format becomes a response schema",
+			in: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[{"role":"user","content":"x"}],
+				"output_config":{"effort":"high","format":{"type":"json_schema","schema":{"$schema":"x","type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}}}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":10,
+				"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"a":{"type":"integer"}}}}}`,
+			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, e := ParseMessages([]byte(tt.in), models.Default(), Options{})
+			if e != nil {
+				t.Fatalf("unexpected error: %v", e)
+			}
+			jsonEqual(t, r.Body, tt.want)
+			if r.UpstreamPath() != tt.path {
+				t.Fatalf("path %q, want %q", r.UpstreamPath(), tt.path)
+			}
+		})
+	}
+}
+
+func TestParseMessagesThinking(t *testing.T) {
+	tests := []struct{ model, thinking, want string }{
+		{"gemini-2.5-flash", `{"type":"enabled","budget_tokens":4096}`, `{"includeThoughts":true,"thinkingBudget":4096}`},
+		{"gemini-2.5-flash", `{"type":"enabled","budget_tokens":31999}`, `{"includeThoughts":true,"thinkingBudget":24576}`},
+		{"gemini-2.5-pro", `{"type":"enabled","budget_tokens":31999}`, `{"includeThoughts":true,"thinkingBudget":31999}`},
+		{"gemini-3-flash-preview", `{"type":"enabled","budget_tokens":2048}`, `{"includeThoughts":true,"thinkingLevel":"LOW"}`},
+		{"gemini-3-flash-preview", `{"type":"enabled","budget_tokens":10000}`, `{"includeThoughts":true,"thinkingLevel":"MEDIUM"}`},
+		{"gemini-3-pro-preview", `{"type":"enabled","budget_tokens":10000}`, `{"includeThoughts":true,"thinkingLevel":"HIGH"}`},
+		{"gemini-3-flash-preview", `{"type":"enabled","budget_tokens":20000}`, `{"includeThoughts":true,"thinkingLevel":"HIGH"}`},
+		{"gemini-2.5-flash", `{"type":"disabled"}`, `{"thinkingBudget":0}`},
+		{"gemini-2.5-pro", `{"type":"disabled"}`, `{"thinkingBudget":128}`},
+		{"gemini-3-flash-preview", `{"type":"disabled"}`, `{"thinkingLevel":"MINIMAL"}`},
+		{"gemini-3-pro-preview", `{"type":"disabled"}`, `{"thinkingLevel":"LOW"}`},
+		{"gemini-3-pro-preview", `{"type":"adaptive","display":"summarized"}`, `{"includeThoughts":true}`},
+		{"gemini-2.5-flash", `{"type":"adaptive"}`, `{"includeThoughts":true}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.model+" "+tt.thinking, func(t *testing.T) {
+			in := `{"model":"` + tt.model + `","max_tokens":32000,"thinking":` + tt.thinking + `,"messages":[{"role":"user","content":"x"}]}`
+			r, e := ParseMessages([]byte(in), models.Default(), Options{})
+			if e != nil {
+				t.Fatal(e)
+			}
+			jsonEqual(t, r.Body, `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":32000,"thinkingConfig":`+tt.want+`}}`)
+			if strings.Contains(string(r.Body), "thinkingBudget") && strings.Contains(string(r.Body), "thinkingLevel") {
+				t.Fatal("budget and level together (P26)")
+			}
+		})
+	}
+}
+
+func TestParseMessagesRejects(t *testing.T) {
+	const msgs = `"messages":[{"role":"user","content":"x"}]`
+	tests := []struct {
+		name, in, param, msg string
+	}{
+		{"not json", `{"model":`, "", "not valid JSON"},
+		{"array body", `[1]`, "", "JSON object"},
+		{"no model", `{"max_tokens":1,` + msgs + `}`, "model", "model: Field required"},
+		{"model number", `{"model":4,"max_tokens":1,` + msgs + `}`, "model", "model: Input should be"},
+		{"model with slash", `{"model":"a/b","max_tokens":1,` + msgs + `}`, "model", "not a valid model name"},
+		{"no max_tokens", `{"model":"claude-sonnet-4-5",` + msgs + `}`, "max_tokens", "max_tokens: Field required"},
+		{"max_tokens string", `{"model":"m","max_tokens":"5",` + msgs + `}`, "max_tokens", "max_tokens: Input should be a valid integer"},
+		{"max_tokens zero", `{"model":"m","max_tokens":0,` + msgs + `}`, "max_tokens", "greater than or equal to 1"},
+		{"no messages", `{"model":"m","max_tokens":1}`, "messages", "messages: Field required"},
+		{"messages object", `{"model":"m","max_tokens":1,"messages":{}}`, "messages", "valid list"},
+		{"empty messages", `{"model":"m","max_tokens":1,"messages":[]}`, "messages", "at least one"},
+		{"only empty text", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":""}]}`, "messages", "no message has content"},
+		{"bad role", `{"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]}`, "messages.0.role", "'user' or 'assistant'"},
+		{"message string", `{"model":"m","max_tokens":1,"messages":["hi"]}`, "messages.0", "valid dictionary"},
+		{"content missing", `{"model":"m","max_tokens":1,"messages":[{"role":"user"}]}`, "messages.0.content", "Field required"},
+		{"content number", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":5}]}`, "messages.0.content", "valid string or a list"},
+		{"unknown block", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"video"}]}]}`, "messages.0.content.0.type", "'video'"},
+		{"tool_use in user turn", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"f","input":{}}]}]}`, "messages.0.content.0.type", "user message"},
+		{"image in assistant turn", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"image"}]}]}`, "messages.1.content.0.type", "assistant message"},
+		{"block without type", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"text":"x"}]}]}`, "messages.0.content.0.type", "Field required"},
+		{"text not string", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":1}]}]}`, "messages.0.content.0.text", "valid string"},
+		{"image media type", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/bmp","data":"AAAA"}}]}]}`, "messages.0.content.0.source.media_type", "image/jpeg"},
+		{"image bad base64", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"not base64!"}}]}]}`, "messages.0.content.0.source.data", "base64"},
+		{"image file id", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"file_1"}}]}]}`, "messages.0.content.0.source.file_id", "Files API"},
+		{"image ftp url", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"ftp://x"}}]}]}`, "messages.0.content.0.source.url", "http(s)"},
+		{"document not pdf", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"text/html","data":"AAAA"}}]}]}`, "messages.0.content.0.source.media_type", "application/pdf"},
+		{"tool_result without id", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}`, "messages.0.content.0.tool_use_id", "Field required"},
+		{"tool_result is_error string", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","is_error":"yes"}]}]}`, "messages.0.content.0.is_error", "valid boolean"},
+		{"tool_result bad inner block", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":[{"type":"tool_use"}]}]}]}`, "messages.0.content.0.content.0.type", "'tool_use'"},
+		{"tool_use without id", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","name":"f","input":{}}]}]}`, "messages.1.content.0.id", "Field required"},
+		{"tool_use input string", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":"{}"}]}]}`, "messages.1.content.0.input", "valid dictionary"},
+		{"system number", `{"model":"m","max_tokens":1,"system":3,` + msgs + `}`, "system", "system:"},
+		{"system image block", `{"model":"m","max_tokens":1,"system":[{"type":"image"}],` + msgs + `}`, "system.0.type", "'text'"},
+		{"temperature above 1", `{"model":"m","max_tokens":1,"temperature":1.5,` + msgs + `}`, "temperature", "between 0 and 1"},
+		{"top_p string", `{"model":"m","max_tokens":1,"top_p":"x",` + msgs + `}`, "top_p", "valid number"},
+		{"top_k float", `{"model":"m","max_tokens":1,"top_k":1.5,` + msgs + `}`, "top_k", "valid integer"},
+		{"six stop sequences", `{"model":"m","max_tokens":1,"stop_sequences":["a","b","c","d","e","f"],` + msgs + `}`, "stop_sequences", "at most 5"},
+		{"stop sequence number", `{"model":"m","max_tokens":1,"stop_sequences":[1],` + msgs + `}`, "stop_sequences.0", "valid string"},
+		{"stream string", `{"model":"m","max_tokens":1,"stream":"yes",` + msgs + `}`, "stream", "valid boolean"},
+		{"server tool", `{"model":"m","max_tokens":1,"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":5}],` + msgs + `}`, "tools.0.type", "web_search_20250305"},
+		{"bash tool", `{"model":"m","max_tokens":1,"tools":[{"type":"bash_20250124","name":"bash"}],` + msgs + `}`, "tools.0.type", "bash_20250124"},
+		{"tool without schema", `{"model":"m","max_tokens":1,"tools":[{"name":"f"}],` + msgs + `}`, "tools.0.input_schema", "Field required"},
+		{"tool without name", `{"model":"m","max_tokens":1,"tools":[{"input_schema":{"type":"object"}}],` + msgs + `}`, "tools.0.name", "Field required"},
+		{"tools object", `{"model":"m","max_tokens":1,"tools":{},` + msgs + `}`, "tools", "valid list"},
+		{"tool_choice string", `{"model":"m","max_tokens":1,"tool_choice":"auto",` + msgs + `}`, "tool_choice", "valid dictionary"},
+		{"tool_choice bad type", `{"model":"m","max_tokens":1,"tool_choice":{"type":"required"},` + msgs + `}`, "tool_choice.type", "'required'"},
+		{"tool_choice any without tools", `{"model":"m","max_tokens":1,"tool_choice":{"type":"any"},` + msgs + `}`, "tool_choice", "requires `tools`"},
+		{"tool_choice unknown tool", `{"model":"m","max_tokens":1,"tools":[{"name":"f","input_schema":{}}],"tool_choice":{"type":"tool","name":"g"},` + msgs + `}`, "tool_choice.name", "not among"},
+		{"disable_parallel string", `{"model":"m","max_tokens":1,"tool_choice":{"type":"auto","disable_parallel_tool_use":"no"},` + msgs + `}`, "tool_choice.disable_parallel_tool_use", "valid boolean"},
+		{"thinking bad type", `{"model":"m","max_tokens":1,"thinking":{"type":"on"},` + msgs + `}`, "thinking.type", "'on'"},
+		{"thinking without budget", `{"model":"m","max_tokens":5000,"thinking":{"type":"enabled"},` + msgs + `}`, "thinking.budget_tokens", "Field required"},
+		{"thinking budget too small", `{"model":"m","max_tokens":5000,"thinking":{"type":"enabled","budget_tokens":100},` + msgs + `}`, "thinking.budget_tokens", "greater than or equal to 1024"},
+		{"thinking budget over max_tokens", `{"model":"m","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":2000},` + msgs + `}`, "thinking.budget_tokens", "must be greater than"},
+		{"output_config bad format", `{"model":"m","max_tokens":1,"output_config":{"format":{"type":"xml"}},` + msgs + `}`, "output_config.format", "json_schema"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, e := ParseMessages([]byte(tt.in), models.Default(), Options{})
+			if e == nil {
+				t.Fatal("expected an error")
+			}
+			if e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
+				t.Fatalf("got kind=%d status=%d param=%q msg=%q", e.Kind, e.Status, e.Param, e.Message)
+			}
+			jsonEqual(t, ErrorBody(e), `{"type":"error","error":{"type":"invalid_request_error","message":`+string(mustJSON(e.Message))+`}}`)
+		})
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestCountTokens(t *testing.T) {
+	in := `{"model":"claude-opus-4-1","system":"sys","tools":[{"name":"f","input_schema":{"type":"object","$schema":"x"}}],"tool_choice":{"type":"auto"},
+		"thinking":{"type":"enabled","budget_tokens":2048},"messages":[{"role":"user","content":"hello"}]}`
+	r, e := ParseCountTokens([]byte(in), models.Default())
+	if e != nil {
+		t.Fatal(e)
+	}
+	if r.Model != "claude-opus-4-1" || r.GeminiModel != "gemini-2.5-pro" {
+		t.Fatalf("models %q %q", r.Model, r.GeminiModel)
+	}
+	if p := r.UpstreamPath(); p != "/v1beta/models/gemini-2.5-pro:countTokens" {
+		t.Fatalf("path %q", p)
+	}
+	jsonEqual(t, r.Body, `{"generateContentRequest":{"model":"models/gemini-2.5-pro","contents":[{"role":"user","parts":[{"text":"hello"}]}],
+		"systemInstruction":{"parts":[{"text":"sys"}]},"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}]}}`)
+
+	out, e := r.Response([]byte(`{"totalTokens":2095,"cachedContentTokenCount":0,"promptTokensDetails":[{"modality":"TEXT","tokenCount":2095}]}`))
+	if e != nil {
+		t.Fatal(e)
+	}
+	jsonEqual(t, out, `{"input_tokens":2095}`)
+	if out, _ := r.Response([]byte(`{}`)); string(out) != `{"input_tokens":0}` {
+		t.Fatalf("empty answer: %s", out)
+	}
+	if _, e := r.Response([]byte(`[{"error":{"code":429,"message":"slow","status":"RESOURCE_EXHAUSTED"}}]`)); e == nil || e.Kind != apierror.RateLimited {
+		t.Fatalf("array error: %+v", e)
+	}
+	if _, e := r.Response([]byte(`<html>`)); e == nil || e.Kind != apierror.BadGateway {
+		t.Fatalf("html: %+v", e)
+	}
+
+	for name, tc := range map[string]struct{ in, param string }{
+		"no model":    {`{"messages":[{"role":"user","content":"x"}]}`, "model"},
+		"no messages": {`{"model":"m"}`, "messages"},
+		"bad block":   {`{"model":"m","messages":[{"role":"user","content":[{"type":"nope"}]}]}`, "messages.0.content.0.type"},
+	} {
+		if _, e := ParseCountTokens([]byte(tc.in), models.Default()); e == nil || e.Param != tc.param {
+			t.Fatalf("%s: got %+v", name, e)
+		}
+	}
+}
+
+func FuzzParseMessages(f *testing.F) {
+	f.Add([]byte(`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`))
+	f.Add([]byte(`{"model":"gemini-3-pro-preview","max_tokens":4000,"thinking":{"type":"enabled","budget_tokens":2000},"system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}}]},{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"gsig1.fc.AAEC"},{"type":"tool_use","id":"a__ts_AAEC","name":"f","input":{"x":1}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a__ts_AAEC","content":[{"type":"text","text":"r"},{"type":"document","source":{"type":"text","data":"d"}}],"is_error":true}]}],"tools":[{"name":"f","input_schema":{"properties":{"a":{"const":1}}}}],"tool_choice":{"type":"tool","name":"f"}}`))
+	f.Add([]byte(`{"model":"m","messages":[{"role":"assistant","content":[{"type":"text","text":"\u2028"}]}],"max_tokens":1,"stop_sequences":["x"]}`))
+	mm := models.Default()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r, e := ParseMessages(in, mm, Options{})
+		if e != nil {
+			if !json.Valid(ErrorBody(e)) || e.Status != 400 {
+				t.Fatalf("bad error %+v", e)
+			}
+		} else if !json.Valid(r.Body) {
+			t.Fatalf("invalid Gemini body for %s:\n%s", in, r.Body)
+		}
+		c, e := ParseCountTokens(in, mm)
+		if e == nil && !json.Valid(c.Body) {
+			t.Fatalf("invalid countTokens body for %s:\n%s", in, c.Body)
+		}
+	})
+}

@@ -1,0 +1,234 @@
+package anthropic
+
+import (
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/sse"
+	"github.com/tidwall/gjson"
+)
+
+// Stream translates Gemini's SSE stream into Anthropic's event sequence
+// (§3.4, §4.7), event by event as the upstream bytes arrive. Its memory is
+// one unfinished upstream event plus a few counters: thinking and text go
+// out as deltas, each functionCall arrives whole (P12) and leaves at once.
+type Stream struct {
+	req     *MessagesRequest
+	parser  sse.Parser
+	m       machine
+	next    int  // index of the next content block: contiguous from 0 (S8 Accumulate rejects gaps)
+	kind    bool // the open block is a thinking block
+	started bool // message_start was sent
+	usage   gemini.Usage
+	finish  string // last non-empty finishReason of candidate 0
+	blocked string // promptFeedback.blockReason
+	done    bool   // finished, or an error was emitted: ignore the rest
+	failed  bool   // the stream ended with an error event
+	out     []byte // output of the current Write
+}
+
+// NewStream starts a stream translation.
+func (r *MessagesRequest) NewStream() *Stream { return &Stream{req: r} }
+
+// Write consumes an upstream chunk and appends the client bytes it
+// completes to dst.
+func (s *Stream) Write(dst, chunk []byte) []byte {
+	s.out = dst
+	if s.done {
+		return s.out
+	}
+	if err := s.parser.Feed(chunk, s.event); err != nil {
+		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error()))
+	}
+	return s.out
+}
+
+// Close ends the stream at the end of the upstream body: open block closed,
+// message_delta, message_stop; or an error event when the upstream ended
+// before it said how the answer finished.
+func (s *Stream) Close(dst []byte) []byte {
+	s.out = dst
+	if !s.done {
+		if err := s.parser.Finish(s.event); err != nil {
+			s.fail(apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error()))
+		}
+	}
+	if s.done {
+		return s.out
+	}
+	f := gemini.ClassifyFinish(s.finish)
+	if f == gemini.FinishNone && s.blocked != "" {
+		f = gemini.FinishFiltered // blocked prompt: refusal (P17)
+	}
+	if !s.started || f == gemini.FinishNone {
+		s.fail(truncatedError())
+		return s.out
+	}
+	s.m.close(s)
+	s.begin("message_delta")
+	s.out = append(s.out, `{"type":"message_delta","delta":{"stop_reason":`...)
+	s.out = jsonw.String(s.out, stopReason(f, s.m.calls > 0))
+	s.out = append(s.out, `,"stop_sequence":null},"usage":{"output_tokens":`...)
+	s.out = jsonw.Int(s.out, s.usage.Output())
+	s.out = append(s.out, `,"input_tokens":`...)
+	s.out = jsonw.Int(s.out, inputTokens(s.usage))
+	s.out = append(s.out, `,"cache_read_input_tokens":`...)
+	s.out = jsonw.Int(s.out, s.usage.Cached)
+	s.out = append(s.out, "}}\n\n"...)
+	s.begin("message_stop")
+	s.out = append(s.out, `{"type":"message_stop"}`+"\n\n"...)
+	s.done = true
+	return s.out
+}
+
+// Failed reports whether the stream ended with an error event.
+func (s *Stream) Failed() bool { return s.failed }
+
+// Usage is the last usage Gemini reported (for metrics and access logs).
+func (s *Stream) Usage() gemini.Usage { return s.usage }
+
+// begin writes the `event:` line and the `data: ` prefix; the caller writes
+// the JSON whose `type` equals name (the SDK dispatches on the event name).
+func (s *Stream) begin(name string) {
+	s.out = append(s.out, "event: "...)
+	s.out = append(s.out, name...)
+	s.out = append(s.out, "\ndata: "...)
+}
+
+// fail emits Anthropic's error event; nothing follows it.
+func (s *Stream) fail(e *apierror.Error) {
+	s.begin("error")
+	s.out = append(s.out, ErrorBody(e)...)
+	s.out = append(s.out, "\n\n"...)
+	s.done = true
+	s.failed = true
+}
+
+func (s *Stream) event(ev sse.Event) error {
+	if s.done {
+		return nil
+	}
+	if !gjson.ValidBytes(ev.Data) {
+		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON."))
+		return nil
+	}
+	resp := gjson.ParseBytes(ev.Data)
+	if resp.IsArray() || resp.Get("error").Exists() || !resp.IsObject() {
+		s.fail(apierror.FromGemini(0, ev.Data)) // a mid-stream failure (§1.9, P23)
+		return nil
+	}
+	if u := gemini.ReadUsage(resp); u.Present {
+		s.usage = u // running values; the last one is authoritative
+	}
+	if !s.started {
+		s.messageStart(resp)
+	}
+	if br := resp.Get("promptFeedback.blockReason").String(); br != "" {
+		s.blocked = br
+	}
+	cand := candidate0(resp)
+	if f := cand.Get("finishReason").String(); f != "" {
+		s.finish = f
+		if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
+			s.fail(malformedError(f)) // P15
+			return nil
+		}
+	}
+	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+		s.m.part(s, p)
+		return true
+	})
+	return nil
+}
+
+func (s *Stream) messageStart(resp gjson.Result) {
+	s.started = true
+	s.begin("message_start")
+	s.out = append(s.out, `{"type":"message_start","message":{"id":`...)
+	s.out = jsonw.String(s.out, messageID(resp))
+	s.out = append(s.out, `,"type":"message","role":"assistant","model":`...)
+	s.out = jsonw.String(s.out, s.req.Model)
+	s.out = append(s.out, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`...)
+	s.out = jsonw.Int(s.out, inputTokens(s.usage))
+	s.out = append(s.out, `,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":`...)
+	s.out = jsonw.Int(s.out, s.usage.Cached)
+	s.out = append(s.out, "}}}\n\n"...)
+	s.begin("ping")
+	s.out = append(s.out, `{"type":"ping"}`+"\n\n"...)
+}
+
+func (s *Stream) blockStart(block string) {
+	s.begin("content_block_start")
+	s.out = append(s.out, `{"type":"content_block_start","index":`...)
+	s.out = jsonw.Int(s.out, int64(s.next))
+	s.out = append(s.out, `,"content_block":`...)
+	s.out = append(s.out, block...)
+	s.out = append(s.out, "}\n\n"...)
+}
+
+// blockDelta writes a content_block_delta for the open block; the caller
+// appends the delta's fields after `"delta":{"type":`.
+func (s *Stream) blockDelta() {
+	s.begin("content_block_delta")
+	s.out = append(s.out, `{"type":"content_block_delta","index":`...)
+	s.out = jsonw.Int(s.out, int64(s.next-1))
+	s.out = append(s.out, `,"delta":{"type":`...)
+}
+
+func (s *Stream) blockStop() {
+	s.begin("content_block_stop")
+	s.out = append(s.out, `{"type":"content_block_stop","index":`...)
+	s.out = jsonw.Int(s.out, int64(s.next-1))
+	s.out = append(s.out, "}\n\n"...)
+}
+
+func (s *Stream) startBlock(thinking bool) {
+	s.kind = thinking
+	if thinking {
+		s.blockStart(`{"type":"thinking","thinking":"","signature":""}`)
+	} else {
+		s.blockStart(`{"type":"text","text":""}`)
+	}
+	s.next++
+}
+
+func (s *Stream) delta(text string) {
+	s.blockDelta()
+	if s.kind {
+		s.out = append(s.out, `"thinking_delta","thinking":`...)
+	} else {
+		s.out = append(s.out, `"text_delta","text":`...)
+	}
+	s.out = jsonw.String(s.out, text)
+	s.out = append(s.out, "}}\n\n"...)
+}
+
+// stopBlock closes the open block; a thinking block gets its one
+// signature_delta right before its stop (Accumulate concatenates them).
+func (s *Stream) stopBlock(signature string) {
+	if s.kind && signature != "" {
+		s.blockDelta()
+		s.out = append(s.out, `"signature_delta","signature":`...)
+		s.out = jsonw.String(s.out, signature)
+		s.out = append(s.out, "}}\n\n"...)
+	}
+	s.blockStop()
+}
+
+func (s *Stream) toolUse(id, name, args string) {
+	b := make([]byte, 0, 64+len(id)+len(name))
+	b = append(b, `{"type":"tool_use","id":`...)
+	b = jsonw.String(b, id)
+	b = append(b, `,"name":`...)
+	b = jsonw.String(b, name)
+	b = append(b, `,"input":{}}`...)
+	s.blockStart(string(b))
+	s.next++
+	s.kind = false
+	// One input_json_delta with the whole arguments (P12).
+	s.blockDelta()
+	s.out = append(s.out, `"input_json_delta","partial_json":`...)
+	s.out = jsonw.String(s.out, args)
+	s.out = append(s.out, "}}\n\n"...)
+	s.blockStop()
+}
