@@ -30,6 +30,9 @@ type httpContext struct {
 	out       []byte    // reused output buffer for stream chunks
 	finalized bool
 	pending   *calloutSet // in-flight HTTP callouts (models, large embeddings)
+	// aliasFrom/aliasTo: a native batchEmbedContents whose body must name
+	// the resolved model too.
+	aliasFrom, aliasTo string
 }
 
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
@@ -111,8 +114,11 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 }
 
 func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action {
-	if h.replied || h.route.kind == epNative {
+	if h.replied {
 		return types.ActionContinue
+	}
+	if h.route.kind == epNative {
+		return h.nativeBody(bodySize, endOfStream)
 	}
 	if h.pending != nil {
 		return types.ActionPause

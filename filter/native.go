@@ -24,6 +24,11 @@ func (h *httpContext) nativeRequest(path string) types.Action {
 		}
 		if resolved != m {
 			path = strings.Replace(path, "/models/"+m, "/models/"+resolved, 1)
+			if h.route.nativeAction == "batchEmbedContents" {
+				// Each request of the batch names the model again, and
+				// Gemini wants it equal to the path's: rewrite it too.
+				h.aliasFrom, h.aliasTo = m, resolved
+			}
 		}
 		h.setModels(m, resolved)
 	}
@@ -41,6 +46,28 @@ func (h *httpContext) nativeRequest(path string) types.Action {
 		h.plugin.metrics.streams.Increment(1)
 	}
 	h.native = tap
+	if h.aliasFrom != "" {
+		_ = proxywasm.RemoveHttpRequestHeader("content-length")
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+// nativeBody rewrites the alias inside a batchEmbedContents body; every
+// other native body passes untouched.
+func (h *httpContext) nativeBody(bodySize int, endOfStream bool) types.Action {
+	if h.aliasFrom == "" {
+		return types.ActionContinue
+	}
+	if !endOfStream {
+		return types.ActionPause
+	}
+	body, err := proxywasm.GetHttpRequestBody(0, bodySize)
+	if err != nil {
+		return types.ActionContinue
+	}
+	body = bytes.ReplaceAll(body, []byte(`"models/`+h.aliasFrom+`"`), []byte(`"models/`+h.aliasTo+`"`))
+	_ = proxywasm.ReplaceHttpRequestBody(body)
 	return types.ActionContinue
 }
 

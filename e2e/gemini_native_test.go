@@ -1,0 +1,217 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
+	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
+	"google.golang.org/genai"
+)
+
+func genaiClient(t *testing.T, env *harness.Env, key string) *genai.Client {
+	t.Helper()
+	c, err := genai.NewClient(ctx(t), &genai.ClientConfig{
+		APIKey:      key,
+		Backend:     genai.BackendGeminiAPI,
+		HTTPOptions: genai.HTTPOptions{BaseURL: env.URL},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestGeminiNative(t *testing.T) {
+	harness.Each(t, `{"models":{"my-flash":"gemini-2.5-flash","my-embed":"text-embedding-004"}}`, func(t *testing.T, env *harness.Env) {
+		c := genaiClient(t, env, "AIzaK1,AIzaK2")
+		last := func() fakegemini.Request {
+			r := env.Fake.Requests()
+			return r[len(r)-1]
+		}
+		t.Run("generate", func(t *testing.T) {
+			env.Fake.Enqueue("", fakegemini.Reply{Text: "native hello", Usage: &fakegemini.Usage{Prompt: 3, Candidates: 2}})
+			resp, err := c.Models.GenerateContent(ctx(t), "gemini-2.5-flash", genai.Text("hi"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Text() != "native hello" {
+				t.Fatalf("text %q", resp.Text())
+			}
+			r := last()
+			if r.Path != "/v1beta/models/gemini-2.5-flash:generateContent" || (r.Key != "AIzaK1" && r.Key != "AIzaK2") {
+				t.Fatalf("upstream %s key %q", r.Path, r.Key)
+			}
+		})
+		t.Run("alias rewritten in the path, body untouched", func(t *testing.T) {
+			env.Fake.Enqueue("", fakegemini.Reply{Text: "aliased"})
+			resp, err := c.Models.GenerateContent(ctx(t), "my-flash", genai.Text("hi"), &genai.GenerateContentConfig{Temperature: genai.Ptr[float32](0.5)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := last()
+			if resp.Text() != "aliased" || r.Path != "/v1beta/models/gemini-2.5-flash:generateContent" {
+				t.Fatalf("%q %s", resp.Text(), r.Path)
+			}
+			if !strings.Contains(string(r.Body), `"temperature":0.5`) {
+				t.Fatalf("body changed: %s", r.Body)
+			}
+		})
+		t.Run("stream", func(t *testing.T) {
+			env.Fake.Enqueue("", fakegemini.Reply{Text: "one two three four"})
+			var text strings.Builder
+			n := 0
+			for resp, err := range c.Models.GenerateContentStream(ctx(t), "gemini-2.5-flash", genai.Text("count"), nil) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				text.WriteString(resp.Text())
+				n++
+			}
+			if text.String() != "one two three four" || n < 2 {
+				t.Fatalf("%d events, text %q", n, text.String())
+			}
+			if r := last(); r.Action != "streamGenerateContent" || r.RawQuery != "alt=sse" {
+				t.Fatalf("upstream %s ?%s", r.Action, r.RawQuery)
+			}
+		})
+		t.Run("count tokens", func(t *testing.T) {
+			resp, err := c.Models.CountTokens(ctx(t), "gemini-2.5-flash", genai.Text("a fairly short sentence"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.TotalTokens != int32(fakegemini.EstimateTokens("a fairly short sentence")) {
+				t.Fatalf("tokens %d", resp.TotalTokens)
+			}
+		})
+		t.Run("embed", func(t *testing.T) {
+			resp, err := c.Models.EmbedContent(ctx(t), "text-embedding-004", genai.Text("vector me"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fakegemini.EmbeddingFor("vector me", 768, 768)
+			if len(resp.Embeddings) != 1 || len(resp.Embeddings[0].Values) != 768 || resp.Embeddings[0].Values[3] != want[3] {
+				t.Fatalf("embedding mismatch")
+			}
+		})
+		t.Run("embed through an alias", func(t *testing.T) {
+			resp, err := c.Models.EmbedContent(ctx(t), "my-embed", genai.Text("vector me"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := last(); r.Path != "/v1beta/models/text-embedding-004:batchEmbedContents" || len(resp.Embeddings) != 1 {
+				t.Fatalf("upstream %s", r.Path)
+			}
+		})
+		t.Run("list and get models", func(t *testing.T) {
+			page, err := c.Models.List(ctx(t), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, m := range page.Items {
+				found = found || m.Name == "models/gemini-2.5-pro"
+			}
+			if !found {
+				t.Fatalf("models.list through the gateway lacks gemini-2.5-pro: %d items", len(page.Items))
+			}
+			m, err := c.Models.Get(ctx(t), "gemini-2.5-pro", nil)
+			if err != nil || m.Name != "models/gemini-2.5-pro" {
+				t.Fatalf("get: %v %+v", err, m)
+			}
+		})
+		t.Run("upstream errors pass through in Google's shape", func(t *testing.T) {
+			env.Fake.Enqueue("", fakegemini.Reply{Status: 429, RetryDelay: "7s"})
+			_, err := c.Models.GenerateContent(ctx(t), "gemini-2.5-flash", genai.Text("hi"), nil)
+			var apiErr genai.APIError
+			if !asAPIError(err, &apiErr) || apiErr.Code != 429 || apiErr.Status != "RESOURCE_EXHAUSTED" {
+				t.Fatalf("got %T %v", err, err)
+			}
+		})
+	})
+}
+
+func asAPIError(err error, out *genai.APIError) bool {
+	switch e := err.(type) {
+	case genai.APIError:
+		*out = e
+		return true
+	case *genai.APIError:
+		*out = *e
+		return true
+	}
+	return false
+}
+
+// Raw HTTP: query keys, the JSON-array stream, unknown methods forwarded,
+// malformed model paths and missing keys in Google's error shape, and usage
+// read from the passing answer into the access log.
+func TestGeminiNativeRaw(t *testing.T) {
+	env := harness.NewHost(t, "")
+	do := func(method, path, body string, hdr map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx(t), method, env.URL+path, strings.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	gen := `{"contents":[{"role":"user","parts":[{"text":"hello there"}]}]}`
+
+	env.Fake.Enqueue("", fakegemini.Reply{Text: "from query key", Usage: &fakegemini.Usage{Prompt: 11, Candidates: 5, Thoughts: 2}})
+	st, body := do("POST", "/v1beta/models/gemini-2.5-flash:generateContent?key=QKEY", gen, map[string]string{"content-type": "application/json"})
+	r := env.Fake.Requests()[0]
+	if st != 200 || !strings.Contains(body, "from query key") || r.Key != "QKEY" || strings.Contains(r.RawQuery, "key=") {
+		t.Fatalf("query key: %d %s (upstream key %q query %q)", st, body, r.Key, r.RawQuery)
+	}
+
+	env.Fake.Enqueue("", fakegemini.Reply{Text: "array stream text", Usage: &fakegemini.Usage{Prompt: 4, Candidates: 3}})
+	st, body = do("POST", "/v1/models/gemini-2.5-flash:streamGenerateContent", gen, map[string]string{"x-goog-api-key": "K"})
+	var arr []json.RawMessage
+	if st != 200 || json.Unmarshal([]byte(body), &arr) != nil || len(arr) < 2 {
+		t.Fatalf("JSON-array stream must pass byte for byte: %d %.300s", st, body)
+	}
+
+	st, body = do("POST", "/v1beta/models/gemini-2.5-flash:generateContent", gen, nil)
+	if st != 401 || !strings.Contains(body, `"status":"UNAUTHENTICATED"`) {
+		t.Fatalf("missing key: %d %s", st, body)
+	}
+	st, body = do("POST", "/v1beta/models/bad%20name:generateContent", gen, map[string]string{"x-goog-api-key": "K"})
+	if st != 400 || !strings.Contains(body, `"status":"INVALID_ARGUMENT"`) {
+		t.Fatalf("malformed model: %d %s", st, body)
+	}
+	before := len(env.Fake.Requests())
+	st, _ = do("POST", "/v1beta/models/gemini-2.5-flash:someFutureMethod", gen, map[string]string{"x-goog-api-key": "K"})
+	rs := env.Fake.Requests()
+	if len(rs) != before+1 || rs[len(rs)-1].Path != "/v1beta/models/gemini-2.5-flash:someFutureMethod" || rs[len(rs)-1].Key != "K" {
+		t.Fatalf("unknown native method not forwarded (status %d)", st)
+	}
+
+	var sawUsage, sawStream bool
+	for _, e := range env.Host.AccessLog() {
+		fs := e.FilterState
+		if strings.HasSuffix(e.Path, ":generateContent") && fs["wasm.gca_input_tokens"] == "11" && fs["wasm.gca_output_tokens"] == "7" && fs["wasm.gca_protocol"] == "gemini" {
+			sawUsage = true
+		}
+		if strings.Contains(e.Path, "streamGenerateContent") && fs["wasm.gca_input_tokens"] == "4" && fs["wasm.gca_output_tokens"] == "3" {
+			sawStream = true
+		}
+		for _, v := range fs {
+			if strings.Contains(v, "QKEY") {
+				t.Fatal("a key reached the access log")
+			}
+		}
+	}
+	if !sawUsage || !sawStream {
+		t.Fatalf("usage not in the access log: %+v", env.Host.AccessLog())
+	}
+}
