@@ -6,12 +6,13 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
 // appendTools writes tools and toolConfig (protocol-mapping §4.1).
-func appendTools(out []byte, root gjson.Result) ([]byte, *apierror.Error) {
+func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 	tools := root.Get("tools")
 	choice := root.Get("tool_choice")
 	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
@@ -121,7 +122,7 @@ func appendTools(out []byte, root gjson.Result) ([]byte, *apierror.Error) {
 
 // generation config fields, with the OpenAI ranges checked so a client gets
 // OpenAI's kind of 400 instead of a Gemini one.
-func (r *ChatRequest) appendGenerationConfig(out []byte, root gjson.Result) ([]byte, *apierror.Error) {
+func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 	start := len(out)
 	out = append(out, `,"generationConfig":{`...)
 	n := 0
@@ -279,7 +280,7 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root gjson.Result) ([]b
 
 // thinkingConfig maps reasoning_effort (Google's own mapping for 2.5, levels
 // for Gemini 3; never both fields, P26).
-func (r *ChatRequest) thinkingConfig(root gjson.Result) (string, *apierror.Error) {
+func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Error) {
 	effort := root.Get("reasoning_effort")
 	include := r.Options.ReasoningContent
 	if (!effort.Exists() || effort.Type == gjson.Null) && !include {

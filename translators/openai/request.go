@@ -8,6 +8,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
@@ -45,10 +46,11 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.Invalid("", "The request body is not valid JSON.")
 	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
+	parsed := gjson.ParseBytes(body)
+	if !parsed.IsObject() {
 		return nil, apierror.Invalid("", "The request body must be a JSON object.")
 	}
+	root := jsonidx.Index(parsed)
 	r := &ChatRequest{N: 1, Options: opts}
 	model := root.Get("model")
 	if model.Type != gjson.String || model.Str == "" {
@@ -59,14 +61,14 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 	if !models.ValidName(r.GeminiModel) {
 		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
 	}
-	if e := boolField(root, "stream", &r.Stream); e != nil {
+	if e := boolValue(root.Get("stream"), "stream", &r.Stream); e != nil {
 		return nil, e
 	}
 	if so := root.Get("stream_options"); so.Exists() && so.Type != gjson.Null {
 		if !so.IsObject() {
 			return nil, apierror.Invalid("stream_options", "stream_options must be an object.")
 		}
-		if e := boolField(so, "include_usage", &r.IncludeUsage); e != nil {
+		if e := boolValue(so.Get("include_usage"), "include_usage", &r.IncludeUsage); e != nil {
 			return nil, e
 		}
 	}
@@ -358,8 +360,7 @@ func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
 	return nil
 }
 
-func boolField(obj gjson.Result, name string, dst *bool) *apierror.Error {
-	v := obj.Get(name)
+func boolValue(v gjson.Result, name string, dst *bool) *apierror.Error {
 	switch v.Type {
 	case gjson.True:
 		*dst = true
