@@ -1,0 +1,73 @@
+// Anthropic's official Node SDK against the gateway.
+// Usage: node anthropic.mjs <create|stream|count_tokens>
+// Env: GATEWAY_URL (the gateway's base URL), API_KEY (a fake Gemini key).
+// Prints one JSON object on stdout.
+import Anthropic from '@anthropic-ai/sdk';
+
+const client = new Anthropic({
+  baseURL: process.env.GATEWAY_URL,
+  apiKey: process.env.API_KEY,
+  maxRetries: 0,
+  timeout: 30_000,
+});
+
+const params = {
+  model: 'claude-sonnet-4-6',
+  max_tokens: 128,
+  system: 'Be brief.',
+  messages: [{ role: 'user', content: 'Say hello' }],
+};
+
+function summary(m) {
+  return {
+    id: m.id,
+    type: m.type,
+    role: m.role,
+    model: m.model,
+    stop_reason: m.stop_reason,
+    content: m.content,
+    text: m.content.filter((b) => b.type === 'text').map((b) => b.text).join(''),
+    usage: m.usage,
+  };
+}
+
+async function create() {
+  return summary(await client.messages.create(params));
+}
+
+async function stream() {
+  const s = client.messages.stream({ ...params, temperature: 0.2 });
+  const events = [];
+  let deltas = '';
+  s.on('streamEvent', (e) => events.push(e.type));
+  s.on('text', (d) => { deltas += d; });
+  const m = await s.finalMessage();
+  return { ...summary(m), events, deltas };
+}
+
+async function count_tokens() {
+  const r = await client.messages.countTokens({
+    model: 'claude-sonnet-4-6',
+    system: 'Be brief.',
+    messages: [{ role: 'user', content: 'How many tokens is this sentence?' }],
+  });
+  return r;
+}
+
+const scenarios = { create, stream, count_tokens };
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+try {
+  console.log(JSON.stringify(await scenarios[name]()));
+} catch (e) {
+  // An API error is printed as the result, so the Go test reports its
+  // status and body.
+  if (e instanceof Anthropic.APIError) {
+    console.log(JSON.stringify({ api_error: { status: e.status ?? null, error: e.error ?? null, message: e.message } }));
+  } else {
+    throw e;
+  }
+}

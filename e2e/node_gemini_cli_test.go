@@ -1,0 +1,159 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
+	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
+)
+
+// geminiCLI is the Gemini CLI's entry point in e2e/node (the version is
+// pinned in e2e/node/package.json).
+const geminiCLI = "node_modules/@google/gemini-cli/bundle/gemini.js"
+
+// geminiCLISettings is ~/.gemini/settings.json for the test's HOME: API-key
+// auth (with GOOGLE_GEMINI_BASE_URL set and no selected auth type, 0.61.0
+// picks its "gateway" auth type, which its non-interactive mode then
+// rejects as "Invalid auth method selected"), no telemetry, no usage
+// statistics, no update checks.
+const geminiCLISettings = `{
+  "security": {"auth": {"selectedType": "gemini-api-key"}},
+  "general": {"enableAutoUpdate": false, "enableAutoUpdateNotification": false},
+  "privacy": {"usageStatisticsEnabled": false},
+  "telemetry": {"enabled": false}
+}`
+
+// The Gemini CLI, headless (-p, --output-format json), through the
+// gateway's native Gemini endpoints: the model (the fake Gemini) asks it to
+// read a file with its read_file tool, the CLI runs it and sends the result
+// back, then the model answers.
+func TestNodeGeminiCLIReadsAFile(t *testing.T) {
+	npmCI(t)
+	env := harness.NewHost(t, "")
+	home, work := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, ".gemini"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".gemini", "settings.json"), []byte(geminiCLISettings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	secretPath := filepath.Join(work, "secret.txt")
+	const secret = "wombat-2903"
+	if err := os.WriteFile(secretPath, []byte(secret+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const final = "The word in secret.txt is " + secret + "."
+	args, _ := json.Marshal(map[string]string{"file_path": secretPath})
+	env.Fake.Enqueue("",
+		fakegemini.Reply{Parts: []json.RawMessage{json.RawMessage(`{"functionCall":{"name":"read_file","args":` + string(args) + `}}`)}},
+		fakegemini.Reply{Text: final},
+	)
+	// Any extra call the CLI makes (routing, next-speaker or loop checks)
+	// gets a valid answer.
+	env.Fake.SetDefault("", fakegemini.Reply{Text: "ok"})
+
+	out := runNode(t, geminiCLI, map[string]string{
+		"GOOGLE_GEMINI_BASE_URL": env.URL, // read by the CLI's content generator (and by @google/genai)
+		"GEMINI_API_KEY":         "AIzaGEMINICLI",
+		"HOME":                   home,
+		"PWD":                    work,
+		"TMPDIR":                 t.TempDir(), // error reports go to os.tmpdir()
+		"GEMINI_CLI_NO_RELAUNCH": "true",      // no child process with a larger heap
+	}, "-p", "What word is written in secret.txt? Read the file.", "--output-format", "json",
+		"-m", "gemini-2.5-flash", // a fixed model: no routing classifier on a flash-lite model
+		"--skip-trust")
+
+	var res struct {
+		SessionID string `json:"session_id"`
+		Response  string
+		Error     json.RawMessage
+		Stats     struct {
+			Models map[string]struct {
+				API struct {
+					TotalRequests int `json:"totalRequests"`
+					TotalErrors   int `json:"totalErrors"`
+				} `json:"api"`
+			}
+			Tools struct {
+				TotalCalls   int            `json:"totalCalls"`
+				TotalSuccess int            `json:"totalSuccess"`
+				ByName       map[string]any `json:"byName"`
+			}
+		}
+	}
+	decodeLastJSON(t, out, &res)
+	if res.Response != final || res.Error != nil || res.Stats.Tools.TotalCalls != 1 || res.Stats.Tools.TotalSuccess != 1 ||
+		res.Stats.Tools.ByName["read_file"] == nil || res.Stats.Models["gemini-2.5-flash"].API.TotalErrors != 0 {
+		t.Fatalf("Gemini CLI's result: %s", out)
+	}
+
+	reqs := env.Fake.Requests()
+	var gen []fakegemini.Request
+	for i, r := range reqs {
+		t.Logf("upstream %d: %s %s?%s status %d, %d bytes, user-agent %q", i, r.Method, r.Path, r.RawQuery, r.Status, len(r.Body), r.Header.Get("User-Agent"))
+		if r.Status != 200 {
+			t.Errorf("upstream request %d %s answered %d: %s", i, r.Path, r.Status, r.Body)
+		}
+		if r.Key != "AIzaGEMINICLI" || r.Header.Get("x-goog-api-key") != "AIzaGEMINICLI" || strings.Contains(r.RawQuery, "key=") {
+			t.Fatalf("upstream request %d: key %q x-goog-api-key %q query %q", i, r.Key, r.Header.Get("x-goog-api-key"), r.RawQuery)
+		}
+		if r.Action == "generateContent" || r.Action == "streamGenerateContent" {
+			gen = append(gen, r)
+		}
+	}
+	if pending := env.Fake.Pending("", ""); pending != 0 || len(gen) < 2 {
+		t.Fatalf("%d generate requests upstream, %d scripted replies left", len(gen), pending)
+	}
+	for _, r := range gen[:2] {
+		upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaGEMINICLI")
+		if r.RawQuery != "alt=sse" || !strings.HasPrefix(r.Header.Get("User-Agent"), "GeminiCLI") {
+			t.Fatalf("upstream ?%s user-agent %q", r.RawQuery, r.Header.Get("User-Agent"))
+		}
+	}
+
+	var first geminiRequestBody
+	if err := json.Unmarshal(gen[0].Body, &first); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range first.Tools {
+		for _, d := range tool.FunctionDeclarations {
+			names = append(names, d.Name)
+		}
+	}
+	t.Logf("the Gemini CLI declared %d tools: %v", len(names), names)
+	if !slices.Contains(names, "read_file") {
+		t.Fatalf("no read_file tool among %v", names)
+	}
+
+	if testing.Verbose() {
+		t.Logf("second request, last contents: %s", lastContents(gen[1].Body, 2))
+	}
+	var second geminiRequestBody
+	if err := json.Unmarshal(gen[1].Body, &second); err != nil {
+		t.Fatal(err)
+	}
+	var call, resp *geminiPart
+	for ci, c := range second.Contents {
+		for pi := range c.Parts {
+			p := &second.Contents[ci].Parts[pi]
+			if p.FunctionCall != nil && c.Role == "model" {
+				call = p
+			}
+			if p.FunctionResponse != nil && c.Role == "user" && call != nil {
+				resp = p
+			}
+		}
+	}
+	if call == nil || call.FunctionCall.Name != "read_file" || call.FunctionCall.Args["file_path"] != secretPath {
+		t.Fatalf("second request has no model functionCall read_file(%s): %.3000s", secretPath, gen[1].Body)
+	}
+	if resp == nil || resp.FunctionResponse.Name != "read_file" || !strings.Contains(string(resp.FunctionResponse.Response), secret) {
+		t.Fatalf("second request has no user functionResponse carrying %q: %.3000s", secret, gen[1].Body)
+	}
+}

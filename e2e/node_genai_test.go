@@ -1,0 +1,157 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
+	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
+)
+
+// The @google/genai npm package (e2e/node/genai.mjs) against the gateway's
+// native Gemini endpoints (passed through with the client's key).
+
+func nodeGenAI(t *testing.T, env *harness.Env, scenario, what string, v any) {
+	t.Helper()
+	out := runNode(t, "genai.mjs", map[string]string{"GATEWAY_URL": env.URL, "API_KEY": "AIzaNODEKEY"}, scenario)
+	nodeAPIErrorFails(t, out, len(env.Fake.Requests()), what)
+	decodeLastJSON(t, out, v)
+}
+
+func oneUpstream(t *testing.T, env *harness.Env) fakegemini.Request {
+	t.Helper()
+	reqs := env.Fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("upstream saw %d requests", len(reqs))
+	}
+	return reqs[0]
+}
+
+func TestNodeGenAIGenerateContent(t *testing.T) {
+	npmCI(t)
+	env := harness.NewHost(t, "")
+	env.Fake.Enqueue("", fakegemini.Reply{Text: "Hello from Gemini", Usage: &fakegemini.Usage{Prompt: 4, Candidates: 3}})
+	var got struct {
+		Text         string
+		FinishReason string `json:"finish_reason"`
+		Usage        struct{ PromptTokenCount, CandidatesTokenCount, TotalTokenCount int }
+	}
+	nodeGenAI(t, env, "generate", "POST /v1beta/models/{model}:generateContent", &got)
+	if got.Text != "Hello from Gemini" || got.FinishReason != "STOP" || got.Usage.PromptTokenCount != 4 ||
+		got.Usage.CandidatesTokenCount != 3 || got.Usage.TotalTokenCount != 7 {
+		t.Fatalf("client saw %+v", got)
+	}
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:generateContent", "AIzaNODEKEY")
+	var body struct {
+		Contents []struct {
+			Role  string
+			Parts []struct{ Text string }
+		}
+		SystemInstruction struct{ Parts []struct{ Text string } }
+		GenerationConfig  struct {
+			Temperature     float64
+			MaxOutputTokens int
+		}
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Contents) != 1 || body.Contents[0].Parts[0].Text != "Say hello" ||
+		body.SystemInstruction.Parts[0].Text != "Be brief." || body.GenerationConfig.Temperature != 0.5 || body.GenerationConfig.MaxOutputTokens != 100 {
+		t.Fatalf("upstream body %s", r.Body)
+	}
+}
+
+func TestNodeGenAIGenerateContentStream(t *testing.T) {
+	npmCI(t)
+	env := harness.NewHost(t, "")
+	env.Fake.Enqueue("", fakegemini.Reply{Text: "One, two, three, four, five.", EventDelay: 10 * time.Millisecond,
+		Usage: &fakegemini.Usage{Prompt: 4, Candidates: 8}})
+	var got struct {
+		Chunks       int
+		Text         string
+		FinishReason string `json:"finish_reason"`
+		Usage        struct{ TotalTokenCount int }
+	}
+	nodeGenAI(t, env, "stream", "POST /v1beta/models/{model}:streamGenerateContent", &got)
+	if got.Text != "One, two, three, four, five." || got.Chunks < 2 || got.FinishReason != "STOP" || got.Usage.TotalTokenCount != 12 {
+		t.Fatalf("client saw %+v", got)
+	}
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaNODEKEY")
+	if r.RawQuery != "alt=sse" {
+		t.Fatalf("upstream query %q", r.RawQuery)
+	}
+}
+
+func TestNodeGenAICountTokens(t *testing.T) {
+	npmCI(t)
+	env := harness.NewHost(t, "")
+	env.Fake.Enqueue("", fakegemini.Reply{Endpoint: "countTokens", Body: `{"totalTokens": 42}`})
+	var got struct {
+		TotalTokens *int `json:"total_tokens"`
+	}
+	nodeGenAI(t, env, "count_tokens", "POST /v1beta/models/{model}:countTokens", &got)
+	if got.TotalTokens == nil || *got.TotalTokens != 42 {
+		t.Fatalf("client saw totalTokens %v", got.TotalTokens)
+	}
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:countTokens", "AIzaNODEKEY")
+	if !strings.Contains(string(r.Body), "How many tokens is this sentence?") {
+		t.Fatalf("upstream body %s", r.Body)
+	}
+}
+
+func TestNodeGenAIEmbedContent(t *testing.T) {
+	npmCI(t)
+	env := harness.NewHost(t, "")
+	var got struct{ Embeddings [][]float64 }
+	nodeGenAI(t, env, "embed", "POST /v1beta/models/{model}:batchEmbedContents", &got)
+	texts := []string{"hello world", "good night"}
+	if len(got.Embeddings) != len(texts) {
+		t.Fatalf("client saw %d embeddings", len(got.Embeddings))
+	}
+	for i, text := range texts {
+		want := fakegemini.EmbeddingFor(text, 8, 3072)
+		if len(got.Embeddings[i]) != len(want) {
+			t.Fatalf("embedding %d has %d values, want %d", i, len(got.Embeddings[i]), len(want))
+		}
+		for j := range want {
+			if math.Abs(got.Embeddings[i][j]-float64(want[j])) > 1e-6 {
+				t.Fatalf("embedding %d value %d: %v, want %v", i, j, got.Embeddings[i][j], want[j])
+			}
+		}
+	}
+	r := oneUpstream(t, env)
+	// @google/genai sends embedContent as batchEmbedContents on the Gemini API.
+	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-embedding-001:batchEmbedContents", "AIzaNODEKEY")
+	var body struct {
+		Requests []struct {
+			Model                string
+			OutputDimensionality int
+		}
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Requests) != 2 ||
+		body.Requests[0].Model != "models/gemini-embedding-001" || body.Requests[0].OutputDimensionality != 8 {
+		t.Fatalf("upstream body %s", r.Body)
+	}
+}
+
+func TestNodeGenAIListModels(t *testing.T) {
+	npmCI(t)
+	env := harness.NewHost(t, "")
+	var got struct{ Models []string }
+	nodeGenAI(t, env, "list", "GET /v1beta/models", &got)
+	for _, m := range []string{"models/gemini-2.5-flash", "models/gemini-2.5-pro", "models/gemini-embedding-001"} {
+		if !slices.Contains(got.Models, m) {
+			t.Fatalf("client saw models %v, missing %s", got.Models, m)
+		}
+	}
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models", "AIzaNODEKEY")
+	if r.Method != "GET" || !strings.Contains(r.RawQuery, "pageSize=50") {
+		t.Fatalf("upstream %s %s?%s", r.Method, r.Path, r.RawQuery)
+	}
+}

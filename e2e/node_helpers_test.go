@@ -1,0 +1,259 @@
+package e2e_test
+
+// Helpers for the Node e2e tests (node_*_test.go): the official JavaScript
+// SDKs and CLIs (e2e/node/package.json) run against the gateway. Each
+// scenario is a script in e2e/node/*.mjs that prints one JSON object on
+// stdout; the Go test scripts the fake Gemini, runs the script and asserts
+// on what the client saw and on what the fake received.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// nodeScriptTimeout bounds one runNode call (an SDK call or a CLI run).
+const nodeScriptTimeout = 90 * time.Second
+
+// nodeDir is the absolute path of e2e/node.
+func nodeDir() string {
+	_, here, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(here), "node")
+}
+
+// minNodeMajor is the oldest Node.js the pinned packages support
+// (@google/genai 2.x and the Gemini CLI declare engines node >= 20).
+const minNodeMajor = 20
+
+var (
+	nodeCheckOnce sync.Once
+	nodeSkip      string
+)
+
+// nodeOrSkip skips the test when node or npm is not installed, or node is
+// older than minNodeMajor.
+func nodeOrSkip(t *testing.T) {
+	t.Helper()
+	nodeCheckOnce.Do(func() {
+		for _, tool := range []string{"node", "npm"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				nodeSkip = fmt.Sprintf("skipping the Node e2e tests: %s is not installed (install Node.js >= %d with npm to run them)", tool, minNodeMajor)
+				return
+			}
+		}
+		out, err := exec.Command("node", "--version").Output()
+		v := strings.TrimSpace(string(out))
+		var major int
+		if _, perr := fmt.Sscanf(v, "v%d.", &major); err != nil || perr != nil || major < minNodeMajor {
+			nodeSkip = fmt.Sprintf("skipping the Node e2e tests: node --version says %q (err %v); they need Node.js >= %d", v, err, minNodeMajor)
+		}
+	})
+	if nodeSkip != "" {
+		t.Skip(nodeSkip)
+	}
+}
+
+var (
+	npmOnce sync.Once
+	npmErr  error
+)
+
+// npmStamp is written into node_modules after a successful install: a copy
+// of the package-lock.json it was installed from. (npm's own hidden
+// lockfile, node_modules/.package-lock.json, is not a byte copy of
+// package-lock.json: it leaves out the root package and skipped optional
+// packages, so it cannot tell an up-to-date install by itself.)
+const npmStamp = ".gca-installed-package-lock.json"
+
+// npmCI installs e2e/node's locked dependencies once per test binary with
+// `npm ci --no-audit --no-fund --ignore-scripts`, unless node_modules was installed from a
+// package-lock.json identical byte for byte to the current one. A file lock
+// serializes installs of concurrent test binaries (go test ./... runs
+// packages in parallel, and developers run several go test at once).
+// Install scripts are not run: none of the tested code needs one (they
+// build the Gemini CLI's optional native keychain and PTY modules, which
+// headless runs do not use), and recent npm releases skip unapproved
+// scripts anyway, so every npm version installs the same tree.
+func npmCI(t *testing.T) {
+	t.Helper()
+	nodeOrSkip(t)
+	npmOnce.Do(func() { npmErr = npmInstall() })
+	if npmErr != nil {
+		t.Fatal(npmErr)
+	}
+}
+
+func npmInstall() error {
+	dir := nodeDir()
+	want, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if err != nil {
+		return err
+	}
+	upToDate := func() bool {
+		have, err := os.ReadFile(filepath.Join(dir, "node_modules", npmStamp))
+		if err != nil || !bytes.Equal(have, want) {
+			return false
+		}
+		_, err = os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
+		return err == nil
+	}
+	if upToDate() {
+		return nil
+	}
+	unlock, err := lockFile(filepath.Join(os.TempDir(), fmt.Sprintf("gca-e2e-node-%x.lock", sha256.Sum256([]byte(dir)))))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if upToDate() { // installed by another process while we waited
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("npm ci in %s: %v\n%s", dir, err, out)
+	}
+	return os.WriteFile(filepath.Join(dir, "node_modules", npmStamp), want, 0o644)
+}
+
+// runNode runs e2e/node/<script> with node (after npmCI) and returns its
+// stdout; a non-zero exit or a timeout fails the test with stderr. env is
+// added to a minimal environment (PATH, and HOME set to a fresh temporary
+// directory unless env sets it), so no user configuration leaks in. A
+// script path that is not under e2e/node (e.g. a CLI entry point) may be
+// given relative to e2e/node. The working directory is env["PWD"] when set,
+// else e2e/node.
+func runNode(t *testing.T, script string, env map[string]string, args ...string) string {
+	t.Helper()
+	stdout, stderr, err := runNodeRaw(t, script, env, args...)
+	if err != nil {
+		t.Fatalf("node %s %s: %v\nstderr:\n%s\nstdout:\n%s", script, strings.Join(args, " "), err, tail(stderr, 8000), tail(stdout, 4000))
+	}
+	return stdout
+}
+
+// runNodeRaw is runNode without the failure: it returns stdout, stderr and
+// the exit error.
+func runNodeRaw(t *testing.T, script string, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	npmCI(t)
+	dir := nodeDir()
+	ctx, cancel := context.WithTimeout(context.Background(), nodeScriptTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{filepath.Join(dir, script)}, args...)...)
+	cmd.Dir = dir
+	if wd := env["PWD"]; wd != "" {
+		cmd.Dir = wd
+	}
+	cmd.Env = nodeEnv(t, env)
+	cmd.WaitDelay = 5 * time.Second
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		err = errors.New("timed out after " + nodeScriptTimeout.String())
+	}
+	return o.String(), e.String(), err
+}
+
+func nodeEnv(t *testing.T, env map[string]string) []string {
+	m := map[string]string{
+		"PATH":     os.Getenv("PATH"),
+		"HOME":     t.TempDir(),
+		"NO_COLOR": "1",
+		"CI":       "1",
+		"TERM":     "dumb",
+	}
+	for _, k := range []string{"TMPDIR", "SYSTEMROOT", "LANG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			m[k] = v
+		}
+	}
+	for k, v := range env {
+		m[k] = v
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, len(m))
+	for _, k := range keys {
+		out = append(out, k+"="+m[k])
+	}
+	return out
+}
+
+// nodeJSON runs a script and decodes the JSON object it printed into v.
+func nodeJSON(t *testing.T, v any, script string, env map[string]string, args ...string) {
+	t.Helper()
+	out := runNode(t, script, env, args...)
+	decodeLastJSON(t, out, v)
+}
+
+// decodeLastJSON decodes a script's output: the whole of stdout when it is
+// one JSON value (possibly indented), else its last non-empty line (a CLI
+// may print something before its result).
+func decodeLastJSON(t *testing.T, out string, v any) {
+	t.Helper()
+	out = strings.TrimSpace(out)
+	if json.Valid([]byte(out)) {
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			t.Fatalf("decoding the script's output: %v\n%s", err, tail(out, 4000))
+		}
+		return
+	}
+	lines := strings.Split(out, "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if err := json.Unmarshal([]byte(last), v); err != nil {
+		t.Fatalf("decoding the script's output: %v\n%s", err, tail(out, 4000))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// nodeAPIError is what the anthropic.mjs and genai.mjs scripts print when
+// the SDK threw an API error.
+type nodeAPIError struct {
+	APIError *struct {
+		Status  *int            `json:"status"`
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+	} `json:"api_error"`
+}
+
+// nodeAPIErrorFails fails the test when a script reported an API error,
+// with the status, the error body and how many requests reached Gemini
+// (none: the gateway answered by itself, e.g. a 404 for an unrouted path).
+func nodeAPIErrorFails(t *testing.T, out string, upstreamRequests int, what string) {
+	t.Helper()
+	var e nodeAPIError
+	decodeLastJSON(t, out, &e)
+	if e.APIError == nil {
+		return
+	}
+	status := 0
+	if e.APIError.Status != nil {
+		status = *e.APIError.Status
+	}
+	t.Fatalf("%s: the SDK got an API error (status %d, %d upstream requests): %s %s", what, status, upstreamRequests, e.APIError.Message, e.APIError.Error)
+}
