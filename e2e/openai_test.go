@@ -207,7 +207,7 @@ func TestOpenAIErrors(t *testing.T) {
 		})
 		t.Run("invalid key is 401", func(t *testing.T) {
 			env.Fake.ValidKeys("GOODKEY")
-			defer env.Fake.ValidKeys()
+			defer env.Fake.ValidKeys() // accept any key again
 			c := openaiClient(env, "BADKEY")
 			_, err := c.Chat.Completions.New(ctx(t), params)
 			if e := apiError(t, err); e.StatusCode != 401 || e.Code != "invalid_api_key" {
@@ -231,8 +231,8 @@ func TestOpenAIErrors(t *testing.T) {
 			_, err := c.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
 				Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(big)},
 			})
-			if e := apiError(t, err); e.StatusCode != 413 {
-				t.Fatalf("got %d", e.StatusCode)
+			if e := apiError(t, err); e.StatusCode != 413 || e.Type != "invalid_request_error" || !strings.Contains(e.Message, "buffer limit") {
+				t.Fatalf("got %d %s", e.StatusCode, e.RawJSON())
 			}
 		})
 		t.Run("stream cut before the end is an error to the client", func(t *testing.T) {

@@ -310,7 +310,7 @@ func TestErrorsInOpenAIShape(t *testing.T) {
 		s, _, b = up(503, `[{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}]`)
 		check("503 array", s, b, 503, "server_error", "overloaded")
 		s, _, b = up(500, `<html>oops</html>`)
-		check("html 500", s, b, 500, "server_error", "without an error message")
+		check("html 500", s, b, 500, "server_error", "could not be reached (HTTP 500): <html>oops</html>")
 	})
 }
 

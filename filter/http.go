@@ -33,6 +33,17 @@ type httpContext struct {
 	// aliasFrom/aliasTo: a native batchEmbedContents whose body must name
 	// the resolved model too.
 	aliasFrom, aliasTo string
+	envoyReply         bool // rewriting an Envoy local reply into the client's error shape
+}
+
+// envoyError describes a reply Envoy made itself, before any translation.
+func envoyError(status int, body []byte) *apierror.Error {
+	if status == 413 {
+		return apierror.New(apierror.RequestTooLarge, "The request body is larger than the gateway's buffer limit (Envoy's per_connection_buffer_limit_bytes, 1 MiB by default). Send a smaller request, or raise the limit in the Envoy configuration.")
+	}
+	e := apierror.FromGemini(status, body)
+	e.Message = "The gateway answered HTTP " + strconv.Itoa(status) + " before reaching Gemini: " + strings.TrimSpace(string(body))
+	return e
 }
 
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
@@ -191,6 +202,18 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 		return types.ActionContinue
 	}
 	if h.tx == nil {
+		if h.status >= 400 && h.route.proto != protoGemini && h.route.kind != epHealth {
+			// Envoy's own reply before the request was translated (413 when
+			// the body exceeds the buffer limit): give it the client's
+			// protocol's error shape, as every other error.
+			h.envoyReply = true
+			_ = proxywasm.RemoveHttpResponseHeader("content-length")
+			if endOfStream {
+				h.finalized = true
+				return h.replaceWithLocal(envoyError(h.status, nil))
+			}
+			return types.ActionPause
+		}
 		return types.ActionContinue
 	}
 	_ = proxywasm.RemoveHttpResponseHeader("content-length")
@@ -231,6 +254,21 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 		if endOfStream && h.status == 200 {
 			h.finish(h.native.usage(), false)
 		}
+		return types.ActionContinue
+	}
+	if h.envoyReply {
+		if !endOfStream {
+			return types.ActionPause
+		}
+		var body []byte
+		if bodySize > 0 {
+			body, _ = proxywasm.GetHttpResponseBody(0, bodySize)
+		}
+		status, out := renderError(h.route.proto, envoyError(h.status, body))
+		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
+		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")
+		_ = proxywasm.ReplaceHttpResponseBody(out)
+		h.finalized = true
 		return types.ActionContinue
 	}
 	if h.tx == nil {

@@ -89,10 +89,15 @@ func (s *Server) SetDefault(key string, r Reply) {
 }
 
 // ValidKeys restricts the accepted API keys; any other key gets Google's
-// 400 API_KEY_INVALID. Without a call every key is accepted.
+// 400 API_KEY_INVALID. Without a call, or after ValidKeys() with no keys,
+// every key is accepted.
 func (s *Server) ValidKeys(keys ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(keys) == 0 {
+		s.validKeys = nil
+		return
+	}
 	s.validKeys = map[string]bool{}
 	for _, k := range keys {
 		s.validKeys[k] = true

@@ -67,8 +67,17 @@ func (s *stream) run() {
 	s.mu.Unlock()
 	close(s.doneCh)
 	close(s.readerStop)
-	_ = s.rc.SetReadDeadline(time.Now()) // unblock a pending body read
-	<-s.readerDone
+	select {
+	case <-s.readerDone:
+	default:
+		// Unblock a body read still pending, then clear the deadline: a
+		// deadline left in the past breaks net/http's background read on a
+		// kept-alive connection, and the next request on it would start
+		// with its context already cancelled.
+		_ = s.rc.SetReadDeadline(time.Now())
+		<-s.readerDone
+		_ = s.rc.SetReadDeadline(time.Time{})
+	}
 	// Callout responses that were queued for this stream still reach the
 	// module (Envoy's root-owned callouts outlive the stream; the SDK
 	// ignores callbacks whose context was deleted).

@@ -86,6 +86,11 @@ func FromGemini(httpStatus int, body []byte) *Error {
 	}
 	if msg == "" {
 		msg = "Gemini answered HTTP " + strconv.Itoa(httpStatus) + " without an error message"
+		if text := snippet(body); text != "" && !root.IsObject() {
+			// Not Google's shape: most likely the proxy's own answer
+			// (Envoy's "upstream connect error ..."); say what it was.
+			msg = "Gemini could not be reached (HTTP " + strconv.Itoa(httpStatus) + "): " + text
+		}
 	}
 	code := int(ge.Get("code").Int())
 	if httpStatus == 0 || httpStatus == 200 {
@@ -138,6 +143,15 @@ func FromGemini(httpStatus int, body []byte) *Error {
 	}
 	e.Status = statusOf[e.Kind]
 	return e
+}
+
+// snippet is a short, printable, single-line excerpt of a body.
+func snippet(body []byte) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " ")
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
 }
 
 // parseDurationMs reads a protobuf Duration in JSON form ("23s", "1.5s",

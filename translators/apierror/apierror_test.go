@@ -22,7 +22,8 @@ func TestFromGemini(t *testing.T) {
 		{"array wrapped", 500, `[{"error":{"code":500,"message":"internal","status":"INTERNAL"}}]`, Server, 500, 0, "internal"},
 		{"overloaded", 503, `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, Overloaded, 503, 0, "The model is overloaded."},
 		{"deadline", 504, `{"error":{"code":504,"message":"slow","status":"DEADLINE_EXCEEDED"}}`, Timeout, 504, 0, "slow"},
-		{"html from a proxy", 502, `<html>bad gateway</html>`, BadGateway, 502, 0, "Gemini answered HTTP 502 without an error message"},
+		{"html from a proxy", 502, `<html>bad gateway</html>`, BadGateway, 502, 0, "Gemini could not be reached (HTTP 502): <html>bad gateway</html>"},
+		{"envoy connect failure", 503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure", Overloaded, 503, 0, "Gemini could not be reached (HTTP 503): upstream connect error or disconnect/reset before headers. reset reason: connection failure"},
 		{"empty body", 500, ``, Server, 500, 0, "Gemini answered HTTP 500 without an error message"},
 	}
 	for _, tt := range tests {

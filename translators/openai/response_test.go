@@ -72,6 +72,23 @@ func TestResponseReasoningContent(t *testing.T) {
 	}
 }
 
+// reasoning_content is a deployment option: on models without thinking it
+// must not add a thinkingConfig, which Gemini rejects with a 400.
+func TestReasoningContentSkipsNonThinkingModels(t *testing.T) {
+	for model, want := range map[string]bool{
+		"gemini-2.0-flash": false, "gemini-2.0-flash-lite": false, "gemini-1.5-pro": false, "gemma-3-27b-it": false,
+		"gemini-2.5-flash": true, "gemini-3-pro-preview": true, "gemini-flash-latest": true,
+	} {
+		r, e := ParseChat([]byte(`{"model":"`+model+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{ReasoningContent: true})
+		if e != nil {
+			t.Fatal(e)
+		}
+		if got := strings.Contains(string(r.Body), `"includeThoughts":true`); got != want {
+			t.Errorf("%s: includeThoughts sent = %v, want %v: %s", model, got, want, r.Body)
+		}
+	}
+}
+
 func TestResponseErrors(t *testing.T) {
 	r := mustParse(t, `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`)
 	for name, tc := range map[string]struct {
