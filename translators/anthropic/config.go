@@ -10,8 +10,6 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-func isGemini3(model string) bool { return strings.HasPrefix(model, "gemini-3") }
-
 // appendTools writes `,"tools":[{"functionDeclarations":[…]}]` and returns
 // the declared names. Custom tools map to declarations whose
 // parametersJsonSchema is cleaned to Gemini's subset (P1: Claude Code's
@@ -212,9 +210,20 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string) ([]byte
 	return append(out, '}'), nil
 }
 
-// thinkingConfig maps `thinking` (§4.5): Gemini 2.5 takes a token budget,
-// Gemini 3 a level; never both (P26).
+// thinkingConfig validates `thinking` and maps it for the model. A model
+// without thinking (Gemini 1.x, 2.0, Gemma) gets no thinkingConfig at all:
+// Gemini answers 400 to any, so the setting is moot there.
 func thinkingConfig(root gjson.Result, model string, maxTokens int64) (string, *apierror.Error) {
+	cfg, e := thinkingFor(root, model, maxTokens)
+	if e != nil || !gemini.CanThink(model) {
+		return "", e
+	}
+	return cfg, nil
+}
+
+// thinkingFor maps `thinking` (§4.5): Gemini 2.5 takes a token budget,
+// Gemini 3 a level; never both (P26).
+func thinkingFor(root gjson.Result, model string, maxTokens int64) (string, *apierror.Error) {
 	th := root.Get("thinking")
 	if !th.Exists() || th.Type == gjson.Null {
 		return "", nil
@@ -222,7 +231,7 @@ func thinkingConfig(root gjson.Result, model string, maxTokens int64) (string, *
 	if !th.IsObject() {
 		return "", apierror.Invalid("thinking", "thinking: Input should be a valid dictionary")
 	}
-	g3 := isGemini3(model)
+	g3 := gemini.IsGemini3(model)
 	pro := strings.Contains(model, "pro")
 	switch typ := th.Get("type").String(); typ {
 	case "enabled":

@@ -2,11 +2,11 @@ package anthropic
 
 import (
 	"encoding/base64"
-	"path"
 	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -138,10 +138,10 @@ func imageSource(src gjson.Result, param string) ([]byte, *apierror.Error) {
 			return nil, apierror.Invalid(param+".media_type", param+".media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'")
 		}
 		data := src.Get("data")
-		if data.Type != gjson.String || !isBase64(data.Str) {
+		if data.Type != gjson.String || !gemini.IsBase64(data.Str) {
 			return nil, apierror.Invalid(param+".data", param+".data: Input should be base64-encoded image data")
 		}
-		return inlineData(mt, data.Str), nil
+		return gemini.InlineDataPart(mt, data.Str), nil
 	case "url":
 		return urlSource(src, param, "image/jpeg")
 	case "file":
@@ -158,15 +158,11 @@ func urlSource(src gjson.Result, param, fallbackMime string) ([]byte, *apierror.
 	if u.Type != gjson.String || !(strings.HasPrefix(u.Str, "https://") || strings.HasPrefix(u.Str, "http://")) {
 		return nil, apierror.Invalid(param+".url", param+".url: Input should be an http(s) URL")
 	}
-	mime := mimeFromName(strings.SplitN(u.Str, "?", 2)[0])
+	mime := gemini.MimeFromName(strings.SplitN(u.Str, "?", 2)[0])
 	if mime == "" {
 		mime = fallbackMime // Gemini sniffs the content; it needs some type
 	}
-	p := append([]byte(nil), `{"fileData":{"mimeType":`...)
-	p = jsonw.String(p, mime)
-	p = append(p, `,"fileUri":`...)
-	p = jsonw.String(p, u.Str)
-	return append(p, "}}"...), nil
+	return gemini.FileDataPart(mime, u.Str), nil
 }
 
 func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
@@ -198,10 +194,10 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 			return nil, apierror.Invalid(sp+".media_type", sp+".media_type: Input should be 'application/pdf'")
 		}
 		data := src.Get("data")
-		if data.Type != gjson.String || !isBase64(data.Str) {
+		if data.Type != gjson.String || !gemini.IsBase64(data.Str) {
 			return nil, apierror.Invalid(sp+".data", sp+".data: Input should be base64-encoded PDF data")
 		}
-		return with(inlineData(mt, data.Str)), nil
+		return with(gemini.InlineDataPart(mt, data.Str)), nil
 	case "text":
 		data := src.Get("data")
 		if data.Type != gjson.String {
@@ -276,46 +272,6 @@ func searchResult(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 		return nil, nil
 	}
 	return [][]byte{appendTextPart(nil, s)}, nil
-}
-
-func inlineData(mime, data string) []byte {
-	p := make([]byte, 0, len(data)+48)
-	p = append(p, `{"inlineData":{"mimeType":`...)
-	p = jsonw.String(p, mime)
-	p = append(p, `,"data":`...)
-	p = jsonw.String(p, data)
-	return append(p, "}}"...)
-}
-
-func mimeFromName(name string) string {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".png":
-		return "image/png"
-	case ".jpg", ".jpeg":
-		return "image/jpeg"
-	case ".webp":
-		return "image/webp"
-	case ".gif":
-		return "image/gif"
-	case ".pdf":
-		return "application/pdf"
-	}
-	return ""
-}
-
-// isBase64 checks the alphabet and length without decoding the payload.
-func isBase64(s string) bool {
-	s = strings.TrimRight(s, "=")
-	if len(s) == 0 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return len(s)%4 != 1
 }
 
 // Thinking-block signatures carry Gemini's thoughtSignature through clients

@@ -449,7 +449,7 @@ func (b *builder) flushTurn() {
 				if sig == "" {
 					sig = b.sigFc
 				}
-				if sig == "" && isGemini3(b.model) {
+				if sig == "" && gemini.IsGemini3(b.model) {
 					// Gemini 3 validates the first call of every step of the
 					// current turn; history we cannot sign gets Google's
 					// documented placeholder instead of a 400 (P11).

@@ -380,3 +380,19 @@ func FuzzParseMessages(f *testing.F) {
 		}
 	})
 }
+
+func TestThinkingDroppedForModelsWithoutThinking(t *testing.T) {
+	for _, model := range []string{"gemini-2.0-flash", "gemma-3-27b-it"} {
+		r, e := ParseMessages([]byte(`{"model":"`+model+`","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{})
+		if e != nil {
+			t.Fatal(e)
+		}
+		if strings.Contains(string(r.Body), "thinkingConfig") {
+			t.Fatalf("%s: thinkingConfig sent to a model without thinking: %s", model, r.Body)
+		}
+	}
+	// Still validated: a bad thinking object is a 400 whatever the model.
+	if _, e := ParseMessages([]byte(`{"model":"gemini-2.0-flash","max_tokens":2048,"thinking":{"type":"sometimes"},"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e == nil {
+		t.Fatal("invalid thinking accepted")
+	}
+}

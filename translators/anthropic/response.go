@@ -1,43 +1,18 @@
 package anthropic
 
 import (
-	"math/rand/v2"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// randomID returns prefix and n random base62 characters. Gemini never
-// supplies stable call ids (P9): each tool_use gets one, minted once.
-func randomID(prefix string, n int) string {
-	b := make([]byte, len(prefix), len(prefix)+n)
-	copy(b, prefix)
-	for range n {
-		b = append(b, base62[rand.IntN(len(base62))])
-	}
-	return string(b)
-}
-
 // messageID is "msg_" + Gemini's responseId, or random.
 func messageID(resp gjson.Result) string {
-	if id := resp.Get("responseId").String(); id != "" && isIDSafe(id) {
+	if id := resp.Get("responseId").String(); id != "" && gemini.IDSafe(id) {
 		return "msg_" + id
 	}
-	return randomID("msg_", 24)
-}
-
-func isIDSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return len(s) <= 64
+	return gemini.RandomID("msg_", 24)
 }
 
 // stopReason maps a finish class (§4.9). Tool use is derived from the calls:
@@ -53,16 +28,6 @@ func stopReason(f gemini.Finish, sawCall bool) string {
 		return "tool_use"
 	}
 	return "end_turn"
-}
-
-func malformedError(reason string) *apierror.Error {
-	e := apierror.New(apierror.BadGateway, "Gemini produced an invalid tool call ("+reason+"); the answer was discarded. Retrying the request usually succeeds.")
-	e.Upstream = reason
-	return e
-}
-
-func truncatedError() *apierror.Error {
-	return apierror.New(apierror.BadGateway, "Gemini's stream ended before the answer was finished (no finishReason); the answer is incomplete. Retry the request.")
 }
 
 // inputTokens is Anthropic's input_tokens: uncached input only (§4.10).
@@ -121,7 +86,7 @@ func (m *machine) part(s sink, p gjson.Result) {
 		if a := fc.Get("args"); a.IsObject() {
 			args = a.Raw
 		}
-		s.toolUse(gemini.IDWithSignature(randomID("toolu_", 24), sig), fc.Get("name").String(), args)
+		s.toolUse(gemini.IDWithSignature(gemini.RandomID("toolu_", 24), sig), fc.Get("name").String(), args)
 		m.calls++
 		return
 	}
@@ -251,7 +216,7 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	if cand.Exists() {
 		reason := cand.Get("finishReason").String()
 		if finish = gemini.ClassifyFinish(reason); finish == gemini.FinishMalformed {
-			return nil, malformedError(reason) // never a silent empty success (P15)
+			return nil, gemini.MalformedCallError(reason) // never a silent empty success (P15)
 		}
 	}
 	c := collector{out: make([]byte, 0, len(body)+256)}

@@ -61,7 +61,7 @@ func (s *Stream) Close(dst []byte) []byte {
 		f = gemini.FinishFiltered // blocked prompt: refusal (P17)
 	}
 	if !s.started || f == gemini.FinishNone {
-		s.fail(truncatedError())
+		s.fail(gemini.TruncatedError())
 		return s.out
 	}
 	s.m.close(s)
@@ -130,7 +130,7 @@ func (s *Stream) event(ev sse.Event) error {
 	if f := cand.Get("finishReason").String(); f != "" {
 		s.finish = f
 		if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-			s.fail(malformedError(f)) // P15
+			s.fail(gemini.MalformedCallError(f)) // P15
 			return nil
 		}
 	}

@@ -285,7 +285,7 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 	// The deployment-wide option must not break models that cannot think:
 	// Gemini answers includeThoughts on them with a 400 ("Thinking is not
 	// enabled for this model").
-	include := r.Options.ReasoningContent && canThink(r.GeminiModel)
+	include := r.Options.ReasoningContent && gemini.CanThink(r.GeminiModel)
 	if (!effort.Exists() || effort.Type == gjson.Null) && !include {
 		return "", nil
 	}
@@ -319,18 +319,6 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 		}
 	}
 	return "{" + strings.Join(parts, ",") + "}", nil
-}
-
-// canThink reports whether a Gemini model accepts a thinkingConfig: every
-// model except the families released before thinking (1.x, 2.0, Gemma).
-// Unknown names are assumed to think, as every current Gemini model does.
-func canThink(model string) bool {
-	for _, p := range [...]string{"gemini-1.", "gemini-2.0", "gemma-"} {
-		if strings.HasPrefix(model, p) {
-			return false
-		}
-	}
-	return true
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -1,10 +1,10 @@
 package openai
 
 import (
-	"path"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -37,10 +37,10 @@ func userPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 		if mime == "" {
 			return nil, apierror.Invalid(param+".input_audio.format", "Invalid '"+param+".input_audio.format': expected wav or mp3.")
 		}
-		if data == "" || !isBase64(data) {
+		if data == "" || !gemini.IsBase64(data) {
 			return nil, apierror.Invalid(param+".input_audio.data", "Invalid '"+param+".input_audio.data': expected base64-encoded audio.")
 		}
-		return inlineData(mime, data), nil
+		return gemini.InlineDataPart(mime, data), nil
 	case "file":
 		if id := p.Get("file.file_id").String(); id != "" {
 			return nil, apierror.Invalid(param+".file.file_id", "OpenAI file ids cannot be read by the Gemini backend; send the file inline as `file_data`.")
@@ -49,7 +49,7 @@ func userPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 		if data == "" {
 			return nil, apierror.Invalid(param+".file.file_data", "Invalid '"+param+".file': `file_data` is required.")
 		}
-		return mediaPart(data, mimeFromName(p.Get("file.filename").String()), param+".file.file_data")
+		return mediaPart(data, gemini.MimeFromName(p.Get("file.filename").String()), param+".file.file_data")
 	case "":
 		return nil, apierror.Invalid(param+".type", "Invalid '"+param+"': a content part needs a `type`.")
 	default:
@@ -65,7 +65,7 @@ func mediaPart(u, fallbackMime, param string) ([]byte, *apierror.Error) {
 	case strings.HasPrefix(u, "data:"):
 		meta, data, ok := strings.Cut(u[len("data:"):], ",")
 		mime, enc, _ := strings.Cut(meta, ";")
-		if !ok || enc != "base64" || !isBase64(data) {
+		if !ok || enc != "base64" || !gemini.IsBase64(data) {
 			return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a base64 data URL (data:<mime>;base64,<data>).")
 		}
 		if mime == "" {
@@ -74,71 +74,18 @@ func mediaPart(u, fallbackMime, param string) ([]byte, *apierror.Error) {
 		if mime == "" {
 			return nil, apierror.Invalid(param, "Invalid '"+param+"': the data URL has no MIME type.")
 		}
-		return inlineData(mime, data), nil
+		return gemini.InlineDataPart(mime, data), nil
 	case strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://"):
 		mime := fallbackMime
 		if mime == "" {
-			mime = mimeFromName(strings.SplitN(u, "?", 2)[0])
+			mime = gemini.MimeFromName(strings.SplitN(u, "?", 2)[0])
 		}
 		if mime == "" {
 			mime = "image/jpeg" // Gemini sniffs the content; it needs some type
 		}
-		part := append([]byte(nil), `{"fileData":{"mimeType":`...)
-		part = jsonw.String(part, mime)
-		part = append(part, `,"fileUri":`...)
-		part = jsonw.String(part, u)
-		return append(part, "}}"...), nil
-	case fallbackMime != "" && isBase64(u):
-		return inlineData(fallbackMime, u), nil
+		return gemini.FileDataPart(mime, u), nil
+	case fallbackMime != "" && gemini.IsBase64(u):
+		return gemini.InlineDataPart(fallbackMime, u), nil
 	}
 	return nil, apierror.Invalid(param, "Invalid '"+param+"': expected an http(s) URL or a base64 data URL.")
-}
-
-func inlineData(mime, data string) []byte {
-	part := make([]byte, 0, len(data)+48)
-	part = append(part, `{"inlineData":{"mimeType":`...)
-	part = jsonw.String(part, mime)
-	part = append(part, `,"data":`...)
-	part = jsonw.String(part, data)
-	return append(part, "}}"...)
-}
-
-func mimeFromName(name string) string {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".png":
-		return "image/png"
-	case ".jpg", ".jpeg":
-		return "image/jpeg"
-	case ".webp":
-		return "image/webp"
-	case ".gif":
-		return "image/gif"
-	case ".heic":
-		return "image/heic"
-	case ".pdf":
-		return "application/pdf"
-	case ".wav":
-		return "audio/wav"
-	case ".mp3":
-		return "audio/mp3"
-	case ".txt":
-		return "text/plain"
-	}
-	return ""
-}
-
-// isBase64 checks the alphabet and length without decoding the whole
-// payload into a new buffer.
-func isBase64(s string) bool {
-	s = strings.TrimRight(s, "=")
-	if len(s) == 0 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return len(s)%4 != 1
 }

@@ -1,42 +1,18 @@
 package openai
 
 import (
-	"math/rand/v2"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// randomID appends prefix and n random base62 characters.
-func randomID(prefix string, n int) string {
-	b := make([]byte, len(prefix), len(prefix)+n)
-	copy(b, prefix)
-	for range n {
-		b = append(b, base62[rand.IntN(len(base62))])
-	}
-	return string(b)
-}
-
 // completionID is "chatcmpl-" + Gemini's responseId, or random.
 func completionID(resp gjson.Result) string {
-	if id := resp.Get("responseId").String(); id != "" && isIDSafe(id) {
+	if id := resp.Get("responseId").String(); id != "" && gemini.IDSafe(id) {
 		return "chatcmpl-" + id
 	}
-	return randomID("chatcmpl-", 24)
-}
-
-func isIDSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return len(s) <= 64
+	return gemini.RandomID("chatcmpl-", 24)
 }
 
 // finishString maps a Gemini finish class to OpenAI's finish_reason.
@@ -51,16 +27,6 @@ func finishString(f gemini.Finish, sawCall bool) string {
 		return "tool_calls"
 	}
 	return "stop"
-}
-
-func malformedError(reason string) *apierror.Error {
-	e := apierror.New(apierror.BadGateway, "Gemini produced an invalid tool call ("+reason+"); the answer was discarded. Retrying the request usually succeeds.")
-	e.Upstream = reason
-	return e
-}
-
-func truncatedError() *apierror.Error {
-	return apierror.New(apierror.BadGateway, "Gemini's stream ended before the answer was finished (no finishReason); the answer is incomplete. Retry the request.")
 }
 
 // Response translates a complete Gemini GenerateContentResponse.
@@ -93,7 +59,7 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 	for i, c := range cands {
 		finish := c.Get("finishReason").String()
 		if gemini.ClassifyFinish(finish) == gemini.FinishMalformed {
-			return nil, malformedError(finish)
+			return nil, gemini.MalformedCallError(finish)
 		}
 		if i > 0 {
 			out = append(out, ',')
@@ -165,8 +131,8 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
 // streaming delta form (index first).
 func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
 	id := fc.Get("id").String()
-	if id == "" || !isIDSafe(id) {
-		id = randomID("call_", 24)
+	if id == "" || !gemini.IDSafe(id) {
+		id = gemini.RandomID("call_", 24)
 	}
 	id = gemini.IDWithSignature(id, sig)
 	out = append(out, '{')

@@ -60,7 +60,7 @@ func (s *Stream) Close(dst []byte) []byte {
 		return s.out
 	}
 	if s.blocked == "" && len(s.choices) == 0 {
-		s.fail(truncatedError())
+		s.fail(gemini.TruncatedError())
 		return s.out
 	}
 	if s.blocked != "" && len(s.choices) == 0 {
@@ -75,7 +75,7 @@ func (s *Stream) Close(dst []byte) []byte {
 		}
 		f := gemini.ClassifyFinish(c.finish)
 		if f == gemini.FinishNone {
-			s.fail(truncatedError())
+			s.fail(gemini.TruncatedError())
 			return s.out
 		}
 		s.chunk(i, "{}", finishString(f, c.toolIndex > 0))
@@ -178,7 +178,7 @@ func (s *Stream) event(ev sse.Event) error {
 		if f := c.Get("finishReason").String(); f != "" {
 			st.finish = f
 			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-				s.fail(malformedError(f))
+				s.fail(gemini.MalformedCallError(f))
 				return false
 			}
 		}
