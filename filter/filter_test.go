@@ -132,7 +132,7 @@ func (e *env) send(method, path string, headers [][2]string, body string) *excha
 // body the client receives. chunks are delivered one body callback each.
 func (e *env) respond(x *exchange, status int, chunks ...string) (int, [][2]string, string) {
 	e.t.Helper()
-	hs := [][2]string{{":status", fmt.Sprint(status)}, {"content-type", "application/json"}, {"content-length", "999"}}
+	hs := [][2]string{{":status", fmt.Sprint(status)}, {"content-type", "application/json"}, {"content-length", "999"}, {"alt-svc", `h3=":443"; ma=2592000`}}
 	e.host.CallOnResponseHeaders(x.id, hs, false)
 	var client strings.Builder
 	for i, c := range chunks {
@@ -188,6 +188,9 @@ func TestChatNonStreaming(t *testing.T) {
 		}
 		if _, ok := header(hs, "content-length"); ok {
 			t.Error("stale content-length kept")
+		}
+		if _, ok := header(hs, "alt-svc"); ok {
+			t.Error("Google's alt-svc passed on to the client")
 		}
 		var got struct {
 			ID      string `json:"id"`

@@ -191,6 +191,10 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 	}
 	s, _ := proxywasm.GetHttpResponseHeader(":status")
 	h.status, _ = strconv.Atoi(s)
+	// Google advertises its own HTTP/3 endpoint; passed on, it would point
+	// clients (browsers) at a QUIC port of the gateway's host that may not
+	// exist or may be something else.
+	_ = proxywasm.RemoveHttpResponseHeader("alt-svc")
 	if h.native != nil {
 		if h.status != 200 {
 			h.plugin.metrics.upstreamErrors.Increment(1)
