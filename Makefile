@@ -34,10 +34,13 @@ bench: build ## Benchmarks: translators and round trips through the compiled mod
 	GCA_WASM=$(CURDIR)/$(WASM) go test -run '^$$' -bench . -benchmem ./translators/... ./filter/
 
 .PHONY: fuzz
-fuzz: ## Fuzz the SSE parser and the OpenAI translators (FUZZTIME each, default 30s)
+fuzz: ## Fuzz the SSE parser, the translators and the whole filter (FUZZTIME each, default 30s)
 	go test ./translators/sse/ -run '^$$' -fuzz FuzzParserSplits -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/openai/ -run '^$$' -fuzz FuzzParseChat -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/openai/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzParseMessages -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
+	go test ./filter/ -run '^$$' -fuzz FuzzFilter -fuzztime $${FUZZTIME:-30s}
 
 $(GOBIN)/func-e:
 	go install github.com/tetratelabs/func-e/cmd/func-e@$(FUNC_E_VERSION)
