@@ -9,20 +9,33 @@ type Usage struct {
 }
 
 // ReadUsage reads usageMetadata from a GenerateContentResponse.
-func ReadUsage(resp gjson.Result) Usage {
-	u := resp.Get("usageMetadata")
-	if !u.Exists() {
+func ReadUsage(resp gjson.Result) Usage { return UsageOf(resp.Get("usageMetadata")) }
+
+// UsageOf reads a usageMetadata object itself, in one pass (it is read on
+// every stream event).
+func UsageOf(u gjson.Result) Usage {
+	if !u.IsObject() {
 		return Usage{}
 	}
-	return Usage{
-		Prompt:        u.Get("promptTokenCount").Int(),
-		Candidates:    u.Get("candidatesTokenCount").Int(),
-		Thoughts:      u.Get("thoughtsTokenCount").Int(),
-		Cached:        u.Get("cachedContentTokenCount").Int(),
-		ToolUsePrompt: u.Get("toolUsePromptTokenCount").Int(),
-		Total:         u.Get("totalTokenCount").Int(),
-		Present:       true,
-	}
+	us := Usage{Present: true}
+	u.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "promptTokenCount":
+			us.Prompt = v.Int()
+		case "candidatesTokenCount":
+			us.Candidates = v.Int()
+		case "thoughtsTokenCount":
+			us.Thoughts = v.Int()
+		case "cachedContentTokenCount":
+			us.Cached = v.Int()
+		case "toolUsePromptTokenCount":
+			us.ToolUsePrompt = v.Int()
+		case "totalTokenCount":
+			us.Total = v.Int()
+		}
+		return true
+	})
+	return us
 }
 
 // Output is the output token count as OpenAI and Anthropic define it:

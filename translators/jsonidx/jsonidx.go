@@ -20,15 +20,22 @@ type Object struct {
 // encoding/json.
 func Index(obj gjson.Result) Object {
 	var o Object
+	o.Load(obj)
+	return o
+}
+
+// Load re-indexes o for obj, reusing its memory: for hot loops that index
+// one object after another (stream events).
+func (o *Object) Load(obj gjson.Result) {
+	o.keys, o.vals = o.keys[:0], o.vals[:0]
 	if !obj.IsObject() {
-		return o
+		return
 	}
 	obj.ForEach(func(k, v gjson.Result) bool {
 		o.keys = append(o.keys, k.Str)
 		o.vals = append(o.vals, v)
 		return true
 	})
-	return o
 }
 
 // Get returns the field's value; a missing field is the zero Result

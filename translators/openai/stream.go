@@ -1,8 +1,11 @@
 package openai
 
 import (
+	"strings"
+
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/sse"
 	"github.com/tidwall/gjson"
@@ -22,6 +25,9 @@ type Stream struct {
 	done    bool   // finished, or an error was emitted: ignore the rest
 	failed  bool   // the stream ended with an error event
 	out     []byte // output of the current Write
+	// scratch reused from event to event
+	delta, text, thought []byte
+	idx                  jsonidx.Object
 }
 
 type choiceState struct {
@@ -120,6 +126,10 @@ func (s *Stream) ensurePrefix(resp gjson.Result) {
 
 // chunk writes one chunk for choice i with the given delta object.
 func (s *Stream) chunk(i int, delta string, finish string) {
+	s.chunkBytes(i, unsafeBytes(delta), finish)
+}
+
+func (s *Stream) chunkBytes(i int, delta []byte, finish string) {
 	s.out = append(s.out, s.prefix...)
 	s.out = append(s.out, `{"index":`...)
 	s.out = jsonw.Int(s.out, int64(i))
@@ -146,20 +156,24 @@ func (s *Stream) event(ev sse.Event) error {
 		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON."))
 		return nil
 	}
-	resp := gjson.ParseBytes(ev.Data)
-	if resp.IsArray() || resp.Get("error").Exists() {
+	// Parsed in place: the event's bytes live until this call returns, and
+	// the strings kept beyond it are cloned.
+	resp := gjson.Parse(unsafeString(ev.Data))
+	s.idx.Load(resp) // one pass over the top level instead of one per field
+	if resp.IsArray() || s.idx.Get("error").Exists() {
 		s.fail(apierror.FromGemini(0, ev.Data))
 		return nil
 	}
 	s.ensurePrefix(resp)
-	if u := gemini.ReadUsage(resp); u.Present {
+	if u := gemini.UsageOf(s.idx.Get("usageMetadata")); u.Present {
 		s.usage = u // running values; the last one is authoritative
 	}
-	if br := resp.Get("promptFeedback.blockReason").String(); br != "" {
-		s.blocked = br
+	if br := s.idx.Get("promptFeedback").Get("blockReason").String(); br != "" {
+		s.blocked = strings.Clone(br)
 	}
-	var delta []byte
-	resp.Get("candidates").ForEach(func(k, c gjson.Result) bool {
+	delta := s.delta[:0]
+	defer func() { s.delta = delta[:0] }()
+	s.idx.Get("candidates").ForEach(func(k, c gjson.Result) bool {
 		i := int(k.Int())
 		if v := c.Get("index"); v.Exists() {
 			i = int(v.Int())
@@ -176,24 +190,27 @@ func (s *Stream) event(ev sse.Event) error {
 			s.chunk(i, `{"role":"assistant","content":""}`, "")
 		}
 		if f := c.Get("finishReason").String(); f != "" {
-			st.finish = f
+			st.finish = strings.Clone(f)
 			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
 				s.fail(gemini.MalformedCallError(f))
 				return false
 			}
 		}
-		var text, thought []byte
+		text, thought := s.text[:0], s.thought[:0]
+		defer func() { s.text, s.thought = text[:0], thought[:0] }()
 		flush := func() {
 			if len(text) > 0 {
 				delta = append(delta[:0], `{"content":`...)
 				delta = jsonw.Bytes(delta, text)
-				s.chunk(i, string(append(delta, '}')), "")
+				delta = append(delta, '}')
+				s.chunkBytes(i, delta, "")
 				text = text[:0]
 			}
 			if len(thought) > 0 {
 				delta = append(delta[:0], `{"reasoning_content":`...)
 				delta = jsonw.Bytes(delta, thought)
-				s.chunk(i, string(append(delta, '}')), "")
+				delta = append(delta, '}')
+				s.chunkBytes(i, delta, "")
 				thought = thought[:0]
 			}
 		}
@@ -204,7 +221,7 @@ func (s *Stream) event(ev sse.Event) error {
 				delta = appendToolCall(delta, fc, p.Get("thoughtSignature").String(), st.toolIndex, true)
 				delta = append(delta, "]}"...)
 				st.toolIndex++
-				s.chunk(i, string(delta), "")
+				s.chunkBytes(i, delta, "")
 				return true
 			}
 			t := p.Get("text")
