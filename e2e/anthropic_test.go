@@ -738,9 +738,9 @@ func TestAnthropicErrors(t *testing.T) {
 				t.Fatalf("text before the error: %s", acc.RawJSON())
 			}
 		})
-		t.Run("2 MiB request is 413", func(t *testing.T) {
+		t.Run("request over the buffer limit is 413", func(t *testing.T) {
 			p := params
-			p.Messages = []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(strings.Repeat("a", 2<<20)))}
+			p.Messages = []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(strings.Repeat("a", env.BufferLimit+1<<20)))}
 			c := anthropicClient(env, "K")
 			_, err := c.Messages.New(ctx(t), p)
 			e := anthropicError(t, err)

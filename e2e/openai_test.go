@@ -225,8 +225,8 @@ func TestOpenAIErrors(t *testing.T) {
 				t.Fatal("a request without key reached Gemini")
 			}
 		})
-		t.Run("2 MiB request is 413", func(t *testing.T) {
-			big := strings.Repeat("a", 2<<20)
+		t.Run("request over the buffer limit is 413", func(t *testing.T) {
+			big := strings.Repeat("a", env.BufferLimit+1<<20)
 			c := openaiClient(env, "K")
 			_, err := c.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
 				Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(big)},

@@ -39,7 +39,7 @@ type httpContext struct {
 // envoyError describes a reply Envoy made itself, before any translation.
 func envoyError(status int, body []byte) *apierror.Error {
 	if status == 413 {
-		return apierror.New(apierror.RequestTooLarge, "The request body is larger than the gateway's buffer limit (Envoy's per_connection_buffer_limit_bytes, 1 MiB by default). Send a smaller request, or raise the limit in the Envoy configuration.")
+		return apierror.New(apierror.RequestTooLarge, "The request body is larger than the gateway's buffer limit (Envoy's per_connection_buffer_limit_bytes). Send a smaller request, or raise the limit in the Envoy configuration.")
 	}
 	e := apierror.FromGemini(status, body)
 	e.Message = "The gateway answered HTTP " + strconv.Itoa(status) + " before reaching Gemini: " + strings.TrimSpace(string(body))

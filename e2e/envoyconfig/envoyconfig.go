@@ -503,3 +503,25 @@ func isDeprecated(opts proto.Message) bool {
 	}
 	return false
 }
+
+// BufferLimit is the listener's per_connection_buffer_limit_bytes in the
+// repository's envoy.yaml: the largest request body the filter can buffer.
+// The e2e host uses it so that both gateways under test behave alike.
+func BufferLimit() (int, error) {
+	path, err := DefaultPath()
+	if err != nil {
+		return 0, err
+	}
+	b, err := Load(path)
+	if err != nil {
+		return 0, err
+	}
+	l, err := Listener(b)
+	if err != nil {
+		return 0, err
+	}
+	if v := l.GetPerConnectionBufferLimitBytes(); v != nil {
+		return int(v.GetValue()), nil
+	}
+	return 1 << 20, nil // Envoy's default
+}

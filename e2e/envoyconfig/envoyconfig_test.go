@@ -61,8 +61,8 @@ func TestAdminAndListener(t *testing.T) {
 	if p := l.GetAddress().GetSocketAddress().GetPortValue(); p != 10000 {
 		t.Errorf("listener port = %d, want 10000", p)
 	}
-	if got := l.GetPerConnectionBufferLimitBytes().GetValue(); got != 1<<20 {
-		t.Errorf("listener per_connection_buffer_limit_bytes = %d, want 1 MiB", got)
+	if got := l.GetPerConnectionBufferLimitBytes().GetValue(); got != 32<<20 {
+		t.Errorf("listener per_connection_buffer_limit_bytes = %d, want 32 MiB (requests of coding agents exceed Envoy's 1 MiB default)", got)
 	}
 }
 

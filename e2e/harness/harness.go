@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gemini-code-api/gemini-code-api/e2e/envoyconfig"
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
 	"github.com/gemini-code-api/gemini-code-api/e2e/host"
 	"github.com/gemini-code-api/gemini-code-api/e2e/realenvoy"
@@ -31,6 +32,9 @@ type Env struct {
 	Fake  *fakegemini.Server
 	Host  *host.Host       // set for the e2e host
 	Envoy *realenvoy.Envoy // set for real Envoy
+	// BufferLimit is the largest request body the gateway buffers (Envoy's
+	// per_connection_buffer_limit_bytes from envoy.yaml); larger is a 413.
+	BufferLimit int
 }
 
 // Stats returns the gateway's stats in Envoy's admin text format.
@@ -89,7 +93,12 @@ func NewHost(t testing.TB, pluginConfig string) *Env {
 	t.Cleanup(log.stop) // registered first: runs after the host has closed
 	fake := fakegemini.New()
 	t.Cleanup(fake.Close)
+	limit, err := envoyconfig.BufferLimit()
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := host.Start(host.Config{
+		BufferLimit:  limit,
 		Wasm:         wasm,
 		PluginConfig: []byte(pluginConfig),
 		Workers:      2,
@@ -101,7 +110,7 @@ func NewHost(t testing.TB, pluginConfig string) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	return &Env{Name: "host", URL: h.URL(), Fake: fake, Host: h}
+	return &Env{Name: "host", URL: h.URL(), Fake: fake, Host: h, BufferLimit: limit}
 }
 
 // NewEnvoy starts a real Envoy (skipping the test when none is installed)
@@ -114,8 +123,12 @@ func NewEnvoy(t testing.TB, pluginConfig string) *Env {
 	if pluginConfig == "" {
 		pluginConfig = "{}"
 	}
+	limit, err := envoyconfig.BufferLimit()
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := realenvoy.Start(t, realenvoy.Options{WasmPath: ModulePath(t), PluginConfig: pluginConfig, UpstreamAddr: fake.Addr()})
-	return &Env{Name: "envoy", URL: e.URL(), Fake: fake, Envoy: e}
+	return &Env{Name: "envoy", URL: e.URL(), Fake: fake, Envoy: e, BufferLimit: limit}
 }
 
 // Each runs f on the e2e host and on a real Envoy (skipped without one).
