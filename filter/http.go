@@ -98,8 +98,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	if len(keys.keys) == 0 {
 		return h.fail(apierror.New(apierror.Authentication, "No API key provided. Send your Gemini API key as `Authorization: Bearer <key>`, `x-api-key`, `x-goog-api-key` or `?key=`; separate several keys with commas."))
 	}
-	h.key = keys.keys[int(h.plugin.rr%uint32(len(keys.keys)))]
-	h.plugin.rr++
+	h.key = h.plugin.pickKey(keys.keys)
 	_ = proxywasm.SetProperty([]string{"gca_key_hash"}, []byte(keyHash(h.key)))
 
 	// Exactly one credential goes upstream, in the header Gemini reads. A
@@ -196,6 +195,7 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 	// exist or may be something else.
 	_ = proxywasm.RemoveHttpResponseHeader("alt-svc")
 	if h.native != nil {
+		h.plugin.reportKey(h.key, h.status, nil)
 		if h.status != 200 {
 			h.plugin.metrics.upstreamErrors.Increment(1)
 			h.finish(gemini.Usage{}, true)
@@ -222,6 +222,7 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 	}
 	_ = proxywasm.RemoveHttpResponseHeader("content-length")
 	if h.status == 200 && h.tx.streaming() {
+		h.plugin.reportKey(h.key, 200, nil)
 		h.stream = h.tx.newStream()
 		h.plugin.metrics.streams.Increment(1)
 		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "text/event-stream")
@@ -301,12 +302,14 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 	var out []byte
 	var e *apierror.Error
 	if h.status == 200 {
+		h.plugin.reportKey(h.key, 200, nil)
 		out, e = h.tx.response(body)
 		if e == nil {
 			h.finish(gemini.ReadUsageBytes(body), false)
 		}
 	} else {
 		e = apierror.FromGemini(h.status, body)
+		h.plugin.reportKey(h.key, h.status, e)
 		h.plugin.metrics.upstreamErrors.Increment(1)
 	}
 	if e != nil {

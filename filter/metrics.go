@@ -12,6 +12,7 @@ type metrics struct {
 	outputTokens    proxywasm.MetricCounter
 	upstreamErrors  proxywasm.MetricCounter
 	modelsCacheHits proxywasm.MetricCounter
+	keyCooldowns    proxywasm.MetricCounter
 }
 
 func defineMetrics() metrics {
@@ -25,6 +26,7 @@ func defineMetrics() metrics {
 	m.outputTokens = proxywasm.DefineCounterMetric("gemini_code_api.output_tokens")
 	m.upstreamErrors = proxywasm.DefineCounterMetric("gemini_code_api.upstream_errors")
 	m.modelsCacheHits = proxywasm.DefineCounterMetric("gemini_code_api.models_cache_hits")
+	m.keyCooldowns = proxywasm.DefineCounterMetric("gemini_code_api.key_cooldowns")
 	return m
 }
 
