@@ -15,7 +15,7 @@ import (
 // the delay the key is used again.
 func TestKeyHealth(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
-		env.Fake.SetDefault("AIzaKEYA", fakegemini.Reply{Status: 429, RetryDelay: "2s"})
+		env.Fake.SetDefault("AIzaKEYA", fakegemini.Reply{Status: 429, RetryDelay: "3s"})
 		c := openaiClient(env, "AIzaKEYA,AIzaKEYB")
 		params := openai.ChatCompletionNewParams{Model: "gemini-2.5-flash", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}
 		var failures int
@@ -40,7 +40,7 @@ func TestKeyHealth(t *testing.T) {
 		}
 		// After the RetryInfo delay the key is back in the rotation.
 		env.Fake.SetDefault("AIzaKEYA", fakegemini.Reply{Text: "recovered"})
-		time.Sleep(2100 * time.Millisecond)
+		time.Sleep(3100 * time.Millisecond)
 		for range 4 {
 			if _, err := c.Chat.Completions.New(ctx(t), params); err != nil {
 				t.Fatal(err)
