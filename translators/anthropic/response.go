@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"strings"
+
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -104,7 +106,7 @@ func (m *machine) part(s sink, p gjson.Result) {
 			if m.open == 't' && m.sig == "" {
 				m.sig = encodeSignature('t', sig) // fallback; a later part's wins
 			} else if m.open != 't' {
-				m.pending = sig
+				m.pending = strings.Clone(sig) // kept past the event
 			}
 		}
 		if t.Str != "" {
@@ -117,7 +119,7 @@ func (m *machine) part(s sink, p gjson.Result) {
 			if m.open == 't' {
 				m.sig = encodeSignature('t', sig)
 			} else {
-				m.pending = sig
+				m.pending = strings.Clone(sig) // kept past the event
 			}
 		}
 		return
@@ -186,9 +188,11 @@ func (c *collector) toolUse(id, name, args string) {
 
 // candidate0 is the candidate Anthropic can represent: index 0 (it has no
 // `n`, P16).
-func candidate0(resp gjson.Result) gjson.Result {
+func candidate0(resp gjson.Result) gjson.Result { return candidate0Of(resp.Get("candidates")) }
+
+func candidate0Of(cands gjson.Result) gjson.Result {
 	var found gjson.Result
-	resp.Get("candidates").ForEach(func(k, c gjson.Result) bool {
+	cands.ForEach(func(k, c gjson.Result) bool {
 		i := k.Int()
 		if v := c.Get("index"); v.Exists() {
 			i = v.Int()

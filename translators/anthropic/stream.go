@@ -1,10 +1,11 @@
 package anthropic
 
 import (
+	"strings"
+
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-	"github.com/gemini-code-api/gemini-code-api/translators/sse"
 	"github.com/tidwall/gjson"
 )
 
@@ -14,7 +15,7 @@ import (
 // out as deltas, each functionCall arrives whole (P12) and leaves at once.
 type Stream struct {
 	req     *MessagesRequest
-	parser  sse.Parser
+	events  gemini.EventReader
 	m       machine
 	next    int  // index of the next content block: contiguous from 0 (S8 Accumulate rejects gaps)
 	kind    bool // the open block is a thinking block
@@ -37,8 +38,8 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if err := s.parser.Feed(chunk, s.event); err != nil {
-		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error()))
+	if e := s.events.Feed(chunk, s.event); e != nil {
+		s.fail(e) // a mid-stream failure (§1.9, P23) or unreadable bytes
 	}
 	return s.out
 }
@@ -48,12 +49,11 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 // before it said how the answer finished.
 func (s *Stream) Close(dst []byte) []byte {
 	s.out = dst
-	if !s.done {
-		if err := s.parser.Finish(s.event); err != nil {
-			s.fail(apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error()))
-		}
-	}
 	if s.done {
+		return s.out
+	}
+	if e := s.events.Finish(s.event); e != nil {
+		s.fail(e)
 		return s.out
 	}
 	f := gemini.ClassifyFinish(s.finish)
@@ -104,34 +104,21 @@ func (s *Stream) fail(e *apierror.Error) {
 	s.failed = true
 }
 
-func (s *Stream) event(ev sse.Event) error {
-	if s.done {
-		return nil
-	}
-	if !gjson.ValidBytes(ev.Data) {
-		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON."))
-		return nil
-	}
-	resp := gjson.ParseBytes(ev.Data)
-	if resp.IsArray() || resp.Get("error").Exists() || !resp.IsObject() {
-		s.fail(apierror.FromGemini(0, ev.Data)) // a mid-stream failure (§1.9, P23)
-		return nil
-	}
-	if u := gemini.ReadUsage(resp); u.Present {
-		s.usage = u // running values; the last one is authoritative
+func (s *Stream) event(ev gemini.Event) *apierror.Error {
+	if ev.Usage.Present {
+		s.usage = ev.Usage // running values; the last one is authoritative
 	}
 	if !s.started {
-		s.messageStart(resp)
+		s.messageStart(ev.Resp)
 	}
-	if br := resp.Get("promptFeedback.blockReason").String(); br != "" {
-		s.blocked = br
+	if ev.BlockReason != "" {
+		s.blocked = ev.BlockReason
 	}
-	cand := candidate0(resp)
+	cand := candidate0Of(ev.Candidates)
 	if f := cand.Get("finishReason").String(); f != "" {
-		s.finish = f
+		s.finish = strings.Clone(f) // kept past the event
 		if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-			s.fail(gemini.MalformedCallError(f)) // P15
-			return nil
+			return gemini.MalformedCallError(f) // P15
 		}
 	}
 	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {

@@ -5,9 +5,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-	"github.com/gemini-code-api/gemini-code-api/translators/sse"
 	"github.com/tidwall/gjson"
 )
 
@@ -17,7 +15,7 @@ import (
 type Stream struct {
 	req     *ChatRequest
 	created int64
-	parser  sse.Parser
+	events  gemini.EventReader
 	prefix  []byte // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[`
 	choices []choiceState
 	usage   gemini.Usage
@@ -27,7 +25,6 @@ type Stream struct {
 	out     []byte // output of the current Write
 	// scratch reused from event to event
 	delta, text, thought []byte
-	idx                  jsonidx.Object
 }
 
 type choiceState struct {
@@ -48,8 +45,8 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if err := s.parser.Feed(chunk, s.event); err != nil {
-		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error()))
+	if e := s.events.Feed(chunk, s.event); e != nil {
+		s.fail(e)
 	}
 	return s.out
 }
@@ -59,10 +56,11 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 // before it finished.
 func (s *Stream) Close(dst []byte) []byte {
 	s.out = dst
-	if !s.done {
-		_ = s.parser.Finish(s.event)
-	}
 	if s.done {
+		return s.out
+	}
+	if e := s.events.Finish(s.event); e != nil {
+		s.fail(e)
 		return s.out
 	}
 	if s.blocked == "" && len(s.choices) == 0 {
@@ -148,32 +146,18 @@ func (s *Stream) chunkBytes(i int, delta []byte, finish string) {
 	s.out = append(s.out, "}\n\n"...)
 }
 
-func (s *Stream) event(ev sse.Event) error {
-	if s.done {
-		return nil
+func (s *Stream) event(ev gemini.Event) *apierror.Error {
+	s.ensurePrefix(ev.Resp)
+	if ev.Usage.Present {
+		s.usage = ev.Usage // running values; the last one is authoritative
 	}
-	if !gjson.ValidBytes(ev.Data) {
-		s.fail(apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON."))
-		return nil
+	if ev.BlockReason != "" {
+		s.blocked = ev.BlockReason
 	}
-	// Parsed in place: the event's bytes live until this call returns, and
-	// the strings kept beyond it are cloned.
-	resp := gjson.Parse(unsafeString(ev.Data))
-	s.idx.Load(resp) // one pass over the top level instead of one per field
-	if resp.IsArray() || s.idx.Get("error").Exists() {
-		s.fail(apierror.FromGemini(0, ev.Data))
-		return nil
-	}
-	s.ensurePrefix(resp)
-	if u := gemini.UsageOf(s.idx.Get("usageMetadata")); u.Present {
-		s.usage = u // running values; the last one is authoritative
-	}
-	if br := s.idx.Get("promptFeedback").Get("blockReason").String(); br != "" {
-		s.blocked = strings.Clone(br)
-	}
+	var failure *apierror.Error
 	delta := s.delta[:0]
 	defer func() { s.delta = delta[:0] }()
-	s.idx.Get("candidates").ForEach(func(k, c gjson.Result) bool {
+	ev.Candidates.ForEach(func(k, c gjson.Result) bool {
 		i := int(k.Int())
 		if v := c.Get("index"); v.Exists() {
 			i = int(v.Int())
@@ -192,7 +176,7 @@ func (s *Stream) event(ev sse.Event) error {
 		if f := c.Get("finishReason").String(); f != "" {
 			st.finish = strings.Clone(f)
 			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-				s.fail(gemini.MalformedCallError(f))
+				failure = gemini.MalformedCallError(f)
 				return false
 			}
 		}
@@ -240,5 +224,5 @@ func (s *Stream) event(ev sse.Event) error {
 		flush()
 		return true
 	})
-	return nil
+	return failure
 }

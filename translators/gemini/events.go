@@ -1,0 +1,93 @@
+package gemini
+
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/sse"
+	"github.com/tidwall/gjson"
+)
+
+// Event is one GenerateContentResponse of Gemini's SSE stream. Its results
+// view the upstream bytes and are valid only during the callback; clone
+// any string kept beyond it.
+type Event struct {
+	Resp       gjson.Result // the whole response
+	Candidates gjson.Result // `candidates` (may not exist)
+	Usage      Usage        // usageMetadata; Present is false without one
+	// BlockReason is promptFeedback.blockReason (a prompt-level block: no
+	// candidates, P17), cloned.
+	BlockReason string
+}
+
+// EventReader turns the bytes of streamGenerateContent?alt=sse into
+// Events as they arrive, for every client protocol: SSE framing for any
+// split of the bytes, JSON validation, mid-stream error objects (a `data:`
+// event or a bare line, array-wrapped or not: §1.9, P23), and one pass over
+// each event's top level.
+type EventReader struct {
+	parser sse.Parser
+	idx    jsonidx.Object
+	err    *apierror.Error
+}
+
+// Feed reads a chunk and calls fn for each complete event. It returns the
+// error that ends the stream (an upstream error object, unreadable bytes),
+// after which the reader ignores everything.
+func (r *EventReader) Feed(chunk []byte, fn func(Event) *apierror.Error) *apierror.Error {
+	if r.err != nil {
+		return r.err
+	}
+	if err := r.parser.Feed(chunk, func(ev sse.Event) error { return r.event(ev, fn) }); err != nil && r.err == nil {
+		r.err = apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error())
+	}
+	return r.err
+}
+
+// Finish delivers an event left unterminated at the end of the body.
+func (r *EventReader) Finish(fn func(Event) *apierror.Error) *apierror.Error {
+	if r.err != nil {
+		return r.err
+	}
+	if err := r.parser.Finish(func(ev sse.Event) error { return r.event(ev, fn) }); err != nil && r.err == nil {
+		r.err = apierror.New(apierror.BadGateway, "Gemini's stream could not be read: "+err.Error())
+	}
+	return r.err
+}
+
+// stop is returned to the SSE parser to stop at the first error.
+type stop struct{}
+
+func (stop) Error() string { return "stopped" }
+
+func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error {
+	if r.err != nil {
+		return stop{}
+	}
+	if !gjson.ValidBytes(ev.Data) {
+		r.err = apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON.")
+		return stop{}
+	}
+	// Parsed in place: the event's bytes live until this call returns.
+	resp := gjson.Parse(unsafe.String(unsafe.SliceData(ev.Data), len(ev.Data)))
+	r.idx.Load(resp)
+	if !resp.IsObject() || r.idx.Get("error").Exists() {
+		r.err = apierror.FromGemini(0, ev.Data)
+		return stop{}
+	}
+	e := Event{
+		Resp:       resp,
+		Candidates: r.idx.Get("candidates"),
+		Usage:      UsageOf(r.idx.Get("usageMetadata")),
+	}
+	if br := r.idx.Get("promptFeedback").Get("blockReason").String(); br != "" {
+		e.BlockReason = strings.Clone(br)
+	}
+	if err := fn(e); err != nil {
+		r.err = err
+		return stop{}
+	}
+	return nil
+}
