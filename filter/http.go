@@ -42,7 +42,10 @@ func envoyError(status int, body []byte) *apierror.Error {
 		return apierror.New(apierror.RequestTooLarge, "The request body is larger than the gateway's buffer limit (Envoy's per_connection_buffer_limit_bytes). Send a smaller request, or raise the limit in the Envoy configuration.")
 	}
 	e := apierror.FromGemini(status, body)
-	e.Message = "The gateway answered HTTP " + strconv.Itoa(status) + " before reaching Gemini: " + strings.TrimSpace(string(body))
+	e.Message = "The gateway answered HTTP " + strconv.Itoa(status) + " before the request reached Gemini"
+	if text := apierror.Snippet(body); text != "" {
+		e.Message += ": " + text
+	}
 	return e
 }
 

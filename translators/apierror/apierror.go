@@ -86,7 +86,7 @@ func FromGemini(httpStatus int, body []byte) *Error {
 	}
 	if msg == "" {
 		msg = "Gemini answered HTTP " + strconv.Itoa(httpStatus) + " without an error message"
-		if text := snippet(body); text != "" && !root.IsObject() {
+		if text := Snippet(body); text != "" && !root.IsObject() {
 			// Not Google's shape: most likely the proxy's own answer
 			// (Envoy's "upstream connect error ..."); say what it was.
 			msg = "Gemini could not be reached (HTTP " + strconv.Itoa(httpStatus) + "): " + text
@@ -145,8 +145,9 @@ func FromGemini(httpStatus int, body []byte) *Error {
 	return e
 }
 
-// snippet is a short, printable, single-line excerpt of a body.
-func snippet(body []byte) string {
+// Snippet is a short, printable, single-line excerpt of a body, for error
+// messages that must say what an unexpected answer held.
+func Snippet(body []byte) string {
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " ")
 	if len(s) > 200 {
 		s = strings.ToValidUTF8(s[:200], "") + "…"
