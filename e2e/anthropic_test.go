@@ -874,3 +874,33 @@ func TestAnthropicThinkingSettings(t *testing.T) {
 		}
 	})
 }
+
+// The Anthropic SDK's model list: Gemini's models and the aliases, in
+// Anthropic's shape.
+func TestAnthropicModels(t *testing.T) {
+	harness.Each(t, `{"models":{"claude-test":"gemini-2.5-flash"}}`, func(t *testing.T, env *harness.Env) {
+		c := anthropicClient(env, "K")
+		page, err := c.Models.List(ctx(t), anthropic.ModelListParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, m := range page.Data {
+			ids[m.ID] = true
+			if m.Type != "model" || m.DisplayName == "" {
+				t.Fatalf("model %+v", m)
+			}
+		}
+		if !ids["claude-test"] || !ids["gemini-2.5-pro"] || page.HasMore {
+			t.Fatalf("list: %v", ids)
+		}
+		m, err := c.Models.Get(ctx(t), "claude-test", anthropic.ModelGetParams{})
+		if err != nil || m.ID != "claude-test" {
+			t.Fatalf("get: %v %+v", err, m)
+		}
+		_, err = c.Models.Get(ctx(t), "claude-nope", anthropic.ModelGetParams{})
+		if e := anthropicError(t, err); e.StatusCode != 404 {
+			t.Fatalf("unknown model: %d", e.StatusCode)
+		}
+	})
+}

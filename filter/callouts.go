@@ -5,7 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/anthropic"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/openai"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -143,12 +145,12 @@ func (h *httpContext) fetchModels(pageToken string, pages [][]byte, hash string)
 			h.fetchModels(next, pages, hash)
 			return
 		}
-		list, e := openai.ModelsFromGemini(pages...)
+		list, e := models.FromGemini(pages...)
 		if e != nil {
 			h.answerModels(h.plugin.fallbackModels())
 			return
 		}
-		list = openai.WithAliases(list, h.plugin.cfg.models.Aliases, false)
+		list = models.WithAliases(list, h.plugin.cfg.models.Aliases, false)
 		h.plugin.storeModels(hash, list)
 		h.answerModels(list)
 	})
@@ -162,12 +164,16 @@ func isTokenSafe(s string) bool {
 	return !strings.ContainsAny(s, "&#? \r\n")
 }
 
-func (h *httpContext) answerModels(list []openai.ModelEntry) {
+func (h *httpContext) answerModels(list []models.Entry) {
+	render, one := openai.ModelsList, openai.Model
+	if h.route.proto == protoAnthropic {
+		render, one = anthropic.ModelsList, anthropic.Model
+	}
 	if h.route.model == "" {
-		h.reply(openai.ModelsList(list))
+		h.reply(render(list))
 		return
 	}
-	out, e := openai.Model(list, h.route.model)
+	out, e := one(list, h.route.model)
 	if e != nil {
 		h.fail(e)
 		return
@@ -188,7 +194,7 @@ func modelSlot(hash string) string {
 	return "gca.models." + strconv.Itoa(int(n%modelCacheSlots))
 }
 
-func (p *pluginContext) cachedModels(hash string) ([]openai.ModelEntry, bool) {
+func (p *pluginContext) cachedModels(hash string) ([]models.Entry, bool) {
 	data, _, err := proxywasm.GetSharedData(modelSlot(hash))
 	if err != nil || len(data) == 0 {
 		return nil, false
@@ -202,16 +208,16 @@ func (p *pluginContext) cachedModels(hash string) ([]openai.ModelEntry, bool) {
 	if err != nil || time.Now().Unix() >= exp {
 		return nil, false
 	}
-	var list []openai.ModelEntry
+	var list []models.Entry
 	for _, l := range lines[1:] {
 		if id, owner, ok := strings.Cut(l, " "); ok {
-			list = append(list, openai.ModelEntry{ID: id, OwnedBy: owner})
+			list = append(list, models.Entry{ID: id, OwnedBy: owner})
 		}
 	}
 	return list, true
 }
 
-func (p *pluginContext) storeModels(hash string, list []openai.ModelEntry) {
+func (p *pluginContext) storeModels(hash string, list []models.Entry) {
 	var b strings.Builder
 	b.WriteString(hash)
 	b.WriteByte(' ')
@@ -230,14 +236,14 @@ func (p *pluginContext) storeModels(hash string, list []openai.ModelEntry) {
 
 // fallbackModels is the configured model map as a model list: every alias
 // and every model an alias points to.
-func (p *pluginContext) fallbackModels() []openai.ModelEntry {
+func (p *pluginContext) fallbackModels() []models.Entry {
 	seen := map[string]bool{}
-	var list []openai.ModelEntry
+	var list []models.Entry
 	for _, target := range p.cfg.models.Aliases {
 		if !seen[target] {
 			seen[target] = true
-			list = append(list, openai.ModelEntry{ID: target, OwnedBy: "google"})
+			list = append(list, models.Entry{ID: target, OwnedBy: "google"})
 		}
 	}
-	return openai.WithAliases(list, p.cfg.models.Aliases, true)
+	return models.WithAliases(list, p.cfg.models.Aliases, true)
 }

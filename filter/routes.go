@@ -82,6 +82,9 @@ func routeFor(path string, h hints) route {
 		if strings.Contains(id, "/") {
 			return route{proto: protoOpenAI}
 		}
+		if h.anthropic {
+			return route{kind: epModels, proto: protoAnthropic, method: "GET", model: id}
+		}
 		return route{kind: epModels, proto: protoOpenAI, method: "GET", model: id}
 	}
 	if path == "/models" {

@@ -20,6 +20,7 @@ func TestRouteFor(t *testing.T) {
 		{"/v1/models", hints{}, epModels, protoOpenAI, "", ""},
 		{"/v1/models/gpt-4o", hints{}, epModels, protoOpenAI, "gpt-4o", ""},
 		{"/v1/models", hints{google: true}, epNative, protoGemini, "", ""},
+		{"/v1/models/claude-sonnet-4-5", hints{anthropic: true}, epModels, protoAnthropic, "claude-sonnet-4-5", ""},
 		{"/v1/models/gemini-2.5-flash:generateContent", hints{}, epNative, protoGemini, "gemini-2.5-flash", "generateContent"},
 		{"/v1beta/models/gemini-2.5-flash:streamGenerateContent", hints{}, epNative, protoGemini, "gemini-2.5-flash", "streamGenerateContent"},
 		{"/v1beta/models", hints{}, epNative, protoGemini, "", ""},

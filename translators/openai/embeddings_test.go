@@ -88,11 +88,11 @@ func TestEmbeddingsBatchesAndResponse(t *testing.T) {
 func TestModels(t *testing.T) {
 	page1 := []byte(`{"models":[{"name":"models/gemini-2.5-pro","supportedGenerationMethods":["generateContent","countTokens"]},{"name":"models/aqa","supportedGenerationMethods":["generateAnswer"]}],"nextPageToken":"x"}`)
 	page2 := []byte(`{"models":[{"name":"models/text-embedding-004","supportedGenerationMethods":["embedContent"]}]}`)
-	list, e := ModelsFromGemini(page1, page2)
+	list, e := models.FromGemini(page1, page2)
 	if e != nil {
 		t.Fatal(e)
 	}
-	list = WithAliases(list, map[string]string{"gpt-4o": "gemini-2.5-pro", "gpt-x": "gemini-9"}, false)
+	list = models.WithAliases(list, map[string]string{"gpt-4o": "gemini-2.5-pro", "gpt-x": "gemini-9"}, false)
 	got := string(ModelsList(list))
 	want := `{"object":"list","data":[{"id":"gemini-2.5-pro","object":"model","created":0,"owned_by":"google"},{"id":"gpt-4o","object":"model","created":0,"owned_by":"gemini-code-api"},{"id":"text-embedding-004","object":"model","created":0,"owned_by":"google"}]}`
 	if got != want {
