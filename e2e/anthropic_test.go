@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -901,6 +902,59 @@ func TestAnthropicModels(t *testing.T) {
 		_, err = c.Models.Get(ctx(t), "claude-nope", anthropic.ModelGetParams{})
 		if e := anthropicError(t, err); e.StatusCode != 404 {
 			t.Fatalf("unknown model: %d", e.StatusCode)
+		}
+	})
+}
+
+// A streamed request without `thinking`: Gemini's thought summaries keep the
+// stream alive as pings and never become content.
+func TestAnthropicThinkingPings(t *testing.T) {
+	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
+		reply := fakegemini.Reply{Parts: []json.RawMessage{
+			json.RawMessage(`{"text":"Considering the question","thought":true}`),
+			json.RawMessage(`{"text":"Still considering","thought":true}`),
+			json.RawMessage(`{"text":"The answer is 42."}`),
+		}}
+		params := anthropic.MessageNewParams{
+			Model: "claude-sonnet-4-5", MaxTokens: 256,
+			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("question"))},
+		}
+		// What the SDK makes of it: one text block, no thinking.
+		env.Fake.Enqueue("", reply)
+		c := anthropicClient(env, "K")
+		stream := c.Messages.NewStreaming(ctx(t), params)
+		var msg anthropic.Message
+		for stream.Next() {
+			if err := msg.Accumulate(stream.Current()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := stream.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if len(msg.Content) != 1 || msg.Content[0].Type != "text" || msg.Content[0].Text != "The answer is 42." {
+			t.Fatalf("content: %s", msg.RawJSON())
+		}
+		reqs := env.Fake.Requests()
+		if !strings.Contains(string(reqs[len(reqs)-1].Body), `"includeThoughts":true`) {
+			t.Fatalf("thought summaries not requested: %s", reqs[len(reqs)-1].Body)
+		}
+		// On the wire (the SDK hides pings): one after message_start, one
+		// per thought.
+		env.Fake.Enqueue("", reply)
+		body, _ := json.Marshal(map[string]any{"model": "claude-sonnet-4-5", "max_tokens": 256, "stream": true,
+			"messages": []map[string]any{{"role": "user", "content": "question"}}})
+		req, _ := http.NewRequestWithContext(ctx(t), "POST", env.URL+"/v1/messages", strings.NewReader(string(body)))
+		req.Header.Set("x-api-key", "K")
+		req.Header.Set("anthropic-version", "2023-06-01")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if n := strings.Count(string(raw), "event: ping\n"); n != 3 || strings.Contains(string(raw), "thinking") {
+			t.Fatalf("%d pings:\n%s", n, raw)
 		}
 	})
 }

@@ -32,6 +32,10 @@ type Config struct {
 	// ReasoningContent exposes Gemini thought summaries to OpenAI clients as
 	// `reasoning_content`.
 	ReasoningContent bool `json:"reasoning_content"`
+	// ThinkingPings: for streamed Anthropic requests that do not ask for
+	// thinking, request Gemini's thought summaries and send them as `ping`
+	// events, so clients see activity during long thinking phases.
+	ThinkingPings bool `json:"thinking_pings"`
 	// MaxKeys bounds the keys accepted in one request header.
 	MaxKeys int `json:"max_keys_per_request"`
 	// ModelsCacheTTL is how long (seconds) a key's model list is cached.
@@ -45,6 +49,7 @@ func defaultConfig() Config {
 		GeminiHost:     "generativelanguage.googleapis.com",
 		GeminiCluster:  "gemini",
 		MaxKeys:        16,
+		ThinkingPings:  true,
 		ModelsCacheTTL: 3600,
 	}
 }

@@ -41,7 +41,7 @@ func (h *httpContext) parseRequest(body []byte) (translation, *apierror.Error) {
 		}
 		return chatTx{r}, nil
 	case epMessages:
-		r, e := anthropic.ParseMessages(body, cfg.models, anthropic.Options{})
+		r, e := anthropic.ParseMessages(body, cfg.models, anthropic.Options{ThinkingPings: cfg.ThinkingPings})
 		if e != nil {
 			return nil, e
 		}

@@ -116,7 +116,8 @@ func appendToolConfig(out []byte, root gjson.Result, names map[string]bool) ([]b
 
 // appendGenerationConfig writes sampling, limits and thinking, with
 // Anthropic's ranges checked so a client gets Anthropic's kind of 400.
-func appendGenerationConfig(out []byte, root gjson.Result, model string) ([]byte, *apierror.Error) {
+// hideThoughts asks for thought summaries the client will see as pings.
+func appendGenerationConfig(out []byte, root gjson.Result, model string, hideThoughts bool) ([]byte, *apierror.Error) {
 	start := len(out)
 	out = append(out, `,"generationConfig":{`...)
 	n := 0
@@ -199,6 +200,9 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string) ([]byte
 	thinking, e := thinkingConfig(root, model, maxTokens)
 	if e != nil {
 		return nil, e
+	}
+	if thinking == "" && hideThoughts {
+		thinking = `{"includeThoughts":true}`
 	}
 	if thinking != "" {
 		field("thinkingConfig")

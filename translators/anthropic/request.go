@@ -14,8 +14,15 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Options are the deployment's choices that change translation (none yet).
-type Options struct{}
+// Options are the deployment's choices that change translation.
+type Options struct {
+	// ThinkingPings: for a streamed request that does not ask for thinking,
+	// ask Gemini for thought summaries anyway and turn them into `ping`
+	// events, never content. Gemini thinks by default, and proxy-wasm
+	// cannot send bytes on a timer, so without them a client sees nothing
+	// during a long thinking phase.
+	ThinkingPings bool
+}
 
 // MessagesRequest is a parsed POST /v1/messages request.
 type MessagesRequest struct {
@@ -23,6 +30,9 @@ type MessagesRequest struct {
 	GeminiModel string // the model the request goes to
 	Stream      bool
 	Body        []byte // the Gemini GenerateContentRequest
+	// hideThoughts: thought summaries were requested only to keep the
+	// stream alive (Options.ThinkingPings); they become pings.
+	hideThoughts bool
 }
 
 // UpstreamPath is the Gemini path for the request.
@@ -72,7 +82,9 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 	if out, e = appendToolConfig(out, root, tools); e != nil {
 		return nil, e
 	}
-	if out, e = appendGenerationConfig(out, root, r.GeminiModel); e != nil {
+	th := root.Get("thinking")
+	r.hideThoughts = opts.ThinkingPings && r.Stream && (!th.Exists() || th.Type == gjson.Null) && gemini.CanThink(r.GeminiModel)
+	if out, e = appendGenerationConfig(out, root, r.GeminiModel, r.hideThoughts); e != nil {
 		return nil, e
 	}
 	r.Body = append(out, '}')

@@ -49,6 +49,7 @@ func appendUsage(out []byte, u gemini.Usage) []byte {
 // sink receives content blocks as the part machine recognizes them; the
 // non-streaming response collects them, the stream writes events.
 type sink interface {
+	keepAlive() // activity that is not content (hidden thoughts)
 	startBlock(thinking bool)
 	delta(text string)
 	stopBlock(signature string) // signature only for a thinking block
@@ -59,6 +60,7 @@ type sink interface {
 // non-streaming and the streaming translation run it, so they agree on
 // every block and signature.
 type machine struct {
+	hide    bool   // thought parts are not content: keep-alives (Options.ThinkingPings)
 	open    byte   // 0 none, 't' thinking, 'x' text
 	sig     string // signature for the open thinking block, already encoded
 	pending string // Gemini signature seen with no thinking block open
@@ -95,6 +97,13 @@ func (m *machine) part(s sink, p gjson.Result) {
 	t := p.Get("text")
 	if t.Type != gjson.String {
 		return // executableCode, inlineData…: nothing Anthropic can show
+	}
+	if gemini.IsThought(p) && m.hide {
+		if sig != "" && m.open != 't' {
+			m.pending = strings.Clone(sig) // for the next call's id
+		}
+		s.keepAlive()
+		return
 	}
 	if gemini.IsThought(p) {
 		if t.Str != "" && m.open != 't' {
@@ -157,6 +166,8 @@ func (c *collector) sep() {
 	}
 	c.n++
 }
+
+func (c *collector) keepAlive() {}
 
 func (c *collector) startBlock(thinking bool) { c.kind, c.text = thinking, c.text[:0] }
 func (c *collector) delta(text string)        { c.text = append(c.text, text...) }

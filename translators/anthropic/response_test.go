@@ -613,3 +613,52 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// A streamed request without `thinking` asks Gemini for thought summaries
+// only to keep the client's stream alive: they come out as pings, never as
+// content, and the blocks that follow start at index 0.
+func TestStreamThinkingPings(t *testing.T) {
+	in := `{"model":"gemini-2.5-flash","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`
+	r, e := ParseMessages([]byte(in), models.Default(), Options{ThinkingPings: true})
+	if e != nil {
+		t.Fatal(e)
+	}
+	if !strings.Contains(string(r.Body), `"thinkingConfig":{"includeThoughts":true}`) {
+		t.Fatalf("thought summaries not requested: %s", r.Body)
+	}
+	got := streamEvents(t, r, geminiStream)
+	var pings, thinking int
+	for _, ev := range got {
+		if strings.HasPrefix(ev, "ping ") {
+			pings++
+		}
+		if strings.Contains(ev, `"thinking`) {
+			thinking++
+		}
+	}
+	// One ping after message_start, one per thought chunk.
+	if pings != 3 || thinking != 0 {
+		t.Fatalf("pings=%d thinking events=%d:\n%s", pings, thinking, strings.Join(got, "\n"))
+	}
+	if !strings.Contains(strings.Join(got, "\n"), `content_block_start {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`) {
+		t.Fatalf("text must be block 0:\n%s", strings.Join(got, "\n"))
+	}
+	// The signature on the thought-less text goes into the first call's id.
+	if !strings.Contains(strings.Join(got, "\n"), `__ts_`) {
+		t.Fatal("the step's signature was lost")
+	}
+
+	for _, tc := range []struct{ name, in string }{
+		{"not streamed", `{"model":"gemini-2.5-flash","max_tokens":1024,"messages":[{"role":"user","content":"x"}]}`},
+		{"client chose thinking", `{"model":"gemini-2.5-flash","max_tokens":2048,"stream":true,"thinking":{"type":"disabled"},"messages":[{"role":"user","content":"x"}]}`},
+		{"model without thinking", `{"model":"gemini-2.0-flash","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`},
+	} {
+		r, e := ParseMessages([]byte(tc.in), models.Default(), Options{ThinkingPings: true})
+		if e != nil {
+			t.Fatal(e)
+		}
+		if strings.Contains(string(r.Body), "includeThoughts") {
+			t.Fatalf("%s: thoughts requested: %s", tc.name, r.Body)
+		}
+	}
+}

@@ -29,7 +29,7 @@ type Stream struct {
 }
 
 // NewStream starts a stream translation.
-func (r *MessagesRequest) NewStream() *Stream { return &Stream{req: r} }
+func (r *MessagesRequest) NewStream() *Stream { return &Stream{req: r, m: machine{hide: r.hideThoughts}} }
 
 // Write consumes an upstream chunk and appends the client bytes it
 // completes to dst.
@@ -140,8 +140,7 @@ func (s *Stream) messageStart(resp gjson.Result) {
 	s.out = append(s.out, `,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":`...)
 	s.out = jsonw.Int(s.out, s.usage.Cached)
 	s.out = append(s.out, "}}}\n\n"...)
-	s.begin("ping")
-	s.out = append(s.out, `{"type":"ping"}`+"\n\n"...)
+	s.keepAlive()
 }
 
 func (s *Stream) blockStart(block string) {
@@ -167,6 +166,12 @@ func (s *Stream) blockStop() {
 	s.out = append(s.out, `{"type":"content_block_stop","index":`...)
 	s.out = jsonw.Int(s.out, int64(s.next-1))
 	s.out = append(s.out, "}\n\n"...)
+}
+
+// keepAlive sends a ping: the client sees activity while Gemini thinks.
+func (s *Stream) keepAlive() {
+	s.begin("ping")
+	s.out = append(s.out, `{"type":"ping"}`+"\n\n"...)
 }
 
 func (s *Stream) startBlock(thinking bool) {
