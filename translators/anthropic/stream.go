@@ -29,7 +29,9 @@ type Stream struct {
 }
 
 // NewStream starts a stream translation.
-func (r *MessagesRequest) NewStream() *Stream { return &Stream{req: r, m: machine{hide: r.hideThoughts}} }
+func (r *MessagesRequest) NewStream() *Stream {
+	return &Stream{req: r, m: machine{hide: r.hideThoughts}}
+}
 
 // Write consumes an upstream chunk and appends the client bytes it
 // completes to dst.
