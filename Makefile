@@ -22,11 +22,13 @@ $(WASM): $(GO_SOURCES)
 	@ls -l $(WASM) | awk '{print "built $(WASM): " $$5 " bytes"}'
 
 .PHONY: test
-test: build ## Build the module and run every test (translators, filter in Go and wasm, e2e)
+test: build vet ## Build the module, check formatting and vet, run every test (translators, filter in Go and wasm, e2e)
 	GCA_WASM=$(CURDIR)/$(WASM) go test -count=1 ./...
 
 .PHONY: vet
-vet: ## go vet every package
+vet: ## gofmt check and go vet on every package
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/node/node_modules/*')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 
 .PHONY: bench
