@@ -131,29 +131,5 @@ func TestNodeGeminiCLIReadsAFile(t *testing.T) {
 		t.Fatalf("no read_file tool among %v", names)
 	}
 
-	if testing.Verbose() {
-		t.Logf("second request, last contents: %s", lastContents(gen[1].Body, 2))
-	}
-	var second geminiRequestBody
-	if err := json.Unmarshal(gen[1].Body, &second); err != nil {
-		t.Fatal(err)
-	}
-	var call, resp *geminiPart
-	for ci, c := range second.Contents {
-		for pi := range c.Parts {
-			p := &second.Contents[ci].Parts[pi]
-			if p.FunctionCall != nil && c.Role == "model" {
-				call = p
-			}
-			if p.FunctionResponse != nil && c.Role == "user" && call != nil {
-				resp = p
-			}
-		}
-	}
-	if call == nil || call.FunctionCall.Name != "read_file" || call.FunctionCall.Args["file_path"] != secretPath {
-		t.Fatalf("second request has no model functionCall read_file(%s): %.3000s", secretPath, gen[1].Body)
-	}
-	if resp == nil || resp.FunctionResponse.Name != "read_file" || !strings.Contains(string(resp.FunctionResponse.Response), secret) {
-		t.Fatalf("second request has no user functionResponse carrying %q: %.3000s", secret, gen[1].Body)
-	}
+	checkToolRoundTrip(t, gen[1].Body, "read_file", secretPath, secret)
 }

@@ -257,3 +257,35 @@ func nodeAPIErrorFails(t *testing.T, out string, upstreamRequests int, what stri
 	}
 	t.Fatalf("%s: the SDK got an API error (status %d, %d upstream requests): %s %s", what, status, upstreamRequests, e.APIError.Message, e.APIError.Error)
 }
+
+// checkToolRoundTrip asserts that a CLI's second Gemini request carries the
+// tool call the fake scripted (tool reading path) followed by the tool's
+// result holding secret.
+func checkToolRoundTrip(t *testing.T, body []byte, tool, path, secret string) {
+	t.Helper()
+	if testing.Verbose() {
+		t.Logf("second request, last contents: %s", lastContents(body, 2))
+	}
+	var second geminiRequestBody
+	if err := json.Unmarshal(body, &second); err != nil {
+		t.Fatal(err)
+	}
+	var call, resp *geminiPart
+	for ci, c := range second.Contents {
+		for pi := range c.Parts {
+			p := &second.Contents[ci].Parts[pi]
+			if p.FunctionCall != nil && c.Role == "model" {
+				call = p
+			}
+			if p.FunctionResponse != nil && c.Role == "user" && call != nil {
+				resp = p
+			}
+		}
+	}
+	if call == nil || call.FunctionCall.Name != tool || call.FunctionCall.Args["file_path"] != path {
+		t.Fatalf("second request has no model functionCall %s(%s): %.3000s", tool, path, body)
+	}
+	if resp == nil || resp.FunctionResponse.Name != tool || !strings.Contains(string(resp.FunctionResponse.Response), secret) {
+		t.Fatalf("second request has no user functionResponse carrying %q: %.3000s", secret, body)
+	}
+}
