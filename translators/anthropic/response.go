@@ -10,12 +10,7 @@ import (
 )
 
 // messageID is "msg_" + Gemini's responseId, or random.
-func messageID(resp gjson.Result) string {
-	if id := resp.Get("responseId").String(); id != "" && gemini.IDSafe(id) {
-		return "msg_" + id
-	}
-	return gemini.RandomID("msg_", 24)
-}
+func messageID(resp gjson.Result) string { return gemini.ResponseID(resp, "msg_") }
 
 // stopReason maps a finish class (§4.9). Tool use is derived from the calls:
 // Gemini says STOP (P14).

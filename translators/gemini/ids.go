@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/tidwall/gjson"
 )
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -59,4 +60,13 @@ func CanThink(model string) bool {
 		}
 	}
 	return true
+}
+
+// ResponseID is prefix + Gemini's responseId when it is id-safe, else
+// prefix + a random id: the client's message id.
+func ResponseID(resp gjson.Result, prefix string) string {
+	if id := resp.Get("responseId").String(); id != "" && IDSafe(id) {
+		return prefix + id
+	}
+	return RandomID(prefix, 24)
 }

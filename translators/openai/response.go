@@ -8,12 +8,7 @@ import (
 )
 
 // completionID is "chatcmpl-" + Gemini's responseId, or random.
-func completionID(resp gjson.Result) string {
-	if id := resp.Get("responseId").String(); id != "" && gemini.IDSafe(id) {
-		return "chatcmpl-" + id
-	}
-	return gemini.RandomID("chatcmpl-", 24)
-}
+func completionID(resp gjson.Result) string { return gemini.ResponseID(resp, "chatcmpl-") }
 
 // finishString maps a Gemini finish class to OpenAI's finish_reason.
 func finishString(f gemini.Finish, sawCall bool) string {
