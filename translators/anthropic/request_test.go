@@ -2,28 +2,13 @@ package anthropic
 
 import (
 	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
-
-// jsonEqual compares two JSON documents structurally.
-func jsonEqual(t *testing.T, got []byte, want string) {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, got)
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("bad want: %v\n%s", err, want)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Fatalf("got  %s\nwant %s", got, want)
-	}
-}
 
 // A Claude Code–like tool list: $schema, additionalProperties,
 // exclusiveMinimum, const and propertyNames are all there (P1).
@@ -197,7 +182,7 @@ func TestParseMessagesTranslates(t *testing.T) {
 			if e != nil {
 				t.Fatalf("unexpected error: %v", e)
 			}
-			jsonEqual(t, r.Body, tt.want)
+			jsontest.Equal(t, r.Body, tt.want)
 			if r.UpstreamPath() != tt.path {
 				t.Fatalf("path %q, want %q", r.UpstreamPath(), tt.path)
 			}
@@ -228,7 +213,7 @@ func TestParseMessagesThinking(t *testing.T) {
 			if e != nil {
 				t.Fatal(e)
 			}
-			jsonEqual(t, r.Body, `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":32000,"thinkingConfig":`+tt.want+`}}`)
+			jsontest.Equal(t, r.Body, `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":32000,"thinkingConfig":`+tt.want+`}}`)
 			if strings.Contains(string(r.Body), "thinkingBudget") && strings.Contains(string(r.Body), "thinkingLevel") {
 				t.Fatal("budget and level together (P26)")
 			}
@@ -305,7 +290,7 @@ func TestParseMessagesRejects(t *testing.T) {
 			if e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
 				t.Fatalf("got kind=%d status=%d param=%q msg=%q", e.Kind, e.Status, e.Param, e.Message)
 			}
-			jsonEqual(t, ErrorBody(e), `{"type":"error","error":{"type":"invalid_request_error","message":`+string(mustJSON(e.Message))+`}}`)
+			jsontest.Equal(t, ErrorBody(e), `{"type":"error","error":{"type":"invalid_request_error","message":`+string(mustJSON(e.Message))+`}}`)
 		})
 	}
 }
@@ -331,14 +316,14 @@ func TestCountTokens(t *testing.T) {
 	if p := r.UpstreamPath(); p != "/v1beta/models/gemini-2.5-pro:countTokens" {
 		t.Fatalf("path %q", p)
 	}
-	jsonEqual(t, r.Body, `{"generateContentRequest":{"model":"models/gemini-2.5-pro","contents":[{"role":"user","parts":[{"text":"hello"}]}],
+	jsontest.Equal(t, r.Body, `{"generateContentRequest":{"model":"models/gemini-2.5-pro","contents":[{"role":"user","parts":[{"text":"hello"}]}],
 		"systemInstruction":{"parts":[{"text":"sys"}]},"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}]}}`)
 
 	out, e := r.Response([]byte(`{"totalTokens":2095,"cachedContentTokenCount":0,"promptTokensDetails":[{"modality":"TEXT","tokenCount":2095}]}`))
 	if e != nil {
 		t.Fatal(e)
 	}
-	jsonEqual(t, out, `{"input_tokens":2095}`)
+	jsontest.Equal(t, out, `{"input_tokens":2095}`)
 	if out, _ := r.Response([]byte(`{}`)); string(out) != `{"input_tokens":0}` {
 		t.Fatalf("empty answer: %s", out)
 	}

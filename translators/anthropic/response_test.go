@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
@@ -101,7 +102,7 @@ func TestResponse(t *testing.T) {
 			}
 			out = toolID.ReplaceAll(out, []byte("toolu_X"))
 			out = msgID.ReplaceAll(out, []byte("msg_X"))
-			jsonEqual(t, out, tt.want)
+			jsontest.Equal(t, out, tt.want)
 		})
 	}
 }
@@ -125,7 +126,7 @@ func TestResponseErrors(t *testing.T) {
 			if e == nil || e.Kind != tc.kind || Status(e) != tc.status {
 				t.Fatalf("got %+v", e)
 			}
-			jsonEqual(t, ErrorBody(e), `{"type":"error","error":{"type":"`+tc.typ+`","message":`+string(mustJSON(e.Message))+`}}`)
+			jsontest.Equal(t, ErrorBody(e), `{"type":"error","error":{"type":"`+tc.typ+`","message":`+string(mustJSON(e.Message))+`}}`)
 		})
 	}
 }
@@ -577,7 +578,7 @@ func TestToolLoopRoundTrip(t *testing.T) {
 				if dropThinking {
 					want = wantContentsDropped
 				}
-				jsonEqual(t, body.Contents, want)
+				jsontest.Equal(t, body.Contents, want)
 			})
 		}
 	}

@@ -2,28 +2,13 @@ package openai
 
 import (
 	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
-
-// jsonEqual compares two JSON documents structurally.
-func jsonEqual(t *testing.T, got []byte, want string) {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, got)
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("bad want: %v", err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Fatalf("got  %s\nwant %s", got, want)
-	}
-}
 
 func TestParseChatTranslates(t *testing.T) {
 	tests := []struct {
@@ -132,7 +117,7 @@ func TestParseChatTranslates(t *testing.T) {
 			if e != nil {
 				t.Fatalf("unexpected error: %v", e)
 			}
-			jsonEqual(t, r.Body, tt.want)
+			jsontest.Equal(t, r.Body, tt.want)
 			if r.UpstreamPath() != tt.path {
 				t.Fatalf("path %q, want %q", r.UpstreamPath(), tt.path)
 			}

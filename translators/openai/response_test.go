@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
@@ -56,7 +57,7 @@ func TestResponse(t *testing.T) {
 			if e != nil {
 				t.Fatal(e)
 			}
-			jsonEqual(t, callID.ReplaceAll(out, []byte("call_X")), tt.want)
+			jsontest.Equal(t, callID.ReplaceAll(out, []byte("call_X")), tt.want)
 		})
 	}
 }
@@ -123,7 +124,7 @@ func TestErrorBodyShapes(t *testing.T) {
 		{apierror.Invalid("temperature", "bad"), `{"error":{"message":"bad","type":"invalid_request_error","param":"temperature","code":null}}`},
 	}
 	for _, tt := range tests {
-		jsonEqual(t, ErrorBody(tt.e), tt.want)
+		jsontest.Equal(t, ErrorBody(tt.e), tt.want)
 	}
 }
 
