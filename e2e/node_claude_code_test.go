@@ -2,8 +2,6 @@ package e2e_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -52,20 +50,8 @@ func TestNodeClaudeCodeReadsAFile(t *testing.T) {
 	npmCI(t)
 	env := harness.NewHost(t, "")
 	work := t.TempDir()
-	secretPath := filepath.Join(work, "secret.txt")
 	const secret = "quokka-4711"
-	if err := os.WriteFile(secretPath, []byte(secret+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	const final = "The word in secret.txt is " + secret + "."
-	args, _ := json.Marshal(map[string]string{"file_path": secretPath})
-	env.Fake.Enqueue("",
-		fakegemini.Reply{Parts: []json.RawMessage{json.RawMessage(`{"functionCall":{"name":"Read","args":` + string(args) + `}}`)}},
-		fakegemini.Reply{Text: final},
-	)
-	// Any extra call Claude Code makes (a title or summary request on a
-	// small model, token counting) gets a valid answer.
-	env.Fake.SetDefault("", fakegemini.Reply{Text: "ok"})
+	secretPath, final := scriptFileRead(t, env, work, "Read", secret)
 
 	out := runNode(t, claudeCodeCLI, map[string]string{
 		"ANTHROPIC_BASE_URL":                       env.URL,

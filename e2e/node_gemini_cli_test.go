@@ -42,20 +42,8 @@ func TestNodeGeminiCLIReadsAFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".gemini", "settings.json"), []byte(geminiCLISettings), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	secretPath := filepath.Join(work, "secret.txt")
 	const secret = "wombat-2903"
-	if err := os.WriteFile(secretPath, []byte(secret+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	const final = "The word in secret.txt is " + secret + "."
-	args, _ := json.Marshal(map[string]string{"file_path": secretPath})
-	env.Fake.Enqueue("",
-		fakegemini.Reply{Parts: []json.RawMessage{json.RawMessage(`{"functionCall":{"name":"read_file","args":` + string(args) + `}}`)}},
-		fakegemini.Reply{Text: final},
-	)
-	// Any extra call the CLI makes (routing, next-speaker or loop checks)
-	// gets a valid answer.
-	env.Fake.SetDefault("", fakegemini.Reply{Text: "ok"})
+	secretPath, final := scriptFileRead(t, env, work, "read_file", secret)
 
 	out := runNode(t, geminiCLI, map[string]string{
 		"GOOGLE_GEMINI_BASE_URL": env.URL, // read by the CLI's content generator (and by @google/genai)

@@ -22,6 +22,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
+	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
 )
 
 // nodeScriptTimeout bounds one runNode call (an SDK call or a CLI run).
@@ -288,4 +291,24 @@ func checkToolRoundTrip(t *testing.T, body []byte, tool, path, secret string) {
 	if resp == nil || resp.FunctionResponse.Name != tool || !strings.Contains(string(resp.FunctionResponse.Response), secret) {
 		t.Fatalf("second request has no user functionResponse carrying %q: %.3000s", secret, body)
 	}
+}
+
+// scriptFileRead writes secret into dir/secret.txt and scripts the fake
+// Gemini for a CLI's two-step tool loop: first a call of tool on that file,
+// then the final text (returned); any extra call the CLI makes (titles,
+// routing, loop checks) gets a valid answer.
+func scriptFileRead(t *testing.T, env *harness.Env, dir, tool, secret string) (secretPath, final string) {
+	t.Helper()
+	secretPath = filepath.Join(dir, "secret.txt")
+	if err := os.WriteFile(secretPath, []byte(secret+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	final = "The word in secret.txt is " + secret + "."
+	args, _ := json.Marshal(map[string]string{"file_path": secretPath})
+	env.Fake.Enqueue("",
+		fakegemini.Reply{Parts: []json.RawMessage{json.RawMessage(`{"functionCall":{"name":"` + tool + `","args":` + string(args) + `}}`)}},
+		fakegemini.Reply{Text: final},
+	)
+	env.Fake.SetDefault("", fakegemini.Reply{Text: "ok"})
+	return secretPath, final
 }
