@@ -148,8 +148,8 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	if h.route.kind == epEmbeddings {
 		var r *openai.EmbeddingsRequest
 		if r, e = openai.ParseEmbeddings(body, h.plugin.cfg.models); e == nil {
-			h.setModels(r.Model, r.GeminiModel)
 			if len(r.Inputs) > openai.MaxEmbedBatch {
+				h.setModels(r.Model, r.GeminiModel)
 				return h.embedInBatches(r)
 			}
 			tx = embedTx{r}
