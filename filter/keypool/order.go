@@ -1,0 +1,164 @@
+package keypool
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Plan is the order in which one request tries its keys.
+type Plan struct {
+	// Order holds indexes into the request's keys: Order[0] is tried
+	// first, the rest serve as failover, best first. Never empty for a
+	// request with keys.
+	Order []int
+	// Probe is true when Order[0] is a recovering key this request was
+	// chosen to test (it holds the probe lease until its outcome is
+	// recorded).
+	Probe bool
+}
+
+type candidate struct {
+	idx   int
+	rec   record
+	score float64
+}
+
+// Order plans the attempts of a request carrying the keys ids (distinct).
+//
+//   - A recovering key whose exclusion has ended is probed by exactly one
+//     request: the one that wins its probe lease puts it first; healthy
+//     keys follow as failover, so the client does not notice a failed probe.
+//   - Otherwise the primary is the better scored of two healthy keys drawn
+//     at random (either one when their scores are within 10%), and the
+//     other healthy keys follow, best first.
+//   - Keys still excluded are not tried while a healthy key remains; when
+//     all are excluded, only the one whose exclusion ends first is tried, so
+//     the client gets that key's own answer (for a 429, with its retry delay).
+//
+// The order is cut at MaxAttempts keys.
+func (p *Pool) Order(ids []ID) Plan {
+	if len(ids) == 1 {
+		return Plan{Order: []int{0}}
+	}
+	now := p.now()
+	healthy := make([]candidate, 0, len(ids))
+	var recovering []int
+	soonest, soonestUntil := -1, int64(0)
+	for i, id := range ids {
+		r := p.load(id, now)
+		switch until := r.excludedUntil(); {
+		case until > now:
+			if soonest < 0 || until < soonestUntil {
+				soonest, soonestUntil = i, until
+			}
+		case r.flags&flagNeedsProbe != 0:
+			if r.probeUntil <= now {
+				recovering = append(recovering, i)
+			} else if soonest < 0 || r.probeUntil < soonestUntil {
+				// Another request is probing it right now.
+				soonest, soonestUntil = i, r.probeUntil
+			}
+		default:
+			healthy = append(healthy, candidate{idx: i, rec: r})
+		}
+	}
+
+	plan := Plan{Order: make([]int, 0, len(ids))}
+	// A recovering key is probed before anything else: the sooner the
+	// probe, the sooner a good key is back.
+	for len(recovering) > 0 {
+		j := p.intn(len(recovering))
+		i := recovering[j]
+		if p.acquireProbe(ids[i]) {
+			plan.Order = append(plan.Order, i)
+			plan.Probe = true
+			break
+		}
+		recovering = append(recovering[:j], recovering[j+1:]...)
+	}
+
+	p.score(healthy, now)
+	if !plan.Probe && len(healthy) > 0 {
+		first := p.twoChoices(healthy)
+		plan.Order = append(plan.Order, healthy[first].idx)
+		healthy = append(healthy[:first], healthy[first+1:]...)
+	}
+	slices.SortStableFunc(healthy, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	for _, c := range healthy {
+		plan.Order = append(plan.Order, c.idx)
+	}
+	if len(plan.Order) == 0 {
+		if soonest < 0 { // every recovering key's probe lease was taken meanwhile
+			soonest = 0
+		}
+		plan.Order = append(plan.Order, soonest)
+	}
+	if max := p.cfg.MaxAttempts; max > 0 && len(plan.Order) > max {
+		plan.Order = plan.Order[:max]
+	}
+	return plan
+}
+
+// score sets each healthy candidate's score: LatencyWeight × (fastest
+// latency among them / its latency) + SuccessWeight × success rate. A key
+// with fewer than MinRequests requests in the window has no reliable
+// figures yet and scores as well as the best, so new keys get tried.
+func (p *Pool) score(cs []candidate, now int64) {
+	fastest := float32(0)
+	for i := range cs {
+		if req, _ := cs[i].rec.window(now, p.bucketMs); req >= p.cfg.MinRequests && cs[i].rec.ewmaMs > 0 {
+			if fastest == 0 || cs[i].rec.ewmaMs < fastest {
+				fastest = cs[i].rec.ewmaMs
+			}
+		}
+	}
+	for i := range cs {
+		lat, ok := 1.0, 1.0
+		if req, fail := cs[i].rec.window(now, p.bucketMs); req >= p.cfg.MinRequests {
+			ok = 1 - float64(fail)/float64(req)
+			if r := cs[i].rec.ewmaMs; r > 0 && fastest > 0 {
+				lat = float64(fastest / r)
+			}
+		}
+		cs[i].score = p.cfg.LatencyWeight*lat + p.cfg.SuccessWeight*ok
+	}
+}
+
+// twoChoices draws two distinct candidates and returns the better one, or
+// either at random when they are nearly equal.
+func (p *Pool) twoChoices(cs []candidate) int {
+	if len(cs) == 1 {
+		return 0
+	}
+	a := p.intn(len(cs))
+	b := p.intn(len(cs) - 1)
+	if b >= a {
+		b++
+	}
+	sa, sb := cs[a].score, cs[b].score
+	if d := sa - sb; d < 0 && -d > nearEqual*sb {
+		return b
+	} else if d > 0 && d > nearEqual*sa {
+		return a
+	}
+	if p.intn(2) == 0 {
+		return a
+	}
+	return b
+}
+
+// acquireProbe takes the probe lease of a recovering key; false when
+// another request (on any VM) took it first or the key recovered already.
+func (p *Pool) acquireProbe(id ID) bool {
+	won := false
+	stored := p.update(id, func(r *record, now int64) bool {
+		won = false
+		if r.flags&flagNeedsProbe == 0 || r.excludedUntil() > now || r.probeUntil > now {
+			return false
+		}
+		r.probeUntil = now + p.cfg.ProbeLease.Milliseconds()
+		won = true
+		return true
+	})
+	return stored && won
+}
