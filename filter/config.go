@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
@@ -40,8 +42,94 @@ type Config struct {
 	MaxKeys int `json:"max_keys_per_request"`
 	// ModelsCacheTTL is how long (seconds) a key's model list is cached.
 	ModelsCacheTTL int `json:"models_cache_ttl_seconds"`
+	// Role is where this instance runs: "downstream" (the listener's HTTP
+	// filter, which translates and plans key failover) or "upstream" (the
+	// gemini cluster's upstream HTTP filter, which runs once per attempt,
+	// sets that attempt's key and records its outcome).
+	Role string `json:"role"`
+	// KeyPool tunes key health, selection and failover.
+	KeyPool KeyPoolConfig `json:"key_pool"`
 
 	models *models.Map
+	pool   keypool.Config
+}
+
+// KeyPoolConfig is the "key_pool" object. Durations are in seconds.
+type KeyPoolConfig struct {
+	// Failover lets Envoy retry a failed attempt with the request's next
+	// key. It needs this module as the cluster's upstream filter too
+	// (README "Key failover"); false keeps every attempt on the first key.
+	Failover               bool    `json:"failover"`
+	LatencyWeight          float64 `json:"latency_weight"`
+	SuccessWeight          float64 `json:"success_weight"`
+	MinRequests            int     `json:"min_requests"`
+	WindowSeconds          int     `json:"window_seconds"`
+	MaxConsecutiveFailures int     `json:"max_consecutive_failures"`
+	MaxFailureRate         float64 `json:"max_failure_rate"`
+	RecoverySeconds        int     `json:"recovery_seconds"`
+	MaxRecoverySeconds     int     `json:"max_recovery_seconds"`
+	RateLimitCooldown      int     `json:"rate_limit_cooldown_seconds"`
+	QuotaCooldown          int     `json:"quota_cooldown_seconds"`
+	InvalidCooldown        int     `json:"invalid_key_cooldown_seconds"`
+	Slots                  int     `json:"slots"`
+	MaxAttempts            int     `json:"max_attempts"`
+}
+
+const (
+	roleDownstream = "downstream"
+	roleUpstream   = "upstream"
+)
+
+func defaultKeyPool() KeyPoolConfig {
+	d := keypool.DefaultConfig()
+	return KeyPoolConfig{
+		Failover:      true,
+		LatencyWeight: d.LatencyWeight, SuccessWeight: d.SuccessWeight, MinRequests: d.MinRequests,
+		WindowSeconds: int(d.Window / time.Second), MaxConsecutiveFailures: d.MaxConsecutiveFailures,
+		MaxFailureRate: d.MaxFailureRate, RecoverySeconds: int(d.Recovery / time.Second),
+		MaxRecoverySeconds: int(d.MaxRecovery / time.Second), RateLimitCooldown: int(d.RateLimitCooldown / time.Second),
+		QuotaCooldown: int(d.QuotaCooldown / time.Second), InvalidCooldown: int(d.InvalidCooldown / time.Second),
+		Slots: d.Slots, MaxAttempts: d.MaxAttempts,
+	}
+}
+
+// poolConfig validates k and converts it for the keypool package.
+func (k KeyPoolConfig) poolConfig() (keypool.Config, error) {
+	const day = 24 * 3600
+	checks := []struct {
+		name      string
+		v, lo, hi float64
+	}{
+		{"latency_weight", k.LatencyWeight, 0, 1},
+		{"success_weight", k.SuccessWeight, 0, 1},
+		{"min_requests", float64(k.MinRequests), 1, 1000},
+		{"window_seconds", float64(k.WindowSeconds), 10, day},
+		{"max_consecutive_failures", float64(k.MaxConsecutiveFailures), 1, 1000},
+		{"max_failure_rate", k.MaxFailureRate, 0, 1},
+		{"recovery_seconds", float64(k.RecoverySeconds), 1, day},
+		{"max_recovery_seconds", float64(k.MaxRecoverySeconds), float64(k.RecoverySeconds), day},
+		{"rate_limit_cooldown_seconds", float64(k.RateLimitCooldown), 1, day},
+		{"quota_cooldown_seconds", float64(k.QuotaCooldown), 1, day},
+		{"invalid_key_cooldown_seconds", float64(k.InvalidCooldown), 1, day},
+		{"slots", float64(k.Slots), 16, 65536},
+		{"max_attempts", float64(k.MaxAttempts), 1, 16},
+	}
+	for _, c := range checks {
+		if c.v < c.lo || c.v > c.hi {
+			return keypool.Config{}, fmt.Errorf(`configuration field "key_pool.%s" must be between %v and %v, got %v`, c.name, c.lo, c.hi, c.v)
+		}
+	}
+	if k.LatencyWeight+k.SuccessWeight <= 0 {
+		return keypool.Config{}, errors.New(`configuration fields "key_pool.latency_weight" and "key_pool.success_weight" must not both be 0`)
+	}
+	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
+	return keypool.Config{
+		LatencyWeight: k.LatencyWeight, SuccessWeight: k.SuccessWeight, MinRequests: k.MinRequests,
+		Window: sec(k.WindowSeconds), MaxConsecutiveFailures: k.MaxConsecutiveFailures, MaxFailureRate: k.MaxFailureRate,
+		Recovery: sec(k.RecoverySeconds), MaxRecovery: sec(k.MaxRecoverySeconds),
+		RateLimitCooldown: sec(k.RateLimitCooldown), QuotaCooldown: sec(k.QuotaCooldown), InvalidCooldown: sec(k.InvalidCooldown),
+		ProbeLease: time.Minute, Slots: k.Slots, MaxAttempts: k.MaxAttempts,
+	}, nil
 }
 
 func defaultConfig() Config {
@@ -51,6 +139,8 @@ func defaultConfig() Config {
 		MaxKeys:        16,
 		ThinkingPings:  true,
 		ModelsCacheTTL: 3600,
+		Role:           roleDownstream,
+		KeyPool:        defaultKeyPool(),
 	}
 }
 
@@ -80,6 +170,14 @@ func ParseConfig(data []byte) (*Config, error) {
 	if c.ModelsCacheTTL < 0 || c.ModelsCacheTTL > 7*24*3600 {
 		return nil, fmt.Errorf(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got %d`, c.ModelsCacheTTL)
 	}
+	if c.Role != roleDownstream && c.Role != roleUpstream {
+		return nil, fmt.Errorf(`configuration field "role" must be "downstream" or "upstream", got %q`, c.Role)
+	}
+	pool, err := c.KeyPool.poolConfig()
+	if err != nil {
+		return nil, err
+	}
+	c.pool = pool
 	m := &models.Map{Aliases: models.DefaultAliases(), Families: models.DefaultFamilies(), Fallback: c.FallbackModel}
 	if c.ReplaceDefaultModels {
 		m.Aliases = map[string]string{}

@@ -133,6 +133,12 @@ func (e *env) send(method, path string, headers [][2]string, body string) *excha
 func (e *env) respond(x *exchange, status int, chunks ...string) (int, [][2]string, string) {
 	e.t.Helper()
 	hs := [][2]string{{":status", fmt.Sprint(status)}, {"content-type", "application/json"}, {"content-length", "999"}, {"alt-svc", `h3=":443"; ma=2592000`}}
+	return e.respondWith(x, hs, chunks...)
+}
+
+// respondWith is respond with the upstream's response headers given.
+func (e *env) respondWith(x *exchange, hs [][2]string, chunks ...string) (int, [][2]string, string) {
+	e.t.Helper()
 	e.host.CallOnResponseHeaders(x.id, hs, false)
 	var client strings.Builder
 	for i, c := range chunks {
@@ -321,7 +327,7 @@ func TestKeysAndQuery(t *testing.T) {
 	modes(t, func(t *testing.T, vm types.VMContext) {
 		e := start(t, vm, "")
 		seen := map[string]int{}
-		for range 6 {
+		for range 30 {
 			x := e.send("POST", "/v1/chat/completions?key=k3&foo=bar", [][2]string{{"authorization", "Bearer k1, k2"}, {"x-api-key", "k2"}}, chatBody)
 			if x.local != nil {
 				t.Fatalf("local reply %d %s", x.local.StatusCode, x.local.Data)
@@ -336,7 +342,7 @@ func TestKeysAndQuery(t *testing.T) {
 			}
 			e.respond(x, 200, `{"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}]}`)
 		}
-		if len(seen) != 3 || seen["k1"] != 2 || seen["k2"] != 2 || seen["k3"] != 2 {
+		if len(seen) != 3 {
 			t.Fatalf("keys not spread across the client's pool: %v", seen)
 		}
 		for _, l := range append(e.host.GetInfoLogs(), e.host.GetDebugLogs()...) {

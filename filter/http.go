@@ -3,6 +3,7 @@ package filter
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/anthropic"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -21,8 +22,9 @@ type httpContext struct {
 	plugin *pluginContext
 	route  route
 
-	key       string // the one key sent upstream
-	replied   bool   // a local reply was sent: let everything else pass
+	key       string    // the first key sent upstream (the upstream instance may fail over)
+	sentAt    time.Time // when the request went upstream
+	replied   bool      // a local reply was sent: let everything else pass
 	tx        translation
 	stream    streamer
 	native    *usageTap // native passthrough: reads usage from the answer
@@ -75,45 +77,33 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 		e := apierror.New(apierror.MethodNotAllowed, "Method "+method+" is not allowed on "+onlyPath+"; use "+h.route.method+".")
 		return h.failWith(e, [2]string{"allow", h.route.method})
 	case h.route.kind == epHealth:
-		return h.health()
+		keys, _ := h.requestKeys(qkeys)
+		return h.health(keys.keys)
 	}
 
-	// Keys: the client's own Gemini keys, from wherever its SDK puts them.
-	var keys clientKeys
-	max := h.plugin.cfg.MaxKeys
-	ok := true
-	if v, err := proxywasm.GetHttpRequestHeader("authorization"); err == nil {
-		if b := bearer(v); b != "" {
-			ok = keys.add(b, max) && ok
-		}
-	}
-	for _, name := range [...]string{"x-api-key", "x-goog-api-key"} {
-		if v, err := proxywasm.GetHttpRequestHeader(name); err == nil {
-			ok = keys.add(v, max) && ok
-		}
-	}
-	for _, k := range qkeys {
-		ok = keys.add(k, max) && ok
-	}
+	keys, ok := h.requestKeys(qkeys)
 	if !ok {
 		return h.fail(apierror.New(apierror.Authentication, "The API key is malformed: a Gemini API key is a single token of letters, digits and -_.~+/= (several keys may be separated by commas)."))
 	}
 	if len(keys.keys) == 0 {
 		return h.fail(apierror.New(apierror.Authentication, "No API key provided. Send your Gemini API key as `Authorization: Bearer <key>`, `x-api-key`, `x-goog-api-key` or `?key=`; separate several keys with commas."))
 	}
-	h.key = h.plugin.pickKey(keys.keys)
-	_ = proxywasm.SetProperty([]string{"gca_key_hash"}, []byte(keyHash(h.key)))
+	order := h.plugin.plan(keys.keys)
+	h.key = order[0]
+	_ = proxywasm.SetProperty([]string{propKeyHash}, []byte(keyHash(h.key)))
 
 	// Exactly one credential goes upstream, in the header Gemini reads. A
 	// client's Authorization would be taken for an OAuth token (P20).
 	_ = proxywasm.RemoveHttpRequestHeader("authorization")
 	_ = proxywasm.RemoveHttpRequestHeader("x-api-key")
 	_ = proxywasm.ReplaceHttpRequestHeader("x-goog-api-key", h.key)
+	h.setFailover(order)
 	// The answer must come back uncompressed for the filter to read it.
 	_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
 
 	switch h.route.kind {
 	case epNative:
+		h.sentAt = time.Now()
 		return h.nativeRequest(bare)
 	case epModels:
 		return h.models()
@@ -171,7 +161,56 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	_ = proxywasm.ReplaceHttpRequestHeader("content-type", "application/json")
 	_ = proxywasm.RemoveHttpRequestHeader("content-length")
 	clearRouteCache()
+	h.sentAt = time.Now()
 	return types.ActionContinue
+}
+
+// requestKeys collects the client's own Gemini keys from wherever its SDK
+// puts them; ok is false when one of them is malformed.
+func (h *httpContext) requestKeys(qkeys []string) (keys clientKeys, ok bool) {
+	limit := h.plugin.cfg.MaxKeys
+	ok = true
+	if v, err := proxywasm.GetHttpRequestHeader("authorization"); err == nil {
+		if b := bearer(v); b != "" {
+			ok = keys.add(b, limit) && ok
+		}
+	}
+	for _, name := range [...]string{"x-api-key", "x-goog-api-key"} {
+		if v, err := proxywasm.GetHttpRequestHeader(name); err == nil {
+			ok = keys.add(v, limit) && ok
+		}
+	}
+	for _, k := range qkeys {
+		ok = keys.add(k, limit) && ok
+	}
+	return keys, ok
+}
+
+// setFailover hands the key order to the upstream instance (one key per
+// attempt) and tells the router how many retries it may make: one per
+// further key, none with a single key, where a retry would only hit the
+// same limit again. Envoy strips a client's own x-envoy-max-retries from
+// external requests; this value replaces any that is left.
+func (h *httpContext) setFailover(order []string) {
+	retries := 0
+	if h.plugin.cfg.KeyPool.Failover && len(order) > 1 {
+		_ = proxywasm.SetProperty([]string{propKeys}, []byte(joinKeys(order)))
+		retries = len(order) - 1
+	}
+	_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-max-retries", strconv.Itoa(retries))
+}
+
+// report records Gemini's answer for the key when no upstream instance did
+// (the module is not installed as the cluster's upstream filter).
+func (h *httpContext) report(status int, e *apierror.Error) {
+	if h.key == "" || upstreamRecorded() {
+		return
+	}
+	var latency time.Duration
+	if !h.sentAt.IsZero() {
+		latency = time.Since(h.sentAt)
+	}
+	h.plugin.record(h.key, outcomeOf(status, e, latency))
 }
 
 func (h *httpContext) setModels(client, upstream string) {
@@ -193,12 +232,15 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 	}
 	s, _ := proxywasm.GetHttpResponseHeader(":status")
 	h.status, _ = strconv.Atoi(s)
+	// Set by the upstream instance for the router's retry decision; the
+	// last attempt's answer may still carry it.
+	_ = proxywasm.RemoveHttpResponseHeader(failoverHeader)
 	// Google advertises its own HTTP/3 endpoint; passed on, it would point
 	// clients (browsers) at a QUIC port of the gateway's host that may not
 	// exist or may be something else.
 	_ = proxywasm.RemoveHttpResponseHeader("alt-svc")
 	if h.native != nil {
-		h.plugin.reportKey(h.key, h.status, nil)
+		h.report(h.status, nil)
 		if h.status != 200 {
 			h.plugin.metrics.upstreamErrors.Increment(1)
 			h.finish(gemini.Usage{}, true)
@@ -225,7 +267,7 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 	}
 	_ = proxywasm.RemoveHttpResponseHeader("content-length")
 	if h.status == 200 && h.tx.streaming() {
-		h.plugin.reportKey(h.key, 200, nil)
+		h.report(200, nil)
 		h.stream = h.tx.newStream()
 		h.plugin.metrics.streams.Increment(1)
 		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "text/event-stream")
@@ -305,14 +347,14 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 	var out []byte
 	var e *apierror.Error
 	if h.status == 200 {
-		h.plugin.reportKey(h.key, 200, nil)
+		h.report(200, nil)
 		out, e = h.tx.response(body)
 		if e == nil {
 			h.finish(gemini.ReadUsageBytes(body), false)
 		}
 	} else {
 		e = apierror.FromGemini(h.status, body)
-		h.plugin.reportKey(h.key, h.status, e)
+		h.report(h.status, e)
 		h.plugin.metrics.upstreamErrors.Increment(1)
 	}
 	if e != nil {
@@ -393,9 +435,9 @@ func setRetryAfter(e *apierror.Error, set func(k, v string) error) {
 	}
 }
 
-func (h *httpContext) health() types.Action {
+func (h *httpContext) health(keys []string) types.Action {
 	h.replied = true
-	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}, {"cache-control", "no-store"}}, h.plugin.healthBody(), -1)
+	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}, {"cache-control", "no-store"}}, h.plugin.healthBody(keys), -1)
 	return types.ActionPause
 }
 

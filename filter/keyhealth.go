@@ -1,100 +1,123 @@
 package filter
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// Key health: when a client sends several keys, a key Gemini just refused
-// (rate limit, exhausted quota, rejected key) is set aside for a while and
-// the others serve. The record lives in shared data, so every worker VM
-// sees it, in a fixed number of slots so memory stays bounded whatever the
-// number of keys: a slot holds one key hash; a collision only forgets.
-const keyHealthSlots = 1024
+// Key health lives in shared data (filter/keypool): every worker VM, and
+// both instances of the module (downstream and upstream filter, which share
+// the vm_id), read and update the same records.
+const keyPoolPrefix = "gca.kp."
 
-// Cool-down periods when Gemini gave no RetryInfo.
+// Filter state that ties a request's attempts together. Envoy gives the
+// upstream filter of every attempt the downstream request's filter state,
+// so what the downstream instance sets here is what each attempt reads.
+//
+// propKeys holds the request's keys in failover order, comma-separated.
+// It is a secret: no access log format may name it (e2e/envoyconfig checks
+// envoy.yaml). Filter state never leaves Envoy, unlike a header: the router
+// sends every attempt the same header map, so a header would either reach
+// Gemini or, removed by the first attempt, be gone for the second.
 const (
-	rateLimitCooldown = 30 * time.Second
-	quotaCooldown     = 10 * time.Minute
-	rejectedCooldown  = 10 * time.Minute
+	propKeys     = "gca_keys"
+	propAttempts = "gca_attempts"
+	propKeyHash  = "gca_key_hash"
 )
 
-func keyHealthSlot(hash string) string {
-	var n uint32
-	for i := 0; i < len(hash); i++ {
-		n = n*31 + uint32(hash[i])
+// failoverHeader is the response header the upstream instance adds to an
+// attempt whose failure another key may not share (rate limit, rejected
+// key, Gemini error). The route's retry policy lists it under
+// retriable_headers, so the router retries with the next key; the
+// downstream instance removes it from whatever reaches the client.
+const failoverHeader = "x-gca-failover"
+
+// sharedStore is keypool.Store over proxy-wasm shared data.
+type sharedStore struct{}
+
+func (sharedStore) Get(key string) ([]byte, uint32, bool) {
+	v, cas, err := proxywasm.GetSharedData(key)
+	if err != nil {
+		return nil, 0, false
 	}
-	return "gca.keyhealth." + strconv.Itoa(int(n%keyHealthSlots))
+	return v, cas, true
 }
 
-// coolingUntil returns when the key's cool-down ends (Unix ms; 0: none).
-func coolingUntil(hash string) int64 {
-	data, _, err := proxywasm.GetSharedData(keyHealthSlot(hash))
-	if err != nil || len(data) == 0 {
-		return 0
-	}
-	h, until, ok := strings.Cut(string(data), " ")
-	if !ok || h != hash {
-		return 0
-	}
-	ms, _ := strconv.ParseInt(until, 10, 64)
-	return ms
-}
-
-// pickKey chooses among the client's keys: round robin over the keys not
-// cooling down; when all are, the one that recovers first.
-func (p *pluginContext) pickKey(keys []string) string {
-	if len(keys) == 1 {
-		return keys[0]
-	}
-	start := int(p.rr % uint32(len(keys)))
-	p.rr++
-	now := time.Now().UnixMilli()
-	best, bestUntil := "", int64(1<<62)
-	for i := range keys {
-		k := keys[(start+i)%len(keys)]
-		until := coolingUntil(keyHash(k))
-		if until <= now {
-			return k
-		}
-		if until < bestUntil {
-			best, bestUntil = k, until
-		}
-	}
-	return best
-}
-
-// reportKey records Gemini's verdict on a key: a refusal starts its
-// cool-down, a success ends one early.
-func (p *pluginContext) reportKey(key string, status int, e *apierror.Error) {
-	hash := keyHash(key)
-	var cool time.Duration
-	switch {
-	case status == 200:
-		if coolingUntil(hash) != 0 {
-			_ = proxywasm.SetSharedData(keyHealthSlot(hash), nil, 0)
-		}
-		return
-	case e != nil && e.Kind == apierror.Authentication, status == 401, status == 403:
-		cool = rejectedCooldown
-	case e != nil && e.Kind == apierror.QuotaExhausted:
-		cool = quotaCooldown
-	case status == 429:
-		cool = rateLimitCooldown
-		if e != nil && e.RetryAfterMs > 0 {
-			cool = time.Duration(e.RetryAfterMs) * time.Millisecond
-		}
-	default:
-		return // a bad request or a server error says nothing about the key
-	}
-	p.metrics.keyCooldowns.Increment(1)
-	until := time.Now().Add(cool).UnixMilli()
-	// CAS 0: last writer wins; both writers saw the key fail.
-	if err := proxywasm.SetSharedData(keyHealthSlot(hash), []byte(hash+" "+strconv.FormatInt(until, 10)), 0); err != nil {
+func (sharedStore) Set(key string, value []byte, cas uint32) bool {
+	err := proxywasm.SetSharedData(key, value, cas)
+	if err != nil && err != types.ErrorStatusCasMismatch {
 		proxywasm.LogDebugf("gemini-code-api: key health not stored: %v", err)
 	}
+	return err == nil
 }
+
+// outcomeOf classifies an answer of Gemini for the key that got it.
+func outcomeOf(status int, e *apierror.Error, latency time.Duration) keypool.Outcome {
+	if status >= 200 && status < 300 {
+		return keypool.Outcome{Kind: keypool.Success, Latency: latency}
+	}
+	if e == nil {
+		e = apierror.FromGemini(status, nil)
+	}
+	switch e.Kind {
+	case apierror.Authentication, apierror.Permission:
+		return keypool.Outcome{Kind: keypool.Invalid}
+	case apierror.QuotaExhausted:
+		return keypool.Outcome{Kind: keypool.QuotaExhausted}
+	case apierror.RateLimited:
+		return keypool.Outcome{Kind: keypool.RateLimited, RetryAfter: time.Duration(e.RetryAfterMs) * time.Millisecond}
+	case apierror.Server, apierror.BadGateway, apierror.Overloaded, apierror.Timeout:
+		return keypool.Outcome{Kind: keypool.Failure}
+	}
+	// The request's own fault (400, 404, 413...): Gemini accepted the key.
+	return keypool.Outcome{Kind: keypool.Neutral}
+}
+
+// failoverWorthy says whether another key may succeed where this outcome
+// failed: not for the request's own errors, which every key would get.
+func failoverWorthy(o keypool.Outcome) bool {
+	return o.Kind != keypool.Success && o.Kind != keypool.Neutral
+}
+
+// record stores an outcome and counts the start of a cool-down.
+func (p *pluginContext) record(key string, o keypool.Outcome) {
+	if p.pool.Record(keypool.IDOf(key), o) {
+		p.metrics.keyCooldowns.Increment(1)
+	}
+}
+
+// plan orders the request's keys for its attempts.
+func (p *pluginContext) plan(keys []string) []string {
+	if len(keys) == 1 {
+		return keys
+	}
+	ids := make([]keypool.ID, len(keys))
+	for i, k := range keys {
+		ids[i] = keypool.IDOf(k)
+	}
+	plan := p.pool.Order(ids)
+	out := make([]string, len(plan.Order))
+	for i, j := range plan.Order {
+		out[i] = keys[j]
+	}
+	if plan.Probe {
+		p.metrics.keyProbes.Increment(1)
+	}
+	return out
+}
+
+// upstreamRecorded reports whether the upstream instance ran for this
+// request (it counts attempts in filter state); if so it has recorded each
+// attempt's outcome and the downstream instance must not count it again.
+func upstreamRecorded() bool {
+	v, err := proxywasm.GetProperty([]string{propAttempts})
+	return err == nil && len(v) > 0
+}
+
+// joinKeys is strings.Join without its generality, for the filter state.
+func joinKeys(keys []string) string { return strings.Join(keys, ",") }

@@ -13,6 +13,8 @@ type metrics struct {
 	upstreamErrors  proxywasm.MetricCounter
 	modelsCacheHits proxywasm.MetricCounter
 	keyCooldowns    proxywasm.MetricCounter
+	keyProbes       proxywasm.MetricCounter
+	failovers       proxywasm.MetricCounter
 }
 
 func defineMetrics() metrics {
@@ -27,6 +29,8 @@ func defineMetrics() metrics {
 	m.upstreamErrors = proxywasm.DefineCounterMetric("gemini_code_api.upstream_errors")
 	m.modelsCacheHits = proxywasm.DefineCounterMetric("gemini_code_api.models_cache_hits")
 	m.keyCooldowns = proxywasm.DefineCounterMetric("gemini_code_api.key_cooldowns")
+	m.keyProbes = proxywasm.DefineCounterMetric("gemini_code_api.key_probes")
+	m.failovers = proxywasm.DefineCounterMetric("gemini_code_api.failovers")
 	return m
 }
 

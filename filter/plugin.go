@@ -5,9 +5,10 @@
 package filter
 
 import (
-	"strconv"
 	"time"
 
+	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -30,7 +31,7 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	cfg     *Config
 	started time.Time
-	rr      uint32 // round-robin position for key choice
+	pool    *keypool.Pool
 	metrics metrics
 }
 
@@ -53,17 +54,83 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	}
 	p.cfg = cfg
 	p.started = time.Now()
+	p.pool = keypool.New(cfg.pool, sharedStore{}, keyPoolPrefix)
 	p.metrics = defineMetrics()
 	return types.OnPluginStartStatusOK
 }
 
-// healthBody is the /health answer.
-func (p *pluginContext) healthBody() []byte {
-	return []byte(`{"status":"ok","service":"gemini-code-api","version":"` + Version +
-		`","uptime_seconds":` + strconv.FormatInt(int64(time.Since(p.started).Seconds()), 10) +
-		`,"timestamp":` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `}`)
+// healthBody is the /health answer. Key counts cover every key the
+// gateway tracks, across all worker VMs (they share the records); a key's
+// own figures are shown only to a request that carries that key, and only
+// under its short hash.
+func (p *pluginContext) healthBody(keys []string) []byte {
+	sum := p.pool.Summary()
+	status := "ok"
+	if sum.Active > 0 && sum.Healthy == 0 {
+		status = "degraded" // keys are in use and none of them is healthy
+	}
+	b := make([]byte, 0, 512)
+	b = append(b, `{"status":`...)
+	b = jsonw.String(b, status)
+	b = append(b, `,"service":"gemini-code-api","version":`...)
+	b = jsonw.String(b, Version)
+	b = append(b, `,"uptime_seconds":`...)
+	b = jsonw.Int(b, int64(time.Since(p.started).Seconds()))
+	b = append(b, `,"timestamp":`...)
+	b = jsonw.Int(b, time.Now().UnixMilli())
+	b = append(b, `,"keys":{"active":`...)
+	b = jsonw.Int(b, int64(sum.Active))
+	b = append(b, `,"healthy":`...)
+	b = jsonw.Int(b, int64(sum.Healthy))
+	b = append(b, `,"cooling":`...)
+	b = jsonw.Int(b, int64(sum.Cooling))
+	b = append(b, `,"invalid":`...)
+	b = jsonw.Int(b, int64(sum.Invalid))
+	b = append(b, `,"recovering":`...)
+	b = jsonw.Int(b, int64(sum.Recovering))
+	b = append(b, `,"tracked":`...)
+	b = jsonw.Int(b, int64(sum.Tracked))
+	b = append(b, `,"capacity":`...)
+	b = jsonw.Int(b, int64(sum.Slots))
+	b = append(b, '}')
+	if len(keys) > 0 {
+		b = append(b, `,"your_keys":[`...)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			id := keypool.IDOf(k)
+			st := p.pool.Status(id)
+			b = append(b, `{"key_hash":`...)
+			b = jsonw.String(b, id.Hex())
+			b = append(b, `,"state":`...)
+			b = jsonw.String(b, st.State.String())
+			if st.Reason != keypool.ReasonNone {
+				b = append(b, `,"reason":`...)
+				b = jsonw.String(b, st.Reason.String())
+			}
+			b = append(b, `,"requests":`...)
+			b = jsonw.Int(b, int64(st.Requests))
+			b = append(b, `,"failures":`...)
+			b = jsonw.Int(b, int64(st.Failures))
+			b = append(b, `,"consecutive_failures":`...)
+			b = jsonw.Int(b, int64(st.Consecutive))
+			b = append(b, `,"latency_ms":`...)
+			b = jsonw.Int(b, int64(st.LatencyMs+0.5))
+			if st.Until > 0 {
+				b = append(b, `,"retry_at":`...)
+				b = jsonw.Int(b, st.Until)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
+	if p.cfg.Role == roleUpstream {
+		return &upstreamContext{plugin: p}
+	}
 	return &httpContext{plugin: p}
 }

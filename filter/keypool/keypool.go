@@ -159,11 +159,11 @@ func (p *Pool) Config() Config { return p.cfg }
 type slotState uint8
 
 const (
-	slotNone  slotState = iota // no room among the key's slots
-	slotOwn                    // the key's record
-	slotEmpty                  // never written, or holds no valid record
-	slotStale                  // another key's record, unused for a window
-	slotOldest                 // the least recently used record, evicted
+	slotNone   slotState = iota // no room among the key's slots
+	slotOwn                     // the key's record
+	slotEmpty                   // never written, or holds no valid record
+	slotStale                   // another key's record, unused for a window
+	slotOldest                  // the least recently used record, evicted
 )
 
 // locate finds id's record, or a slot to put it in. found is the slot's

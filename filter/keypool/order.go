@@ -100,13 +100,21 @@ func (p *Pool) Order(ids []ID) Plan {
 }
 
 // score sets each healthy candidate's score: LatencyWeight × (fastest
-// latency among them / its latency) + SuccessWeight × success rate. A key
-// with fewer than MinRequests requests in the window has no reliable
-// figures yet and scores as well as the best, so new keys get tried.
+// latency among them / its latency) + SuccessWeight × success rate.
+//
+// A key with fewer than MinRequests requests in the window has no reliable
+// figures yet, and one unused for a tenth of the window has only old ones:
+// both score as well as the best, so new keys get tried and a key that lost
+// out on a few slow answers (a long generation, a network hiccup) is
+// measured again instead of being starved for the whole window.
 func (p *Pool) score(cs []candidate, now int64) {
+	fresh := func(r *record) (req, fail int, ok bool) {
+		req, fail = r.window(now, p.bucketMs)
+		return req, fail, req >= p.cfg.MinRequests && now-r.lastUse < p.bucketMs
+	}
 	fastest := float32(0)
 	for i := range cs {
-		if req, _ := cs[i].rec.window(now, p.bucketMs); req >= p.cfg.MinRequests && cs[i].rec.ewmaMs > 0 {
+		if _, _, ok := fresh(&cs[i].rec); ok && cs[i].rec.ewmaMs > 0 {
 			if fastest == 0 || cs[i].rec.ewmaMs < fastest {
 				fastest = cs[i].rec.ewmaMs
 			}
@@ -114,7 +122,7 @@ func (p *Pool) score(cs []candidate, now int64) {
 	}
 	for i := range cs {
 		lat, ok := 1.0, 1.0
-		if req, fail := cs[i].rec.window(now, p.bucketMs); req >= p.cfg.MinRequests {
+		if req, fail, fresh := fresh(&cs[i].rec); fresh {
 			ok = 1 - float64(fail)/float64(req)
 			if r := cs[i].rec.ewmaMs; r > 0 && fastest > 0 {
 				lat = float64(fastest / r)

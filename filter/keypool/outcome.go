@@ -110,3 +110,19 @@ func (p *Pool) exclude(r *record, now int64, until *int64, d time.Duration, why 
 		r.strikes++
 	}
 }
+
+func (k OutcomeKind) String() string {
+	switch k {
+	case Success:
+		return "success"
+	case Neutral:
+		return "neutral"
+	case RateLimited:
+		return "rate_limited"
+	case QuotaExhausted:
+		return "quota_exhausted"
+	case Invalid:
+		return "invalid_key"
+	}
+	return "failure"
+}
