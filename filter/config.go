@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/openai"
 )
 
 // Config is the plugin configuration: the JSON in envoy.yaml's
@@ -40,17 +41,22 @@ type Config struct {
 	MaxKeys int `json:"max_keys_per_request"`
 	// ModelsCacheTTL is how long (seconds) a key's model list is cached.
 	ModelsCacheTTL int `json:"models_cache_ttl_seconds"`
+	// MaxEmbeddingValues caps inputs × dimensions of one embeddings request:
+	// the whole answer is held in the VM before it is sent, so this bounds
+	// the VM's memory (see openai.DefaultMaxEmbeddingValues).
+	MaxEmbeddingValues int `json:"max_embedding_values"`
 
 	models *models.Map
 }
 
 func defaultConfig() Config {
 	return Config{
-		GeminiHost:     "generativelanguage.googleapis.com",
-		GeminiCluster:  "gemini",
-		MaxKeys:        16,
-		ThinkingPings:  true,
-		ModelsCacheTTL: 3600,
+		GeminiHost:         "generativelanguage.googleapis.com",
+		GeminiCluster:      "gemini",
+		MaxKeys:            16,
+		ThinkingPings:      true,
+		ModelsCacheTTL:     3600,
+		MaxEmbeddingValues: openai.DefaultMaxEmbeddingValues,
 	}
 }
 
@@ -79,6 +85,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	}
 	if c.ModelsCacheTTL < 0 || c.ModelsCacheTTL > 7*24*3600 {
 		return nil, fmt.Errorf(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got %d`, c.ModelsCacheTTL)
+	}
+	if c.MaxEmbeddingValues < 1 || c.MaxEmbeddingValues > openai.MaxEmbeddingValuesLimit {
+		return nil, fmt.Errorf(`configuration field "max_embedding_values" must be between 1 and %d, got %d`, openai.MaxEmbeddingValuesLimit, c.MaxEmbeddingValues)
 	}
 	m := &models.Map{Aliases: models.DefaultAliases(), Families: models.DefaultFamilies(), Fallback: c.FallbackModel}
 	if c.ReplaceDefaultModels {
