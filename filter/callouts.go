@@ -20,16 +20,17 @@ const calloutTimeoutMs = 30000
 // maxModelPages bounds the pages of models.list the gateway follows.
 const maxModelPages = 5
 
-// calloutSet collects the answers of callouts made for one request.
+// calloutSet tracks the callouts made for one request.
 type calloutSet struct {
-	answers   [][]byte
 	remaining int
 	err       *apierror.Error
 }
 
 // callout sends one request to Gemini on the configured cluster. done gets
-// the status (0 when the call failed before an answer) and body.
-func (h *httpContext) callout(method, path string, body []byte, done func(status int, body []byte)) error {
+// the status (0 when the call failed before an answer), the answer's size,
+// and read, which copies the answer into the VM: a caller that may refuse
+// an answer by its size can do so without ever holding it.
+func (h *httpContext) callout(method, path string, body []byte, done func(status, size int, read func() []byte)) error {
 	cfg := h.plugin.cfg
 	headers := [][2]string{{":method", method}, {":path", path}, {":authority", cfg.GeminiHost}, {"x-goog-api-key", h.key}}
 	if body != nil {
@@ -44,31 +45,42 @@ func (h *httpContext) callout(method, path string, body []byte, done func(status
 				}
 			}
 		}
-		var b []byte
-		if bodySize > 0 {
-			b, _ = proxywasm.GetHttpCallResponseBody(0, bodySize)
-		}
-		done(status, b)
+		done(status, bodySize, func() []byte {
+			if bodySize == 0 {
+				return nil
+			}
+			b, _ := proxywasm.GetHttpCallResponseBody(0, bodySize)
+			return b
+		})
 	})
 	return err
 }
 
 // embedInBatches serves an embeddings request above Gemini's batch limit
 // with one batchEmbedContents callout per batch, sent together, and one
-// joined answer.
+// joined answer. Each batch's answer is converted as it arrives and then
+// dropped: Gemini's answers are pretty-printed, and holding all of them
+// until the last one arrived took hundreds of MiB for a large request.
 func (h *httpContext) embedInBatches(r *openai.EmbeddingsRequest) types.Action {
 	batches := r.Batches()
-	set := &calloutSet{answers: make([][]byte, len(batches)), remaining: len(batches)}
+	set := &calloutSet{remaining: len(batches)}
+	ans := r.NewAnswer()
 	h.pending = set
 	for i, b := range batches {
-		i := i
-		err := h.callout("POST", r.UpstreamPath(), b, func(status int, body []byte) {
-			if set.err == nil {
-				if status != 200 {
-					set.err = calloutError(status, body)
+		err := h.callout("POST", r.UpstreamPath(), b, func(status, size int, read func() []byte) {
+			switch {
+			case set.err != nil: // the request failed already: leave the answer unread
+			case status != 200:
+				set.err = calloutError(status, read())
+			default:
+				if e := ans.CheckSize(i, size); e != nil {
+					set.err = e
 				} else {
-					set.answers[i] = body
+					set.err = ans.Add(i, read())
 				}
+			}
+			if set.err != nil {
+				ans = nil // the converted batches can go while the rest arrive
 			}
 			set.remaining--
 			if set.remaining > 0 {
@@ -79,7 +91,7 @@ func (h *httpContext) embedInBatches(r *openai.EmbeddingsRequest) types.Action {
 				h.fail(set.err)
 				return
 			}
-			out, e := r.Response(set.answers)
+			out, e := ans.Join()
 			if e != nil {
 				h.fail(e)
 				return
@@ -129,7 +141,8 @@ func (h *httpContext) fetchModels(pageToken string, pages [][]byte, hash string)
 	if pageToken != "" {
 		path += "&pageToken=" + pageToken
 	}
-	err := h.callout("GET", path, nil, func(status int, body []byte) {
+	err := h.callout("GET", path, nil, func(status, _ int, read func() []byte) {
+		body := read()
 		if status != 200 {
 			e := calloutError(status, body)
 			if e.Kind == apierror.Authentication || e.Kind == apierror.Permission {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/openai"
 )
 
 // Config is the plugin configuration: the JSON in envoy.yaml's
@@ -42,6 +43,10 @@ type Config struct {
 	MaxKeys int `json:"max_keys_per_request"`
 	// ModelsCacheTTL is how long (seconds) a key's model list is cached.
 	ModelsCacheTTL int `json:"models_cache_ttl_seconds"`
+	// MaxEmbeddingValues caps inputs × dimensions of one embeddings request:
+	// the whole answer is held in the VM before it is sent, so this bounds
+	// the VM's memory (see openai.DefaultMaxEmbeddingValues).
+	MaxEmbeddingValues int `json:"max_embedding_values"`
 	// Role is where this instance runs: "downstream" (the listener's HTTP
 	// filter, which translates and plans key failover) or "upstream" (the
 	// gemini cluster's upstream HTTP filter, which runs once per attempt,
@@ -134,13 +139,14 @@ func (k KeyPoolConfig) poolConfig() (keypool.Config, error) {
 
 func defaultConfig() Config {
 	return Config{
-		GeminiHost:     "generativelanguage.googleapis.com",
-		GeminiCluster:  "gemini",
-		MaxKeys:        16,
-		ThinkingPings:  true,
-		ModelsCacheTTL: 3600,
-		Role:           roleDownstream,
-		KeyPool:        defaultKeyPool(),
+		GeminiHost:         "generativelanguage.googleapis.com",
+		GeminiCluster:      "gemini",
+		MaxKeys:            16,
+		ThinkingPings:      true,
+		ModelsCacheTTL:     3600,
+		MaxEmbeddingValues: openai.DefaultMaxEmbeddingValues,
+		Role:               roleDownstream,
+		KeyPool:            defaultKeyPool(),
 	}
 }
 
@@ -169,6 +175,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	}
 	if c.ModelsCacheTTL < 0 || c.ModelsCacheTTL > 7*24*3600 {
 		return nil, fmt.Errorf(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got %d`, c.ModelsCacheTTL)
+	}
+	if c.MaxEmbeddingValues < 1 || c.MaxEmbeddingValues > openai.MaxEmbeddingValuesLimit {
+		return nil, fmt.Errorf(`configuration field "max_embedding_values" must be between 1 and %d, got %d`, openai.MaxEmbeddingValuesLimit, c.MaxEmbeddingValues)
 	}
 	if c.Role != roleDownstream && c.Role != roleUpstream {
 		return nil, fmt.Errorf(`configuration field "role" must be "downstream" or "upstream", got %q`, c.Role)

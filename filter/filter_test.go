@@ -383,6 +383,9 @@ func TestConfig(t *testing.T) {
 			{`{"modelz":{}}`, false, "modelz"},
 			{`{"models":{"a":"bad/name"}}`, false, "models"},
 			{`{"max_keys_per_request":"many"}`, false, "max_keys_per_request"},
+			{`{"max_embedding_values":6291456}`, true, ""},
+			{`{"max_embedding_values":0}`, false, "max_embedding_values"},
+			{`{"max_embedding_values":6291457}`, false, "max_embedding_values"},
 			{`{"claude_families":{"poet":"gemini-2.5-pro"}}`, false, "claude_families"},
 			{`not json`, false, "not valid JSON"},
 		} {

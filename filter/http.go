@@ -137,7 +137,7 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	var e *apierror.Error
 	if h.route.kind == epEmbeddings {
 		var r *openai.EmbeddingsRequest
-		if r, e = openai.ParseEmbeddings(body, h.plugin.cfg.models); e == nil {
+		if r, e = openai.ParseEmbeddings(body, h.plugin.cfg.models, int64(h.plugin.cfg.MaxEmbeddingValues)); e == nil {
 			if len(r.Inputs) > openai.MaxEmbedBatch {
 				h.setModels(r.Model, r.GeminiModel)
 				return h.embedInBatches(r)

@@ -252,3 +252,17 @@ func (h *Host) serveAdmin(w http.ResponseWriter, r *http.Request) {
 
 // Stats returns the module's metrics as Envoy's admin /stats prints them.
 func (h *Host) Stats() string { return h.metrics.text() }
+
+// MemorySizes returns each VM's linear memory size in bytes, in VM order.
+// Linear memory never shrinks, so after a workload this is the high-water
+// mark of what the module needed. Each read takes the VM's lock, so it never
+// observes a guest call half-way.
+func (h *Host) MemorySizes() []uint32 {
+	out := make([]uint32, len(h.vms))
+	for i, v := range h.vms {
+		v.mu.Lock()
+		out[i] = v.mod.Memory().Size()
+		v.mu.Unlock()
+	}
+	return out
+}

@@ -520,3 +520,35 @@ func TestConfigureRejected(t *testing.T) {
 		t.Fatalf("want configure error, got %v", err)
 	}
 }
+
+func TestMemorySizes(t *testing.T) {
+	up := newUpstream(t, nil)
+	h := startHost(t, Config{Workers: 2, BufferLimit: 16 << 20, Clusters: map[string]string{"gemini": up.addr()}})
+	before := h.MemorySizes()
+	if len(before) != 2 {
+		t.Fatalf("%d sizes for 2 VMs", len(before))
+	}
+	for i, s := range before {
+		if s == 0 || s%65536 != 0 {
+			t.Fatalf("vm%d: %d bytes is not a whole number of wasm pages", i, s)
+		}
+	}
+	// The guest copies the whole buffered body into its memory, so the VM
+	// that served the request must have grown by at least the body's size.
+	const size = 8 << 20
+	resp, _ := do(t, h, "POST", "/v1/x", map[string]string{"x-test": "hold-buffer-rewrite"}, strings.Repeat("x", size))
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	after := h.MemorySizes()
+	grew := false
+	for i := range after {
+		if after[i] < before[i] {
+			t.Fatalf("vm%d shrank from %d to %d bytes", i, before[i], after[i])
+		}
+		grew = grew || after[i]-before[i] >= size
+	}
+	if !grew {
+		t.Fatalf("no VM grew by the %d-byte body: %v -> %v", size, before, after)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -18,6 +19,25 @@ const MaxEmbedBatch = 100
 // maxEmbedInputs is OpenAI's limit of inputs per embeddings request.
 const maxEmbedInputs = 2048
 
+// DefaultMaxEmbeddingValues caps inputs × dimensions per request: 2048 × 768,
+// so that OpenAI's largest request (2048 inputs) still fits at
+// text-embedding-004's size (768 values; text-embedding-ada-002 maps to it).
+// The gateway holds a whole answer before sending it, so the cap bounds the
+// VM's memory. JSON takes 10-13 bytes per value, so the answer at the cap is
+// about 19 MiB (base64, 5.3 bytes per value: about 8 MiB). While it is joined
+// the VM holds the converted batches and the joined copy (2 × 19 MiB), plus
+// one batch's answer as Gemini sends it (pretty-printed, ~22 bytes per
+// value: at most 100 × 3072 values, about 7 MiB), and Go's collector lets
+// the heap grow to about twice what is live: under 100 MiB of linear memory
+// for a request at the cap. Uncapped, 2048 inputs × 3072 values (the size
+// gemini-embedding-001 returns by default) make a 75 MB answer.
+const DefaultMaxEmbeddingValues = maxEmbedInputs * 768
+
+// MaxEmbeddingValuesLimit is the highest cap a configuration may set: 2048
+// inputs × 3072 values, the most a known model returns for OpenAI's largest
+// request.
+const MaxEmbeddingValuesLimit = maxEmbedInputs * 3072
+
 // EmbeddingsRequest is a parsed OpenAI embeddings request.
 type EmbeddingsRequest struct {
 	Model       string
@@ -27,9 +47,10 @@ type EmbeddingsRequest struct {
 	Base64      bool
 }
 
-// ParseEmbeddings validates an OpenAI embeddings request (protocol-mapping
-// §2.5, §4.13).
-func ParseEmbeddings(body []byte, mm *models.Map) (*EmbeddingsRequest, *apierror.Error) {
+// ParseEmbeddings validates an OpenAI embeddings request. maxValues caps
+// inputs × dimensions (see DefaultMaxEmbeddingValues): a request above it is
+// refused here, before anything is sent to Gemini.
+func ParseEmbeddings(body []byte, mm *models.Map, maxValues int64) (*EmbeddingsRequest, *apierror.Error) {
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.Invalid("", "The request body is not valid JSON.")
 	}
@@ -85,7 +106,32 @@ func ParseEmbeddings(body []byte, mm *models.Map) (*EmbeddingsRequest, *apierror
 	default:
 		return nil, apierror.Invalid("encoding_format", "Invalid 'encoding_format': expected float or base64.")
 	}
+	// Compared by division: n × dims could overflow for a huge dimensions.
+	n, dims := int64(len(r.Inputs)), r.valuesPerInput()
+	if dims > maxValues/n {
+		msg := "This request asks for " + strconv.FormatInt(n, 10) + " embeddings of " + strconv.FormatInt(dims, 10) + " values"
+		if r.Dimensions == 0 {
+			msg += " (`dimensions` is not set: " + r.GeminiModel + " is assumed to return " + strconv.FormatInt(dims, 10) + ")"
+		}
+		msg += "; this gateway answers at most " + strconv.FormatInt(maxValues, 10) + " values (inputs × dimensions) per request. Send fewer inputs per request or a smaller `dimensions`."
+		return nil, apierror.Invalid("input", msg)
+	}
 	return r, nil
+}
+
+// valuesPerInput is the length of each embedding Gemini is expected to
+// return: the requested dimensions, else the model's full size.
+func (r *EmbeddingsRequest) valuesPerInput() int64 {
+	if r.Dimensions > 0 {
+		return r.Dimensions
+	}
+	switch r.GeminiModel {
+	case "text-embedding-004", "embedding-001":
+		return 768
+	}
+	// gemini-embedding-001's size, and the assumption for models the
+	// gateway does not know, so that the cap holds for them too.
+	return 3072
 }
 
 // UpstreamPath is the batchEmbedContents path.
@@ -121,69 +167,237 @@ func (r *EmbeddingsRequest) Batches() [][]byte {
 	return out
 }
 
-// Response joins the answers of Batches (in the same order) into OpenAI's
-// list. Gemini reports no token counts for embeddings, so usage is an
-// estimate: a quarter of the input characters, rounded up.
-func (r *EmbeddingsRequest) Response(answers [][]byte) ([]byte, *apierror.Error) {
-	out := make([]byte, 0, 4096)
-	out = append(out, `{"object":"list","data":[`...)
-	idx := 0
-	for _, a := range answers {
-		if !gjson.ValidBytes(a) {
-			return nil, apierror.New(apierror.BadGateway, "Gemini answered the embeddings request with a body that is not JSON.")
-		}
-		var bad bool
-		gjson.GetBytes(a, "embeddings").ForEach(func(_, e gjson.Result) bool {
-			if idx > 0 {
-				out = append(out, ',')
-			}
-			out = append(out, `{"object":"embedding","index":`...)
-			out = jsonw.Int(out, int64(idx))
-			out = append(out, `,"embedding":`...)
-			vals := e.Get("values")
-			if !vals.IsArray() {
-				bad = true
-				return false
-			}
-			if r.Base64 {
-				out = appendBase64Floats(out, vals)
-			} else {
-				out = append(out, vals.Raw...)
-			}
-			out = append(out, '}')
-			idx++
-			return true
-		})
-		if bad {
-			return nil, apierror.New(apierror.BadGateway, "Gemini answered an embedding without values.")
-		}
-	}
-	if idx != len(r.Inputs) {
-		return nil, apierror.New(apierror.BadGateway, "Gemini returned "+strconv.Itoa(idx)+" embeddings for "+strconv.Itoa(len(r.Inputs))+" inputs.")
-	}
-	var chars int64
-	for _, s := range r.Inputs {
-		chars += int64(len([]rune(s)))
-	}
-	tokens := (chars + 3) / 4
-	out = append(out, `],"model":`...)
-	out = jsonw.String(out, r.Model)
-	out = append(out, `,"usage":{"prompt_tokens":`...)
-	out = jsonw.Int(out, tokens)
-	out = append(out, `,"total_tokens":`...)
-	out = jsonw.Int(out, tokens)
-	return append(out, "}}"...), nil
+// batchSize is the number of inputs of batch i of Batches.
+func (r *EmbeddingsRequest) batchSize(i int) int {
+	return min(MaxEmbedBatch, len(r.Inputs)-i*MaxEmbedBatch)
 }
 
-// appendBase64Floats writes the values as base64 of little-endian float32,
-// what openai-python decodes with np.frombuffer(dtype=float32) (P27).
-func appendBase64Floats(out []byte, vals gjson.Result) []byte {
-	var raw []byte
-	vals.ForEach(func(_, v gjson.Result) bool {
-		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(v.Float())))
+// maxAnswerBytes is the largest answer batch i of Batches may have: its
+// embeddings at up to 64 bytes per value, more than twice what a
+// pretty-printed float takes, plus room for the structure around them.
+func (r *EmbeddingsRequest) maxAnswerBytes(i int) int {
+	return r.batchSize(i)*(int(r.valuesPerInput())*64+256) + 4096
+}
+
+// Response converts and joins the answers of Batches (in the same order)
+// into OpenAI's list, as EmbeddingsAnswer does.
+func (r *EmbeddingsRequest) Response(answers [][]byte) ([]byte, *apierror.Error) {
+	a := r.NewAnswer()
+	for i, b := range answers {
+		if e := a.Add(i, b); e != nil {
+			return nil, e
+		}
+	}
+	return a.Join()
+}
+
+// EmbeddingsAnswer builds the answer of one request from its batches' answers,
+// which may arrive in any order. Each is converted as it arrives to its
+// final form (OpenAI's items, numbers without Gemini's pretty-printing, or
+// base64), so the caller can drop Gemini's answer, roughly twice as large,
+// at once instead of holding every batch's until the last arrives.
+type EmbeddingsAnswer struct {
+	r       *EmbeddingsRequest
+	parts   [][]byte // converted items of each batch, exact size
+	scratch []byte   // conversion buffer, reused across batches
+	floats  []byte   // little-endian float32 of one embedding (base64)
+}
+
+// NewAnswer starts the answer to r's batches.
+func (r *EmbeddingsRequest) NewAnswer() *EmbeddingsAnswer {
+	return &EmbeddingsAnswer{r: r, parts: make([][]byte, (len(r.Inputs)+MaxEmbedBatch-1)/MaxEmbedBatch)}
+}
+
+// Add converts Gemini's answer to batch i of Batches. The answer must hold
+// one embedding per input of the batch, each of at most the expected number
+// of values; conversion stops at the first value beyond that, so what the
+// answer holds never grows the output past the request's cap. body is not
+// retained.
+func (a *EmbeddingsAnswer) Add(i int, body []byte) *apierror.Error {
+	r := a.r
+	if i < 0 || i >= len(a.parts) || a.parts[i] != nil {
+		return apierror.New(apierror.Server, "The gateway got an answer to embeddings batch "+strconv.Itoa(i)+" twice, or to a batch it did not send.")
+	}
+	if e := a.CheckSize(i, len(body)); e != nil {
+		return e
+	}
+	if !gjson.ValidBytes(body) {
+		return apierror.New(apierror.BadGateway, "Gemini answered the embeddings request with a body that is not JSON.")
+	}
+	want, dims := r.batchSize(i), int(r.valuesPerInput())
+	first := i * MaxEmbedBatch
+	out := a.scratch[:0]
+	n := 0
+	var e *apierror.Error
+	// The answer is read in place: gjson.GetBytes would copy the embeddings,
+	// nearly all of it. Nothing read from it outlives this call.
+	gjson.Get(unsafeString(body), "embeddings").ForEach(func(_, emb gjson.Result) bool {
+		if n == want {
+			e = apierror.New(apierror.BadGateway, "Gemini returned more embeddings than the "+strconv.Itoa(want)+" inputs of "+a.batchName(i)+".")
+			return false
+		}
+		vals := emb.Get("values")
+		if !vals.IsArray() {
+			e = apierror.New(apierror.BadGateway, "Gemini answered an embedding without values.")
+			return false
+		}
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, `{"object":"embedding","index":`...)
+		out = jsonw.Int(out, int64(first+n))
+		out = append(out, `,"embedding":`...)
+		if r.Base64 {
+			out, e = a.appendBase64(out, vals, dims)
+		} else {
+			out, e = appendFloats(out, vals, dims)
+		}
+		if e != nil {
+			return false
+		}
+		out = append(out, '}')
+		n++
 		return true
 	})
+	a.scratch = out[:0]
+	if e != nil {
+		return e
+	}
+	if n != want {
+		return apierror.New(apierror.BadGateway, "Gemini returned "+strconv.Itoa(n)+" embeddings for the "+strconv.Itoa(want)+" inputs of "+a.batchName(i)+".")
+	}
+	a.parts[i] = append(make([]byte, 0, len(out)), out...)
+	return nil
+}
+
+// batchName names batch i for messages, counting from 1 as people do.
+func (a *EmbeddingsAnswer) batchName(i int) string {
+	return "embeddings batch " + strconv.Itoa(i+1) + " of " + strconv.Itoa(len(a.parts))
+}
+
+// CheckSize refuses an answer of size bytes to batch i when it is larger
+// than the batch's embeddings can be at the expected size: such an answer
+// cannot be valid, and a caller that checks before reading it never copies
+// it into memory. Add checks it too.
+func (a *EmbeddingsAnswer) CheckSize(i, size int) *apierror.Error {
+	if limit := a.r.maxAnswerBytes(i); size > limit {
+		return apierror.New(apierror.BadGateway, "Gemini's answer to "+a.batchName(i)+" is "+strconv.Itoa(size)+" bytes, more than the "+strconv.Itoa(limit)+" its embeddings can take at the expected size; the gateway refused it.")
+	}
+	return nil
+}
+
+// appendFloats writes the values as a JSON array, each number's own bytes
+// without the whitespace around it.
+func appendFloats(out []byte, vals gjson.Result, dims int) ([]byte, *apierror.Error) {
+	out = append(out, '[')
+	k := 0
+	e := eachNumber(vals.Raw, dims, func(tok string) {
+		if k > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, tok...)
+		k++
+	})
+	return append(out, ']'), e
+}
+
+// appendBase64 writes the values as base64 of little-endian float32, what
+// openai-python decodes with np.frombuffer(dtype=float32).
+func (a *EmbeddingsAnswer) appendBase64(out []byte, vals gjson.Result, dims int) ([]byte, *apierror.Error) {
+	raw := a.floats[:0]
+	e := eachNumber(vals.Raw, dims, func(tok string) {
+		f, _ := strconv.ParseFloat(tok, 64)
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(f)))
+	})
+	a.floats = raw[:0]
 	out = append(out, '"')
 	out = base64.StdEncoding.AppendEncode(out, raw)
-	return append(out, '"')
+	return append(out, '"'), e
+}
+
+// eachNumber calls f with each element of arr, the raw text of an array in
+// a document gjson validated, and stops with an error at an element that is
+// not a number or at element dims+1. It scans the text itself rather than
+// asking gjson for each element: a vector holds thousands of numbers, and
+// parsing them one by one made the conversion three times slower than
+// copying the answer. In a valid array, a run of number characters is a
+// number, and any other character starts a value of another kind.
+func eachNumber(arr string, dims int, f func(tok string)) *apierror.Error {
+	k, start := 0, -1
+	for i := 1; i < len(arr); i++ { // arr[0] is '['
+		switch numberClass[arr[i]] {
+		case numChar:
+			if start < 0 {
+				start = i
+			}
+		case numEnd:
+			if start >= 0 {
+				if k == dims {
+					return apierror.New(apierror.BadGateway, "Gemini returned an embedding of more than the "+strconv.Itoa(dims)+" values expected; the gateway stopped reading the answer.")
+				}
+				f(arr[start:i])
+				k++
+				start = -1
+			}
+		default:
+			return apierror.New(apierror.BadGateway, "Gemini answered an embedding value that is not a number.")
+		}
+	}
+	return nil
+}
+
+const (
+	numOther = iota
+	numChar  // part of a number
+	numEnd   // whitespace or separator: ends a number
+)
+
+var numberClass = func() (t [256]uint8) {
+	for _, c := range "0123456789-+.eE" {
+		t[c] = numChar
+	}
+	for _, c := range ",] \n\r\t" {
+		t[c] = numEnd
+	}
+	return
+}()
+
+// Join returns OpenAI's list of every batch's embeddings, in input order,
+// in one allocation of the exact size, and releases the converted batches.
+// Gemini reports no token counts for embeddings, so usage is an estimate: a
+// quarter of the input characters, rounded up.
+func (a *EmbeddingsAnswer) Join() ([]byte, *apierror.Error) {
+	r := a.r
+	const head = `{"object":"list","data":[`
+	var chars int64
+	for _, s := range r.Inputs {
+		chars += int64(utf8.RuneCountInString(s))
+	}
+	tokens := (chars + 3) / 4
+	tail := append([]byte(nil), `],"model":`...)
+	tail = jsonw.String(tail, r.Model)
+	tail = append(tail, `,"usage":{"prompt_tokens":`...)
+	tail = jsonw.Int(tail, tokens)
+	tail = append(tail, `,"total_tokens":`...)
+	tail = jsonw.Int(tail, tokens)
+	tail = append(tail, "}}"...)
+
+	size := len(head) + max(len(a.parts)-1, 0) + len(tail)
+	for i, p := range a.parts {
+		if p == nil {
+			return nil, apierror.New(apierror.Server, "The gateway has no answer to "+a.batchName(i)+".")
+		}
+		size += len(p)
+	}
+	out := make([]byte, 0, size)
+	out = append(out, head...)
+	for i, p := range a.parts {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, p...)
+	}
+	out = append(out, tail...)
+	a.parts, a.scratch, a.floats = nil, nil, nil
+	return out, nil
 }

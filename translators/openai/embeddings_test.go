@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 func TestParseEmbeddings(t *testing.T) {
-	r, e := ParseEmbeddings([]byte(`{"model":"text-embedding-ada-002","input":["first","second"],"dimensions":8,"encoding_format":"base64","user":"u"}`), models.Default())
+	r, e := ParseEmbeddings([]byte(`{"model":"text-embedding-ada-002","input":["first","second"],"dimensions":8,"encoding_format":"base64","user":"u"}`), models.Default(), DefaultMaxEmbeddingValues)
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -32,7 +33,7 @@ func TestParseEmbeddings(t *testing.T) {
 		{`{"model":"m","input":"x","encoding_format":"hex"}`, "encoding_format", "float or base64"},
 		{`{"model":"m","input":"x","dimensions":0}`, "dimensions", "positive"},
 	} {
-		if _, e := ParseEmbeddings([]byte(tc.in), models.Default()); e == nil || e.Param != tc.param || !strings.Contains(e.Message, tc.msg) {
+		if _, e := ParseEmbeddings([]byte(tc.in), models.Default(), DefaultMaxEmbeddingValues); e == nil || e.Param != tc.param || !strings.Contains(e.Message, tc.msg) {
 			t.Errorf("%s: got %+v", tc.in, e)
 		}
 	}
@@ -66,8 +67,8 @@ func TestEmbeddingsBatchesAndResponse(t *testing.T) {
 	if !strings.Contains(s, `{"object":"embedding","index":249,"embedding":[0.25,2]}`) || !strings.Contains(s, `"usage":{"prompt_tokens":250,"total_tokens":250}`) {
 		t.Fatalf("%.300s ... %s", s, s[len(s)-200:])
 	}
-	if _, e := r.Response([][]byte{answer(100, "1")}); e == nil {
-		t.Fatal("missing embeddings must be an error")
+	if _, e := r.Response([][]byte{answer(99, "1")}); e == nil || e.Kind != apierror.BadGateway {
+		t.Fatalf("missing embeddings must be a 502, got %+v", e)
 	}
 
 	r64 := &EmbeddingsRequest{Model: "m", GeminiModel: "g", Inputs: []string{"a"}, Base64: true}
