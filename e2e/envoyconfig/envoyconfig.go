@@ -12,6 +12,7 @@
 package envoyconfig
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -27,12 +28,14 @@ import (
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 	"sigs.k8s.io/yaml"
 
 	// Extensions referenced by typed_config in envoy.yaml. Importing a package
@@ -40,11 +43,12 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/upstream_codec/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/resource_monitors/downstream_connections/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/resource_monitors/fixed_heap/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
-	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
-	_ "google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // Names used in envoy.yaml that the project depends on.
@@ -53,10 +57,18 @@ const (
 	CORSFilterName   = "envoy.filters.http.cors"
 	WasmFilterName   = "envoy.filters.http.wasm"
 	RouterFilterName = "envoy.filters.http.router"
-	PluginName       = "gemini-code-api" // config.name and config.root_id of the Wasm filter
-	ClusterName      = "gemini"
-	GeminiHost       = "generativelanguage.googleapis.com"
-	WasmRuntimeV8    = "envoy.wasm.runtime.v8"
+	// UpstreamCodecFilterName must end a cluster's upstream HTTP filters.
+	UpstreamCodecFilterName = "envoy.filters.http.upstream_codec"
+	// UpstreamPluginName is config.name of the Wasm filter the gemini
+	// cluster runs per attempt (its root_id is PluginName).
+	UpstreamPluginName = "gemini-code-api-upstream"
+	// KeysProperty is the filter state holding a request's keys; no
+	// access log may name it.
+	KeysProperty  = "wasm.gca_keys"
+	PluginName    = "gemini-code-api" // config.name and config.root_id of the Wasm filter
+	ClusterName   = "gemini"
+	GeminiHost    = "generativelanguage.googleapis.com"
+	WasmRuntimeV8 = "envoy.wasm.runtime.v8"
 	// HTTPProtocolOptionsKey is the typed_extension_protocol_options key for
 	// upstream HTTP protocol selection on a cluster.
 	HTTPProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -371,6 +383,9 @@ func AccessLogLeaks(formats []string) []string {
 				leaks = append(leaks, fmt.Sprintf("%q mentions header %s", s, h))
 			}
 		}
+		if strings.Contains(ls, "gca_keys") {
+			leaks = append(leaks, fmt.Sprintf("%q logs %s, the request's keys", s, KeysProperty))
+		}
 		if s == "<default format>" {
 			leaks = append(leaks, "default access log format logs the full path with its query")
 		}
@@ -502,6 +517,78 @@ func isDeprecated(opts proto.Message) bool {
 		return o.GetDeprecated()
 	}
 	return false
+}
+
+// HTTPOptions decodes the cluster's HttpProtocolOptions (nil, nil when the
+// cluster has none).
+func HTTPOptions(c *clusterv3.Cluster) (*httpv3.HttpProtocolOptions, error) {
+	po, ok := c.GetTypedExtensionProtocolOptions()[HTTPProtocolOptionsKey]
+	if !ok {
+		return nil, nil
+	}
+	hpo := &httpv3.HttpProtocolOptions{}
+	if err := po.UnmarshalTo(hpo); err != nil {
+		return nil, fmt.Errorf("envoyconfig: cluster %q %s: %w", c.GetName(), HTTPProtocolOptionsKey, err)
+	}
+	return hpo, nil
+}
+
+// SetHTTPOptions re-encodes the cluster's HttpProtocolOptions.
+func SetHTTPOptions(c *clusterv3.Cluster, hpo *httpv3.HttpProtocolOptions) error {
+	a, err := anypb.New(hpo)
+	if err != nil {
+		return err
+	}
+	if c.TypedExtensionProtocolOptions == nil {
+		c.TypedExtensionProtocolOptions = map[string]*anypb.Any{}
+	}
+	c.TypedExtensionProtocolOptions[HTTPProtocolOptionsKey] = a
+	return nil
+}
+
+// UpstreamWasmFilter returns the decoded Wasm filter among the cluster's
+// upstream HTTP filters, and its index there; nil when it has none.
+func UpstreamWasmFilter(c *clusterv3.Cluster) (*wasmfilterv3.Wasm, int, error) {
+	hpo, err := HTTPOptions(c)
+	if err != nil || hpo == nil {
+		return nil, -1, err
+	}
+	for i, f := range hpo.GetHttpFilters() {
+		if f.GetName() != WasmFilterName {
+			continue
+		}
+		w := &wasmfilterv3.Wasm{}
+		if err := f.GetTypedConfig().UnmarshalTo(w); err != nil {
+			return nil, i, fmt.Errorf("envoyconfig: cluster %q upstream %s: %w", c.GetName(), WasmFilterName, err)
+		}
+		return w, i, nil
+	}
+	return nil, -1, nil
+}
+
+// PluginConfiguration returns a Wasm filter's plugin configuration (the
+// StringValue given to the module).
+func PluginConfiguration(w *wasmfilterv3.Wasm) (string, error) {
+	sv := &wrapperspb.StringValue{}
+	if err := w.GetConfig().GetConfiguration().UnmarshalTo(sv); err != nil {
+		return "", fmt.Errorf("envoyconfig: %s configuration must be a google.protobuf.StringValue: %w", w.GetConfig().GetName(), err)
+	}
+	return sv.GetValue(), nil
+}
+
+// UpstreamPluginConfig derives the upstream instance's plugin configuration
+// from the downstream one: the same settings (key_pool thresholds must
+// agree, since both update the same key records) plus "role": "upstream".
+func UpstreamPluginConfig(downstream string) (string, error) {
+	m := map[string]any{}
+	if strings.TrimSpace(downstream) != "" {
+		if err := json.Unmarshal([]byte(downstream), &m); err != nil {
+			return "", fmt.Errorf("envoyconfig: plugin configuration: %w", err)
+		}
+	}
+	m["role"] = "upstream"
+	b, err := json.Marshal(m)
+	return string(b), err
 }
 
 // BufferLimit is the listener's per_connection_buffer_limit_bytes in the

@@ -1,10 +1,13 @@
 package envoyconfig
 
 import (
+	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -12,6 +15,7 @@ import (
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -57,6 +61,9 @@ func TestAdminAndListener(t *testing.T) {
 	l, err := Listener(b)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if a := l.GetAddress().GetSocketAddress().GetAddress(); a != "127.0.0.1" {
+		t.Errorf("listener address = %q, want 127.0.0.1: keys travel in headers, so the shipped listener stays on loopback", a)
 	}
 	if p := l.GetAddress().GetSocketAddress().GetPortValue(); p != 10000 {
 		t.Errorf("listener port = %d, want 10000", p)
@@ -112,8 +119,11 @@ func TestWasmFilter(t *testing.T) {
 	if f := vm.GetCode().GetLocal().GetFilename(); f != "dist/gemini-code-api.wasm" {
 		t.Errorf("vm code = %q, want dist/gemini-code-api.wasm", f)
 	}
-	if c.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_CLOSED {
-		t.Errorf("failure_policy = %v, want FAIL_CLOSED", c.GetFailurePolicy())
+	if c.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_RELOAD || c.GetReloadConfig().GetBackoff().GetBaseInterval() == nil {
+		t.Errorf("failure_policy = %v (reload backoff %v), want FAIL_RELOAD with a backoff: a failed VM must come back", c.GetFailurePolicy(), c.GetReloadConfig())
+	}
+	if vm.GetVmId() == "" {
+		t.Error("vm_config.vm_id unset: the upstream filter must share the VM and its key-health store")
 	}
 	if c.GetFailOpen() { //nolint:staticcheck // asserting the deprecated field stays unset
 		t.Error("fail_open is set; the config must fail closed")
@@ -193,15 +203,151 @@ func TestRoute(t *testing.T) {
 	if d := ra.GetTimeout().AsDuration(); d != 0 && d.Seconds() < 300 {
 		t.Errorf("route timeout %v is too short for long streams", d)
 	}
-	// Retries only where the request cannot have reached Gemini.
-	safe := []string{"connect-failure", "refused-stream", "reset-before-request"}
-	for _, on := range strings.Split(ra.GetRetryPolicy().GetRetryOn(), ",") {
-		if on = strings.TrimSpace(on); on != "" && !slices.Contains(safe, on) {
-			t.Errorf("retry_on %q could retry a request Gemini already processed (or a 429)", on)
+	// Key failover: the filter sets the number of retries per request;
+	// the route's own count (used when the filter did not run) is 0.
+	rp := ra.GetRetryPolicy()
+	on := strings.Split(strings.ReplaceAll(rp.GetRetryOn(), " ", ""), ",")
+	for _, want := range []string{"retriable-headers", "retriable-status-codes", "reset", "connect-failure"} {
+		if !slices.Contains(on, want) {
+			t.Errorf("retry_on %q lacks %s", rp.GetRetryOn(), want)
 		}
 	}
-	if len(ra.GetRetryPolicy().GetRetriableStatusCodes()) != 0 {
-		t.Error("retriable_status_codes must stay empty: 429s go back to the client")
+	for _, bad := range []string{"5xx", "gateway-error", "retriable-4xx"} {
+		if slices.Contains(on, bad) {
+			t.Errorf("retry_on has %s: retries are the filter's decision (x-gca-failover) or the listed statuses", bad)
+		}
+	}
+	if n := rp.GetNumRetries(); n == nil || n.GetValue() != 0 {
+		t.Errorf("num_retries = %v, want 0 (the filter sets x-envoy-max-retries)", n)
+	}
+	codes := rp.GetRetriableStatusCodes()
+	slices.Sort(codes)
+	if !slices.Equal(codes, []uint32{429, 500, 502, 503, 504}) {
+		t.Errorf("retriable_status_codes = %v, want [429 500 502 503 504]", codes)
+	}
+	if hs := rp.GetRetriableHeaders(); len(hs) != 1 || hs[0].GetName() != "x-gca-failover" || !hs[0].GetPresentMatch() {
+		t.Errorf("retriable_headers = %v, want x-gca-failover present", hs)
+	}
+	if b := rp.GetRetryBackOff().GetBaseInterval().AsDuration(); b <= 0 || b > 50*time.Millisecond {
+		t.Errorf("retry back-off %v: a retry goes to another key, it need not wait", b)
+	}
+	if rp.GetRateLimitedRetryBackOff() != nil {
+		t.Error("rate_limited_retry_back_off would make Envoy wait out Gemini's delay instead of using the next key")
+	}
+	if !h.GetRouteConfig().GetVirtualHosts()[0].GetIncludeAttemptCountInResponse() {
+		t.Error("include_attempt_count_in_response unset: clients cannot see that a key failed over")
+	}
+}
+
+// The module runs again as the gemini cluster's upstream filter, in the
+// same VM as the listener's (identical vm_config), with role "upstream".
+func TestUpstreamFilter(t *testing.T) {
+	b := load(t)
+	c, err := Cluster(b, ClusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hpo, err := HTTPOptions(c)
+	if err != nil || hpo == nil {
+		t.Fatalf("cluster %s HttpProtocolOptions: %v", ClusterName, err)
+	}
+	var names []string
+	for _, f := range hpo.GetHttpFilters() {
+		names = append(names, f.GetName())
+	}
+	if !slices.Equal(names, []string{WasmFilterName, UpstreamCodecFilterName}) {
+		t.Fatalf("upstream http_filters = %v, want [%s %s]", names, WasmFilterName, UpstreamCodecFilterName)
+	}
+	up, _, err := UpstreamWasmFilter(c)
+	if err != nil || up == nil {
+		t.Fatalf("upstream wasm filter: %v", err)
+	}
+	h, err := HCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, _, err := WasmFilter(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(up.GetConfig().GetVmConfig(), down.GetConfig().GetVmConfig()) {
+		t.Errorf("upstream vm_config differs from the listener's:\n%v\n%v\n(the two must share one VM and one key-health store)", up.GetConfig().GetVmConfig(), down.GetConfig().GetVmConfig())
+	}
+	uc := up.GetConfig()
+	if uc.GetName() != UpstreamPluginName || uc.GetRootId() != PluginName {
+		t.Errorf("upstream name/root_id = %q/%q", uc.GetName(), uc.GetRootId())
+	}
+	if !uc.GetAllowOnHeadersStopIteration().GetValue() {
+		t.Error("upstream allow_on_headers_stop_iteration must be true: error answers are held until their body is read")
+	}
+	if uc.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_RELOAD {
+		t.Errorf("upstream failure_policy = %v, want FAIL_RELOAD", uc.GetFailurePolicy())
+	}
+	upCfg, err := PluginConfiguration(up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	downCfg, err := PluginConfiguration(down)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := UpstreamPluginConfig(downCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, wantM map[string]any
+	if json.Unmarshal([]byte(upCfg), &got) != nil || json.Unmarshal([]byte(want), &wantM) != nil || !reflect.DeepEqual(got, wantM) {
+		t.Errorf("upstream configuration %s, want the listener's plus role upstream: %s", upCfg, want)
+	}
+}
+
+// Edge hardening from Envoy's best practices for edge proxies.
+func TestEdgeHardening(t *testing.T) {
+	b := load(t)
+	h, err := HCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := h.GetRequestHeadersTimeout().AsDuration(); d <= 0 || d > time.Minute {
+		t.Errorf("request_headers_timeout = %v", d)
+	}
+	if !h.GetUseRemoteAddress().GetValue() {
+		t.Error("use_remote_address unset: client-sent x-envoy-* headers would be trusted")
+	}
+	h2 := h.GetHttp2ProtocolOptions()
+	if n := h2.GetMaxConcurrentStreams().GetValue(); n == 0 || uint64(n)*32<<20 > 4<<30 {
+		t.Errorf("http2 max_concurrent_streams = %d: streams x 32 MiB buffers must fit the heap bound", n)
+	}
+	if h2.GetInitialStreamWindowSize().GetValue() == 0 || h2.GetInitialConnectionWindowSize().GetValue() == 0 {
+		t.Error("http2 flow-control windows unset")
+	}
+	om := b.GetOverloadManager()
+	var monitors []string
+	for _, m := range om.GetResourceMonitors() {
+		monitors = append(monitors, m.GetName())
+	}
+	for _, want := range []string{"envoy.resource_monitors.fixed_heap", "envoy.resource_monitors.global_downstream_max_connections"} {
+		if !slices.Contains(monitors, want) {
+			t.Errorf("overload manager lacks %s", want)
+		}
+	}
+	var actions []string
+	for _, a := range om.GetActions() {
+		actions = append(actions, a.GetName())
+	}
+	if !slices.Contains(actions, "envoy.overload_actions.stop_accepting_requests") {
+		t.Errorf("overload actions %v lack stop_accepting_requests", actions)
+	}
+	c, err := Cluster(b, ClusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := c.GetCircuitBreakers().GetThresholds()
+	if len(th) == 0 {
+		t.Fatal("no circuit breakers on the gemini cluster")
+	}
+	if r, q := th[0].GetMaxRetries().GetValue(), th[0].GetMaxRequests().GetValue(); r < q || q <= 1024 {
+		t.Errorf("max_requests %d, max_retries %d: long streams need more than the default 1024 requests, and a failed-over stream holds a retry slot until it ends", q, r)
 	}
 }
 
@@ -289,6 +435,7 @@ func TestAccessLogLeaksDetects(t *testing.T) {
 	for _, bad := range []string{
 		"%REQ(AUTHORIZATION)%", "%REQ(x-api-key)%", "%REQ(X-GOOG-API-KEY):10%", "%REQ(X-FOO?AUTHORIZATION)%",
 		"%REQ(:PATH)%", "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "%PATH%", "%PATH(WQ:ORIG)%", "%PATH(:PATH)%", "%QUERY_PARAM(key)%",
+		"%FILTER_STATE(wasm.gca_keys:PLAIN)%",
 		"<default format>",
 	} {
 		if len(AccessLogLeaks([]string{bad})) == 0 {
@@ -310,11 +457,12 @@ func TestRejectsBrokenConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := []struct{ name, from, to string }{
-		{"misspelled field", "allow_on_headers_stop_iteration:", "allow_on_header_stop_iteration:"},
+		{"misspelled field", "use_remote_address:", "use_remote_adress:"},
+		{"misspelled field in an upstream filter", "name: gemini-code-api-upstream", "nam: gemini-code-api-upstream"},
 		{"misspelled typed_config field", "sni: generativelanguage.googleapis.com", "snii: generativelanguage.googleapis.com"},
-		{"unknown enum value", "failure_policy: FAIL_CLOSED", "failure_policy: FAIL_SHUT"},
+		{"unknown enum value", "codec_type: AUTO", "codec_type: AUTOMATIC"},
 		{"unregistered typed_config type", "envoy.extensions.filters.http.router.v3.Router", "envoy.extensions.filters.http.router.v3.Routr"},
-		{"validation rule (codec_type enum)", "codec_type: AUTO", "codec_type: 99"},
+		{"validation rule (retry back-off below 1 ms)", "base_interval: 0.005s", "base_interval: 0s"},
 		{"validation rule (empty cluster name)", "cluster: gemini", "cluster: \"\""},
 	}
 	for _, tc := range cases {
@@ -350,7 +498,7 @@ func TestNoDeprecatedFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	// (true, because a false bool is proto3's zero value and is never "set".)
-	mutated := strings.Replace(string(orig), "failure_policy: FAIL_CLOSED", "fail_open: true\n                failure_policy: FAIL_CLOSED", 1)
+	mutated := strings.Replace(string(orig), "                failure_policy: FAIL_RELOAD", "                fail_open: true\n                failure_policy: FAIL_RELOAD", 1)
 	mb, err := Parse([]byte(mutated))
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,8 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
+	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -324,13 +326,17 @@ func deriveConfig(base *bootstrapv3.Bootstrap, wasmPath, pluginConfig, upstreamA
 	}
 
 	// The gemini cluster: plain HTTP/1.1 to the fake. TLS and the
-	// ALPN-based protocol selection (auto_config needs TLS) are dropped.
+	// ALPN-based protocol selection (auto_config needs TLS) are dropped;
+	// the upstream filters (key failover) stay, with the same module and
+	// the test's plugin configuration plus "role": "upstream".
 	c, err := envoyconfig.Cluster(b, envoyconfig.ClusterName)
 	if err != nil {
 		return nil, err
 	}
 	c.TransportSocket = nil
-	delete(c.TypedExtensionProtocolOptions, envoyconfig.HTTPProtocolOptionsKey)
+	if err := deriveUpstreamFilters(c, wasmPath, pluginConfig); err != nil {
+		return nil, err
+	}
 	if net.ParseIP(host) != nil {
 		c.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STATIC}
 	} else {
@@ -455,3 +461,48 @@ func tail(s string, n int) string {
 // SkipIfMissing skips t unless a usable envoy binary (>= 1.39) is available,
 // before a test spends time preparing for it.
 func SkipIfMissing(t testing.TB) { checkVersion(t, findEnvoy(t)) }
+
+// deriveUpstreamFilters keeps the cluster's upstream HTTP filters, pointing
+// the Wasm one at wasmPath with the upstream form of pluginConfig, and
+// replaces the protocol selection with plain HTTP/1.1.
+func deriveUpstreamFilters(c *clusterv3.Cluster, wasmPath, pluginConfig string) error {
+	hpo, err := envoyconfig.HTTPOptions(c)
+	if err != nil {
+		return err
+	}
+	if hpo == nil {
+		return nil
+	}
+	hpo.UpstreamProtocolOptions = &httpv3.HttpProtocolOptions_ExplicitHttpConfig_{
+		ExplicitHttpConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig{
+			ProtocolConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_HttpProtocolOptions{HttpProtocolOptions: &corev3.Http1ProtocolOptions{}},
+		},
+	}
+	for _, f := range hpo.GetHttpFilters() {
+		if f.GetName() != envoyconfig.WasmFilterName {
+			continue
+		}
+		w := &wasmfilterv3.Wasm{}
+		if err := f.GetTypedConfig().UnmarshalTo(w); err != nil {
+			return err
+		}
+		if local := w.GetConfig().GetVmConfig().GetCode().GetLocal(); local != nil {
+			local.Specifier = &corev3.DataSource_Filename{Filename: wasmPath}
+		}
+		if pluginConfig != "" {
+			up, err := envoyconfig.UpstreamPluginConfig(pluginConfig)
+			if err != nil {
+				return err
+			}
+			a, err := anypb.New(wrapperspb.String(up))
+			if err != nil {
+				return err
+			}
+			w.Config.Configuration = a
+		}
+		if err := f.GetTypedConfig().MarshalFrom(w); err != nil {
+			return err
+		}
+	}
+	return envoyconfig.SetHTTPOptions(c, hpo)
+}

@@ -126,8 +126,27 @@ func TestDeriveConfig(t *testing.T) {
 	if c.GetTransportSocket() != nil {
 		t.Error("derived gemini cluster still has a transport socket (TLS)")
 	}
-	if _, ok := c.GetTypedExtensionProtocolOptions()[envoyconfig.HTTPProtocolOptionsKey]; ok {
-		t.Error("derived gemini cluster still selects HTTP/2 via ALPN")
+	hpo, err := envoyconfig.HTTPOptions(c)
+	if err != nil || hpo == nil {
+		t.Fatalf("derived gemini cluster lost its HttpProtocolOptions: %v", err)
+	}
+	if hpo.GetAutoConfig() != nil || hpo.GetExplicitHttpConfig().GetHttpProtocolOptions() == nil {
+		t.Error("derived gemini cluster does not speak plain HTTP/1.1 (auto_config needs TLS)")
+	}
+	// The upstream filter (key failover) stays, with the test's module and
+	// configuration plus "role": "upstream".
+	uw, _, err := envoyconfig.UpstreamWasmFilter(c)
+	if err != nil || uw == nil {
+		t.Fatalf("derived gemini cluster lost its upstream wasm filter: %v", err)
+	}
+	if f := uw.GetConfig().GetVmConfig().GetCode().GetLocal().GetFilename(); f != wasm {
+		t.Errorf("upstream wasm filename = %q, want %q", f, wasm)
+	}
+	if !proto.Equal(uw.GetConfig().GetVmConfig(), w.GetConfig().GetVmConfig()) {
+		t.Error("derived upstream vm_config differs from the listener's: the two would not share a VM")
+	}
+	if up, _ := envoyconfig.PluginConfiguration(uw); up != `{"fallback_model":"gemini-2.5-flash","role":"upstream"}` {
+		t.Errorf("upstream plugin configuration = %s", up)
 	}
 	if c.GetType() != clusterv3.Cluster_STATIC {
 		t.Errorf("cluster type = %v, want STATIC for an IP", c.GetType())
