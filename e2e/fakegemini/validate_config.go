@@ -103,6 +103,11 @@ func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 			return invalidArgument(fmt.Sprintf("* GenerateContentRequest.generation_config.candidate_count: must be in the range [1, 8], got %d\n", *c))
 		}
 	}
+	if m := gc.MaxOutputTokens; m != nil && mi.OutputTokenLimit > 0 && *m > mi.OutputTokenLimit {
+		// Gemini does not clamp an oversized limit (Vertex and the Gemini
+		// API answer with this message).
+		return invalidArgument(fmt.Sprintf("Unable to submit request because it has a maxOutputTokens value of %d but the supported range is from 1 (inclusive) to %d (exclusive). Update the value and try again.", *m, mi.OutputTokenLimit+1))
+	}
 	tc := gc.ThinkingConfig
 	if tc == nil {
 		return nil
