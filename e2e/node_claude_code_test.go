@@ -11,9 +11,12 @@ import (
 )
 
 // claudeCodeCLI is Claude Code's entry point in e2e/node (the version is
-// pinned in e2e/node/package.json; 2.1.112 is the newest release that
-// still ships the Node bundle cli.js instead of a native binary).
-const claudeCodeCLI = "node_modules/@anthropic-ai/claude-code/cli.js"
+// pinned in e2e/node/package.json). Current releases ship a native binary in
+// a platform package (@anthropic-ai/claude-code-<platform>) that their
+// postinstall script copies over bin/claude.exe; npmCI runs no install
+// scripts, so the test starts the package's own fallback launcher, which
+// finds the platform binary and runs it.
+const claudeCodeCLI = "node_modules/@anthropic-ai/claude-code/cli-wrapper.cjs"
 
 // geminiPart is a content part of an upstream request, as far as the
 // tool tests need it.

@@ -1,6 +1,7 @@
 package anthropic
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,15 +17,22 @@ import (
 // schemas carry $schema, const, exclusiveMinimum, propertyNames). Server
 // tools (web search, bash, text editor, …) run on Anthropic's side and
 // have no Gemini equivalent here: they are refused by name.
-func appendTools(out []byte, tools gjson.Result) ([]byte, map[string]bool, *apierror.Error) {
-	if !tools.Exists() || tools.Type == gjson.Null {
+// Tools added by `system` messages (late) follow, unless already declared.
+func appendTools(out []byte, tools gjson.Result, late ...gjson.Result) ([]byte, map[string]bool, *apierror.Error) {
+	if (!tools.Exists() || tools.Type == gjson.Null) && len(late) == 0 {
 		return out, nil, nil
 	}
-	if !tools.IsArray() {
+	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
 		return nil, nil, apierror.Invalid("tools", "tools: Input should be a valid list")
 	}
 	names := map[string]bool{}
-	for i, t := range tools.Array() {
+	all := tools.Array()
+	for _, t := range late {
+		if n := t.Get("name").String(); n != "" && !slices.ContainsFunc(all, func(d gjson.Result) bool { return d.Get("name").String() == n }) {
+			all = append(all, t)
+		}
+	}
+	for i, t := range all {
 		param := "tools." + strconv.Itoa(i)
 		if !t.IsObject() {
 			return nil, nil, apierror.Invalid(param, param+": Input should be a valid dictionary")
@@ -133,7 +141,7 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 		return nil, e
 	}
 	field("maxOutputTokens")
-	out = jsonw.Int(out, maxTokens)
+	out = jsonw.Int(out, gemini.ClampOutput(model, maxTokens))
 
 	for _, f := range [...]struct{ param, gname string }{{"temperature", "temperature"}, {"top_p", "topP"}} {
 		v := root.Get(f.param)
@@ -230,6 +238,9 @@ func thinkingConfig(root gjson.Result, model string, maxTokens int64) (string, *
 func thinkingFor(root gjson.Result, model string, maxTokens int64) (string, *apierror.Error) {
 	th := root.Get("thinking")
 	if !th.Exists() || th.Type == gjson.Null {
+		if e := effortConfig(root, model); e != "" {
+			return "{" + e[1:] + "}", nil
+		}
 		return "", nil
 	}
 	if !th.IsObject() {
@@ -280,10 +291,38 @@ func thinkingFor(root gjson.Result, model string, maxTokens int64) (string, *api
 		}
 		return `{"thinkingBudget":0}`, nil
 	case "adaptive":
-		return `{"includeThoughts":true}`, nil
+		return `{"includeThoughts":true` + effortConfig(root, model) + `}`, nil
 	default:
 		return "", apierror.Invalid("thinking.type", "thinking.type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'")
 	}
+}
+
+// effortConfig maps output_config.effort (Claude Code 2.1.3xx sends it with
+// adaptive thinking instead of a budget) to Gemini's thinking level or
+// budget, as `,"thinkingLevel":…` / `,"thinkingBudget":…`; "" when absent
+// or unknown. Gemini 3 Pro knows only LOW and HIGH; 2.5 budgets follow
+// Google's own effort mapping (low 1K, medium 8K, high 24K).
+func effortConfig(root gjson.Result, model string) string {
+	effort := root.Get("output_config.effort").String()
+	pro := strings.Contains(model, "pro")
+	if gemini.IsGemini3(model) {
+		level := map[string]string{"low": "LOW", "medium": "MEDIUM", "high": "HIGH", "xhigh": "HIGH", "max": "HIGH"}[effort]
+		if level == "MEDIUM" && pro {
+			level = "HIGH"
+		}
+		if level == "" {
+			return ""
+		}
+		return `,"thinkingLevel":"` + level + `"`
+	}
+	budget, ok := map[string]int{"low": 1024, "medium": 8192, "high": 24576, "xhigh": 24576, "max": 24576}[effort]
+	if !ok {
+		return ""
+	}
+	if pro && effort == "max" {
+		budget = 32768
+	}
+	return `,"thinkingBudget":` + strconv.Itoa(budget)
 }
 
 // intField reads an optional integer field of at least lo.

@@ -88,10 +88,18 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 				return "", nil, e
 			}
 			extra = append(extra, parts...)
+		case "tool_reference":
+			// Claude Code's ToolSearch answers with references to deferred
+			// tools. Gemini already has every tool declared (defer_loading
+			// is ignored), so the result just names the tools found.
+			if text.Len() > 0 {
+				text.WriteByte('\n')
+			}
+			text.WriteString("Tool available: " + blk.Get("tool_name").String())
 		case "":
 			return "", nil, apierror.Invalid(pp+".type", pp+".type: Field required")
 		default:
-			return "", nil, apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'search_result'")
+			return "", nil, apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'search_result', 'tool_reference'")
 		}
 	}
 	return text.String(), extra, nil

@@ -152,12 +152,18 @@ func appendCommon(out []byte, root gjson.Result, model string) ([]byte, map[stri
 	if e != nil {
 		return nil, nil, e
 	}
+	if len(b.system) > 0 {
+		if len(system) > 0 {
+			system = append(system, ',')
+		}
+		system = append(system, b.system...)
+	}
 	if len(system) > 0 {
 		out = append(out, `,"systemInstruction":{"parts":[`...)
 		out = append(out, system...)
 		out = append(out, "]}"...)
 	}
-	return appendTools(out, root.Get("tools"))
+	return appendTools(out, root.Get("tools"), b.lateTools...)
 }
 
 // systemParts returns the comma-separated text parts of `system` (a string
@@ -217,6 +223,11 @@ type builder struct {
 	sigTx, sigFc string // Gemini signatures recovered from our thinking blocks
 	// Calls of the open/last model turn still waiting for their results.
 	pending []pendingCall
+	// system holds the text of `system` messages inside `messages` (Claude
+	// Code's per-turn system messages), hoisted after the top-level system;
+	// lateTools the tool definitions they add.
+	system    []byte
+	lateTools []gjson.Result
 }
 
 type pendingCall struct {
@@ -250,8 +261,10 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 			e = b.userMessage(blocks, param+".content")
 		case "assistant":
 			e = b.assistantMessage(blocks, param+".content")
+		case "system":
+			e = b.systemMessage(blocks, param+".content")
 		default:
-			return apierror.Invalid(param+".role", param+".role: Input should be 'user' or 'assistant'")
+			return apierror.Invalid(param+".role", param+".role: Input should be 'user', 'assistant' or 'system'")
 		}
 		if e != nil {
 			return e
@@ -279,6 +292,41 @@ func contentBlocks(c gjson.Result, param string) ([]gjson.Result, *apierror.Erro
 		return nil, apierror.Invalid(param, param+": Field required")
 	}
 	return nil, apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
+}
+
+// systemMessage reads a `system` message inside `messages` (Claude Code
+// 2.1.3xx, beta per-turn-control): system text at a point of the
+// conversation, and tools added or removed mid-conversation. Gemini has one
+// system instruction and no system turns, so the text is hoisted into it
+// (as for OpenAI developer messages; a user turn here could split a tool
+// call from its result). A tool_addition with a definition declares the
+// tool; references name tools already declared, and removals are not
+// applied (the declared tools are the request's `tools`).
+func (b *builder) systemMessage(blocks []gjson.Result, param string) *apierror.Error {
+	for j, blk := range blocks {
+		pp := param + "." + strconv.Itoa(j)
+		switch typ := blk.Get("type").String(); {
+		case blk.Type == gjson.String || typ == "text":
+			t := blk.Str
+			if blk.IsObject() {
+				t = blk.Get("text").String()
+			}
+			if t != "" {
+				if len(b.system) > 0 {
+					b.system = append(b.system, ',')
+				}
+				b.system = appendTextPart(b.system, t)
+			}
+		case typ == "tool_addition":
+			if def := blk.Get("tool.definition"); blk.Get("tool.type").String() == "tool_definition" && def.IsObject() {
+				b.lateTools = append(b.lateTools, def)
+			}
+		case typ == "tool_removal":
+		default:
+			return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for a system message: 'text', 'tool_addition', 'tool_removal'")
+		}
+	}
+	return nil
 }
 
 func (b *builder) userMessage(blocks []gjson.Result, param string) *apierror.Error {
