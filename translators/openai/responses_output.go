@@ -1,0 +1,362 @@
+package openai
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+// Output items of a response, shared by the complete answer and the stream
+// so that both produce the same items and signatures.
+//
+// Where Gemini 3 thought signatures ride (§4.12): a functionCall's
+// signature in its call_id (`call_<random>__ts_<base64url>`, as for chat
+// completions), since every client echoes call ids; a signature on text or
+// thought parts in the encrypted_content of a reasoning item
+// ("gsig1.tx.<base64url>", the format of the Anthropic thinking
+// signatures), which clients replay when they ask for
+// include:["reasoning.encrypted_content"] as Codex does. A text signature
+// arrives on the last text part, after the text was streamed, so it rides in
+// a reasoning item after the message (or in the thought item when it came
+// with the thoughts); the request side puts it back on the last text part of
+// that model turn.
+
+// itemSink receives output items as the machine recognizes them.
+type itemSink interface {
+	open(kind byte) // 'r': a reasoning item (thought summary), 'm': a message
+	delta(text string)
+	close(kind byte, encrypted string) // encrypted only for a reasoning item
+	call(fc gjson.Result, callID string)
+	carrier(encrypted string) // a reasoning item that only carries a signature
+}
+
+// respMachine turns Gemini parts into output items.
+type respMachine struct {
+	req   *ResponsesRequest
+	open  byte
+	sig   string // a text or thought signature waiting for a carrier
+	calls int
+}
+
+func (m *respMachine) part(s itemSink, p gjson.Result) {
+	sig := p.Get("thoughtSignature").String()
+	if fc := p.Get("functionCall"); fc.Exists() {
+		m.close(s)
+		if sig == "" {
+			// A signature seen on a thought part before an unsigned call
+			// (Gemini 2.5) belongs to the call (as for Anthropic).
+			sig, m.sig = m.sig, ""
+		}
+		s.call(fc, gemini.IDWithSignature(gemini.RandomID("call_", 24), sig))
+		m.calls++
+		return
+	}
+	t := p.Get("text")
+	if t.Type != gjson.String {
+		return // executableCode, inlineData...: nothing the API can show
+	}
+	if sig != "" {
+		m.sig = strings.Clone(sig) // kept past the upstream event
+	}
+	if t.Str == "" {
+		return // a signature carrier, not content (§4.8)
+	}
+	kind := byte('m')
+	if gemini.IsThought(p) {
+		if !m.req.summaries {
+			return // thoughts are never content
+		}
+		kind = 'r'
+	}
+	if m.open != kind {
+		m.close(s)
+		m.open = kind
+		s.open(kind)
+	}
+	s.delta(t.Str)
+}
+
+func (m *respMachine) close(s itemSink) {
+	switch m.open {
+	case 'r':
+		enc := ""
+		if m.sig != "" && m.req.encrypted {
+			enc, m.sig = encodeSignature(m.sig), ""
+		}
+		s.close('r', enc)
+	case 'm':
+		s.close('m', "")
+	}
+	m.open = 0
+}
+
+// finish closes the open item and emits a signature still waiting.
+func (m *respMachine) finish(s itemSink) {
+	m.close(s)
+	if m.sig != "" && m.req.encrypted {
+		if enc := encodeSignature(m.sig); enc != "" {
+			s.carrier(enc)
+		}
+	}
+	m.sig = ""
+}
+
+// sigPrefix marks our signatures in encrypted_content; anything else there
+// (OpenAI's own encrypted reasoning, replayed from other history) is
+// ignored. "tx" came from a text or thought part, "fc" from a call.
+const sigPrefix = "gsig1."
+
+func encodeSignature(sig string) string {
+	raw, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || len(raw) == 0 {
+		return ""
+	}
+	return sigPrefix + "tx." + base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// decodeSignature reverses encodeSignature: kind 't' or 'f' and the Gemini
+// signature in standard base64; kind 0 for anything else.
+func decodeSignature(s string) (kind byte, sig string) {
+	rest, ok := strings.CutPrefix(s, sigPrefix)
+	if !ok || len(rest) < 4 || rest[2] != '.' {
+		return 0, ""
+	}
+	switch rest[:2] {
+	case "tx":
+		kind = 't'
+	case "fc":
+		kind = 'f'
+	default:
+		return 0, ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(rest[3:])
+	if err != nil || len(raw) == 0 {
+		return 0, ""
+	}
+	return kind, base64.StdEncoding.EncodeToString(raw)
+}
+
+// callShape is how a Gemini functionCall is shown to the client.
+type callShape struct {
+	custom    bool
+	name      string
+	namespace string
+	payload   string // arguments (JSON text) or a custom tool's input
+}
+
+func (r *ResponsesRequest) callShape(fc gjson.Result) callShape {
+	gname := fc.Get("name").String()
+	c := callShape{name: gname}
+	ref, ok := r.tools[gname]
+	if ok {
+		c.custom, c.name, c.namespace = ref.custom, ref.name, ref.namespace
+	}
+	args := fc.Get("args")
+	switch {
+	case c.custom:
+		if in := args.Get("input"); in.Type == gjson.String {
+			c.payload = in.Str
+		} else if args.IsObject() {
+			c.payload = args.Raw // not the declared shape: show what came
+		}
+	case args.IsObject():
+		c.payload = args.Raw
+	default:
+		c.payload = "{}"
+	}
+	return c
+}
+
+// appendCallItem writes a function_call or custom_tool_call item; with
+// done false, its in-progress form with an empty payload (stream start).
+func appendCallItem(out []byte, id, callID string, c callShape, done bool) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	if c.custom {
+		out = append(out, `,"type":"custom_tool_call"`...)
+	} else {
+		out = append(out, `,"type":"function_call"`...)
+	}
+	if done {
+		out = append(out, `,"status":"completed"`...)
+	} else {
+		out = append(out, `,"status":"in_progress"`...)
+	}
+	out = append(out, `,"call_id":`...)
+	out = jsonw.String(out, callID)
+	if c.namespace != "" {
+		out = append(out, `,"namespace":`...)
+		out = jsonw.String(out, c.namespace)
+	}
+	out = append(out, `,"name":`...)
+	out = jsonw.String(out, c.name)
+	if c.custom {
+		out = append(out, `,"input":`...)
+	} else {
+		out = append(out, `,"arguments":`...)
+	}
+	if done {
+		out = jsonw.String(out, c.payload)
+	} else {
+		out = append(out, `""`...)
+	}
+	return append(out, '}')
+}
+
+// appendMessageItem writes an assistant message with one output_text part
+// (or, with refusal set, one refusal part).
+func appendMessageItem(out []byte, id string, done bool, text []byte, refusal bool) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"type":"message","status":`...)
+	if done {
+		out = append(out, `"completed"`...)
+	} else {
+		out = append(out, `"in_progress"`...)
+	}
+	out = append(out, `,"role":"assistant","content":[`...)
+	if done {
+		out = appendContentPart(out, text, refusal)
+	}
+	return append(out, "]}"...)
+}
+
+func appendContentPart(out []byte, text []byte, refusal bool) []byte {
+	if refusal {
+		out = append(out, `{"type":"refusal","refusal":`...)
+		out = jsonw.Bytes(out, text)
+		return append(out, '}')
+	}
+	out = append(out, `{"type":"output_text","text":`...)
+	out = jsonw.Bytes(out, text)
+	return append(out, `,"annotations":[],"logprobs":[]}`...)
+}
+
+// appendReasoningItem writes a reasoning item: the summary text (none for a
+// signature carrier) and our encrypted_content.
+func appendReasoningItem(out []byte, id string, done bool, text []byte, encrypted string) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"type":"reasoning","summary":[`...)
+	if done && len(text) > 0 {
+		out = append(out, `{"type":"summary_text","text":`...)
+		out = jsonw.Bytes(out, text)
+		out = append(out, '}')
+	}
+	out = append(out, ']')
+	if encrypted != "" {
+		out = append(out, `,"encrypted_content":`...)
+		out = jsonw.String(out, encrypted)
+	}
+	return append(out, '}')
+}
+
+// appendResponseUsage writes the usage object (§4.10): input includes
+// cached tokens, output includes thoughts, as OpenAI counts them.
+func appendResponseUsage(out []byte, u gemini.Usage) []byte {
+	out = append(out, `{"input_tokens":`...)
+	out = jsonw.Int(out, u.Input())
+	out = append(out, `,"input_tokens_details":{"cached_tokens":`...)
+	out = jsonw.Int(out, u.Cached)
+	out = append(out, `},"output_tokens":`...)
+	out = jsonw.Int(out, u.Output())
+	out = append(out, `,"output_tokens_details":{"reasoning_tokens":`...)
+	out = jsonw.Int(out, u.Thoughts)
+	out = append(out, `},"total_tokens":`...)
+	total := u.Total
+	if total == 0 {
+		total = u.Input() + u.Output()
+	}
+	out = jsonw.Int(out, total)
+	return append(out, '}')
+}
+
+// responseState is what the Response object says about how it ended.
+type responseState struct {
+	status     string // in_progress, completed, incomplete, failed
+	incomplete string // incomplete_details.reason
+	err        *apierror.Error
+	usage      *gemini.Usage
+}
+
+// appendResponse writes a Response object with the given output items
+// (comma-separated item objects).
+func (r *ResponsesRequest) appendResponse(out []byte, id string, created int64, st responseState, items []byte) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"object":"response","created_at":`...)
+	out = jsonw.Int(out, created)
+	out = append(out, `,"status":`...)
+	out = jsonw.String(out, st.status)
+	out = append(out, `,"background":false,"error":`...)
+	if st.err != nil {
+		out = appendFailure(out, st.err)
+	} else {
+		out = append(out, "null"...)
+	}
+	out = append(out, `,"incomplete_details":`...)
+	if st.incomplete != "" {
+		out = append(out, `{"reason":`...)
+		out = jsonw.String(out, st.incomplete)
+		out = append(out, '}')
+	} else {
+		out = append(out, "null"...)
+	}
+	out = append(out, `,"model":`...)
+	out = jsonw.String(out, r.Model)
+	out = append(out, `,"output":[`...)
+	out = append(out, items...)
+	out = append(out, ']')
+	out = append(out, r.echo...)
+	out = append(out, `,"usage":`...)
+	if st.usage != nil {
+		out = appendResponseUsage(out, *st.usage)
+	} else {
+		out = append(out, "null"...)
+	}
+	return append(out, '}')
+}
+
+// appendFailure writes a Response's `error` ({code, message}). Codex reads
+// the code: rate_limit_exceeded is retried after the delay it finds in the
+// message ("try again in 23s"), insufficient_quota is not retried.
+func appendFailure(out []byte, e *apierror.Error) []byte {
+	_, code := errorType(e)
+	switch {
+	case e.Kind == apierror.RateLimited, e.Kind == apierror.QuotaExhausted:
+	case e.Status >= 500:
+		code = "server_error"
+	case code == "":
+		code = "invalid_request_error"
+	}
+	msg := e.Message
+	if s := e.RetryAfterSeconds(); s > 0 && e.Kind == apierror.RateLimited {
+		msg += " Please try again in " + itoa(s) + "s."
+	}
+	out = append(out, `{"code":`...)
+	out = jsonw.String(out, code)
+	out = append(out, `,"message":`...)
+	out = jsonw.String(out, msg)
+	return append(out, '}')
+}
+
+func itoa(v int64) string { return string(jsonw.Int(nil, v)) }
+
+// responseID is "resp_" + Gemini's responseId, or random.
+func responseID(resp gjson.Result) string { return gemini.ResponseID(resp, "resp_") }
+
+// endState maps the finish of the answer to the Response's status
+// (§4.9): MAX_TOKENS and safety stops are incomplete responses.
+func endState(f gemini.Finish) responseState {
+	switch f {
+	case gemini.FinishLength:
+		return responseState{status: "incomplete", incomplete: "max_output_tokens"}
+	case gemini.FinishFiltered:
+		return responseState{status: "incomplete", incomplete: "content_filter"}
+	}
+	return responseState{status: "completed"}
+}

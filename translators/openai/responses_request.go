@@ -1,0 +1,699 @@
+package openai
+
+// The Responses API (POST /v1/responses), the only API Codex CLI speaks.
+//
+// It lives in package openai, next to chat completions, because it is the
+// same protocol family: the same error shape and status map (ErrorBody,
+// Status), the same media handling (mediaPart), the same effort levels and
+// the same thought-signature carriers (call ids). Sharing the package lets
+// these files reuse those unexported pieces without exporting or editing
+// them.
+//
+// The gateway is stateless. A request carries the whole conversation in
+// `input`, including the output items of earlier responses (Codex sends
+// store:false and replays every item, as OpenAI's stateless mode requires);
+// nothing is stored, so previous_response_id, item_reference, conversation
+// and background are refused with a 400 that says so, instead of answering
+// without the context the client thinks it gave.
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/tidwall/gjson"
+)
+
+// ResponsesRequest is a parsed Responses API request.
+type ResponsesRequest struct {
+	Model       string // the model name the client asked for, echoed back
+	GeminiModel string // the model the request goes to
+	Stream      bool
+	Body        []byte // the Gemini GenerateContentRequest
+
+	// summaries: the client asked for reasoning summaries, so Gemini's
+	// thought summaries become reasoning items.
+	summaries bool
+	// encrypted: include has reasoning.encrypted_content. Text signatures
+	// then ride in reasoning items (a client that did not ask for them could
+	// not replay them anyway).
+	encrypted bool
+	// tools maps the Gemini function names of custom and namespaced tools to
+	// the client's names, so calls are answered in the client's terms.
+	tools map[string]toolRef
+	// echo holds the request fields a Response object repeats, as JSON
+	// members starting with a comma.
+	echo []byte
+}
+
+// toolRef is how the client declared a tool Gemini knows by another name or
+// shape.
+type toolRef struct {
+	custom    bool   // a custom (free-form input) tool: answered as custom_tool_call
+	namespace string // the namespace of a tool declared inside a namespace tool
+	name      string // the client's name of the tool (within its namespace)
+}
+
+// UpstreamPath is the Gemini path for the request.
+func (r *ResponsesRequest) UpstreamPath() string {
+	if r.Stream {
+		return "/v1beta/models/" + r.GeminiModel + ":streamGenerateContent?alt=sse"
+	}
+	return "/v1beta/models/" + r.GeminiModel + ":generateContent"
+}
+
+// statelessFields are request fields that refer to state kept by OpenAI.
+// The gateway keeps none, so answering without it would silently drop
+// context the client relies on.
+var statelessFields = [...]struct{ name, why string }{
+	{"previous_response_id", "this gateway does not store responses, so `previous_response_id` cannot be resolved. Send the whole conversation in `input`, including the output items of earlier responses (with `store: false`, as Codex does)."},
+	{"conversation", "this gateway does not store conversations. Send the whole conversation in `input`."},
+	{"prompt", "stored prompt templates are not available through this gateway; send `instructions` and `input` instead."},
+}
+
+// ParseResponses validates a Responses API request and translates it to a
+// Gemini GenerateContentRequest. Every rejection names the field at fault.
+func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, *apierror.Error) {
+	if !gjson.ValidBytes(body) {
+		return nil, apierror.Invalid("", "The request body is not valid JSON.")
+	}
+	parsed := gjson.ParseBytes(body)
+	if !parsed.IsObject() {
+		return nil, apierror.Invalid("", "The request body must be a JSON object.")
+	}
+	root := jsonidx.Index(parsed)
+	r := &ResponsesRequest{}
+	model := root.Get("model")
+	if model.Type != gjson.String || model.Str == "" {
+		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
+	}
+	r.Model = model.Str
+	r.GeminiModel = mm.Resolve(model.Str)
+	if !models.ValidName(r.GeminiModel) {
+		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
+	}
+	if e := boolValue(root.Get("stream"), "stream", &r.Stream); e != nil {
+		return nil, e
+	}
+	for _, f := range statelessFields {
+		if v := root.Get(f.name); v.Exists() && v.Type != gjson.Null && v.Raw != `""` {
+			return nil, apierror.Invalid(f.name, "Unsupported parameter '"+f.name+"': "+f.why)
+		}
+	}
+	if root.Get("background").Type == gjson.True {
+		return nil, apierror.Invalid("background", "Unsupported parameter 'background': this gateway does not store responses to poll later; send the request without `background` (streaming keeps long answers alive).")
+	}
+	if inc := root.Get("include"); inc.Exists() && inc.Type != gjson.Null {
+		if !inc.IsArray() {
+			return nil, apierror.Invalid("include", "Invalid type for 'include': expected an array of strings.")
+		}
+		// Other values (logprobs, search sources...) ask for data Gemini
+		// does not give; they are accepted and ignored.
+		inc.ForEach(func(_, v gjson.Result) bool {
+			if v.Str == "reasoning.encrypted_content" {
+				r.encrypted = true
+			}
+			return true
+		})
+	}
+
+	out := make([]byte, 0, len(body)+256)
+	out = append(out, '{')
+	b := respBuilder{model: r.GeminiModel, gemini3: gemini.IsGemini3(r.GeminiModel)}
+	tools, decls, e := r.parseTools(root)
+	if e != nil {
+		return nil, e
+	}
+	b.names = decls
+	if in := root.Get("instructions"); in.Exists() && in.Type != gjson.Null {
+		if e := b.instructions(in); e != nil {
+			return nil, e
+		}
+	}
+	if e := b.input(root.Get("input")); e != nil {
+		return nil, e
+	}
+	out = b.contents.AppendTo(out)
+	if len(b.system) > 0 {
+		out = append(out, `,"systemInstruction":{"parts":[`...)
+		out = append(out, b.system...)
+		out = append(out, "]}"...)
+	}
+	out = append(out, tools...)
+	if out, e = r.appendGenerationConfig(out, root); e != nil {
+		return nil, e
+	}
+	r.Body = append(out, '}')
+	r.echo = responsesEcho(root)
+	return r, nil
+}
+
+// respBuilder turns Responses input items into Gemini contents.
+//
+// Items arrive one by one (a model turn is several items: reasoning,
+// message, function calls), so the parts of the open model content are
+// held until the turn ends: a reasoning item's signature belongs on a part
+// that comes after it, and Gemini 3 wants a signature on the first call of
+// every model content (§4.12).
+type respBuilder struct {
+	model    string
+	gemini3  bool
+	contents gemini.Contents
+	system   []byte            // comma-separated text parts
+	names    map[string]string // client tool name ("ns.name" for namespaced) -> Gemini name
+	calls    map[string]string // call_id -> Gemini function name
+	pending  []pendingCall     // calls of the last model turn, answered or not
+	extra    [][]byte          // media of tool results, sent after the step's responses
+	turn     []modelPart       // the open model content
+	sigTx    string            // a text signature recovered from a reasoning item of this turn
+	phase    byte              // 'm': model items open; 'r': tool results open; 0: neither
+}
+
+type modelPart struct {
+	raw  []byte // the part without its closing brace, so a signature can be added
+	call bool
+	text bool
+	sig  string
+}
+
+func (b *respBuilder) instructions(in gjson.Result) *apierror.Error {
+	switch {
+	case in.Type == gjson.String:
+		b.addSystem(in.Str)
+	case in.IsArray():
+		// The API also takes instructions as a list of input items.
+		return b.items(in, "instructions")
+	default:
+		return apierror.Invalid("instructions", "Invalid type for 'instructions': expected a string.")
+	}
+	return nil
+}
+
+func (b *respBuilder) input(in gjson.Result) *apierror.Error {
+	switch {
+	case in.Type == gjson.String:
+		if in.Str == "" {
+			return apierror.Invalid("input", "Invalid 'input': empty string.")
+		}
+		b.contents.AddText("user", in.Str)
+	case in.IsArray():
+		if e := b.items(in, "input"); e != nil {
+			return e
+		}
+	case !in.Exists() || in.Type == gjson.Null:
+		return apierror.Invalid("input", "Missing required parameter: 'input'.")
+	default:
+		return apierror.Invalid("input", "Invalid type for 'input': expected a string or an array of input items.")
+	}
+	b.endModelSide()
+	b.closeToolStep()
+	if b.contents.Len() == 0 {
+		return apierror.Invalid("input", "`input` has no user or assistant content to send (only empty or system messages).")
+	}
+	return nil
+}
+
+func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
+	for i, it := range list.Array() {
+		param := field + "[" + strconv.Itoa(i) + "]"
+		if !it.IsObject() {
+			return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
+		}
+		typ := it.Get("type").String()
+		if typ == "" && it.Get("role").Exists() {
+			typ = "message" // EasyInputMessage: {role, content}
+		}
+		var e *apierror.Error
+		switch typ {
+		case "message":
+			e = b.message(it, param)
+		case "function_call", "custom_tool_call":
+			e = b.call(it, param, typ == "custom_tool_call")
+		case "function_call_output", "custom_tool_call_output":
+			e = b.callOutput(it, param)
+		case "reasoning":
+			b.reasoning(it)
+		case "item_reference":
+			return apierror.Invalid(param, "Invalid '"+param+"': this gateway does not store items, so `item_reference` cannot be resolved; send the item itself.")
+		case "web_search_call", "tool_search_call", "tool_search_output", "image_generation_call", "file_search_call", "compaction":
+			// Records of hosted tools (and OpenAI's encrypted compaction)
+			// the gateway never produced and Gemini cannot read: dropped.
+		default:
+			return apierror.Invalid(param+".type", "Invalid '"+param+".type': unsupported input item type `"+typ+"`; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output or reasoning.")
+		}
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func (b *respBuilder) addSystem(text string) {
+	if text == "" {
+		return
+	}
+	if len(b.system) > 0 {
+		b.system = append(b.system, ',')
+	}
+	b.system = append(b.system, `{"text":`...)
+	b.system = jsonw.String(b.system, text)
+	b.system = append(b.system, '}')
+}
+
+func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
+	role := m.Get("role").String()
+	c := m.Get("content")
+	param += ".content"
+	switch role {
+	case "system", "developer":
+		// Hoisted to systemInstruction, in order (as for chat): Gemini has
+		// no system turns, and hoisting does not disturb tool turns.
+		if c.Type == gjson.String {
+			b.addSystem(c.Str)
+			return nil
+		}
+		if !c.IsArray() {
+			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
+		}
+		for j, p := range c.Array() {
+			pp := param + "[" + strconv.Itoa(j) + "]"
+			t, ok := textPart(p)
+			if !ok {
+				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed in "+role+" messages.")
+			}
+			b.addSystem(t)
+		}
+	case "user":
+		b.endModelSide()
+		b.closeToolStep()
+		if c.Type == gjson.String {
+			b.contents.AddText("user", c.Str)
+			return nil
+		}
+		if !c.IsArray() {
+			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
+		}
+		for j, p := range c.Array() {
+			part, e := inputPart(p, param+"["+strconv.Itoa(j)+"]")
+			if e != nil {
+				return e
+			}
+			if part != nil {
+				b.contents.Add("user", part)
+			}
+		}
+	case "assistant":
+		b.modelSide()
+		if c.Type == gjson.String {
+			b.addModelText(c.Str)
+			return nil
+		}
+		if !c.IsArray() {
+			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
+		}
+		for j, p := range c.Array() {
+			pp := param + "[" + strconv.Itoa(j) + "]"
+			t, ok := textPart(p)
+			if !ok {
+				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': assistant messages take output_text or refusal parts.")
+			}
+			b.addModelText(t)
+		}
+	default:
+		return apierror.Invalid(param[:len(param)-len(".content")]+".role", "Invalid role `"+role+"`: expected user, assistant, system or developer.")
+	}
+	return nil
+}
+
+// textPart reads a text-only content part of any of the API's text types.
+func textPart(p gjson.Result) (string, bool) {
+	switch p.Get("type").String() {
+	case "input_text", "output_text", "text", "summary_text":
+		return p.Get("text").String(), true
+	case "refusal":
+		return p.Get("refusal").String(), true
+	}
+	return "", false
+}
+
+// inputPart translates one part of a user message; nil means nothing to
+// send.
+func inputPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
+	switch typ := p.Get("type").String(); typ {
+	case "input_text", "output_text", "text":
+		t := p.Get("text")
+		if t.Type != gjson.String {
+			return nil, apierror.Invalid(param+".text", "Invalid '"+param+".text': expected a string.")
+		}
+		if t.Str == "" {
+			return nil, nil
+		}
+		return append(jsonw.String(append([]byte(nil), `{"text":`...), t.Str), '}'), nil
+	case "input_image":
+		if p.Get("file_id").String() != "" {
+			return nil, apierror.Invalid(param+".file_id", "OpenAI file ids cannot be read by the Gemini backend; send the image as a data URL or an http(s) URL in `image_url`.")
+		}
+		u := p.Get("image_url")
+		if u.IsObject() {
+			u = u.Get("url")
+		}
+		if u.Type != gjson.String || u.Str == "" {
+			return nil, apierror.Invalid(param+".image_url", "Invalid '"+param+".image_url': expected a URL string.")
+		}
+		return mediaPart(u.Str, "", param+".image_url")
+	case "input_file":
+		if p.Get("file_id").String() != "" {
+			return nil, apierror.Invalid(param+".file_id", "OpenAI file ids cannot be read by the Gemini backend; send the file inline as `file_data` or by `file_url`.")
+		}
+		mime := gemini.MimeFromName(p.Get("filename").String())
+		if d := p.Get("file_data").String(); d != "" {
+			return mediaPart(d, mime, param+".file_data")
+		}
+		if u := p.Get("file_url").String(); u != "" {
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+				return nil, apierror.Invalid(param+".file_url", "Invalid '"+param+".file_url': expected an http(s) URL.")
+			}
+			if mime == "" {
+				mime = gemini.MimeFromName(strings.SplitN(u, "?", 2)[0])
+			}
+			if mime == "" {
+				mime = "application/pdf" // the API's documented file input
+			}
+			return gemini.FileDataPart(mime, u), nil
+		}
+		return nil, apierror.Invalid(param, "Invalid '"+param+"': an input_file needs `file_data` or `file_url`.")
+	case "":
+		return nil, apierror.Invalid(param+".type", "Invalid '"+param+"': a content part needs a `type`.")
+	default:
+		return nil, apierror.Invalid(param+".type", "Invalid '"+param+".type': unsupported content part type `"+typ+"`; use input_text, input_image or input_file.")
+	}
+}
+
+// modelSide is called before a model item (assistant text, call,
+// reasoning): the results of the previous step, if any, are complete.
+func (b *respBuilder) modelSide() {
+	if b.phase == 'r' {
+		b.closeToolStep()
+	}
+	b.phase = 'm'
+}
+
+// endModelSide writes the open model content.
+func (b *respBuilder) endModelSide() {
+	if b.phase == 'm' {
+		b.flushTurn()
+	}
+	b.phase = 0
+}
+
+func (b *respBuilder) addModelText(t string) {
+	if t == "" {
+		return // Gemini rejects empty text parts (P2)
+	}
+	raw := append(make([]byte, 0, len(t)+12), `{"text":`...)
+	raw = jsonw.String(raw, t)
+	b.turn = append(b.turn, modelPart{raw: raw, text: true})
+}
+
+// reasoning reads what a reasoning item carries for Gemini: only our own
+// signature. Summaries are never sent back as text (§4.8), and foreign
+// encrypted_content (OpenAI's) means nothing to Gemini.
+func (b *respBuilder) reasoning(it gjson.Result) {
+	b.modelSide()
+	if kind, sig := decodeSignature(it.Get("encrypted_content").String()); kind == 't' {
+		b.sigTx = sig
+	} else if kind == 'f' {
+		// Never produced by this translator (calls carry their own), but a
+		// call signature must go on a call: keep it for one without.
+		b.turn = append(b.turn, modelPart{sig: sig})
+	}
+}
+
+func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror.Error {
+	b.modelSide()
+	name := it.Get("name")
+	if name.Type != gjson.String || name.Str == "" {
+		return apierror.Invalid(param+".name", "Invalid '"+param+".name': expected a non-empty string.")
+	}
+	id := it.Get("call_id").String()
+	if id == "" {
+		return apierror.Invalid(param+".call_id", "Invalid '"+param+".call_id': a call needs the `call_id` its output refers to.")
+	}
+	gname := name.Str
+	if ns := it.Get("namespace").String(); ns != "" {
+		gname = ns + "." + name.Str
+	}
+	if g, ok := b.names[gname]; ok {
+		gname = g
+	}
+	var args string
+	if custom {
+		// Custom tools take free text; Gemini functions take an object:
+		// the text travels as the one `input` argument (see parseTools).
+		args = `{"input":` + string(jsonw.String(nil, it.Get("input").String())) + `}`
+	} else {
+		a := it.Get("arguments")
+		switch {
+		case a.Type == gjson.String && strings.TrimSpace(a.Str) != "":
+			v := gjson.Parse(a.Str)
+			if !gjson.Valid(a.Str) || !v.IsObject() {
+				return apierror.Invalid(param+".arguments", "Invalid '"+param+".arguments': expected a JSON object encoded as a string.")
+			}
+			args = v.Raw
+		case a.IsObject():
+			args = a.Raw
+		default:
+			args = "{}"
+		}
+	}
+	_, sig := gemini.SignatureFromID(id)
+	raw := append(make([]byte, 0, 48+len(gname)+len(args)), `{"functionCall":{"name":`...)
+	raw = jsonw.String(raw, gname)
+	raw = append(raw, `,"args":`...)
+	raw = append(raw, args...)
+	raw = append(raw, '}')
+	b.turn = append(b.turn, modelPart{raw: raw, call: true, sig: sig})
+	if b.calls == nil {
+		b.calls = make(map[string]string)
+	}
+	b.calls[id] = gname
+	b.pending = append(b.pending, pendingCall{id: id, name: gname})
+	return nil
+}
+
+// flushTurn writes the held model content, putting signatures where Gemini
+// wants them: each call's own (from its call id); the first call of the
+// content gets one recovered from a reasoning item, or on Gemini 3 Google's
+// documented placeholder, since Gemini 3 rejects a model content whose
+// first call is unsigned (§4.12 carrier 5); a text signature goes on the
+// last text part, where Gemini put it.
+func (b *respBuilder) flushTurn() {
+	if len(b.turn) == 0 {
+		b.sigTx = ""
+		return
+	}
+	var fcSig string
+	firstCall, lastText := -1, -1
+	for i, p := range b.turn {
+		switch {
+		case p.raw == nil && fcSig == "":
+			fcSig = p.sig
+		case p.call && firstCall < 0:
+			firstCall = i
+		case p.text:
+			lastText = i
+		}
+	}
+	if firstCall >= 0 && b.turn[firstCall].sig == "" {
+		b.turn[firstCall].sig = fcSig
+		if fcSig == "" && b.gemini3 {
+			b.turn[firstCall].sig = gemini.SkipSignature
+		}
+	}
+	if lastText >= 0 && b.turn[lastText].sig == "" {
+		b.turn[lastText].sig = b.sigTx
+	}
+	for _, p := range b.turn {
+		if p.raw == nil {
+			continue
+		}
+		part := p.raw
+		if p.sig != "" {
+			part = append(part, `,"thoughtSignature":`...)
+			part = jsonw.String(part, p.sig)
+		}
+		b.contents.Add("model", append(part, '}'))
+	}
+	b.turn = b.turn[:0]
+	b.sigTx = ""
+}
+
+// callOutput adds a function_call_output or custom_tool_call_output as a
+// functionResponse, in the user content that follows the calls (P5).
+func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error {
+	id := it.Get("call_id")
+	if id.Type != gjson.String || id.Str == "" {
+		return apierror.Invalid(param+".call_id", "Invalid '"+param+".call_id': an output must name the call it answers.")
+	}
+	if b.phase == 'm' {
+		b.flushTurn()
+	}
+	b.phase = 'r'
+	name, ok := b.calls[id.Str]
+	if !ok {
+		// No call with that id in the history: no function name, and it
+		// would break Gemini's one-response-per-call rule. Dropped.
+		return nil
+	}
+	k := -1
+	for i := range b.pending {
+		if b.pending[i].id == id.Str {
+			k = i
+			break
+		}
+	}
+	if k < 0 || b.pending[k].answered {
+		return nil // answers a call of an earlier step, or a second time
+	}
+	b.pending[k].answered = true
+	text, media, e := outputContent(it.Get("output"), param+".output")
+	if e != nil {
+		return e
+	}
+	part := append(make([]byte, 0, 64+len(text)), `{"functionResponse":{"name":`...)
+	part = jsonw.String(part, name)
+	part = append(part, `,"response":{"output":`...)
+	// Results that are JSON objects or arrays go as values (the model
+	// reads structure better than an escaped string); anything else as a
+	// string (P7: the response itself is always an object).
+	if t := strings.TrimSpace(text); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+		part = append(part, t...)
+	} else {
+		part = jsonw.String(part, text)
+	}
+	part = append(part, '}')
+	if len(media) > 0 && b.gemini3 {
+		// Gemini 3 takes images and documents inside the function response
+		// (multimodal function responses); Codex's view_image needs it.
+		part = append(part, `,"parts":[`...)
+		for i, m := range media {
+			if i > 0 {
+				part = append(part, ',')
+			}
+			part = append(part, m...)
+		}
+		part = append(part, ']')
+		media = nil
+	}
+	part = append(part, "}}"...)
+	b.contents.Add("user", part)
+	b.extra = append(b.extra, media...)
+	return nil
+}
+
+// outputContent reads a call output: a string, or a list of content parts
+// whose text is joined and whose images and files are returned as Gemini
+// parts.
+func outputContent(o gjson.Result, param string) (string, [][]byte, *apierror.Error) {
+	switch {
+	case o.Type == gjson.String:
+		return o.Str, nil, nil
+	case !o.Exists() || o.Type == gjson.Null:
+		return "", nil, nil
+	case o.IsObject() && o.Get("content").Exists():
+		// The older {content, success} shape of some clients.
+		return outputContent(o.Get("content"), param+".content")
+	case o.IsArray():
+		var text strings.Builder
+		var media [][]byte
+		for j, p := range o.Array() {
+			pp := param + "[" + strconv.Itoa(j) + "]"
+			if t, ok := textPart(p); ok {
+				text.WriteString(t)
+				continue
+			}
+			part, e := inputPart(p, pp)
+			if e != nil {
+				return "", nil, e
+			}
+			if part != nil {
+				media = append(media, part)
+			}
+		}
+		return text.String(), media, nil
+	}
+	return o.Raw, nil, nil
+}
+
+// closeToolStep ends a step of tool use: calls the client never answered
+// get an error result, so Gemini sees one functionResponse per functionCall
+// (§4.2 rule 5, P5); media of the results follow the responses.
+func (b *respBuilder) closeToolStep() {
+	for _, p := range b.pending {
+		if !p.answered {
+			part := append([]byte(`{"functionResponse":{"name":`), nil...)
+			part = jsonw.String(part, p.name)
+			part = append(part, `,"response":{"error":"no result returned"}}}`...)
+			b.contents.Add("user", part)
+		}
+	}
+	for _, m := range b.extra {
+		b.contents.Add("user", m)
+	}
+	b.pending, b.extra = b.pending[:0], b.extra[:0]
+	if b.phase == 'r' {
+		b.phase = 0
+	}
+}
+
+// responsesEcho copies the request fields a Response object repeats
+// (instructions, tools, sampling...) as JSON members.
+func responsesEcho(root jsonidx.Object) []byte {
+	var out []byte
+	field := func(name, def string) {
+		out = append(out, ',')
+		out = jsonw.Key(out, name)
+		if v := root.Get(name); v.Exists() && v.Type != gjson.Null {
+			out = append(out, v.Raw...)
+		} else {
+			out = append(out, def...)
+		}
+	}
+	field("instructions", "null")
+	field("max_output_tokens", "null")
+	field("metadata", "{}")
+	field("parallel_tool_calls", "true")
+	out = append(out, `,"previous_response_id":null,"reasoning":{"effort":`...)
+	reasoning := root.Get("reasoning")
+	if e := reasoning.Get("effort"); e.Exists() {
+		out = append(out, e.Raw...)
+	} else {
+		out = append(out, "null"...)
+	}
+	out = append(out, `,"summary":`...)
+	if s := reasoning.Get("summary"); s.Exists() {
+		out = append(out, s.Raw...)
+	} else {
+		out = append(out, "null"...)
+	}
+	out = append(out, '}')
+	field("store", "false")
+	field("temperature", "1")
+	out = append(out, `,"text":{"format":`...)
+	if f := root.Get("text").Get("format"); f.IsObject() {
+		out = append(out, f.Raw...)
+	} else {
+		out = append(out, `{"type":"text"}`...)
+	}
+	out = append(out, '}')
+	field("tool_choice", `"auto"`)
+	field("tools", "[]")
+	field("top_p", "1")
+	field("truncation", `"disabled"`)
+	field("user", "null")
+	return out
+}

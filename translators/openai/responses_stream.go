@@ -1,0 +1,385 @@
+package openai
+
+import (
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+// ResponsesStream translates Gemini's SSE stream into Responses API stream
+// events, one upstream event at a time, as the bytes arrive.
+//
+// The event grammar: response.created and response.in_progress first; per
+// output item output_item.added, its part's .added event, the deltas (one
+// per upstream event), the .done events and output_item.done; then
+// response.completed, response.incomplete or response.failed last. Every
+// event has a sequence_number, increasing from 0.
+//
+// Text is forwarded as it arrives; what the translator keeps is what the
+// protocol repeats: the open item's text (its .done events carry it whole)
+// and the finished items (the terminal event carries the whole Response,
+// which SDK helpers such as finalResponse() return).
+type ResponsesStream struct {
+	req     *ResponsesRequest
+	created int64
+	events  gemini.EventReader
+	m       respMachine
+
+	id      string // the response id
+	seq     int64  // next sequence_number
+	started bool
+	seen    bool   // the first candidate appeared
+	finish  string // its finishReason
+	blocked string // promptFeedback.blockReason
+	usage   gemini.Usage
+	done    bool // finished, or failed: ignore the rest
+	failed  bool
+
+	out    []byte // output of the current Write
+	itemID string // the open item
+	index  int64  // its output_index (the next one when none is open)
+	text   []byte // the open item's text so far
+	pend   []byte // text of this upstream event not yet sent
+	kind   byte   // kind of the open item: 'r' or 'm'
+	items  []byte // finished items, comma-separated, for the terminal event
+}
+
+// NewStream starts a stream translation. created is the Unix time to report.
+func (r *ResponsesRequest) NewStream(created int64) *ResponsesStream {
+	s := &ResponsesStream{req: r, created: created}
+	s.m.req = r
+	return s
+}
+
+// Write consumes an upstream chunk and appends the client bytes it completes
+// to dst.
+func (s *ResponsesStream) Write(dst, chunk []byte) []byte {
+	s.out = dst
+	if s.done {
+		return s.out
+	}
+	if e := s.events.Feed(chunk, s.event); e != nil {
+		s.fail(e)
+	}
+	return s.out
+}
+
+// Close ends the stream: the open item is finished and the terminal event
+// written; a stream Gemini ended early ends with response.failed.
+func (s *ResponsesStream) Close(dst []byte) []byte {
+	s.out = dst
+	if s.done {
+		return s.out
+	}
+	if e := s.events.Finish(s.event); e != nil {
+		s.fail(e)
+		return s.out
+	}
+	s.start("")
+	var st responseState
+	switch {
+	case !s.seen && s.blocked != "":
+		s.refusal("Gemini blocked the prompt: " + s.blocked)
+		st = responseState{status: "incomplete", incomplete: "content_filter"}
+	case !s.seen:
+		s.fail(gemini.TruncatedError())
+		return s.out
+	default:
+		f := gemini.ClassifyFinish(s.finish)
+		if f == gemini.FinishNone {
+			s.fail(gemini.TruncatedError())
+			return s.out
+		}
+		s.m.finish(s)
+		st = endState(f)
+	}
+	st.usage = &s.usage
+	s.terminal(st)
+	return s.out
+}
+
+// Failed reports whether the stream ended with response.failed.
+func (s *ResponsesStream) Failed() bool { return s.failed }
+
+// Usage is the last usage Gemini reported (for metrics and access logs).
+func (s *ResponsesStream) Usage() gemini.Usage { return s.usage }
+
+func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
+	s.start(ev.Resp.Get("responseId").String())
+	if ev.Usage.Present {
+		s.usage = ev.Usage // running values; the last one is authoritative
+	}
+	if ev.BlockReason != "" {
+		s.blocked = ev.BlockReason
+	}
+	var failure *apierror.Error
+	ev.Candidates.ForEach(func(k, c gjson.Result) bool {
+		i := k.Int()
+		if v := c.Get("index"); v.Exists() {
+			i = v.Int()
+		}
+		if i != 0 {
+			return true // only the first candidate can be shown
+		}
+		s.seen = true
+		if f := c.Get("finishReason").String(); f != "" {
+			s.finish = strings.Clone(f)
+			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
+				failure = gemini.MalformedCallError(f)
+				return false
+			}
+		}
+		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+			s.m.part(s, p)
+			return true
+		})
+		return true
+	})
+	s.flush() // one delta per upstream event
+	return failure
+}
+
+// begin writes the start of an event of type typ, up to its last field;
+// end closes it.
+func (s *ResponsesStream) begin(typ string) {
+	s.out = append(s.out, "event: "...)
+	s.out = append(s.out, typ...)
+	s.out = append(s.out, "\ndata: {\"type\":\""...)
+	s.out = append(s.out, typ...)
+	s.out = append(s.out, `","sequence_number":`...)
+	s.out = jsonw.Int(s.out, s.seq)
+	s.seq++
+}
+
+func (s *ResponsesStream) end() { s.out = append(s.out, "}\n\n"...) }
+
+// itemRef writes `,"item_id":…,"output_index":…` for the open item.
+func (s *ResponsesStream) itemRef() {
+	s.out = append(s.out, `,"item_id":`...)
+	s.out = jsonw.String(s.out, s.itemID)
+	s.out = append(s.out, `,"output_index":`...)
+	s.out = jsonw.Int(s.out, s.index)
+}
+
+// start writes response.created and response.in_progress once.
+func (s *ResponsesStream) start(geminiID string) {
+	if s.started {
+		return
+	}
+	s.started = true
+	if geminiID != "" && gemini.IDSafe(geminiID) {
+		s.id = "resp_" + geminiID
+	} else {
+		s.id = gemini.RandomID("resp_", 24)
+	}
+	for _, typ := range [...]string{"response.created", "response.in_progress"} {
+		s.begin(typ)
+		s.out = append(s.out, `,"response":`...)
+		s.out = s.req.appendResponse(s.out, s.id, s.created, responseState{status: "in_progress"}, nil)
+		s.end()
+	}
+}
+
+// terminal writes the last event, with the whole Response.
+func (s *ResponsesStream) terminal(st responseState) {
+	typ := "response.completed"
+	switch st.status {
+	case "incomplete":
+		typ = "response.incomplete"
+	case "failed":
+		typ = "response.failed"
+	}
+	s.begin(typ)
+	s.out = append(s.out, `,"response":`...)
+	s.out = s.req.appendResponse(s.out, s.id, s.created, st, s.items)
+	s.end()
+	s.done = true
+}
+
+// fail ends the stream with response.failed carrying the mapped error, so a
+// client sees a broken Gemini stream as a failure (Codex retries it), never
+// as a short answer.
+func (s *ResponsesStream) fail(e *apierror.Error) {
+	s.start("")
+	s.failed = true
+	u := s.usage
+	s.terminal(responseState{status: "failed", err: e, usage: &u})
+}
+
+func (s *ResponsesStream) addItem(item []byte) {
+	if len(s.items) > 0 {
+		s.items = append(s.items, ',')
+	}
+	s.items = append(s.items, item...)
+}
+
+// itemAdded writes response.output_item.added for the open item.
+func (s *ResponsesStream) itemAdded(item []byte) {
+	s.begin("response.output_item.added")
+	s.out = append(s.out, `,"output_index":`...)
+	s.out = jsonw.Int(s.out, s.index)
+	s.out = append(s.out, `,"item":`...)
+	s.out = append(s.out, item...)
+	s.end()
+}
+
+// itemDone writes response.output_item.done, keeps the item for the
+// terminal event and moves to the next output index.
+func (s *ResponsesStream) itemDone(item []byte) {
+	s.begin("response.output_item.done")
+	s.out = append(s.out, `,"output_index":`...)
+	s.out = jsonw.Int(s.out, s.index)
+	s.out = append(s.out, `,"item":`...)
+	s.out = append(s.out, item...)
+	s.end()
+	s.addItem(item)
+	s.index++
+	s.itemID = ""
+}
+
+func (s *ResponsesStream) open(kind byte) {
+	s.kind = kind
+	s.text, s.pend = s.text[:0], s.pend[:0]
+	if kind == 'r' {
+		s.itemID = gemini.RandomID("rs_", 24)
+		s.itemAdded(appendReasoningItem(nil, s.itemID, false, nil, ""))
+		s.begin("response.reasoning_summary_part.added")
+		s.itemRef()
+		s.out = append(s.out, `,"summary_index":0,"part":{"type":"summary_text","text":""}`...)
+		s.end()
+		return
+	}
+	s.itemID = gemini.RandomID("msg_", 24)
+	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, false))
+	s.begin("response.content_part.added")
+	s.itemRef()
+	s.out = append(s.out, `,"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`...)
+	s.end()
+}
+
+func (s *ResponsesStream) delta(text string) {
+	s.text = append(s.text, text...)
+	s.pend = append(s.pend, text...)
+}
+
+// flush sends the text of this upstream event as one delta event.
+func (s *ResponsesStream) flush() {
+	if len(s.pend) == 0 || s.itemID == "" {
+		s.pend = s.pend[:0]
+		return
+	}
+	if s.kind == 'r' {
+		s.begin("response.reasoning_summary_text.delta")
+		s.itemRef()
+		s.out = append(s.out, `,"summary_index":0,"delta":`...)
+	} else {
+		s.begin("response.output_text.delta")
+		s.itemRef()
+		s.out = append(s.out, `,"content_index":0,"delta":`...)
+	}
+	s.out = jsonw.Bytes(s.out, s.pend)
+	if s.kind != 'r' {
+		s.out = append(s.out, `,"logprobs":[]`...)
+	}
+	s.end()
+	s.pend = s.pend[:0]
+}
+
+func (s *ResponsesStream) close(kind byte, encrypted string) {
+	s.flush()
+	if kind == 'r' {
+		s.begin("response.reasoning_summary_text.done")
+		s.itemRef()
+		s.out = append(s.out, `,"summary_index":0,"text":`...)
+		s.out = jsonw.Bytes(s.out, s.text)
+		s.end()
+		s.begin("response.reasoning_summary_part.done")
+		s.itemRef()
+		s.out = append(s.out, `,"summary_index":0,"part":{"type":"summary_text","text":`...)
+		s.out = jsonw.Bytes(s.out, s.text)
+		s.out = append(s.out, '}')
+		s.end()
+		s.itemDone(appendReasoningItem(nil, s.itemID, true, s.text, encrypted))
+		return
+	}
+	s.begin("response.output_text.done")
+	s.itemRef()
+	s.out = append(s.out, `,"content_index":0,"text":`...)
+	s.out = jsonw.Bytes(s.out, s.text)
+	s.out = append(s.out, `,"logprobs":[]`...)
+	s.end()
+	s.begin("response.content_part.done")
+	s.itemRef()
+	s.out = append(s.out, `,"content_index":0,"part":`...)
+	s.out = appendContentPart(s.out, s.text, false)
+	s.end()
+	s.itemDone(appendMessageItem(nil, s.itemID, true, s.text, false))
+}
+
+// call writes a whole function or custom tool call: Gemini sends each
+// functionCall complete (§1.3, P12), so its arguments are one delta.
+func (s *ResponsesStream) call(fc gjson.Result, callID string) {
+	shape := s.req.callShape(fc)
+	prefix := "fc_"
+	if shape.custom {
+		prefix = "ctc_"
+	}
+	s.itemID = gemini.RandomID(prefix, 24)
+	s.itemAdded(appendCallItem(nil, s.itemID, callID, shape, false))
+	deltaType, doneType, field := "response.function_call_arguments.delta", "response.function_call_arguments.done", "arguments"
+	if shape.custom {
+		deltaType, doneType, field = "response.custom_tool_call_input.delta", "response.custom_tool_call_input.done", "input"
+	}
+	s.begin(deltaType)
+	s.itemRef()
+	s.out = append(s.out, `,"delta":`...)
+	s.out = jsonw.String(s.out, shape.payload)
+	s.end()
+	s.begin(doneType)
+	s.itemRef()
+	if !shape.custom {
+		s.out = append(s.out, `,"name":`...)
+		s.out = jsonw.String(s.out, shape.name)
+	}
+	s.out = append(s.out, ',')
+	s.out = jsonw.Key(s.out, field)
+	s.out = jsonw.String(s.out, shape.payload)
+	s.end()
+	s.itemDone(appendCallItem(nil, s.itemID, callID, shape, true))
+}
+
+func (s *ResponsesStream) carrier(encrypted string) {
+	s.itemID = gemini.RandomID("rs_", 24)
+	s.itemAdded(appendReasoningItem(nil, s.itemID, false, nil, encrypted))
+	s.itemDone(appendReasoningItem(nil, s.itemID, true, nil, encrypted))
+}
+
+// refusal writes a message item holding a refusal (a blocked prompt).
+func (s *ResponsesStream) refusal(text string) {
+	s.itemID = gemini.RandomID("msg_", 24)
+	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, true))
+	s.begin("response.content_part.added")
+	s.itemRef()
+	s.out = append(s.out, `,"content_index":0,"part":{"type":"refusal","refusal":""}`...)
+	s.end()
+	for _, typ := range [...]string{"response.refusal.delta", "response.refusal.done"} {
+		s.begin(typ)
+		s.itemRef()
+		if typ == "response.refusal.delta" {
+			s.out = append(s.out, `,"content_index":0,"delta":`...)
+		} else {
+			s.out = append(s.out, `,"content_index":0,"refusal":`...)
+		}
+		s.out = jsonw.String(s.out, text)
+		s.end()
+	}
+	s.begin("response.content_part.done")
+	s.itemRef()
+	s.out = append(s.out, `,"content_index":0,"part":`...)
+	s.out = appendContentPart(s.out, []byte(text), true)
+	s.end()
+	s.itemDone(appendMessageItem(nil, s.itemID, true, []byte(text), true))
+}
