@@ -183,6 +183,10 @@ func (h *httpContext) answerModels(list []models.Entry) {
 		render, one = anthropic.ModelsList, anthropic.Model
 	}
 	if h.route.model == "" {
+		if h.codexCatalog {
+			h.reply(openai.CodexModelsList(list, h.plugin.cfg.models.Resolve))
+			return
+		}
 		h.reply(render(list))
 		return
 	}

@@ -36,6 +36,9 @@ type httpContext struct {
 	// the resolved model too.
 	aliasFrom, aliasTo string
 	envoyReply         bool // rewriting an Envoy local reply into the client's error shape
+	// codexCatalog: a model list request from Codex (?client_version=),
+	// answered with Codex's model catalog as well.
+	codexCatalog bool
 }
 
 // envoyError describes a reply Envoy made itself, before any translation.
@@ -65,8 +68,16 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	_ = proxywasm.SetProperty([]string{"gca_protocol"}, []byte(h.route.proto.String()))
 
 	switch {
+	case isWebSocketUpgrade():
+		// Codex tries a WebSocket to /v1/responses first when its provider
+		// says it supports them, and falls back to HTTP at once on a 426 (any
+		// other answer is retried as a transient error first). The gateway
+		// serves plain HTTP only.
+		e := apierror.New(apierror.InvalidRequest, "This gateway does not serve WebSocket connections; send the request over HTTP (POST /v1/responses with \"stream\": true streams the answer).")
+		e.Status = 426
+		return h.fail(e)
 	case h.route.kind == epUnknown:
-		return h.fail(apierror.New(apierror.NotFound, "Unknown path "+strconvQuote(onlyPath)+". This gateway serves /v1/chat/completions, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens, Gemini's /v1beta/models/... and /health."))
+		return h.fail(apierror.New(apierror.NotFound, "Unknown path "+strconvQuote(onlyPath)+". This gateway serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens, Gemini's /v1beta/models/... and /health."))
 	case method == "OPTIONS" && h.route.kind != epNative:
 		// Preflights are Envoy's CORS filter's job; one that reaches us
 		// came without CORS configured: answer it plainly.
@@ -106,6 +117,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 		h.sentAt = time.Now()
 		return h.nativeRequest(bare)
 	case epModels:
+		h.codexCatalog = h.route.proto == protoOpenAI && strings.Contains(bare, "client_version=")
 		return h.models()
 	}
 	if endOfStream {
@@ -439,6 +451,13 @@ func (h *httpContext) health(keys []string) types.Action {
 	h.replied = true
 	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}, {"cache-control", "no-store"}}, h.plugin.healthBody(keys), -1)
 	return types.ActionPause
+}
+
+// isWebSocketUpgrade reports a WebSocket upgrade request (Envoy passes the
+// upgrade header through when the listener allows websocket upgrades).
+func isWebSocketUpgrade() bool {
+	v, err := proxywasm.GetHttpRequestHeader("upgrade")
+	return err == nil && strings.EqualFold(strings.TrimSpace(v), "websocket")
 }
 
 func hasHeader(name string) bool {

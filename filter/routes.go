@@ -34,6 +34,7 @@ const (
 	epMessages
 	epCountTokens
 	epNative // Gemini's own API, passed through
+	epResponses
 )
 
 type route struct {
@@ -61,6 +62,8 @@ func routeFor(path string, h hints) route {
 		return route{kind: epHealth, method: "GET"}
 	case "/v1/chat/completions", "/chat/completions":
 		return route{kind: epChatCompletions, proto: protoOpenAI, method: "POST"}
+	case "/v1/responses", "/responses":
+		return route{kind: epResponses, proto: protoOpenAI, method: "POST"}
 	case "/v1/embeddings", "/embeddings":
 		return route{kind: epEmbeddings, proto: protoOpenAI, method: "POST"}
 	case "/v1/messages":

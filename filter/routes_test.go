@@ -16,6 +16,9 @@ func TestRouteFor(t *testing.T) {
 	}{
 		{"/v1/chat/completions", hints{}, epChatCompletions, protoOpenAI, "", ""},
 		{"/chat/completions", hints{}, epChatCompletions, protoOpenAI, "", ""},
+		{"/v1/responses", hints{}, epResponses, protoOpenAI, "", ""},
+		{"/responses", hints{}, epResponses, protoOpenAI, "", ""},
+		{"/v1/responses/resp_1", hints{}, epUnknown, protoOpenAI, "", ""},
 		{"/v1/embeddings", hints{}, epEmbeddings, protoOpenAI, "", ""},
 		{"/v1/models", hints{}, epModels, protoOpenAI, "", ""},
 		{"/v1/models/gpt-4o", hints{}, epModels, protoOpenAI, "gpt-4o", ""},

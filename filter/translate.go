@@ -40,6 +40,12 @@ func (h *httpContext) parseRequest(body []byte) (translation, *apierror.Error) {
 			return nil, e
 		}
 		return chatTx{r}, nil
+	case epResponses:
+		r, e := openai.ParseResponses(body, cfg.models, openai.Options{ReasoningContent: cfg.ReasoningContent})
+		if e != nil {
+			return nil, e
+		}
+		return responsesTx{r}, nil
 	case epMessages:
 		r, e := anthropic.ParseMessages(body, cfg.models, anthropic.Options{ThinkingPings: cfg.ThinkingPings})
 		if e != nil {
@@ -64,6 +70,17 @@ func (t chatTx) streaming() bool          { return t.r.Stream }
 func (t chatTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t chatTx) newStream() streamer      { return t.r.NewStream(time.Now().Unix()) }
 func (t chatTx) response(b []byte) ([]byte, *apierror.Error) {
+	return t.r.Response(b, time.Now().Unix())
+}
+
+type responsesTx struct{ r *openai.ResponsesRequest }
+
+func (t responsesTx) UpstreamPath() string     { return t.r.UpstreamPath() }
+func (t responsesTx) upstreamBody() []byte     { return t.r.Body }
+func (t responsesTx) streaming() bool          { return t.r.Stream }
+func (t responsesTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
+func (t responsesTx) newStream() streamer      { return t.r.NewStream(time.Now().Unix()) }
+func (t responsesTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response(b, time.Now().Unix())
 }
 

@@ -511,3 +511,19 @@ func TestNoDeprecatedFields(t *testing.T) {
 		t.Errorf("DeprecatedFields missed fail_open: %v", dep)
 	}
 }
+
+// WebSocket upgrades must reach the filter, which answers them with the 426
+// Codex falls back to HTTP on; without upgrade_configs Envoy answers 403
+// itself, before any filter runs.
+func TestWebSocketUpgradesReachTheFilter(t *testing.T) {
+	h, err := HCM(load(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range h.GetUpgradeConfigs() {
+		if strings.EqualFold(u.GetUpgradeType(), "websocket") && len(u.GetFilters()) == 0 && (u.GetEnabled() == nil || u.GetEnabled().GetValue()) {
+			return
+		}
+	}
+	t.Fatalf("upgrade_configs %v: websocket upgrades must be enabled with the default filter chain", h.GetUpgradeConfigs())
+}

@@ -124,7 +124,9 @@ func (s *stream) handle(ev event) {
 
 // buildRequestHeaders converts the Go request into Envoy's header map:
 // lowercase names, pseudo-headers first; x-request-id is generated when
-// absent (HCM generate_request_id default).
+// absent (HCM generate_request_id default). A WebSocket upgrade keeps its
+// upgrade and connection headers, as Envoy does for an upgrade type listed
+// in the HCM's upgrade_configs (envoy.yaml lists websocket).
 func (s *stream) buildRequestHeaders() {
 	r := s.r
 	hm := hmap{
@@ -133,9 +135,10 @@ func (s *stream) buildRequestHeaders() {
 		{":method", r.Method},
 		{":scheme", "http"},
 	}
+	upgrade := strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 	for k, vs := range r.Header {
 		lk := strings.ToLower(k)
-		if hopByHop[lk] && lk != "te" {
+		if hopByHop[lk] && lk != "te" && !(upgrade && (lk == "upgrade" || lk == "connection")) {
 			continue
 		}
 		for _, v := range vs {
