@@ -127,8 +127,10 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	if e != nil {
 		return nil, nil, e
 	}
-	if mode == "AUTO" && strict {
-		mode = "VALIDATED" // strict schemas: constrained decoding of the calls
+	if (mode == "AUTO" || mode == "") && strict && len(declared) > 0 {
+		// Strict schemas (tool_choice defaults to auto): constrained
+		// decoding of the calls.
+		mode = "VALIDATED"
 	}
 	if mode == "ANY" && len(declared) == 0 {
 		return nil, nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")

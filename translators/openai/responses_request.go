@@ -155,10 +155,13 @@ func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, 
 // respBuilder turns Responses input items into Gemini contents.
 //
 // Items arrive one by one (a model turn is several items: reasoning,
-// message, function calls), so the parts of the open model content are
-// held until the turn ends: a reasoning item's signature belongs on a part
-// that comes after it, and Gemini 3 wants a signature on the first call of
-// every model content (§4.12).
+// message, function calls), so a step of tool use — the model content and
+// the results that answer it — is held until it ends: a reasoning item's
+// signature belongs on a part that comes after it, Gemini 3 wants a
+// signature on the first call of every model content (§4.12), and clients
+// often put each output right after its call (call, output, call, output)
+// where Gemini needs the calls of one step together and their results in the
+// next content (P5).
 type respBuilder struct {
 	model    string
 	gemini3  bool
@@ -167,6 +170,7 @@ type respBuilder struct {
 	names    map[string]string // client tool name ("ns.name" for namespaced) -> Gemini name
 	calls    map[string]string // call_id -> Gemini function name
 	pending  []pendingCall     // calls of the last model turn, answered or not
+	results  [][]byte          // functionResponse parts of the open step
 	extra    [][]byte          // media of tool results, sent after the step's responses
 	turn     []modelPart       // the open model content
 	sigTx    string            // a text signature recovered from a reasoning item of this turn
@@ -209,8 +213,7 @@ func (b *respBuilder) input(in gjson.Result) *apierror.Error {
 	default:
 		return apierror.Invalid("input", "Invalid type for 'input': expected a string or an array of input items.")
 	}
-	b.endModelSide()
-	b.closeToolStep()
+	b.closeStep()
 	if b.contents.Len() == 0 {
 		return apierror.Invalid("input", "`input` has no user or assistant content to send (only empty or system messages).")
 	}
@@ -288,8 +291,7 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 			b.addSystem(t)
 		}
 	case "user":
-		b.endModelSide()
-		b.closeToolStep()
+		b.closeStep()
 		if c.Type == gjson.String {
 			b.contents.AddText("user", c.Str)
 			return nil
@@ -394,20 +396,12 @@ func inputPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 }
 
 // modelSide is called before a model item (assistant text, call,
-// reasoning): the results of the previous step, if any, are complete.
+// reasoning): after results, a model item starts the next step.
 func (b *respBuilder) modelSide() {
 	if b.phase == 'r' {
-		b.closeToolStep()
+		b.closeStep()
 	}
 	b.phase = 'm'
-}
-
-// endModelSide writes the open model content.
-func (b *respBuilder) endModelSide() {
-	if b.phase == 'm' {
-		b.flushTurn()
-	}
-	b.phase = 0
 }
 
 func (b *respBuilder) addModelText(t string) {
@@ -434,12 +428,18 @@ func (b *respBuilder) reasoning(it gjson.Result) {
 }
 
 func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror.Error {
-	b.modelSide()
+	id := it.Get("call_id").String()
+	_, sig := gemini.SignatureFromID(id)
+	if !(b.phase == 'r' && b.gemini3 && sig == "") {
+		b.modelSide()
+	}
+	// Else: Gemini 3 signs the first call of every step, so an unsigned call
+	// after results belongs to the open step: a parallel call whose output
+	// the client put right after the first call's.
 	name := it.Get("name")
 	if name.Type != gjson.String || name.Str == "" {
 		return apierror.Invalid(param+".name", "Invalid '"+param+".name': expected a non-empty string.")
 	}
-	id := it.Get("call_id").String()
 	if id == "" {
 		return apierror.Invalid(param+".call_id", "Invalid '"+param+".call_id': a call needs the `call_id` its output refers to.")
 	}
@@ -470,7 +470,6 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 			args = "{}"
 		}
 	}
-	_, sig := gemini.SignatureFromID(id)
 	raw := append(make([]byte, 0, 48+len(gname)+len(args)), `{"functionCall":{"name":`...)
 	raw = jsonw.String(raw, gname)
 	raw = append(raw, `,"args":`...)
@@ -539,9 +538,6 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 	if id.Type != gjson.String || id.Str == "" {
 		return apierror.Invalid(param+".call_id", "Invalid '"+param+".call_id': an output must name the call it answers.")
 	}
-	if b.phase == 'm' {
-		b.flushTurn()
-	}
 	b.phase = 'r'
 	name, ok := b.calls[id.Str]
 	if !ok {
@@ -590,7 +586,7 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 		media = nil
 	}
 	part = append(part, "}}"...)
-	b.contents.Add("user", part)
+	b.results = append(b.results, part)
 	b.extra = append(b.extra, media...)
 	return nil
 }
@@ -629,10 +625,15 @@ func outputContent(o gjson.Result, param string) (string, [][]byte, *apierror.Er
 	return o.Raw, nil, nil
 }
 
-// closeToolStep ends a step of tool use: calls the client never answered
-// get an error result, so Gemini sees one functionResponse per functionCall
-// (§4.2 rule 5, P5); media of the results follow the responses.
-func (b *respBuilder) closeToolStep() {
+// closeStep writes the open step: the model content, then the results in
+// one user content. Calls the client never answered get an error result,
+// so Gemini sees one functionResponse per functionCall (§4.2 rule 5, P5);
+// media of the results follow the responses.
+func (b *respBuilder) closeStep() {
+	b.flushTurn()
+	for _, r := range b.results {
+		b.contents.Add("user", r)
+	}
 	for _, p := range b.pending {
 		if !p.answered {
 			part := append([]byte(`{"functionResponse":{"name":`), nil...)
@@ -644,10 +645,8 @@ func (b *respBuilder) closeToolStep() {
 	for _, m := range b.extra {
 		b.contents.Add("user", m)
 	}
-	b.pending, b.extra = b.pending[:0], b.extra[:0]
-	if b.phase == 'r' {
-		b.phase = 0
-	}
+	b.pending, b.results, b.extra = b.pending[:0], b.results[:0], b.extra[:0]
+	b.phase = 0
 }
 
 // responsesEcho copies the request fields a Response object repeats

@@ -52,7 +52,8 @@ func TestParseResponsesTranslates(t *testing.T) {
 			// Parallel calls answered out of order, their outputs grouped in
 			// one user content; the signature comes back from the call id;
 			// a structured output goes as a value; the second step's call
-			// is never answered and gets an error result.
+			// is never answered and gets an error result; strict schemas
+			// ask for constrained calls.
 			name: "function calls and outputs paired by call_id",
 			in: `{"model":"gemini-3-pro-preview","input":[
 				{"role":"user","content":"weather in Paris and Rome?"},
@@ -61,17 +62,46 @@ func TestParseResponsesTranslates(t *testing.T) {
 				{"type":"function_call_output","call_id":"call_b","output":"sunny"},
 				{"type":"function_call_output","call_id":"call_a__ts_CtMBAdHt","output":"{\"temp\":18}"},
 				{"type":"function_call_output","call_id":"call_unknown","output":"dropped"},
-				{"type":"function_call","call_id":"call_c","name":"get_weather","arguments":""},
+				{"type":"function_call","call_id":"call_c__ts_AAEC","name":"get_weather","arguments":""},
 				{"role":"user","content":"and now?"}],
 				"tools":[{"type":"function","name":"get_weather","description":"w","strict":true,
 					"parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}}]}`,
 			want: `{"contents":[{"role":"user","parts":[{"text":"weather in Paris and Rome?"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":"CtMBAdHt"},{"functionCall":{"name":"get_weather","args":{"city":"Rome"}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{"output":"sunny"}}},{"functionResponse":{"name":"get_weather","response":{"output":{"temp":18}}}}]},
-				{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{}},"thoughtSignature":"skip_thought_signature_validator"}]},
+				{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{}},"thoughtSignature":"AAEC"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{"error":"no result returned"}}},{"text":"and now?"}]}],
-				"tools":[{"functionDeclarations":[{"name":"get_weather","description":"w","parametersJsonSchema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}}]}]}`,
+				"tools":[{"functionDeclarations":[{"name":"get_weather","description":"w","parametersJsonSchema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}}]}],
+				"toolConfig":{"functionCallingConfig":{"mode":"VALIDATED"}}}`,
 			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+		},
+		{
+			// Clients often put each output right after its call. Gemini 3
+			// signs the first call of every step, so an unsigned call after
+			// an output is another call of the same step: the calls go
+			// together, then their results (P5). A signed call starts the
+			// next step; a model content never starts unsigned (placeholder).
+			name: "interleaved outputs of parallel calls regrouped (Gemini 3)",
+			in: `{"model":"gemini-3-flash-preview","input":[{"role":"user","content":"go"},
+				{"type":"function_call","call_id":"c1__ts_AAEC","name":"f","arguments":"{\"n\":1}"},
+				{"type":"function_call_output","call_id":"c1__ts_AAEC","output":"r1"},
+				{"type":"function_call","call_id":"c2","name":"f","arguments":"{\"n\":2}"},
+				{"type":"function_call_output","call_id":"c2","output":"r2"},
+				{"type":"function_call","call_id":"c3__ts_AAED","name":"f","arguments":"{\"n\":3}"},
+				{"type":"function_call_output","call_id":"c3__ts_AAED","output":"r3"},
+				{"type":"message","role":"assistant","content":[{"type":"output_text","text":"checking"}]},
+				{"type":"function_call","call_id":"c4","name":"f","arguments":"{\"n\":4}"},
+				{"type":"function_call_output","call_id":"c4","output":"r4"}],
+				"tools":[{"type":"function","name":"f"}]}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},
+				{"role":"model","parts":[{"functionCall":{"name":"f","args":{"n":1}},"thoughtSignature":"AAEC"},{"functionCall":{"name":"f","args":{"n":2}}}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"r1"}}},{"functionResponse":{"name":"f","response":{"output":"r2"}}}]},
+				{"role":"model","parts":[{"functionCall":{"name":"f","args":{"n":3}},"thoughtSignature":"AAED"}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"r3"}}}]},
+				{"role":"model","parts":[{"text":"checking"},{"functionCall":{"name":"f","args":{"n":4}},"thoughtSignature":"skip_thought_signature_validator"}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"r4"}}}]}],
+				"tools":[{"functionDeclarations":[{"name":"f"}]}]}`,
+			path: "/v1beta/models/gemini-3-flash-preview:generateContent",
 		},
 		{
 			// Codex's tools: function tools, apply_patch as a custom tool
