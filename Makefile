@@ -40,6 +40,8 @@ fuzz: ## Fuzz the SSE parser, the translators and the whole filter (FUZZTIME eac
 	go test ./translators/sse/ -run '^$$' -fuzz FuzzParserSplits -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/openai/ -run '^$$' -fuzz FuzzParseChat -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/openai/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/openai/ -run '^$$' -fuzz FuzzParseResponses -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/openai/ -run '^$$' -fuzz FuzzResponsesStream -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzParseMessages -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
 	go test ./filter/ -run '^$$' -fuzz FuzzFilter -fuzztime $${FUZZTIME:-30s}
