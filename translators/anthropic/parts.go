@@ -7,6 +7,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -41,9 +42,10 @@ func functionResponse(name, key, value string) []byte {
 
 // resultValue is the raw JSON of a tool result: results that are JSON
 // objects or arrays go as values (the model reads structure better than an
-// escaped string), anything else, and every error, as a string.
+// escaped string), anything else, every error, and JSON nested too deeply
+// to validate safely, as a string: nothing is lost.
 func resultValue(text string, isErr bool) string {
-	if t := strings.TrimSpace(text); !isErr && (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+	if t := strings.TrimSpace(text); !isErr && (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
 		return t
 	}
 	return string(jsonw.String(nil, text))
@@ -329,4 +331,11 @@ func decodeAnyBase64(s string) []byte {
 		}
 	}
 	return nil
+}
+
+// shallow reports whether JSON held in a string nests shallowly enough for
+// gjson's recursive validation.
+func shallow(s string) bool {
+	_, ok := jsondepth.CheckString(s, jsondepth.MaxDepth)
+	return ok
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
 )
@@ -115,6 +116,9 @@ func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierr
 }
 
 func parseRoot(body []byte) (gjson.Result, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return gjson.Result{}, e // before gjson's validation, which recurses per level
+	}
 	if !gjson.ValidBytes(body) {
 		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -214,6 +215,9 @@ func candidate0Of(cands gjson.Result) gjson.Result {
 
 // Response translates a complete Gemini GenerateContentResponse (§4.6).
 func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return nil, e
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}
@@ -250,6 +254,9 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 
 // Response translates Gemini's countTokens answer to {"input_tokens":N}.
 func (r *CountTokensRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return nil, e
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/sse"
 	"github.com/tidwall/gjson"
@@ -64,6 +65,10 @@ func (stop) Error() string { return "stopped" }
 
 func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error {
 	if r.err != nil {
+		return stop{}
+	}
+	if e := jsondepth.CheckAnswer(ev.Data); e != nil {
+		r.err = e // before gjson's validation, which recurses per level
 		return stop{}
 	}
 	if !gjson.ValidBytes(ev.Data) {

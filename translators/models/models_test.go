@@ -1,6 +1,11 @@
 package models
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
+)
 
 func TestResolve(t *testing.T) {
 	m := Default()
@@ -40,5 +45,14 @@ func TestValidName(t *testing.T) {
 		if got := ValidName(name); got != want {
 			t.Errorf("ValidName(%q) = %v", name, got)
 		}
+	}
+}
+
+func TestFromGeminiRefusesDeepAnswers(t *testing.T) {
+	jsontest.SmallStack(t)
+	_, e := FromGemini([]byte(`{"models":[{"name":"models/gemini-2.5-flash","supportedGenerationMethods":["generateContent"]}]}`),
+		[]byte(`{"models":[`+jsontest.Deep(100000)+`]}`))
+	if e == nil || e.Kind != apierror.BadGateway || e.Message != "Gemini's answer nests JSON 100002 levels deep; the gateway reads at most 256." {
+		t.Fatalf("got %+v", e)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
@@ -30,6 +31,9 @@ type EmbeddingsRequest struct {
 // ParseEmbeddings validates an OpenAI embeddings request (protocol-mapping
 // §2.5, §4.13).
 func ParseEmbeddings(body []byte, mm *models.Map) (*EmbeddingsRequest, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return nil, e // before gjson's validation, which recurses per level
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.Invalid("", "The request body is not valid JSON.")
 	}
@@ -129,6 +133,9 @@ func (r *EmbeddingsRequest) Response(answers [][]byte) ([]byte, *apierror.Error)
 	out = append(out, `{"object":"list","data":[`...)
 	idx := 0
 	for _, a := range answers {
+		if e := jsondepth.CheckAnswer(a); e != nil {
+			return nil, e
+		}
 		if !gjson.ValidBytes(a) {
 			return nil, apierror.New(apierror.BadGateway, "Gemini answered the embeddings request with a body that is not JSON.")
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
@@ -43,6 +44,9 @@ func (r *ChatRequest) UpstreamPath() string {
 // ParseChat validates an OpenAI chat completion request and translates it to
 // a Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return nil, e // before gjson's validation, which recurses per level
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.Invalid("", "The request body is not valid JSON.")
 	}
@@ -278,6 +282,10 @@ func (b *builder) assistantMessage(m gjson.Result, param string) *apierror.Error
 		argsRaw := "{}"
 		switch {
 		case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
+			// JSON inside a string escaped the body's depth check.
+			if d, ok := jsondepth.CheckString(args.Str, jsondepth.MaxDepth); !ok {
+				return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+			}
 			a := gjson.Parse(args.Str)
 			if !gjson.Valid(args.Str) || !a.IsObject() {
 				return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': expected a JSON object encoded as a string.")
@@ -349,8 +357,9 @@ func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
 	part = jsonw.String(part, name)
 	part = append(part, `,"response":{"output":`...)
 	// Results that are JSON objects or arrays go as values (the model reads
-	// structure better than an escaped string); anything else as a string.
-	if t := strings.TrimSpace(result); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+	// structure better than an escaped string); anything else, and JSON
+	// nested too deeply to validate safely, as a string: nothing is lost.
+	if t := strings.TrimSpace(result); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
 		part = append(part, t...)
 	} else {
 		part = jsonw.String(part, result)
@@ -371,4 +380,11 @@ func boolValue(v gjson.Result, name string, dst *bool) *apierror.Error {
 		}
 	}
 	return nil
+}
+
+// shallow reports whether JSON held in a string nests shallowly enough
+// for gjson's recursive validation.
+func shallow(s string) bool {
+	_, ok := jsondepth.CheckString(s, jsondepth.MaxDepth)
+	return ok
 }

@@ -3,6 +3,7 @@ package openai
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -26,6 +27,9 @@ func finishString(f gemini.Finish, sawCall bool) string {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return nil, e
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}
