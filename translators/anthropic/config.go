@@ -6,6 +6,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -53,7 +54,11 @@ func appendTools(out []byte, tools gjson.Result) ([]byte, map[string]bool, *apie
 			out = jsonw.String(out, d.Str)
 		}
 		out = append(out, `,"parametersJsonSchema":`...)
-		out = gemini.CleanSchema(out, schema, true)
+		var ok bool
+		var depth int
+		if out, depth, ok = gemini.CleanSchema(out, schema, true); !ok {
+			return nil, nil, schemaTooDeep(param+".input_schema", depth)
+		}
 		out = append(out, '}')
 	}
 	if len(names) > 0 {
@@ -194,7 +199,11 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 		field("responseMimeType")
 		out = append(out, `"application/json"`...)
 		field("responseJsonSchema")
-		out = gemini.CleanSchema(out, f.Get("schema"), false)
+		var ok bool
+		var depth int
+		if out, depth, ok = gemini.CleanSchema(out, f.Get("schema"), false); !ok {
+			return nil, schemaTooDeep("output_config.format.schema", depth)
+		}
 	}
 
 	thinking, e := thinkingConfig(root, model, maxTokens)
@@ -299,4 +308,10 @@ func intField(obj gjson.Result, name string, lo int64) (int64, bool, *apierror.E
 		return 0, false, apierror.Invalid(name, name+": Input should be greater than or equal to "+strconv.FormatInt(lo, 10))
 	}
 	return int64(v.Num), true, nil
+}
+
+// schemaTooDeep is the 400 for a schema CleanSchema refused: one nesting
+// deeper than the gateway reads.
+func schemaTooDeep(param string, depth int) *apierror.Error {
+	return apierror.Invalid(param, param+": the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
@@ -46,7 +47,11 @@ func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 		}
 		if p := fn.Get("parameters"); p.IsObject() {
 			out = append(out, `,"parametersJsonSchema":`...)
-			out = gemini.CleanSchema(out, p, true)
+			var ok bool
+			var depth int
+			if out, depth, ok = gemini.CleanSchema(out, p, true); !ok {
+				return nil, schemaTooDeep(param+".function.parameters", depth)
+			}
 		}
 		out = append(out, '}')
 		strict = strict || fn.Get("strict").Bool()
@@ -260,7 +265,11 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 		field("responseMimeType")
 		out = append(out, `"application/json"`...)
 		field("responseJsonSchema")
-		out = gemini.CleanSchema(out, schema, false)
+		var ok bool
+		var depth int
+		if out, depth, ok = gemini.CleanSchema(out, schema, false); !ok {
+			return nil, schemaTooDeep("response_format.json_schema.schema", depth)
+		}
 	default:
 		return nil, apierror.Invalid("response_format.type", "Invalid 'response_format.type': expected text, json_object or json_schema.")
 	}
@@ -322,3 +331,9 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// schemaTooDeep is the 400 for a schema CleanSchema refused: one nesting
+// deeper than the gateway reads.
+func schemaTooDeep(param string, depth int) *apierror.Error {
+	return apierror.Invalid(param, "Invalid '"+param+"': the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+}

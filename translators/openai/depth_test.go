@@ -45,6 +45,17 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 			t.Fatal(e)
 		}
 	})
+	t.Run("a tool schema near the limit is cleaned", func(t *testing.T) {
+		// 4 levels of body around the schema, 250 of schema.
+		schema := strings.Repeat(`{"type":"object","properties":{"a":`, 124) + `{"type":"string","minLength":1}` + strings.Repeat(`}}`, 124)
+		r, e := ParseChat([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":`+schema+`}}]}`), models.Default(), Options{})
+		if e != nil {
+			t.Fatal(e)
+		}
+		if want := strings.Repeat(`{"type":"object","properties":{"a":`, 124) + `{"type":"string"}` + strings.Repeat(`}}`, 124); !strings.Contains(string(r.Body), `"parametersJsonSchema":`+want+`}`) {
+			t.Fatalf("schema not cleaned: %.300s", r.Body)
+		}
+	})
 	t.Run("embeddings", func(t *testing.T) {
 		_, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":"x","user":`+deep+`}`), models.Default())
 		if e == nil || e.Status != 400 || !strings.Contains(e.Message, "100001 levels deep; the gateway accepts at most 256") {
