@@ -7,6 +7,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -25,21 +26,24 @@ func appendTools(out []byte, tools gjson.Result) ([]byte, map[string]bool, *apie
 		return nil, nil, apierror.Invalid("tools", "tools: Input should be a valid list")
 	}
 	names := map[string]bool{}
-	for i, t := range tools.Array() {
+	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
+		if i >= gemini.MaxTools {
+			return apierror.Invalid("tools", "tools: at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway")
+		}
 		param := "tools." + strconv.Itoa(i)
 		if !t.IsObject() {
-			return nil, nil, apierror.Invalid(param, param+": Input should be a valid dictionary")
+			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
 		if typ := t.Get("type"); typ.Exists() && typ.Type != gjson.Null && typ.String() != "custom" {
-			return nil, nil, apierror.Invalid(param+".type", param+": the server tool `"+typ.String()+"` is not supported by the Gemini backend of this gateway; declare a custom tool with `input_schema` instead")
+			return apierror.Invalid(param+".type", param+": the server tool `"+typ.String()+"` is not supported by the Gemini backend of this gateway; declare a custom tool with `input_schema` instead")
 		}
 		name := t.Get("name")
 		if name.Type != gjson.String || name.Str == "" {
-			return nil, nil, apierror.Invalid(param+".name", param+".name: Field required")
+			return apierror.Invalid(param+".name", param+".name: Field required")
 		}
 		schema := t.Get("input_schema")
 		if !schema.IsObject() {
-			return nil, nil, apierror.Invalid(param+".input_schema", param+".input_schema: Field required")
+			return apierror.Invalid(param+".input_schema", param+".input_schema: Field required")
 		}
 		if len(names) == 0 {
 			out = append(out, `,"tools":[{"functionDeclarations":[`...)
@@ -57,9 +61,12 @@ func appendTools(out []byte, tools gjson.Result) ([]byte, map[string]bool, *apie
 		var ok bool
 		var depth int
 		if out, depth, ok = gemini.CleanSchema(out, schema, true); !ok {
-			return nil, nil, schemaTooDeep(param+".input_schema", depth)
+			return schemaTooDeep(param+".input_schema", depth)
 		}
 		out = append(out, '}')
+		return nil
+	}); e != nil {
+		return nil, nil, e
 	}
 	if len(names) > 0 {
 		out = append(out, "]}]"...)
@@ -165,23 +172,25 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 		if !ss.IsArray() {
 			return nil, apierror.Invalid("stop_sequences", "stop_sequences: Input should be a valid list")
 		}
-		arr := ss.Array()
-		if len(arr) > 5 {
-			return nil, apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most 5 stop sequences, got "+strconv.Itoa(len(arr)))
-		}
 		var list []byte
-		for i, s := range arr {
+		if e := jsonidx.Each(ss, func(i int, s gjson.Result) *apierror.Error {
+			if i >= gemini.MaxStopSequences {
+				return apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences")
+			}
 			if s.Type != gjson.String {
 				p := "stop_sequences." + strconv.Itoa(i)
-				return nil, apierror.Invalid(p, p+": Input should be a valid string")
+				return apierror.Invalid(p, p+": Input should be a valid string")
 			}
 			if s.Str == "" {
-				continue // an empty sequence would stop at once, or 400
+				return nil // an empty sequence would stop at once, or 400
 			}
 			if len(list) > 0 {
 				list = append(list, ',')
 			}
 			list = jsonw.String(list, s.Str)
+			return nil
+		}); e != nil {
+			return nil, e
 		}
 		if len(list) > 0 {
 			field("stopSequences")

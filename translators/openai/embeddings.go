@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
@@ -16,8 +18,8 @@ import (
 // MaxEmbedBatch is Gemini's limit of requests per batchEmbedContents call.
 const MaxEmbedBatch = 100
 
-// maxEmbedInputs is OpenAI's limit of inputs per embeddings request.
-const maxEmbedInputs = 2048
+// MaxEmbedInputs is OpenAI's limit of inputs per embeddings request.
+const MaxEmbedInputs = 2048
 
 // EmbeddingsRequest is a parsed OpenAI embeddings request.
 type EmbeddingsRequest struct {
@@ -55,21 +57,24 @@ func ParseEmbeddings(body []byte, mm *models.Map) (*EmbeddingsRequest, *apierror
 	case in.Type == gjson.String:
 		r.Inputs = []string{in.Str}
 	case in.IsArray():
-		for i, v := range in.Array() {
+		if e := jsonidx.Each(in, func(i int, v gjson.Result) *apierror.Error {
+			if i >= MaxEmbedInputs {
+				return apierror.Invalid("input", "'input' holds more than "+strconv.Itoa(MaxEmbedInputs)+" items; at most "+strconv.Itoa(MaxEmbedInputs)+" are allowed.")
+			}
 			if v.Type != gjson.String {
 				// Token arrays cannot be embedded by Gemini, which takes text.
-				return nil, apierror.Invalid("input", "Invalid 'input["+strconv.Itoa(i)+"]': only strings can be embedded; token-id arrays are not supported by the Gemini backend.")
+				return apierror.Invalid("input", "Invalid 'input["+strconv.Itoa(i)+"]': only strings can be embedded; token-id arrays are not supported by the Gemini backend.")
 			}
 			r.Inputs = append(r.Inputs, v.Str)
+			return nil
+		}); e != nil {
+			return nil, e
 		}
 	default:
 		return nil, apierror.Invalid("input", "'input' is required: a string or an array of strings.")
 	}
 	if len(r.Inputs) == 0 {
 		return nil, apierror.Invalid("input", "'input' must not be empty.")
-	}
-	if len(r.Inputs) > maxEmbedInputs {
-		return nil, apierror.Invalid("input", "'input' holds "+strconv.Itoa(len(r.Inputs))+" items; at most 2048 are allowed.")
 	}
 	for i, s := range r.Inputs {
 		if s == "" {
@@ -170,7 +175,7 @@ func (r *EmbeddingsRequest) Response(answers [][]byte) ([]byte, *apierror.Error)
 	}
 	var chars int64
 	for _, s := range r.Inputs {
-		chars += int64(len([]rune(s)))
+		chars += int64(utf8.RuneCountInString(s)) // counted in place: no copy of the text
 	}
 	tokens := (chars + 3) / 4
 	out = append(out, `],"model":`...)

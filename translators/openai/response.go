@@ -45,8 +45,26 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 	out = append(out, `,"model":`...)
 	out = jsonw.String(out, r.Model)
 	out = append(out, `,"choices":[`...)
-	cands := resp.Get("candidates").Array()
-	if len(cands) == 0 {
+	cands := resp.Get("candidates")
+	n := 0
+	var failure *apierror.Error
+	cands.ForEach(func(_, c gjson.Result) bool {
+		finish := c.Get("finishReason").String()
+		if gemini.ClassifyFinish(finish) == gemini.FinishMalformed {
+			failure = gemini.MalformedCallError(finish)
+			return false
+		}
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = r.appendChoice(out, c, n)
+		n++
+		return true
+	})
+	if failure != nil {
+		return nil, failure
+	}
+	if n == 0 {
 		reason := resp.Get("promptFeedback.blockReason").String()
 		if reason == "" {
 			reason = "no candidates returned"
@@ -54,16 +72,6 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 		out = append(out, `{"index":0,"message":{"role":"assistant","content":null,"refusal":`...)
 		out = jsonw.String(out, "Gemini blocked the prompt: "+reason)
 		out = append(out, `},"logprobs":null,"finish_reason":"content_filter"}`...)
-	}
-	for i, c := range cands {
-		finish := c.Get("finishReason").String()
-		if gemini.ClassifyFinish(finish) == gemini.FinishMalformed {
-			return nil, gemini.MalformedCallError(finish)
-		}
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = r.appendChoice(out, c, i)
 	}
 	out = append(out, ']')
 	out = appendUsage(out, gemini.ReadUsage(resp))
@@ -162,6 +170,8 @@ func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream b
 
 // appendLogprobs maps logprobsResult to OpenAI's logprobs.content.
 func appendLogprobs(out []byte, lr gjson.Result) []byte {
+	// Gemini's own answer, not the client's data: copying its arrays is
+	// linear in a body Envoy already bounds, and top needs random access.
 	chosen := lr.Get("chosenCandidates").Array()
 	if len(chosen) == 0 {
 		return append(out, "null"...)

@@ -4,6 +4,7 @@ package jsontest
 import (
 	"encoding/json"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -40,4 +41,15 @@ func SmallStack(t testing.TB) {
 // Deep is n nested arrays around a number: a document that nests n levels.
 func Deep(n int) string {
 	return strings.Repeat("[", n) + "1" + strings.Repeat("]", n)
+}
+
+// AllocatedBytes is how many bytes of heap f allocates. Tests use it to show
+// that a translator refusing a huge array did not first copy every element
+// (gjson's Array makes an 80-byte Result per element before any check).
+func AllocatedBytes(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }
