@@ -123,3 +123,33 @@ func TestToolResultsMatchInLinearWork(t *testing.T) {
 		t.Fatalf("results out of call order")
 	}
 }
+
+// The client's model name is vetted in one place (models.CheckClientName)
+// before it is resolved, echoed or logged.
+func TestModelNameIsVetted(t *testing.T) {
+	huge := strings.Repeat("claude\\n", 400000) // 2.8 MB with newlines, JSON-escaped
+	for _, tc := range []struct{ name, model, msg string }{
+		{"3 MB with newlines", huge, "model: The model name is 2800000 bytes long; the gateway accepts at most 256."},
+		{"newline", `claude-sonnet-4-5\r\nX: 1`, `model: The model name contains '\r' at byte 17`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := []byte(`{"model":"` + tc.model + `","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`)
+			_, e := ParseMessages(body, models.Default(), Options{})
+			if e == nil || Status(e) != 400 || e.Param != "model" || !strings.HasPrefix(e.Message, tc.msg) {
+				t.Fatalf("messages: %+v", e)
+			}
+			if len(ErrorBody(e)) > 512 {
+				t.Fatalf("the error echoes the name: %d bytes", len(ErrorBody(e)))
+			}
+			_, e = ParseCountTokens(body, models.Default())
+			if e == nil || Status(e) != 400 || e.Param != "model" || !strings.HasPrefix(e.Message, tc.msg) {
+				t.Fatalf("count_tokens: %+v", e)
+			}
+		})
+	}
+	for _, m := range []string{"claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001", "claude-opus-4-1", "claude-3-5-sonnet@20240620", "gemini-2.5-pro", "models/gemini-2.5-flash"} {
+		if _, e := ParseMessages([]byte(`{"model":"`+m+`","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e != nil {
+			t.Errorf("%s: %v", m, e)
+		}
+	}
+}

@@ -138,6 +138,10 @@ func resolveModel(root gjson.Result, mm *models.Map) (client, upstream string, e
 	case model.Type != gjson.String || model.Str == "":
 		return "", "", apierror.Invalid("model", "model: Input should be a non-empty string")
 	}
+	if e := models.CheckClientName(model.Str); e != nil {
+		e.Message = "model: " + e.Message
+		return "", "", e
+	}
 	upstream = mm.Resolve(model.Str)
 	if !models.ValidName(upstream) {
 		return "", "", apierror.Invalid("model", "model: `"+model.Str+"` is not a valid model name")

@@ -48,6 +48,9 @@ func ParseEmbeddings(body []byte, mm *models.Map) (*EmbeddingsRequest, *apierror
 	if model.Type != gjson.String || model.Str == "" {
 		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
 	}
+	if e := models.CheckClientName(model.Str); e != nil {
+		return nil, e
+	}
 	r.Model, r.GeminiModel = model.Str, mm.Resolve(model.Str)
 	if !models.ValidName(r.GeminiModel) {
 		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")

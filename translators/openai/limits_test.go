@@ -132,3 +132,38 @@ func TestStreamEventWithTooManyFields(t *testing.T) {
 		t.Fatalf("got %s", got[len(got)-1])
 	}
 }
+
+// The client's model name is vetted in one place (models.CheckClientName)
+// before it is resolved, echoed or logged.
+func TestModelNameIsVetted(t *testing.T) {
+	huge := strings.Repeat("gpt-4\\n", 500000) // 3 MB with newlines, JSON-escaped
+	for _, tc := range []struct{ name, model, msg string }{
+		{"3 MB with newlines", huge, "The model name is 3000000 bytes long; the gateway accepts at most 256."},
+		{"newline", `gpt-4\nX-Forged: 1`, `The model name contains '\n' at byte 5`},
+		{"space", `gpt 4`, `The model name contains ' ' at byte 3`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, e := ParseChat([]byte(`{"model":"`+tc.model+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{})
+			if e == nil || e.Status != 400 || e.Param != "model" || !strings.Contains(e.Message, tc.msg) {
+				t.Fatalf("chat: %+v", e)
+			}
+			if len(ErrorBody(e)) > 512 {
+				t.Fatalf("the error echoes the name: %d bytes", len(ErrorBody(e)))
+			}
+			_, e = ParseEmbeddings([]byte(`{"model":"`+tc.model+`","input":"x"}`), models.Default())
+			if e == nil || e.Status != 400 || e.Param != "model" || !strings.Contains(e.Message, tc.msg) {
+				t.Fatalf("embeddings: %+v", e)
+			}
+		})
+	}
+	for _, m := range []string{"gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo", "gemini-2.5-flash", "models/gemini-2.5-pro", "claude-3-5-sonnet-20241022", "o1"} {
+		if _, e := ParseChat([]byte(`{"model":"`+m+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e != nil {
+			t.Errorf("%s: %v", m, e)
+		}
+	}
+	for _, m := range []string{"text-embedding-ada-002", "text-embedding-004", "models/text-embedding-004", "gemini-embedding-001"} {
+		if _, e := ParseEmbeddings([]byte(`{"model":"`+m+`","input":"x"}`), models.Default()); e != nil {
+			t.Errorf("%s: %v", m, e)
+		}
+	}
+}

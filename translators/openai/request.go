@@ -68,6 +68,9 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 	if model.Type != gjson.String || model.Str == "" {
 		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
 	}
+	if e := models.CheckClientName(model.Str); e != nil {
+		return nil, e
+	}
 	r.Model = model.Str
 	r.GeminiModel = mm.Resolve(model.Str)
 	if !models.ValidName(r.GeminiModel) {
