@@ -57,7 +57,9 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 		if n > 0 {
 			out = append(out, ',')
 		}
-		out = r.appendChoice(out, c, n)
+		if out, failure = r.appendChoice(out, c, n); failure != nil {
+			return false
+		}
 		n++
 		return true
 	})
@@ -78,7 +80,7 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 	return append(out, '}'), nil
 }
 
-func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
+func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *apierror.Error) {
 	idx := i
 	if v := c.Get("index"); v.Exists() {
 		idx = int(v.Int())
@@ -86,8 +88,12 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
 	var text, thoughts []byte
 	var calls []byte
 	nCalls := 0
+	var failure *apierror.Error
 	c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
 		if fc := p.Get("functionCall"); fc.Exists() {
+			if failure = gemini.CheckFunctionCall(fc); failure != nil {
+				return false
+			}
 			if nCalls > 0 {
 				calls = append(calls, ',')
 			}
@@ -106,6 +112,9 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
 		}
 		return true
 	})
+	if failure != nil {
+		return nil, failure
+	}
 	out = append(out, `{"index":`...)
 	out = jsonw.Int(out, int64(idx))
 	out = append(out, `,"message":{"role":"assistant","content":`...)
@@ -129,7 +138,7 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
 	out = append(out, `,"finish_reason":`...)
 	finish := gemini.ClassifyFinish(c.Get("finishReason").String())
 	out = jsonw.String(out, finishString(finish, nCalls > 0))
-	return append(out, '}')
+	return append(out, '}'), nil
 }
 
 // appendToolCall writes one tool call. The first call of a step carries the
