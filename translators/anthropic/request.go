@@ -451,12 +451,12 @@ func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
 		if t.Type != gjson.String {
 			return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
 		}
-		if t.Str != "" { // P2: Claude Code sends empty text blocks
+		if t.Str != "" { // Claude Code sends empty text blocks; Gemini refuses empty text
 			b.turn = append(b.turn, modelPart{raw: textPartOpen(t.Str)})
 		}
 	case "thinking":
 		// Thoughts are never sent back as text; only our own signature
-		// matters (foreign, real-Claude signatures are dropped, §4.12).
+		// matters (foreign, real-Claude signatures are dropped).
 		sig := blk.Get("signature")
 		if t := blk.Get("thinking"); t.Exists() && t.Type != gjson.String {
 			return apierror.Invalid(pp+".thinking", pp+".thinking: Input should be a valid string")

@@ -336,7 +336,7 @@ func (b *builder) toolCall(j int, tc gjson.Result, pp string) *apierror.Error {
 	if sig == "" && j == 0 && strings.HasPrefix(b.model, "gemini-3") {
 		// Gemini 3 validates the first call of every step in the current
 		// turn; history we cannot sign gets Google's documented
-		// placeholder instead of a 400 (§4.12 carrier 5).
+		// placeholder instead of a 400.
 		sig = gemini.SkipSignature
 	}
 	part := append(make([]byte, 0, 64+len(argsRaw)), `{"functionCall":{"name":`...)
