@@ -354,9 +354,8 @@ func FuzzParseMessages(f *testing.F) {
 	// duplicate tool ids.
 	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(255) + `}`))
 	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(256) + `}`))
-	f.Add([]byte(`{"model":"claude
-","max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":["a","b","c","d","e","f"]}`))
-	f.Add([]byte(`{"model":"claude-3-5-sonnet@20240620","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":{}},{"type":"tool_use","id":"a","name":"g","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"[[["]]]"]]]"},{"type":"tool_result","tool_use_id":"a","content":"{}"},{"type":"tool_result","tool_use_id":"a","content":"x"}]}],"tools":[{"name":"f","input_schema":{"properties":[1],"oneOf":"x","items":[{"const":{}}],"$defs":{"a":{"allOf":[true]}}}}]}`))
+	f.Add([]byte(`{"model":"claude\r\n","max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":["a","b","c","d","e","f"]}`))
+	f.Add([]byte(`{"model":"claude-3-5-sonnet@20240620","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":{}},{"type":"tool_use","id":"a","name":"g","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"[[[\"]]]\"]]]"},{"type":"tool_result","tool_use_id":"a","content":"{}"},{"type":"tool_result","tool_use_id":"a","content":"x"}]}],"tools":[{"name":"f","input_schema":{"properties":[1],"oneOf":"x","items":[{"const":{}}],"$defs":{"a":{"allOf":[true]}}}}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, e := ParseMessages(in, mm, Options{})
