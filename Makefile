@@ -42,6 +42,8 @@ fuzz: ## Fuzz the SSE parser, the translators and the whole filter (FUZZTIME eac
 	go test ./translators/openai/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzParseMessages -fuzztime $${FUZZTIME:-30s}
 	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/gemini/ -run '^$$' -fuzz FuzzCleanSchema -fuzztime $${FUZZTIME:-30s}
+	go test ./translators/jsondepth/ -run '^$$' -fuzz FuzzCheck -fuzztime $${FUZZTIME:-30s}
 	go test ./filter/ -run '^$$' -fuzz FuzzFilter -fuzztime $${FUZZTIME:-30s}
 
 $(GOBIN)/func-e:
