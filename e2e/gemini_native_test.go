@@ -124,7 +124,9 @@ func TestGeminiNative(t *testing.T) {
 			}
 		})
 		t.Run("upstream errors pass through in Google's shape", func(t *testing.T) {
-			env.Fake.Enqueue("", fakegemini.Reply{Status: 429, RetryDelay: "7s"})
+			// Both of the client's keys are rate-limited: the second attempt
+			// (key failover) gets the 429 too, and that reaches the client.
+			env.Fake.Enqueue("", fakegemini.Reply{Status: 429, RetryDelay: "7s"}, fakegemini.Reply{Status: 429, RetryDelay: "7s"})
 			_, err := c.Models.GenerateContent(ctx(t), "gemini-2.5-flash", genai.Text("hi"), nil)
 			var apiErr genai.APIError
 			if !asAPIError(err, &apiErr) || apiErr.Code != 429 || apiErr.Status != "RESOURCE_EXHAUSTED" {
