@@ -26,6 +26,7 @@ type httpContext struct {
 	tx        translation
 	stream    streamer
 	native    *usageTap // native passthrough: reads usage from the answer
+	nativeErr bool      // a native error answer, held until checked (nativeErrorBody)
 	status    int       // upstream response status
 	out       []byte    // reused output buffer for stream chunks
 	finalized bool
@@ -203,6 +204,9 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 			h.plugin.metrics.upstreamErrors.Increment(1)
 			h.finish(gemini.Usage{}, true)
 		}
+		if h.status >= 400 {
+			return h.nativeErrorHeaders(endOfStream)
+		}
 		if endOfStream {
 			h.native = nil
 		}
@@ -254,6 +258,9 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 		return types.ActionContinue
 	}
 	if h.native != nil {
+		if h.nativeErr {
+			return h.nativeErrorBody(bodySize, endOfStream)
+		}
 		if bodySize > 0 {
 			if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
 				h.native.write(chunk)
