@@ -166,6 +166,7 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	if err := proxywasm.ReplaceHttpRequestBody(tx.upstreamBody()); err != nil {
 		return h.fail(apierror.New(apierror.Server, "The gateway could not replace the request body."))
 	}
+	tx.release()
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", tx.UpstreamPath())
 	_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
