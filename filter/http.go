@@ -35,6 +35,7 @@ type httpContext struct {
 	// the resolved model too.
 	aliasFrom, aliasTo string
 	envoyReply         bool // rewriting an Envoy local reply into the client's error shape
+	guard              guardState
 }
 
 // envoyError describes a reply Envoy made itself, before any translation.

@@ -23,7 +23,7 @@ type vmContext struct {
 }
 
 func (*vmContext) NewPluginContext(contextID uint32) types.PluginContext {
-	return &pluginContext{}
+	return guardedPlugin{&pluginContext{}}
 }
 
 type pluginContext struct {
@@ -64,6 +64,6 @@ func (p *pluginContext) healthBody() []byte {
 		`,"timestamp":` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `}`)
 }
 
-func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
+func (p *pluginContext) newHttpContext(contextID uint32) *httpContext {
 	return &httpContext{plugin: p}
 }
