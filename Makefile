@@ -35,16 +35,26 @@ vet: ## gofmt check and go vet on every package
 bench: build ## Benchmarks: translators and round trips through the compiled module
 	GCA_WASM=$(CURDIR)/$(WASM) go test -run '^$$' -bench . -benchmem ./translators/... ./filter/
 
+# FUZZERS lists every fuzz target of the repository as <package dir>:<FuzzName>,
+# found in the test files, so a new fuzzer is run without editing this file.
+FUZZERS = $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed 's|/[^/]*:func |:|' | sort)
+
+# run-fuzzers runs each of FUZZERS for $(1).
+define run-fuzzers
+	@set -e; for f in $(FUZZERS); do \
+		pkg=$$(echo $$f | cut -d: -f1); name=$$(echo $$f | cut -d: -f2); \
+		echo "== $$name ($$pkg), $(1)"; \
+		go test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1); \
+	done
+endef
+
 .PHONY: fuzz
-fuzz: ## Fuzz the SSE parser, the translators and the whole filter (FUZZTIME each, default 30s)
-	go test ./translators/sse/ -run '^$$' -fuzz FuzzParserSplits -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/openai/ -run '^$$' -fuzz FuzzParseChat -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/openai/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzParseMessages -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/gemini/ -run '^$$' -fuzz FuzzCleanSchema -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/jsondepth/ -run '^$$' -fuzz FuzzCheck -fuzztime $${FUZZTIME:-30s}
-	go test ./filter/ -run '^$$' -fuzz FuzzFilter -fuzztime $${FUZZTIME:-30s}
+fuzz: ## Run every fuzzer in the repo (FUZZTIME each, default 30s)
+	$(call run-fuzzers,$${FUZZTIME:-30s})
+
+.PHONY: fuzz-short
+fuzz-short: ## Run every fuzzer briefly, as CI does after make test (FUZZTIME each, default 5s)
+	$(call run-fuzzers,$${FUZZTIME:-5s})
 
 $(GOBIN)/func-e:
 	go install github.com/tetratelabs/func-e/cmd/func-e@$(FUNC_E_VERSION)

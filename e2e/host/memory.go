@@ -134,3 +134,16 @@ func le64(v int64) []byte {
 	binary.LittleEndian.PutUint64(b, uint64(v))
 	return b
 }
+
+// MemoryBytes returns the size in bytes of each VM's linear memory, in VM
+// order. A Go module never returns memory to the host, so this is each VM's
+// high-water mark: what Envoy would have allocated for it.
+func (h *Host) MemoryBytes() []uint64 {
+	out := make([]uint64, len(h.vms))
+	for i, v := range h.vms {
+		v.mu.Lock()
+		out[i] = uint64(v.mod.Memory().Size())
+		v.mu.Unlock()
+	}
+	return out
+}

@@ -229,7 +229,7 @@ func TestScore(t *testing.T) {
 	cs := []candidate{{rec: p.load(fast, c.ms)}, {rec: p.load(slow, c.ms)}, {rec: p.load(flaky, c.ms)}, {rec: p.load(fresh, c.ms)}}
 	p.score(cs, c.ms)
 	want := []float64{
-		0.6*1 + 0.4*1,   // fastest, no failure
+		0.6*1 + 0.4*1,           // fastest, no failure
 		0.6*(125.0/525) + 0.4*1, // 5x slower: (fastest+25ms)/(own+25ms)
 		0.6*1 + 0.4*0.75,
 		1, // no reliable figures yet: scored as the best

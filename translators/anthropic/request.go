@@ -7,6 +7,7 @@ package anthropic
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
@@ -142,11 +143,14 @@ func resolveModel(root gjson.Result, mm *models.Map) (client, upstream string, e
 		e.Message = "model: " + e.Message
 		return "", "", e
 	}
-	upstream = mm.Resolve(model.Str)
+	// gjson strings point into a copy of the whole body; the request lives
+	// as long as its answer (a stream's whole duration) and must not pin it.
+	client = strings.Clone(model.Str)
+	upstream = mm.Resolve(client)
 	if !models.ValidName(upstream) {
 		return "", "", apierror.Invalid("model", "model: `"+model.Str+"` is not a valid model name")
 	}
-	return model.Str, upstream, nil
+	return client, upstream, nil
 }
 
 // appendCommon writes contents, systemInstruction and tools — what both

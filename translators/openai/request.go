@@ -71,8 +71,10 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 	if e := models.CheckClientName(model.Str); e != nil {
 		return nil, e
 	}
-	r.Model = model.Str
-	r.GeminiModel = mm.Resolve(model.Str)
+	// gjson strings point into a copy of the whole body; the request lives
+	// as long as its answer (a stream's whole duration) and must not pin it.
+	r.Model = strings.Clone(model.Str)
+	r.GeminiModel = mm.Resolve(r.Model)
 	if !models.ValidName(r.GeminiModel) {
 		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
 	}
