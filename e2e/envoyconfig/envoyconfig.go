@@ -634,6 +634,10 @@ type Gateway struct {
 	UpstreamFilter     bool
 	UpstreamPluginName string
 	UpstreamRootID     string
+	// FailurePolicy of the listener's Wasm filter ("FAIL_CLOSED",
+	// "FAIL_RELOAD"...) and its reload backoff.
+	FailurePolicy                   string
+	ReloadBackoff, ReloadBackoffMax time.Duration
 }
 
 // GatewaySettings reads the repository's envoy.yaml into Gateway.
@@ -690,6 +694,13 @@ func GatewaySettings() (Gateway, error) {
 		g.BackOffBase = rp.GetRetryBackOff().GetBaseInterval().AsDuration()
 		g.BackOffMax = rp.GetRetryBackOff().GetMaxInterval().AsDuration()
 	}
+	w, _, err := WasmFilter(h)
+	if err != nil {
+		return g, err
+	}
+	g.FailurePolicy = w.GetConfig().GetFailurePolicy().String()
+	g.ReloadBackoff = w.GetConfig().GetReloadConfig().GetBackoff().GetBaseInterval().AsDuration()
+	g.ReloadBackoffMax = w.GetConfig().GetReloadConfig().GetBackoff().GetMaxInterval().AsDuration()
 	c, err := Cluster(b, ClusterName)
 	if err != nil {
 		return g, err

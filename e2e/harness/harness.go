@@ -133,6 +133,9 @@ func HostConfig(wasm []byte, pluginConfig, upstream string) (host.Config, error)
 		RootID:                        envoyconfig.PluginName,
 		IncludeAttemptCountInRequest:  g.IncludeAttemptCountInRequest,
 		IncludeAttemptCountInResponse: g.IncludeAttemptCountInResponse,
+		FailurePolicy:                 g.FailurePolicy,
+		ReloadBackoff:                 g.ReloadBackoff,
+		ReloadBackoffMax:              g.ReloadBackoffMax,
 	}
 	if g.MaxRetries >= 0 {
 		cfg.ClusterMaxRetries = map[string]int{envoyconfig.ClusterName: g.MaxRetries}

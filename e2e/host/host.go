@@ -133,6 +133,17 @@ type Config struct {
 	IncludeAttemptCountInRequest  bool
 	IncludeAttemptCountInResponse bool
 
+	// FailurePolicy is the Wasm filter's failure_policy: "FAIL_CLOSED"
+	// (default: a failed VM answers every later stream of its worker 503)
+	// or "FAIL_RELOAD" (a new VM replaces it for the next stream, at most
+	// once per ReloadBackoff, which doubles up to ReloadBackoffMax).
+	FailurePolicy                   string
+	ReloadBackoff, ReloadBackoffMax time.Duration
+	// MemoryLimitPages caps each VM's linear memory (64 KiB pages); a
+	// module that needs more traps, as in Envoy, whose Wasm runtimes stop
+	// a VM at 1 GiB (proxy-wasm-cpp-host's limit). Default 16384 (1 GiB).
+	MemoryLimitPages uint32
+
 	recordCalls bool // tests: record every guest callback (Host.calls)
 }
 
@@ -153,24 +164,28 @@ type AccessLogEntry struct {
 
 // Host is a running proxy.
 type Host struct {
-	cfg      Config
-	rt       *runtime
-	vms      []*vm
-	rr       uint32
-	rrMu     sync.Mutex
-	ln, adm  net.Listener
-	srv, asv *http.Server
-	client   *http.Client
-	shared   *sharedData
-	metrics  *metricStore
-	logMu    sync.Mutex
-	alMu     sync.Mutex
-	alog     []AccessLogEntry
-	closed   chan struct{}
-	active   atomic.Int64
-	bg       sync.WaitGroup
-	closeErr error
-	once     sync.Once
+	cfg       Config
+	rt        *runtime
+	vms       []*vm // guarded by rrMu once the host runs (FAIL_RELOAD replaces entries)
+	retired   []*vm // failed VMs replaced by a reload, closed with the host
+	reloads   []reloadState
+	rr        uint32
+	rrMu      sync.Mutex
+	ln, adm   net.Listener
+	srv, asv  *http.Server
+	client    *http.Client
+	shared    *sharedData
+	metrics   *metricStore
+	logMu     sync.Mutex
+	alMu      sync.Mutex
+	alog      []AccessLogEntry
+	closed    chan struct{}
+	active    atomic.Int64
+	bg        sync.WaitGroup
+	closeErr  error
+	reloaded  atomic.Int32
+	instances atomic.Int32 // module instances created (names them)
+	once      sync.Once
 
 	plugins  []*pluginCfg             // [0] downstream filter, [1] upstream filter (if any)
 	clusters map[string]*clusterState // by cluster name
@@ -186,6 +201,15 @@ type Host struct {
 func Start(cfg Config) (*Host, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
+	}
+	if cfg.ReloadBackoff <= 0 {
+		cfg.ReloadBackoff = time.Second // Envoy's default reload backoff base
+	}
+	if cfg.ReloadBackoffMax < cfg.ReloadBackoff {
+		cfg.ReloadBackoffMax = 10 * cfg.ReloadBackoff
+	}
+	if cfg.MemoryLimitPages == 0 {
+		cfg.MemoryLimitPages = 16384
 	}
 	if cfg.RouteCluster == "" {
 		cfg.RouteCluster = "gemini"
@@ -246,6 +270,7 @@ func Start(cfg Config) (*Host, error) {
 			return nil, err
 		}
 		h.vms = append(h.vms, v)
+		h.reloads = append(h.reloads, reloadState{lastLoad: time.Now(), interval: cfg.ReloadBackoff})
 	}
 	h.ln, err = net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -285,7 +310,7 @@ func (h *Host) Close() error {
 			h.asv.Close()
 		}
 		h.bg.Wait()
-		for _, v := range h.vms {
+		for _, v := range append(h.vms, h.retired...) {
 			v.stopTick()
 		}
 		if h.rt != nil {
@@ -337,12 +362,63 @@ func (h *Host) logf(format string, args ...any) {
 
 // pickVM hands streams to VMs round robin, like Envoy's per-worker
 // connection distribution (one VM per worker thread).
+//
+// With FAIL_RELOAD, a new stream on a worker whose VM failed at runtime
+// gets a new VM, unless the last load on that worker is more recent than
+// the reload backoff, in which case it gets the failed VM (and so a 503).
+// envoy source/extensions/common/wasm/wasm.cc
+// PluginConfig::maybeReloadHandleIfNeeded: only a RuntimeError fail state
+// reloads; the backoff is the reload_config's, measured from the last load;
+// the new thread-local plugin comes from getOrCreateThreadLocalPlugin.
+// Approximation: here one reload gives both plugins of the VM a new
+// instance; the interval doubles per reload up to the maximum, where Envoy
+// draws it from a jittered exponential backoff.
 func (h *Host) pickVM() *vm {
 	h.rrMu.Lock()
 	defer h.rrMu.Unlock()
-	v := h.vms[int(h.rr)%len(h.vms)]
+	i := int(h.rr) % len(h.vms)
 	h.rr++
-	return v
+	v := h.vms[i]
+	if h.cfg.FailurePolicy != "FAIL_RELOAD" || !v.isFailed() {
+		return v
+	}
+	rs := &h.reloads[i]
+	if time.Since(rs.lastLoad) < rs.interval {
+		return v
+	}
+	rs.lastLoad = time.Now()
+	nv, err := h.newVM(i)
+	if err != nil {
+		h.logf("[host] reloading vm%d failed: %v", i, err)
+		return v
+	}
+	h.logf("[host] vm%d failed; reloaded (FAIL_RELOAD)", i)
+	rs.interval = min(rs.interval*2, h.cfg.ReloadBackoffMax)
+	h.retired = append(h.retired, v)
+	h.vms[i] = nv
+	h.reloaded.Add(1)
+	return nv
+}
+
+// reloadState is one worker's FAIL_RELOAD bookkeeping.
+type reloadState struct {
+	lastLoad time.Time
+	interval time.Duration
+}
+
+// Reloads reports how many VMs FAIL_RELOAD replaced.
+func (h *Host) Reloads() int { return int(h.reloaded.Load()) }
+
+// Failed reports whether any current VM has failed (trapped).
+func (h *Host) Failed() bool {
+	h.rrMu.Lock()
+	defer h.rrMu.Unlock()
+	for _, v := range h.vms {
+		if v.isFailed() {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *Host) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -360,17 +436,3 @@ func (h *Host) serveAdmin(w http.ResponseWriter, r *http.Request) {
 // ..._retry_backoff_exponential, retry_or_shadow_abandoned) as Envoy's
 // admin /stats prints them.
 func (h *Host) Stats() string { return h.metrics.text() }
-
-// MemorySizes returns each VM's linear memory size in bytes, in VM order.
-// Linear memory never shrinks, so after a workload this is the high-water
-// mark of what the module needed. Each read takes the VM's lock, so it never
-// observes a guest call half-way.
-func (h *Host) MemorySizes() []uint32 {
-	out := make([]uint32, len(h.vms))
-	for i, v := range h.vms {
-		v.mu.Lock()
-		out[i] = v.mod.Memory().Size()
-		v.mu.Unlock()
-	}
-	return out
-}

@@ -32,7 +32,9 @@ type runtime struct {
 func newRuntime(h *Host) (*runtime, error) {
 	compCacheOnce.Do(func() { compCache = wazero.NewCompilationCache() })
 	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(compCache))
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
+		WithCompilationCache(compCache).
+		WithMemoryLimitPages(h.cfg.MemoryLimitPages))
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		r.Close(ctx)
 		return nil, err
@@ -93,6 +95,14 @@ type vm struct {
 
 var errVMFailed = errors.New("wasm vm failed")
 
+// isFailed reads the failed flag under the VM's lock, for callers outside
+// a guest call.
+func (v *vm) isFailed() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.failed
+}
+
 func (h *Host) newVM(idx int) (*vm, error) {
 	v := &vm{
 		h: h, idx: idx, ctxs: map[uint32]hctx{}, metricIDs: map[uint32]*metric{},
@@ -104,7 +114,9 @@ func (h *Host) newVM(idx int) (*vm, error) {
 	}
 	v.ctx = context.WithValue(context.Background(), vmCtxKey{}, v)
 	mc := wazero.NewModuleConfig().
-		WithName(fmt.Sprintf("vm%d", idx)).
+		// Unique per instance: a FAIL_RELOAD replacement lives in the same
+		// runtime as the VM it replaces.
+		WithName(fmt.Sprintf("vm%d.%d", idx, h.instances.Add(1))).
 		WithStartFunctions("_initialize").
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
 		WithRandSource(rand.Reader).
