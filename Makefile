@@ -56,6 +56,10 @@ fuzz: ## Run every fuzzer in the repo (FUZZTIME each, default 30s)
 fuzz-short: ## Run every fuzzer briefly, as CI does after make test (FUZZTIME each, default 5s)
 	$(call run-fuzzers,$${FUZZTIME:-5s})
 
+.PHONY: soak
+soak: build ## Soak the module on the e2e host: mixed, hostile, cancelled and cut requests for SOAK (default 60s); no trap, no lost answer, flat memory
+	GCA_SOAK=$${SOAK:-60s} GCA_WASM=$(CURDIR)/$(WASM) go test -count=1 -run '^TestSoak$$' -v ./e2e/
+
 $(GOBIN)/func-e:
 	go install github.com/tetratelabs/func-e/cmd/func-e@$(FUNC_E_VERSION)
 
