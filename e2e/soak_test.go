@@ -59,9 +59,18 @@ func TestSoak(t *testing.T) {
 	}
 	scenarios := soakScenarios(env)
 	deadline := time.Now().Add(total)
-	warmEnd := time.Now().Add(total / 4)
-	var warm []uint64
-	var warmOnce sync.Once
+	// Linear memory is sampled at each quarter of the run: the first
+	// quarter warms up (Go's heap grows to what the mix needs at once),
+	// after that it must stay flat.
+	var samples [][]uint64
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for q := 1; q <= 3; q++ {
+			time.Sleep(time.Until(deadline.Add(-total + total*time.Duration(q)/4)))
+			samples = append(samples, env.Host.MemoryBytes())
+		}
+	}()
 	const workers = 24
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -78,25 +87,26 @@ func TestSoak(t *testing.T) {
 				}
 				count(s.name)
 				done.Add(1)
-				if time.Now().After(warmEnd) {
-					warmOnce.Do(func() { warm = env.Host.MemoryBytes() })
-				}
 			}
 		}()
 	}
 	wg.Wait()
+	<-sampled
 	close(failures)
 	for f := range failures {
 		t.Errorf("%s: %s", f.name, f.err)
 	}
-	end := env.Host.MemoryBytes()
+	samples = append(samples, env.Host.MemoryBytes())
+	warm, end := samples[0], samples[len(samples)-1]
 	var summary []string
 	counts.Range(func(k, v any) bool {
 		summary = append(summary, fmt.Sprintf("%s=%d", k, v.(*atomic.Int64).Load()))
 		return true
 	})
 	t.Logf("%d requests in %v: %s", done.Load(), total, strings.Join(summary, " "))
-	t.Logf("linear memory per VM after warm-up %v, at the end %v", mib(warm), mib(end))
+	for q, m := range samples {
+		t.Logf("linear memory per VM at %d/4 of the run: %v", q+1, mib(m))
+	}
 	if env.Host.Failed() || env.Host.Reloads() != 0 {
 		t.Fatalf("a VM trapped (failed now: %v, reloads: %d)", env.Host.Failed(), env.Host.Reloads())
 	}
