@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+	extensions "istio.io/api/extensions/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/envoyconfig"
@@ -646,4 +647,17 @@ func TestIstioMeshResourcesAgree(t *testing.T) {
 	}
 	js, _ := json.Marshal(got)
 	t.Logf("cluster limits %s", js)
+}
+
+// TestIstioWasmPluginLacksStopIteration records why deploy/istio places the
+// module with an EnvoyFilter instead of a WasmPlugin: the WasmPlugin API has
+// no allow_on_headers_stop_iteration. If a newer istio.io/api adds it, this
+// fails, and a WasmPlugin may replace the EXTENSION_CONFIG resources.
+func TestIstioWasmPluginLacksStopIteration(t *testing.T) {
+	fields := (&extensions.WasmPlugin{}).ProtoReflect().Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if n := string(fields.Get(i).Name()); strings.Contains(n, "stop_iteration") || strings.Contains(n, "allow_on_headers") {
+			t.Errorf("istio.io/api WasmPlugin now has %q: reconsider a WasmPlugin for the listener placement (README \"Why an EnvoyFilter\")", n)
+		}
+	}
 }
