@@ -5,7 +5,10 @@ ENVOY_VERSION  ?= $(shell cat .envoy-version)
 FUNC_E_VERSION := v1.6.0
 GOBIN          ?= $(shell go env GOPATH)/bin
 FUNC_E         := $(or $(shell command -v func-e 2>/dev/null),$(GOBIN)/func-e)
-GO_SOURCES     := $(shell find . -name '*.go' -not -path './e2e/*' -not -name '*_test.go') go.mod go.sum
+GO_SOURCES     := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './tools/*' -not -path './deploy/*' -not -name '*_test.go') go.mod go.sum
+OCI_LAYOUT     := dist/oci
+IMAGE          ?=
+PUSH_FLAGS     ?=
 
 .DEFAULT_GOAL := help
 
@@ -71,6 +74,16 @@ run: build $(FUNC_E) ## Run Envoy (version from .envoy-version, via func-e) on e
 e2e-envoy: build $(FUNC_E) ## Run the e2e tests against a real Envoy (downloads it with func-e unless ENVOY_BIN is set)
 	ENVOY_BIN="$${ENVOY_BIN:-$$(ENVOY_VERSION=$(ENVOY_VERSION) $(FUNC_E) which)}" \
 		GCA_WASM=$(CURDIR)/$(WASM) go test ./e2e/... -count=1 -v
+
+.PHONY: oci
+oci: build ## Package the module as OCI images for Istio/Envoy Gateway in dist/oci (OCI layout; no Docker needed)
+	go run ./tools/oci/cmd/gca-oci build -wasm $(WASM) -out $(OCI_LAYOUT)
+
+.PHONY: push
+push: ## Push dist/oci: IMAGE=registry/repo:tag gets the compat image, tag-oci the Wasm artifact (docker login credentials; PUSH_FLAGS=-insecure for plain HTTP)
+	@if [ -z "$(IMAGE)" ]; then echo "usage: make push IMAGE=registry.example.com/gemini-code-api:0.1.0"; exit 2; fi
+	@$(MAKE) --no-print-directory oci
+	go run ./tools/oci/cmd/gca-oci push -layout $(OCI_LAYOUT) -image $(IMAGE) $(PUSH_FLAGS)
 
 .PHONY: clean
 clean: ## Remove build output
