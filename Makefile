@@ -5,7 +5,10 @@ ENVOY_VERSION  ?= $(shell cat .envoy-version)
 FUNC_E_VERSION := v1.6.0
 GOBIN          ?= $(shell go env GOPATH)/bin
 FUNC_E         := $(or $(shell command -v func-e 2>/dev/null),$(GOBIN)/func-e)
-GO_SOURCES     := $(shell find . -name '*.go' -not -path './e2e/*' -not -name '*_test.go') go.mod go.sum
+GO_SOURCES     := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './tools/*' -not -path './deploy/*' -not -name '*_test.go') go.mod go.sum
+OCI_LAYOUT     := dist/oci
+IMAGE          ?=
+PUSH_FLAGS     ?=
 
 .DEFAULT_GOAL := help
 
@@ -35,16 +38,30 @@ vet: ## gofmt check and go vet on every package
 bench: build ## Benchmarks: translators and round trips through the compiled module
 	GCA_WASM=$(CURDIR)/$(WASM) go test -run '^$$' -bench . -benchmem ./translators/... ./filter/
 
+# FUZZERS lists every fuzz target of the repository as <package dir>:<FuzzName>,
+# found in the test files, so a new fuzzer is run without editing this file.
+FUZZERS = $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed 's|/[^/]*:func |:|' | sort)
+
+# run-fuzzers runs each of FUZZERS for $(1).
+define run-fuzzers
+	@set -e; for f in $(FUZZERS); do \
+		pkg=$$(echo $$f | cut -d: -f1); name=$$(echo $$f | cut -d: -f2); \
+		echo "== $$name ($$pkg), $(1)"; \
+		go test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1); \
+	done
+endef
+
 .PHONY: fuzz
-fuzz: ## Fuzz the SSE parser, the translators and the whole filter (FUZZTIME each, default 30s)
-	go test ./translators/sse/ -run '^$$' -fuzz FuzzParserSplits -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/openai/ -run '^$$' -fuzz FuzzParseChat -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/openai/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/openai/ -run '^$$' -fuzz FuzzParseResponses -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/openai/ -run '^$$' -fuzz FuzzResponsesStream -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzParseMessages -fuzztime $${FUZZTIME:-30s}
-	go test ./translators/anthropic/ -run '^$$' -fuzz FuzzStream -fuzztime $${FUZZTIME:-30s}
-	go test ./filter/ -run '^$$' -fuzz FuzzFilter -fuzztime $${FUZZTIME:-30s}
+fuzz: ## Run every fuzzer in the repo (FUZZTIME each, default 30s)
+	$(call run-fuzzers,$${FUZZTIME:-30s})
+
+.PHONY: fuzz-short
+fuzz-short: ## Run every fuzzer briefly, as CI does after make test (FUZZTIME each, default 5s)
+	$(call run-fuzzers,$${FUZZTIME:-5s})
+
+.PHONY: soak
+soak: build ## Soak the module on the e2e host: mixed, hostile, cancelled and cut requests for SOAK (default 60s); no trap, no lost answer, flat memory
+	GCA_SOAK=$${SOAK:-60s} GCA_WASM=$(CURDIR)/$(WASM) go test -count=1 -run '^TestSoak$$' -v ./e2e/
 
 $(GOBIN)/func-e:
 	go install github.com/tetratelabs/func-e/cmd/func-e@$(FUNC_E_VERSION)
@@ -57,6 +74,16 @@ run: build $(FUNC_E) ## Run Envoy (version from .envoy-version, via func-e) on e
 e2e-envoy: build $(FUNC_E) ## Run the e2e tests against a real Envoy (downloads it with func-e unless ENVOY_BIN is set)
 	ENVOY_BIN="$${ENVOY_BIN:-$$(ENVOY_VERSION=$(ENVOY_VERSION) $(FUNC_E) which)}" \
 		GCA_WASM=$(CURDIR)/$(WASM) go test ./e2e/... -count=1 -v
+
+.PHONY: oci
+oci: build ## Package the module as OCI images for Istio/Envoy Gateway in dist/oci (OCI layout; no Docker needed)
+	go run ./tools/oci/cmd/gca-oci build -wasm $(WASM) -out $(OCI_LAYOUT)
+
+.PHONY: push
+push: ## Push dist/oci: IMAGE=registry/repo:tag gets the compat image, tag-oci the Wasm artifact (docker login credentials; PUSH_FLAGS=-insecure for plain HTTP)
+	@if [ -z "$(IMAGE)" ]; then echo "usage: make push IMAGE=registry.example.com/gemini-code-api:0.1.0"; exit 2; fi
+	@$(MAKE) --no-print-directory oci
+	go run ./tools/oci/cmd/gca-oci push -layout $(OCI_LAYOUT) -image $(IMAGE) $(PUSH_FLAGS)
 
 .PHONY: clean
 clean: ## Remove build output

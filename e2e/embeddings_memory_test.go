@@ -74,9 +74,9 @@ func TestEmbeddingsMemoryBounded(t *testing.T) {
 	const inputs, concurrent = 2048, 4
 	dims := gca.DefaultMaxEmbeddingValues / inputs
 	env := harness.NewHost(t, "")
-	workers := len(env.Host.MemorySizes())
+	workers := len(env.Host.MemoryBytes())
 	body, in := embedRequest("gemini-embedding-001", inputs, dims)
-	before := env.Host.MemorySizes()
+	before := env.Host.MemoryBytes()
 	answers := make([][]byte, concurrent)
 	var wg sync.WaitGroup
 	for i := range answers {
@@ -91,7 +91,7 @@ func TestEmbeddingsMemoryBounded(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	after := env.Host.MemorySizes()
+	after := env.Host.MemoryBytes()
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -103,7 +103,7 @@ func TestEmbeddingsMemoryBounded(t *testing.T) {
 	}
 	size := compact.Len()
 	perVM := (concurrent + workers - 1) / workers // the host spreads streams round robin
-	bound := uint32(4 * size * perVM)
+	bound := uint64(4 * size * perVM)
 	for i := range after {
 		grew := after[i] - before[i]
 		t.Logf("vm%d: %.1f -> %.1f MiB (grew %.1f MiB; answer %.1f MiB, bound %.1f MiB)", i,

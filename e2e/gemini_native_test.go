@@ -124,7 +124,9 @@ func TestGeminiNative(t *testing.T) {
 			}
 		})
 		t.Run("upstream errors pass through in Google's shape", func(t *testing.T) {
-			env.Fake.Enqueue("", fakegemini.Reply{Status: 429, RetryDelay: "7s"})
+			// Both of the client's keys are rate-limited: the second attempt
+			// (key failover) gets the 429 too, and that reaches the client.
+			env.Fake.Enqueue("", fakegemini.Reply{Status: 429, RetryDelay: "7s"}, fakegemini.Reply{Status: 429, RetryDelay: "7s"})
 			_, err := c.Models.GenerateContent(ctx(t), "gemini-2.5-flash", genai.Text("hi"), nil)
 			var apiErr genai.APIError
 			if !asAPIError(err, &apiErr) || apiErr.Code != 429 || apiErr.Status != "RESOURCE_EXHAUSTED" {
@@ -214,4 +216,99 @@ func TestGeminiNativeRaw(t *testing.T) {
 	if !sawUsage || !sawStream {
 		t.Fatalf("usage not in the access log: %+v", env.Host.AccessLog())
 	}
+}
+
+// Malformed native paths are answered by the gateway in Google's error
+// shape and never reach Gemini; upstream error answers that are not
+// Google's error object (an HTML page, text, an oversized body, Envoy's own
+// reply) are turned into one with the status kept, while Google's own error
+// objects pass byte for byte.
+func TestGeminiNativeMalformedPathsAndErrorBodies(t *testing.T) {
+	env := harness.NewHost(t, "")
+	do := func(path string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx(t), "POST", env.URL+path, strings.NewReader(`{"contents":[{"parts":[{"text":"hi"}]}]}`))
+		req.Header.Set("x-goog-api-key", "K")
+		req.Header.Set("content-type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	googleShape := func(name string, status int, body, inMessage string) {
+		t.Helper()
+		var g struct {
+			Error struct {
+				Code            int
+				Message, Status string
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &g); err != nil || g.Error.Code != status || g.Error.Status == "" || !strings.Contains(g.Error.Message, inMessage) {
+			t.Fatalf("%s: want Google's error shape with code %d and %q in the message, got %s", name, status, inMessage, body)
+		}
+	}
+
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/v1beta/models/gemini-2.5-flash:generateContent%00", 404},
+		{"/v1beta/models/gemini-2.5-flash:generateContent/", 404},
+		{"/v1beta/models/gemini-2.5-flash/../x:generateContent", 404},
+		{"/v1beta//models/gemini-2.5-flash:generateContent", 404},
+		{"/v1beta/models/gemini-2.5-flash:generate-content", 404},
+		{"/v1beta/files/" + strings.Repeat("f", 3000), 400},
+		{"/v1beta/models/gemini%2F2.5:generateContent", 400},
+	} {
+		st, _, body := do(tc.path)
+		if st != tc.status {
+			t.Fatalf("%.80s: status %d, want %d: %s", tc.path, st, tc.status, body)
+		}
+		googleShape(tc.path, tc.status, body, "")
+	}
+	if n := len(env.Fake.Requests()); n != 0 {
+		t.Fatalf("%d malformed requests reached Gemini: %+v", n, env.Fake.Requests())
+	}
+
+	const gen = "/v1beta/models/gemini-2.5-flash:generateContent"
+	html := "<!DOCTYPE html>\n<html lang=en><title>Error 404 (Not Found)!!1</title><p><b>404.</b> That’s an error.</html>"
+	env.Fake.Enqueue("", fakegemini.Reply{Status: 404, Body: html, Header: http.Header{"Content-Type": {"text/html; charset=UTF-8"}}})
+	st, hdr, body := do(gen)
+	if st != 404 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") {
+		t.Fatalf("HTML 404: %d %s %s", st, hdr.Get("Content-Type"), body)
+	}
+	googleShape("HTML 404", 404, body, "with a body that is not a Google error object: <!DOCTYPE html> <html lang=en><title>Error 404")
+
+	env.Fake.Enqueue("", fakegemini.Reply{Status: 500, Body: strings.Repeat("x", 200<<10)})
+	st, _, body = do(gen)
+	if st != 500 || len(body) > 1000 {
+		t.Fatalf("oversized error body: %d %.300s", st, body)
+	}
+	googleShape("oversized", 500, body, "larger than 64 KiB")
+
+	arrayErr := "[{\n  \"error\": {\n    \"code\": 400,\n    \"message\": \"bad thing\",\n    \"status\": \"INVALID_ARGUMENT\"\n  }\n}\n]"
+	env.Fake.Enqueue("", fakegemini.Reply{Status: 400, Body: arrayErr})
+	if st, _, body = do("/v1beta/models/gemini-2.5-flash:streamGenerateContent"); st != 400 || body != arrayErr {
+		t.Fatalf("Google's array-wrapped error must pass byte for byte: %d %q", st, body)
+	}
+
+	// Envoy's own reply (the upstream refuses connections): said to come
+	// from the gateway, in Google's shape.
+	dead := harness.NewHost(t, "")
+	dead.Fake.Close()
+	req, _ := http.NewRequestWithContext(ctx(t), "POST", dead.URL+gen, strings.NewReader(`{}`))
+	req.Header.Set("x-goog-api-key", "K")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Fatalf("dead upstream: %d %s", resp.StatusCode, b)
+	}
+	googleShape("dead upstream", 503, string(b), "before the request reached Gemini: upstream connect error")
 }

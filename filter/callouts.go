@@ -37,6 +37,8 @@ func (h *httpContext) callout(method, path string, body []byte, done func(status
 		headers = append(headers, [2]string{"content-type", "application/json"})
 	}
 	_, err := proxywasm.DispatchHttpCall(cfg.GeminiCluster, headers, body, nil, calloutTimeoutMs, func(numHeaders, bodySize, numTrailers int) {
+		defer h.recoverCallout()
+		panicPoint(h, "on_http_call_response")
 		status := 0
 		if hs, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {
 			for _, kv := range hs {

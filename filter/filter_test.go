@@ -441,3 +441,23 @@ func TestManyRequestsOneVM(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryKeyVariantsNotForwarded: a key given as ?KEY= or ?%6Bey= is a key
+// like ?key=: used upstream in x-goog-api-key, never left in the URL.
+func TestQueryKeyVariantsNotForwarded(t *testing.T) {
+	modes(t, func(t *testing.T, vm types.VMContext) {
+		e := start(t, vm, "")
+		for _, q := range []string{"KEY=AIzaQ1", "%6Bey=AIzaQ1", "Key=AIzaQ1&alt=sse"} {
+			id := e.host.InitializeHttpContext()
+			e.host.CallOnRequestHeaders(id, [][2]string{{":method", "POST"}, {":path", "/v1beta/models/gemini-2.5-flash:streamGenerateContent?" + q}}, false)
+			if lr := e.host.GetSentLocalResponse(id); lr != nil {
+				t.Fatalf("%s: local reply %d %s", q, lr.StatusCode, lr.Data)
+			}
+			hs := e.host.GetCurrentRequestHeaders(id)
+			p, _ := header(hs, ":path")
+			if k, _ := header(hs, "x-goog-api-key"); k != "AIzaQ1" || strings.Contains(p, "AIzaQ1") {
+				t.Fatalf("%s: upstream key %q, path %q", q, k, p)
+			}
+		}
+	})
+}

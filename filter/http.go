@@ -28,6 +28,7 @@ type httpContext struct {
 	tx        translation
 	stream    streamer
 	native    *usageTap // native passthrough: reads usage from the answer
+	nativeErr bool      // a native error answer, held until checked (nativeErrorBody)
 	status    int       // upstream response status
 	out       []byte    // reused output buffer for stream chunks
 	finalized bool
@@ -36,6 +37,7 @@ type httpContext struct {
 	// the resolved model too.
 	aliasFrom, aliasTo string
 	envoyReply         bool // rewriting an Envoy local reply into the client's error shape
+	guard              guardState
 	// codexCatalog: a model list request from Codex (?client_version=),
 	// answered with Codex's model catalog as well.
 	codexCatalog bool
@@ -167,6 +169,7 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	if err := proxywasm.ReplaceHttpRequestBody(tx.upstreamBody()); err != nil {
 		return h.fail(apierror.New(apierror.Server, "The gateway could not replace the request body."))
 	}
+	tx.release()
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", tx.UpstreamPath())
 	_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
@@ -257,6 +260,9 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 			h.plugin.metrics.upstreamErrors.Increment(1)
 			h.finish(gemini.Usage{}, true)
 		}
+		if h.status >= 400 {
+			return h.nativeErrorHeaders(endOfStream)
+		}
 		if endOfStream {
 			h.native = nil
 		}
@@ -308,6 +314,9 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 		return types.ActionContinue
 	}
 	if h.native != nil {
+		if h.nativeErr {
+			return h.nativeErrorBody(bodySize, endOfStream)
+		}
 		if bodySize > 0 {
 			if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
 				h.native.write(chunk)

@@ -64,32 +64,91 @@ func bearer(v string) string {
 	return ""
 }
 
-// queryKeys returns the `key` query parameters of a path and the path with
-// them removed, so the key is neither forwarded in the URL nor logged.
+// queryKeys returns the key query parameters of a path and the path with
+// them removed, so a key is neither forwarded in the URL nor logged. A
+// parameter is a key when its name, percent-decoded, is "key" in any case:
+// Google decodes names before matching, so `?KEY=` or `?%6Bey=` would
+// otherwise carry a key past the filter to Gemini's URL and the access log.
+// Every other parameter is kept byte for byte, in order; when no key is
+// found the path is returned unchanged.
 func queryKeys(path string) (keys []string, stripped string) {
 	base, query, ok := strings.Cut(path, "?")
 	if !ok {
 		return nil, path
 	}
-	var kept []string
-	for _, kv := range strings.Split(query, "&") {
+	var kept []byte
+	found := false
+	for rest := query; ; {
+		kv, next, more := strings.Cut(rest, "&")
 		name, value, _ := strings.Cut(kv, "=")
-		if name == "key" {
+		if isKeyName(name) {
+			found = true
 			if v, err := url.QueryUnescape(value); err == nil {
 				keys = append(keys, v)
 			} else {
 				keys = append(keys, value)
 			}
-			continue
+		} else if kv != "" {
+			if len(kept) > 0 {
+				kept = append(kept, '&')
+			}
+			kept = append(kept, kv...)
 		}
-		if kv != "" {
-			kept = append(kept, kv)
+		if !more {
+			break
 		}
+		rest = next
+	}
+	if !found {
+		return nil, path
 	}
 	if len(kept) == 0 {
 		return keys, base
 	}
-	return keys, base + "?" + strings.Join(kept, "&")
+	return keys, base + "?" + string(kept)
+}
+
+// isKeyName reports whether a raw query parameter name decodes to "key"
+// (ASCII case-insensitively, as strings.EqualFold compares). Escapes are
+// decoded leniently: a malformed one stays as it is, and can never spell
+// "key".
+func isKeyName(name string) bool {
+	// Whatever folds to "key" decodes to at most 5 bytes (the Kelvin sign
+	// folds to k and is 3), so at most 15 escaped.
+	if len(name) < 3 || len(name) > 15 {
+		return false
+	}
+	if strings.IndexByte(name, '%') < 0 && strings.IndexByte(name, '+') < 0 {
+		return strings.EqualFold(name, "key")
+	}
+	var buf [15]byte
+	b := buf[:0]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]):
+			c = unhex(name[i+1])<<4 | unhex(name[i+2])
+			i += 2
+		case c == '+':
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return strings.EqualFold(string(b), "key")
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // keyHash is the short fingerprint used wherever a key must be identified

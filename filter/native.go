@@ -2,6 +2,7 @@ package filter
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -13,17 +14,24 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// nativeRequest passes a Gemini API request through: the body is not
-// buffered or touched; only the key handling (done by the caller) and a
-// configured alias in the model path segment change the request.
+// nativeRequest passes a Gemini API request through once checkNativePath
+// accepts its path: the body is not buffered or touched; only the key
+// handling (done by the caller) and a configured alias in the model path
+// segment change the request.
 func (h *httpContext) nativeRequest(path string) types.Action {
+	if e := checkNativePath(path); e != nil {
+		return h.fail(e)
+	}
 	if m := h.route.model; m != "" {
 		resolved := h.plugin.cfg.models.Resolve(m)
-		if !models.ValidName(resolved) {
-			return h.fail(apierror.Invalid("model", "Invalid model name "+strconvQuote(m)+" in the request path: expected models/{model}[:method], e.g. models/gemini-2.5-flash:generateContent."))
+		if !models.ValidName(resolved) || !safeSegment(resolved) {
+			return h.fail(invalidModelInPath(m))
 		}
 		if resolved != m {
 			path = strings.Replace(path, "/models/"+m, "/models/"+resolved, 1)
+			if e := checkNativePath(path); e != nil {
+				return h.fail(e) // the longer name made the path too long
+			}
 			if h.route.nativeAction == "batchEmbedContents" {
 				// Each request of the batch names the model again, and
 				// Gemini wants it equal to the path's: rewrite it too.
@@ -69,6 +77,179 @@ func (h *httpContext) nativeBody(bodySize int, endOfStream bool) types.Action {
 	body = bytes.ReplaceAll(body, []byte(`"models/`+h.aliasFrom+`"`), []byte(`"models/`+h.aliasTo+`"`))
 	_ = proxywasm.ReplaceHttpRequestBody(body)
 	return types.ActionContinue
+}
+
+// maxNativePath bounds the :path of a native request, query included.
+// Gemini's resource names and page tokens are far shorter.
+const maxNativePath = 2048
+
+// checkNativePath decides whether a native request path may be forwarded:
+// a version (/v1beta, /v1alpha, /v1), then a resource path of non-empty
+// segments made of letters, digits and -_.~ (no "." or ".." segments), the
+// last one optionally followed by :method in letters only, then an optional
+// query of printable ASCII. Anything else would only come back from Google
+// as its HTML 404 page, or be read by Google differently than by the
+// gateway, so it is answered here in Google's error shape: 400 for an
+// unusable model name, a query or a length, 404 for a path that names no
+// Gemini resource.
+func checkNativePath(path string) *apierror.Error {
+	if len(path) > maxNativePath {
+		return apierror.Invalid("", "The request path is "+strconv.Itoa(len(path))+" bytes long; the gateway forwards Gemini API paths of up to "+strconv.Itoa(maxNativePath)+" bytes.")
+	}
+	resource, query, _ := strings.Cut(path, "?")
+	rest, ok := "", false
+	for _, v := range [...]string{"/v1beta/", "/v1alpha/", "/v1/"} {
+		if rest, ok = strings.CutPrefix(resource, v); ok {
+			break
+		}
+	}
+	if !ok {
+		return unknownNativePath(resource)
+	}
+	if m, ok := strings.CutPrefix(rest, "models/"); ok {
+		end := strings.IndexAny(m, "/:")
+		if end < 0 {
+			end = len(m)
+		}
+		if model := m[:end]; model != "" && !safeSegment(model) {
+			return invalidModelInPath(model)
+		}
+	}
+	if !validResourcePath(rest) {
+		return unknownNativePath(resource)
+	}
+	for i := 0; i < len(query); i++ {
+		if c := query[i]; c <= ' ' || c >= 0x7f || c == '#' {
+			return apierror.Invalid("", "The query string of the request path contains a character that is not allowed (control characters, spaces, '#' and non-ASCII bytes must be percent-encoded).")
+		}
+	}
+	return nil
+}
+
+// validResourcePath: segments separated by '/', and at most one ':' whose
+// method suffix, in letters only, ends the path.
+func validResourcePath(rest string) bool {
+	resource, method, hasMethod := strings.Cut(rest, ":")
+	if resource == "" || hasMethod && method == "" {
+		return false
+	}
+	for i := 0; i < len(method); i++ {
+		if c := method[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	for {
+		seg, next, more := strings.Cut(resource, "/")
+		if !safeSegment(seg) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		resource = next
+	}
+}
+
+// safeSegment: a non-empty path segment that needs no escaping and is not
+// a dot segment (which a server would resolve to another path).
+func safeSegment(s string) bool {
+	dots := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '~':
+			dots = false
+		case c == '.':
+		default:
+			return false
+		}
+	}
+	return s != "" && !dots
+}
+
+func unknownNativePath(resource string) *apierror.Error {
+	return apierror.New(apierror.NotFound, "Unknown Gemini API path "+strconvQuote(resource)+": expected /v1beta, /v1alpha or /v1, then a resource path of segments made of letters, digits, '-', '_', '.' and '~' (no empty, '.' or '..' segments), then an optional :method in letters, e.g. /v1beta/models/gemini-2.5-flash:generateContent.")
+}
+
+func invalidModelInPath(m string) *apierror.Error {
+	return apierror.Invalid("model", "Invalid model name "+strconvQuote(m)+" in the request path: expected models/{model}[:method], e.g. models/gemini-2.5-flash:generateContent.")
+}
+
+// maxNativeErrorBody bounds what is held of a native error answer. Google's
+// error objects are a few hundred bytes; anything much larger is not one.
+const maxNativeErrorBody = 64 << 10
+
+// nativeErrorHeaders starts a native answer of status >= 400. Google's
+// clients read Google's error object from it; a proxy's HTML page or text
+// (Google's own 404 page, a load balancer's 502) would reach them as an
+// unreadable answer. Error bodies are small, so they alone are held until
+// they can be checked; successes are never held.
+func (h *httpContext) nativeErrorHeaders(endOfStream bool) types.Action {
+	if endOfStream {
+		h.finalized = true
+		return h.replaceWithLocal(h.nativeUpstreamError(nil))
+	}
+	h.nativeErr = true
+	_ = proxywasm.RemoveHttpResponseHeader("content-length")
+	return types.ActionPause
+}
+
+// nativeErrorBody passes a Google error object untouched and turns anything
+// else into one, keeping the status.
+func (h *httpContext) nativeErrorBody(bodySize int, endOfStream bool) types.Action {
+	if bodySize > maxNativeErrorBody {
+		h.finalized = true
+		e := h.nativeUpstreamError(nil)
+		e.Message = "Gemini answered HTTP " + strconv.Itoa(h.status) + " with an error body larger than " + strconv.Itoa(maxNativeErrorBody>>10) + " KiB, which is not a Google error object; the gateway does not pass it on."
+		return h.replaceWithLocal(e)
+	}
+	if !endOfStream {
+		return types.ActionPause
+	}
+	h.finalized = true
+	var body []byte
+	if bodySize > 0 {
+		body, _ = proxywasm.GetHttpResponseBody(0, bodySize)
+	}
+	if isGoogleError(body) {
+		return types.ActionContinue
+	}
+	_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json; charset=UTF-8")
+	_ = proxywasm.ReplaceHttpResponseBody(gemini.ErrorBody(h.nativeUpstreamError(body)))
+	return types.ActionContinue
+}
+
+// nativeUpstreamError describes an error answer that is not Google's error
+// object, in Google's shape, with the status it came with and an excerpt of
+// what came back.
+func (h *httpContext) nativeUpstreamError(body []byte) *apierror.Error {
+	var e *apierror.Error
+	if details, err := proxywasm.GetProperty([]string{"response", "code_details"}); err == nil && len(details) > 0 && string(details) != "via_upstream" {
+		e = envoyError(h.status, body) // Envoy's own reply: no answer from Gemini
+	} else {
+		e = apierror.FromGemini(h.status, body)
+		e.Message = "Gemini answered HTTP " + strconv.Itoa(h.status) + " with an empty body."
+		if text := apierror.Snippet(body); text != "" {
+			e.Message = "Gemini answered HTTP " + strconv.Itoa(h.status) + " with a body that is not a Google error object: " + text
+		}
+	}
+	e.Status = h.status
+	e.Upstream = ""
+	return e
+}
+
+// isGoogleError: Google's error object, alone or wrapped in an array as a
+// JSON-array stream sends it.
+func isGoogleError(body []byte) bool {
+	if !gjson.ValidBytes(body) {
+		return false
+	}
+	root := gjson.ParseBytes(body)
+	if root.IsArray() {
+		root = root.Get("0")
+	}
+	ge := root.Get("error")
+	return root.IsObject() && ge.IsObject() && ge.Get("code").Type == gjson.Number && ge.Get("message").Type == gjson.String
 }
 
 // tailWindow bounds what a usageTap keeps of a non-SSE answer: the usage

@@ -24,7 +24,7 @@ type vmContext struct {
 }
 
 func (*vmContext) NewPluginContext(contextID uint32) types.PluginContext {
-	return &pluginContext{}
+	return guardedPlugin{&pluginContext{}}
 }
 
 type pluginContext struct {
@@ -128,9 +128,6 @@ func (p *pluginContext) healthBody(keys []string) []byte {
 	return append(b, '}')
 }
 
-func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
-	if p.cfg.Role == roleUpstream {
-		return &upstreamContext{plugin: p}
-	}
+func (p *pluginContext) newHttpContext(contextID uint32) *httpContext {
 	return &httpContext{plugin: p}
 }

@@ -104,13 +104,20 @@ func routeFor(path string, h hints) route {
 }
 
 // nativeRoute parses /{version}/models/{model}[:{action}] and anything else
-// under the Gemini API versions.
+// under the Gemini API versions. The model is the segment after models/;
+// deeper paths (a long-running operation, models/{model}/operations/{id})
+// name it too but have no action. checkNativePath decides whether the path
+// may be forwarded at all.
 func nativeRoute(path string) route {
 	r := route{kind: epNative, proto: protoGemini}
 	_, rest, _ := strings.Cut(path[1:], "/") // drop the version
 	if m, ok := strings.CutPrefix(rest, "models/"); ok {
-		model, action, _ := strings.Cut(m, ":")
-		r.model, r.nativeAction = model, action
+		seg, _, nested := strings.Cut(m, "/")
+		model, action, _ := strings.Cut(seg, ":")
+		r.model = model
+		if !nested {
+			r.nativeAction = action
+		}
 	}
 	return r
 }

@@ -28,6 +28,7 @@ func TestRouteFor(t *testing.T) {
 		{"/v1beta/models/gemini-2.5-flash:streamGenerateContent", hints{}, epNative, protoGemini, "gemini-2.5-flash", "streamGenerateContent"},
 		{"/v1beta/models", hints{}, epNative, protoGemini, "", ""},
 		{"/v1beta/tunedModels/x:generateContent", hints{}, epNative, protoGemini, "", ""},
+		{"/v1beta/models/veo-3.0-generate-preview/operations/op1", hints{}, epNative, protoGemini, "veo-3.0-generate-preview", ""},
 		{"/v1/messages", hints{anthropic: true}, epMessages, protoAnthropic, "", ""},
 		{"/v1/messages/count_tokens", hints{}, epCountTokens, protoAnthropic, "", ""},
 		{"/v1/messages/batches", hints{}, epUnknown, protoAnthropic, "", ""},

@@ -20,6 +20,9 @@ type translation interface {
 	response(body []byte) ([]byte, *apierror.Error)
 	// newStream starts translating a 200 SSE answer.
 	newStream() streamer
+	// release drops the upstream body once Envoy holds its own copy: the
+	// translation lives until the answer ends, a stream's whole duration.
+	release()
 }
 
 // streamer translates an SSE answer chunk by chunk.
@@ -69,6 +72,7 @@ func (t chatTx) upstreamBody() []byte     { return t.r.Body }
 func (t chatTx) streaming() bool          { return t.r.Stream }
 func (t chatTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t chatTx) newStream() streamer      { return t.r.NewStream(time.Now().Unix()) }
+func (t chatTx) release()                 { t.r.Body = nil }
 func (t chatTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response(b, time.Now().Unix())
 }
@@ -80,6 +84,7 @@ func (t responsesTx) upstreamBody() []byte     { return t.r.Body }
 func (t responsesTx) streaming() bool          { return t.r.Stream }
 func (t responsesTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t responsesTx) newStream() streamer      { return t.r.NewStream(time.Now().Unix()) }
+func (t responsesTx) release()                 { t.r.Body = nil }
 func (t responsesTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response(b, time.Now().Unix())
 }
@@ -91,6 +96,7 @@ func (t messagesTx) upstreamBody() []byte     { return t.r.Body }
 func (t messagesTx) streaming() bool          { return t.r.Stream }
 func (t messagesTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t messagesTx) newStream() streamer      { return t.r.NewStream() }
+func (t messagesTx) release()                 { t.r.Body = nil }
 func (t messagesTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response(b)
 }
@@ -102,6 +108,7 @@ func (t countTx) upstreamBody() []byte                        { return t.r.Body 
 func (t countTx) streaming() bool                             { return false }
 func (t countTx) models() (string, string)                    { return t.r.Model, t.r.GeminiModel }
 func (t countTx) newStream() streamer                         { return nil }
+func (t countTx) release()                                    { t.r.Body = nil }
 func (t countTx) response(b []byte) ([]byte, *apierror.Error) { return t.r.Response(b) }
 
 type embedTx struct{ r *openai.EmbeddingsRequest }
@@ -111,6 +118,7 @@ func (t embedTx) upstreamBody() []byte     { return t.r.Batches()[0] }
 func (t embedTx) streaming() bool          { return false }
 func (t embedTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t embedTx) newStream() streamer      { return nil }
+func (t embedTx) release()                 {} // the inputs are needed for the answer's usage
 func (t embedTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response([][]byte{b})
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -611,4 +612,113 @@ func BufferLimit() (int, error) {
 		return int(v.GetValue()), nil
 	}
 	return 1 << 20, nil // Envoy's default
+}
+
+// Gateway is what the e2e host needs to behave like envoy.yaml: the route's
+// timeout and retry policy, the virtual host's attempt-count settings, the
+// gemini cluster's retry circuit breaker and its upstream Wasm filter.
+type Gateway struct {
+	BufferLimit                   int
+	RouteName                     string
+	RouteTimeout                  time.Duration
+	RetryOn                       []string
+	NumRetries                    int // -1: explicit 0
+	RetriableStatusCodes          []int
+	RetriableHeaders              []string
+	BackOffBase, BackOffMax       time.Duration
+	IncludeAttemptCountInRequest  bool
+	IncludeAttemptCountInResponse bool
+	MaxRetries                    int // the gemini cluster's circuit breaker (-1: Envoy's default)
+	// UpstreamFilter is true when the gemini cluster runs the module as an
+	// upstream filter; UpstreamPluginName and UpstreamRootID name it.
+	UpstreamFilter     bool
+	UpstreamPluginName string
+	UpstreamRootID     string
+	// FailurePolicy of the listener's Wasm filter ("FAIL_CLOSED",
+	// "FAIL_RELOAD"...) and its reload backoff.
+	FailurePolicy                   string
+	ReloadBackoff, ReloadBackoffMax time.Duration
+}
+
+// GatewaySettings reads the repository's envoy.yaml into Gateway.
+func GatewaySettings() (Gateway, error) {
+	var g Gateway
+	path, err := DefaultPath()
+	if err != nil {
+		return g, err
+	}
+	b, err := Load(path)
+	if err != nil {
+		return g, err
+	}
+	if g.BufferLimit, err = BufferLimit(); err != nil {
+		return g, err
+	}
+	h, err := HCM(b)
+	if err != nil {
+		return g, err
+	}
+	vhs := h.GetRouteConfig().GetVirtualHosts()
+	if len(vhs) != 1 || len(vhs[0].GetRoutes()) != 1 {
+		return g, errors.New("envoyconfig: want one virtual host with one route")
+	}
+	vh := vhs[0]
+	g.IncludeAttemptCountInRequest = vh.GetIncludeRequestAttemptCount()
+	g.IncludeAttemptCountInResponse = vh.GetIncludeAttemptCountInResponse()
+	r := vh.GetRoutes()[0]
+	g.RouteName = h.GetRouteConfig().GetName()
+	ra := r.GetRoute()
+	g.RouteTimeout = ra.GetTimeout().AsDuration()
+	if ra.GetTimeout() == nil {
+		g.RouteTimeout = 15 * time.Second // Envoy's default
+	}
+	if rp := ra.GetRetryPolicy(); rp != nil {
+		for _, on := range strings.Split(rp.GetRetryOn(), ",") {
+			if on = strings.TrimSpace(on); on != "" {
+				g.RetryOn = append(g.RetryOn, on)
+			}
+		}
+		g.NumRetries = 1
+		if n := rp.GetNumRetries(); n != nil {
+			g.NumRetries = int(n.GetValue())
+			if g.NumRetries == 0 {
+				g.NumRetries = -1
+			}
+		}
+		for _, c := range rp.GetRetriableStatusCodes() {
+			g.RetriableStatusCodes = append(g.RetriableStatusCodes, int(c))
+		}
+		for _, m := range rp.GetRetriableHeaders() {
+			g.RetriableHeaders = append(g.RetriableHeaders, m.GetName())
+		}
+		g.BackOffBase = rp.GetRetryBackOff().GetBaseInterval().AsDuration()
+		g.BackOffMax = rp.GetRetryBackOff().GetMaxInterval().AsDuration()
+	}
+	w, _, err := WasmFilter(h)
+	if err != nil {
+		return g, err
+	}
+	g.FailurePolicy = w.GetConfig().GetFailurePolicy().String()
+	g.ReloadBackoff = w.GetConfig().GetReloadConfig().GetBackoff().GetBaseInterval().AsDuration()
+	g.ReloadBackoffMax = w.GetConfig().GetReloadConfig().GetBackoff().GetMaxInterval().AsDuration()
+	c, err := Cluster(b, ClusterName)
+	if err != nil {
+		return g, err
+	}
+	g.MaxRetries = -1
+	for _, t := range c.GetCircuitBreakers().GetThresholds() {
+		if t.GetPriority() == corev3.RoutingPriority_DEFAULT && t.GetMaxRetries() != nil {
+			g.MaxRetries = int(t.GetMaxRetries().GetValue())
+		}
+	}
+	up, _, err := UpstreamWasmFilter(c)
+	if err != nil {
+		return g, err
+	}
+	if up != nil {
+		g.UpstreamFilter = true
+		g.UpstreamPluginName = up.GetConfig().GetName()
+		g.UpstreamRootID = up.GetConfig().GetRootId()
+	}
+	return g, nil
 }

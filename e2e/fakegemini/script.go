@@ -36,6 +36,11 @@ type Reply struct {
 	RetryDelay string        // with Status 429: RetryInfo detail ("23s")
 	Header     http.Header   // extra response headers
 
+	// Hold keeps a stream open after its first event until the channel is
+	// closed (or the request ends), so a test can have many streams in
+	// flight at once and decide when they finish.
+	Hold <-chan struct{}
+
 	// NoSignatures stops the server from adding thoughtSignatures to the
 	// synthesized parts of a gemini-3* answer (to simulate their absence).
 	NoSignatures bool

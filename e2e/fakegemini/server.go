@@ -39,10 +39,11 @@ type Request struct {
 	RawQuery string
 	Header   http.Header
 	Body     []byte
-	Key      string // the API key used (header or ?key=), "" if none
-	Model    string // model id from the path, "" for models.list
-	Action   string // generateContent, streamGenerateContent, countTokens, embedContent, batchEmbedContents, list, get
-	Status   int    // status answered (set before the first response byte)
+	Key      string    // the API key used (header or ?key=), "" if none
+	Model    string    // model id from the path, "" for models.list
+	Action   string    // generateContent, streamGenerateContent, countTokens, embedContent, batchEmbedContents, list, get
+	Status   int       // status answered (set before the first response byte)
+	Time     time.Time // when the request arrived
 }
 
 // New starts a server.
@@ -213,7 +214,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	idx := len(s.requests)
 	s.requests = append(s.requests, Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(),
-		Body: body, Key: requestKey(r), Model: rt.model, Action: rt.action,
+		Body: body, Key: requestKey(r), Model: rt.model, Action: rt.action, Time: time.Now(),
 	})
 	s.mu.Unlock()
 	sw := &statusWriter{ResponseWriter: w, onStatus: func(code int) {

@@ -14,6 +14,7 @@ import (
 //
 // CutAfter aborts the connection after N events (the chunked body is never
 // terminated, so the client sees an unexpected EOF and no finishReason).
+// Hold, when set, pauses the stream after its first event until it closes.
 func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, events []string, sse bool, rep Reply) {
 	ct := "application/json; charset=UTF-8"
 	if sse {
@@ -62,6 +63,15 @@ func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, events []st
 		flush()
 		if rep.CutAfter > 0 && i+1 >= rep.CutAfter {
 			panic(http.ErrAbortHandler)
+		}
+		if i == 0 && rep.Hold != nil {
+			select {
+			case <-rep.Hold:
+			case <-r.Context().Done():
+				return
+			case <-s.closing:
+				return
+			}
 		}
 	}
 	if !sse {

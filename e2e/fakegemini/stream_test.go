@@ -233,3 +233,34 @@ func TestSynthesizedStreamWithParts(t *testing.T) {
 		t.Fatalf("issued %v", s.IssuedSignatures())
 	}
 }
+
+// TestHoldKeepsStreamOpen: a held stream sends its first event, then
+// nothing more until the test releases it.
+func TestHoldKeepsStreamOpen(t *testing.T) {
+	s := newServer(t)
+	hold := make(chan struct{})
+	second := make(chan struct{}, 1)
+	s.eventHook = func(i int) {
+		if i == 1 {
+			second <- struct{}{}
+		}
+	}
+	s.Enqueue("", Reply{Text: "one two three four five six seven", Hold: hold})
+	resp := streamRequest(t, s, "gemini-2.5-flash", "?alt=sse", body(contents(userHi)))
+	br := bufio.NewReader(resp.Body)
+	ev, err := readEvent(br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventJSON(t, ev)
+	select {
+	case <-second:
+		t.Fatal("the held stream went on before it was released")
+	default:
+	}
+	close(hold)
+	rest, _ := io.ReadAll(br)
+	if strings.Count(string(rest), "\r\n\r\n") < 1 {
+		t.Fatalf("rest: %q", rest)
+	}
+}

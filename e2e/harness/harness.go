@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/envoyconfig"
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
@@ -93,24 +92,65 @@ func NewHost(t testing.TB, pluginConfig string) *Env {
 	t.Cleanup(log.stop) // registered first: runs after the host has closed
 	fake := fakegemini.New()
 	t.Cleanup(fake.Close)
-	limit, err := envoyconfig.BufferLimit()
+	cfg, err := HostConfig(wasm, pluginConfig, fake.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := host.Start(host.Config{
-		BufferLimit:  limit,
-		Wasm:         wasm,
-		PluginConfig: []byte(pluginConfig),
-		Workers:      2,
-		Clusters:     map[string]string{"gemini": fake.Addr()},
-		Routes:       []host.Route{{Name: "gemini_code_api", Prefix: "/", Cluster: "gemini", Timeout: 600 * time.Second}},
-		Log:          log,
-	})
+	cfg.Log = log
+	h, err := host.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	return &Env{Name: "host", URL: h.URL(), Fake: fake, Host: h, BufferLimit: limit}
+	return &Env{Name: "host", URL: h.URL(), Fake: fake, Host: h, BufferLimit: cfg.BufferLimit}
+}
+
+// HostConfig is the e2e host configured as envoy.yaml configures Envoy: the
+// buffer limit, the route (timeout, retry policy), the attempt-count
+// settings, the gemini cluster's retry circuit breaker and, when envoy.yaml
+// has it, the module as the cluster's upstream filter with the upstream form
+// of pluginConfig. upstream is the fake Gemini's address.
+func HostConfig(wasm []byte, pluginConfig, upstream string) (host.Config, error) {
+	g, err := envoyconfig.GatewaySettings()
+	if err != nil {
+		return host.Config{}, err
+	}
+	route := host.Route{Name: g.RouteName, Prefix: "/", Cluster: envoyconfig.ClusterName, Timeout: g.RouteTimeout}
+	if len(g.RetryOn) > 0 {
+		route.Retry = &host.RetryPolicy{
+			RetryOn: g.RetryOn, NumRetries: g.NumRetries, RetriableStatusCodes: g.RetriableStatusCodes,
+			RetriableHeaders: g.RetriableHeaders, BackOffBase: g.BackOffBase, BackOffMax: g.BackOffMax,
+		}
+	}
+	cfg := host.Config{
+		BufferLimit:                   g.BufferLimit,
+		Wasm:                          wasm,
+		PluginConfig:                  []byte(pluginConfig),
+		Workers:                       2,
+		Clusters:                      map[string]string{envoyconfig.ClusterName: upstream},
+		Routes:                        []host.Route{route},
+		PluginName:                    envoyconfig.PluginName,
+		RootID:                        envoyconfig.PluginName,
+		IncludeAttemptCountInRequest:  g.IncludeAttemptCountInRequest,
+		IncludeAttemptCountInResponse: g.IncludeAttemptCountInResponse,
+		FailurePolicy:                 g.FailurePolicy,
+		ReloadBackoff:                 g.ReloadBackoff,
+		ReloadBackoffMax:              g.ReloadBackoffMax,
+	}
+	if g.MaxRetries >= 0 {
+		cfg.ClusterMaxRetries = map[string]int{envoyconfig.ClusterName: g.MaxRetries}
+	}
+	if g.UpstreamFilter {
+		up, err := envoyconfig.UpstreamPluginConfig(pluginConfig)
+		if err != nil {
+			return host.Config{}, err
+		}
+		cfg.Upstream = &host.UpstreamFilter{
+			PluginConfig: []byte(up), Clusters: []string{envoyconfig.ClusterName},
+			RootID: g.UpstreamRootID, PluginName: g.UpstreamPluginName,
+		}
+	}
+	return cfg, nil
 }
 
 // NewEnvoy starts a real Envoy (skipping the test when none is installed)

@@ -42,9 +42,9 @@ func (h *Host) exportABI(ctx context.Context, r wazero.Runtime) error {
 		if err != nil {
 			return resInvalidMemoryAccess
 		}
-		id := v.rootID
+		id := v.effRoot.id
 		if v.eff != nil {
-			id = v.eff.id
+			id = v.eff.ctxID()
 		}
 		h.logf("[wasm vm%d ctx=%d %s] %s", v.idx, id, levelName(level), msg)
 		return resOK
@@ -63,20 +63,21 @@ func (h *Host) exportABI(ctx context.Context, r wazero.Runtime) error {
 		return resOK
 	})
 	fn("proxy_set_tick_period_milliseconds", func(ctx context.Context, m api.Module, ms uint32) uint32 {
-		vmOf(ctx).setTick(time.Duration(ms) * time.Millisecond)
+		v := vmOf(ctx)
+		v.setTick(v.effRoot, time.Duration(ms)*time.Millisecond)
 		return resOK
 	})
 	fn("proxy_set_effective_context", func(ctx context.Context, m api.Module, id uint32) uint32 {
 		v := vmOf(ctx)
-		if id == v.rootID {
-			v.eff = nil
+		if r := v.rootByID(id); r != nil {
+			v.eff, v.effRoot = nil, r
 			return resOK
 		}
-		s, ok := v.streams[id]
+		c, ok := v.ctxs[id]
 		if !ok {
 			return resBadArgument // cpp-host: unknown context -> BadArgument
 		}
-		v.eff = s
+		v.eff, v.effRoot = c, c.root()
 		return resOK
 	})
 	fn("proxy_done", func(ctx context.Context, m api.Module) uint32 { return resOK })
@@ -93,7 +94,8 @@ func (h *Host) exportABI(ctx context.Context, r wazero.Runtime) error {
 		return copyOut(ctx, m, []byte(msg), msgPtrPtr, msgSizePtr)
 	})
 	fn("proxy_get_configuration", func(ctx context.Context, m api.Module, ptrPtr, sizePtr uint32) uint32 {
-		return copyOut(ctx, m, h.cfg.PluginConfig, ptrPtr, sizePtr)
+		// ABI 0.1.0: the plugin configuration of the effective context's root.
+		return copyOut(ctx, m, vmOf(ctx).effRoot.p.config, ptrPtr, sizePtr)
 	})
 
 	// --- header maps ---
@@ -216,19 +218,19 @@ func (h *Host) exportABI(ctx context.Context, r wazero.Runtime) error {
 
 	// --- stream control ---
 	fn("proxy_continue_stream", func(ctx context.Context, m api.Module, st uint32) uint32 {
-		return vmOf(ctx).streamAction(func(s *stream) uint32 { return s.queueContinue(st) })
+		return vmOf(ctx).streamAction(func(c hctx) uint32 { return c.queueContinue(st) })
 	})
 	fn("proxy_close_stream", func(ctx context.Context, m api.Module, st uint32) uint32 {
-		return vmOf(ctx).streamAction(func(s *stream) uint32 { return s.queueClose(st) })
+		return vmOf(ctx).streamAction(func(c hctx) uint32 { return c.queueClose(st) })
 	})
 	fn("proxy_continue_request", func(ctx context.Context, m api.Module) uint32 {
-		return vmOf(ctx).streamAction(func(s *stream) uint32 { return s.queueContinue(0) })
+		return vmOf(ctx).streamAction(func(c hctx) uint32 { return c.queueContinue(0) })
 	})
 	fn("proxy_continue_response", func(ctx context.Context, m api.Module) uint32 {
-		return vmOf(ctx).streamAction(func(s *stream) uint32 { return s.queueContinue(1) })
+		return vmOf(ctx).streamAction(func(c hctx) uint32 { return c.queueContinue(1) })
 	})
 	fn("proxy_clear_route_cache", func(ctx context.Context, m api.Module) uint32 {
-		return vmOf(ctx).streamAction(func(s *stream) uint32 { s.clearRouteCache(); return resOK })
+		return vmOf(ctx).streamAction(func(c hctx) uint32 { c.clearRouteCache(); return resOK })
 	})
 	fn("proxy_send_local_response", func(ctx context.Context, m api.Module, code, dp, dsz, bp, bsz, hp, hsz uint32, grpc int32) uint32 {
 		v := vmOf(ctx)
@@ -242,8 +244,8 @@ func (h *Host) exportABI(ctx context.Context, r wazero.Runtime) error {
 		if err != nil {
 			return resInvalidMemoryAccess
 		}
-		return v.streamAction(func(s *stream) uint32 {
-			s.queueLocalReply(localReply{code: int(code), body: body, headers: lowerPairs(hdrs),
+		return v.streamAction(func(c hctx) uint32 {
+			c.queueLocalReply(localReply{code: int(code), body: body, headers: lowerPairs(hdrs),
 				details: strings.Join(strings.Fields(details), "_")})
 			return resOK
 		})
@@ -391,7 +393,7 @@ func (h *Host) exportABI(ctx context.Context, r wazero.Runtime) error {
 		case "clear_route_cache":
 			// Envoy's registered foreign function: clears the stream's cached
 			// route so the router re-evaluates it with the current headers.
-			return v.streamAction(func(s *stream) uint32 { s.clearRouteCache(); return resOK })
+			return v.streamAction(func(c hctx) uint32 { c.clearRouteCache(); return resOK })
 		default:
 			return resNotFound // cpp-host: unknown foreign function
 		}
@@ -427,10 +429,10 @@ func splitPath(raw []byte) []string {
 	return strings.Split(string(raw), "\x00")
 }
 
-// streamAction runs f on the effective context's stream; from a root
+// streamAction runs f on the effective HTTP context; from a root
 // context it is BadArgument (Envoy has no decoder callbacks there), except
 // for send_local_response which Envoy silently ignores (Ok).
-func (v *vm) streamAction(f func(*stream) uint32) uint32 {
+func (v *vm) streamAction(f func(hctx) uint32) uint32 {
 	if v.eff == nil {
 		return resBadArgument
 	}

@@ -26,21 +26,17 @@ func (v *vm) getMap(mt uint32) (hmap, uint32) {
 		}
 		return v.callResp.trailers, resOK
 	}
-	s := v.eff
-	if s == nil {
+	c := v.eff
+	if c == nil {
 		return nil, resBadArgument
 	}
 	switch mt {
-	case mapRequestHeaders:
-		if s.reqHdrAvail || s.logPhase {
-			return s.reqHeaders, resOK
-		}
-	case mapResponseHeaders:
-		if s.respHdrAvail || s.logPhase {
-			return s.respHeaders, resOK
+	case mapRequestHeaders, mapResponseHeaders:
+		if m, ok := c.headerMap(mt); ok {
+			return *m, resOK
 		}
 	case mapRequestTrailers, mapResponseTrailers:
-		if s.logPhase {
+		if c.inLog() {
 			return nil, resNotFound
 		}
 	}
@@ -48,25 +44,19 @@ func (v *vm) getMap(mt uint32) (hmap, uint32) {
 }
 
 func (v *vm) mutateMap(mt uint32, f func(hmap) hmap) uint32 {
-	s := v.eff
-	if s == nil || s.logPhase {
+	c := v.eff
+	if c == nil || c.inLog() {
 		return resBadArgument
 	}
-	switch mt {
-	case mapRequestHeaders:
-		if !s.reqHdrAvail {
-			return resBadArgument
-		}
-		s.reqHeaders = f(s.reqHeaders)
-		return resOK
-	case mapResponseHeaders:
-		if !s.respHdrAvail {
-			return resBadArgument
-		}
-		s.respHeaders = f(s.respHeaders)
-		return resOK
+	if mt != mapRequestHeaders && mt != mapResponseHeaders {
+		return resBadArgument
 	}
-	return resBadArgument
+	m, ok := c.headerMap(mt)
+	if !ok {
+		return resBadArgument
+	}
+	*m = f(*m)
+	return resOK
 }
 
 func (v *vm) getBuffer(bt uint32) ([]byte, uint32) {
@@ -74,9 +64,11 @@ func (v *vm) getBuffer(bt uint32) ([]byte, uint32) {
 	case bufVMConfiguration:
 		return v.h.cfg.VMConfig, resOK
 	case bufPluginConfig:
-		// Envoy: temp_plugin_ is only set during on_configure / validate.
-		if v.inConfigure {
-			return v.h.cfg.PluginConfig, resOK
+		// Envoy: temp_plugin_ is only set while a root context is created
+		// and configured (cpp-host ContextBase::onStart/onConfigure), so
+		// this is the configuration of the plugin being configured.
+		if v.configuring != nil {
+			return v.configuring.config, resOK
 		}
 		return nil, resNotFound
 	case bufCallResponse:
@@ -87,11 +79,11 @@ func (v *vm) getBuffer(bt uint32) ([]byte, uint32) {
 	case bufCallData:
 		return nil, resOK
 	case bufRequestBody, bufResponseBody:
-		s := v.eff
-		if s == nil {
+		c := v.eff
+		if c == nil {
 			return nil, resOK
 		}
-		b := s.bodyRef(bt == bufRequestBody)
+		b := c.bodyRef(bt == bufRequestBody)
 		if b == nil {
 			return nil, resOK
 		}
@@ -115,11 +107,11 @@ func (v *vm) setBuffer(bt, start, length uint32, data []byte) uint32 {
 		}
 		return resBadArgument // immutable buffers
 	}
-	s := v.eff
-	if s == nil {
+	c := v.eff
+	if c == nil {
 		return resBadArgument
 	}
-	b := s.bodyRef(bt == bufRequestBody)
+	b := c.bodyRef(bt == bufRequestBody)
 	if b == nil {
 		return resBadArgument
 	}

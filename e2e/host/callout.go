@@ -8,14 +8,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // proxy_http_call, as Envoy's Context::httpCall (context.cc):
-//   - the callout belongs to the ROOT context (exports.cc uses
-//     contextOrEffectiveContext()->root_context()), so its response is
-//     delivered with proxy_on_http_call_response(rootID, token, ...), even
-//     after the stream that dispatched it has ended;
+//   - the callout belongs to the ROOT context of the calling context
+//     (exports.cc uses contextOrEffectiveContext()->root_context()), so its
+//     response is delivered with proxy_on_http_call_response(thatRootID,
+//     token, ...) - the upstream plugin's root for a callout made by an
+//     upstream filter - even after the context that dispatched it ended;
 //   - unknown cluster, negative timeout, or missing :method/:path/:authority
 //     -> BadArgument; a non-empty body sets content-length; timeout 0 means
 //     no timeout;
@@ -25,6 +27,11 @@ import (
 //     a failure. Only a reset after headers is onHttpCallFailure, delivered
 //     as (0 headers, 0 body, 0 trailers) with proxy_get_status =
 //     BrokenConnection "reset".
+//   - a callout to a cluster with the upstream Wasm filter passes through
+//     a fresh upstream filter context (AsyncClient streams run a real
+//     router, and each UpstreamRequest builds the cluster's upstream
+//     chain), with the callout's OWN StreamInfo and filter state, attempt
+//     count 1 and no retries (Context::httpCall sets no retry policy).
 type calloutResponse struct {
 	headers  hmap
 	body     []byte
@@ -34,6 +41,7 @@ type calloutResponse struct {
 
 type calloutResult struct {
 	token uint32
+	root  *rootCtx
 	resp  *calloutResponse
 }
 
@@ -41,7 +49,7 @@ func (v *vm) httpCall(cluster string, hdrs hmap, body []byte, trailers [][2]stri
 	if timeoutMs < 0 {
 		return 0, resBadArgument
 	}
-	addr, ok := v.h.cfg.Clusters[cluster]
+	cl, ok := v.h.clusters[cluster]
 	if !ok {
 		return 0, resBadArgument
 	}
@@ -53,7 +61,25 @@ func (v *vm) httpCall(cluster string, hdrs hmap, body []byte, trailers [][2]stri
 	}
 	v.nextCallout++
 	tok := v.nextCallout
-	owner := v.eff
+	owner, root := v.eff, v.effRoot
+	deliver := func(res *calloutResult) {
+		if owner != nil && owner.loop().post(event{kind: evCallout, callout: res}) {
+			return
+		}
+		v.deliverCallout(res, nil)
+	}
+	timeout := time.Duration(timeoutMs) * time.Millisecond
+	if cl.upstreamFilter && v.upRoot() != nil {
+		cs := &calloutStream{h: v.h, v: v, cl: cl, headers: hdrs.clone(), body: body, timeout: timeout,
+			filterState: map[string]string{}, events: make(chan event, 256), doneCh: make(chan struct{})}
+		v.h.bg.Add(1)
+		go func() {
+			defer v.h.bg.Done()
+			deliver(&calloutResult{token: tok, root: root, resp: cs.run()})
+		}()
+		return tok, resOK
+	}
+	addr := cl.pick()
 	req, err := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, resBadArgument
@@ -70,15 +96,10 @@ func (v *vm) httpCall(cluster string, hdrs hmap, body []byte, trailers [][2]stri
 		}
 		req.Header[p[0]] = append(req.Header[p[0]], p[1])
 	}
-	timeout := time.Duration(timeoutMs) * time.Millisecond
 	v.h.bg.Add(1)
 	go func() {
 		defer v.h.bg.Done()
-		res := &calloutResult{token: tok, resp: v.h.performCallout(req, timeout)}
-		if owner != nil && owner.post(event{kind: evCallout, callout: res}) {
-			return
-		}
-		v.deliverCallout(res, nil)
+		deliver(&calloutResult{token: tok, root: root, resp: v.h.performCallout(req, timeout)})
 	}()
 	return tok, resOK
 }
@@ -158,21 +179,21 @@ func (v *vm) deliverCallout(res *calloutResult, self *stream) {
 	if !r.failed {
 		nh, nb, nt = len(r.headers), len(r.body), len(r.trailers)
 	}
-	_, err := v.call(nil, "proxy_on_http_call_response", uint64(v.rootID), uint64(res.token), uint64(nh), uint64(nb), uint64(nt))
+	_, err := v.callRoot(res.root, "proxy_on_http_call_response", uint64(res.root.id), uint64(res.token), uint64(nh), uint64(nb), uint64(nt))
 	v.callResp = nil
 	touched := v.takeTouched()
-	var all []*stream
+	var all []hctx
 	if err != nil {
-		for _, s := range v.streams {
-			all = append(all, s)
+		for _, c := range v.ctxs {
+			all = append(all, c)
 		}
 	}
 	v.mu.Unlock()
-	wakeAll(touched, self)
+	wakeAll(touched, nil)
 	if err != nil {
 		// The VM failed: streams waiting on it would never resume; wake them
 		// so that each fails with 503 (CHECK_FAIL on their next step).
-		wakeAll(all, self)
+		wakeAll(all, nil)
 		if self != nil {
 			self.failIfVMFailed()
 		}
@@ -183,4 +204,187 @@ func (s *stream) failIfVMFailed() {
 	if s.vm.failed && s.ctxCreated && !s.failureReply && !s.done {
 		s.failStream()
 	}
+}
+
+// calloutStream is an HTTP callout to a cluster with the upstream Wasm
+// filter: an AsyncClient stream whose router sends one attempt (no retry
+// policy) through a fresh upstream filter context. It has its own event
+// loop (the goroutine running run) and its own StreamInfo.
+type calloutStream struct {
+	h           *Host
+	v           *vm
+	cl          *clusterState
+	headers     hmap
+	body        []byte
+	timeout     time.Duration
+	filterState map[string]string
+
+	events chan event
+	mu     sync.Mutex
+	closed bool
+	doneCh chan struct{}
+
+	a          *attempt
+	gotHeaders bool
+	respHdrs   hmap
+	respBody   []byte
+	result     *calloutResponse
+}
+
+func (cs *calloutStream) post(ev event) bool {
+	cs.mu.Lock()
+	if cs.closed {
+		cs.mu.Unlock()
+		return false
+	}
+	cs.mu.Unlock()
+	select {
+	case cs.events <- ev:
+		return true
+	case <-cs.doneCh:
+		return false
+	}
+}
+
+func (cs *calloutStream) run() *calloutResponse {
+	cs.a = newAttempt(cs, cs.v, cs.cl, 1, 1, &cs.headers)
+	if cs.timeout > 0 {
+		t := time.AfterFunc(cs.timeout, func() { cs.post(event{kind: evRouteTimeout}) })
+		defer t.Stop()
+	}
+	cs.a.decodeHeaders(cs.body, true)
+	for cs.result == nil {
+		select {
+		case ev := <-cs.events:
+			cs.handle(ev)
+		case <-cs.h.closed:
+			cs.result = &calloutResponse{failed: true}
+		}
+	}
+	cs.a.reset()
+	cs.mu.Lock()
+	cs.closed = true
+	cs.mu.Unlock()
+	close(cs.doneCh)
+	for {
+		select {
+		case ev := <-cs.events:
+			switch ev.kind {
+			case evCallout:
+				cs.v.deliverCallout(ev.callout, nil)
+			case evUpHeaders:
+				ev.resp.Body.Close()
+			}
+		default:
+			return cs.result
+		}
+	}
+}
+
+func (cs *calloutStream) current(gen int) *attempt {
+	if cs.a != nil && cs.a.gen == gen && !cs.a.dead && cs.result == nil {
+		return cs.a
+	}
+	return nil
+}
+
+func (cs *calloutStream) handle(ev event) {
+	switch ev.kind {
+	case evUpHeaders:
+		a := cs.current(ev.gen)
+		if a == nil {
+			ev.resp.Body.Close()
+			return
+		}
+		a.onHeaders(ev.resp)
+	case evUpData:
+		if a := cs.current(ev.gen); a != nil {
+			a.onData(ev.data, ev.eos)
+		}
+	case evUpError:
+		if a := cs.current(ev.gen); a != nil {
+			cs.attemptReset(a, ev.err)
+		}
+	case evRouteTimeout:
+		if cs.result != nil {
+			return
+		}
+		cs.a.reset()
+		if cs.gotHeaders {
+			cs.result = &calloutResponse{failed: true}
+		} else {
+			cs.result = localCalloutResponse(504, "upstream request timeout")
+		}
+	case evCallout:
+		cs.v.deliverCallout(ev.callout, nil)
+		cs.runPending()
+	case evWake:
+		cs.runPending()
+	}
+}
+
+func (cs *calloutStream) runPending() {
+	if cs.result != nil || cs.a.f == nil {
+		return
+	}
+	if cs.v.failed && cs.a.f.created && !cs.a.f.destroyed {
+		cs.attemptFailed(cs.a)
+		return
+	}
+	cs.a.f.runPending()
+}
+
+func (cs *calloutStream) attemptHeaders(a *attempt, hm hmap, eos bool) {
+	cs.gotHeaders = true
+	cs.respHdrs = hm
+	if eos {
+		cs.result = &calloutResponse{headers: hm}
+		a.reset()
+	}
+}
+
+func (cs *calloutStream) attemptData(a *attempt, data []byte, eos bool) {
+	cs.respBody = append(cs.respBody, data...)
+	if eos {
+		cs.result = &calloutResponse{headers: cs.respHdrs, body: cs.respBody}
+		a.reset()
+	}
+}
+
+func (cs *calloutStream) attemptReset(a *attempt, err error) {
+	a.reset()
+	if cs.gotHeaders {
+		cs.result = &calloutResponse{failed: true}
+		return
+	}
+	reason := "connection failure"
+	if !isConnectFailure(err) {
+		reason = "connection termination"
+	}
+	cs.result = localCalloutResponse(503, "upstream connect error or disconnect/reset before headers. reset reason: "+reason)
+}
+
+// attemptLocalReply: the AsyncStream's sendLocalReply - the callout gets
+// the local reply as its response (or fails if headers were delivered).
+func (cs *calloutStream) attemptLocalReply(a *attempt, lr localReply) {
+	a.reset()
+	if cs.gotHeaders {
+		cs.result = &calloutResponse{failed: true}
+		return
+	}
+	cs.result = &calloutResponse{headers: localReplyHeaders(lr), body: lr.body}
+}
+
+func (cs *calloutStream) attemptCloseStream(a *attempt) {
+	a.reset()
+	cs.result = &calloutResponse{failed: true}
+}
+
+// attemptFailed: failStream -> a 503 local reply with an empty body.
+func (cs *calloutStream) attemptFailed(a *attempt) {
+	cs.attemptLocalReply(a, localReply{code: 503, details: "wasm_fail_stream"})
+}
+
+func (cs *calloutStream) upstreamProps() propSource {
+	return propSource{reqHeaders: cs.headers, filterState: cs.filterState, attempts: 1, cluster: cs.cl.name}
 }

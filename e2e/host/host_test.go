@@ -514,6 +514,50 @@ func TestTrapFailsStream(t *testing.T) {
 	}
 }
 
+// FAIL_RELOAD: the stream that trapped gets 503; within the reload backoff
+// so does the next; after it, a new VM serves, and shared data (keyed by
+// vm_id in Envoy) survives the reload.
+func TestFailReload(t *testing.T) {
+	up := newUpstream(t, nil)
+	h := startHost(t, Config{Workers: 1, Clusters: map[string]string{"gemini": up.addr()},
+		FailurePolicy: "FAIL_RELOAD", ReloadBackoff: 300 * time.Millisecond})
+	h.shared.set("kept", []byte("across reloads"), 0)
+	if resp, _ := do(t, h, "GET", "/", map[string]string{"x-test": "trap"}, ""); resp.StatusCode != 503 {
+		t.Fatalf("trap: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, h, "GET", "/", nil, ""); resp.StatusCode != 503 || h.Reloads() != 0 {
+		t.Fatalf("within the backoff: %d, reloads %d", resp.StatusCode, h.Reloads())
+	}
+	time.Sleep(350 * time.Millisecond)
+	if resp, _ := do(t, h, "GET", "/", nil, ""); resp.StatusCode != 200 || h.Reloads() != 1 || h.Failed() {
+		t.Fatalf("after the backoff: %d, reloads %d, failed %v", resp.StatusCode, h.Reloads(), h.Failed())
+	}
+	if v, _, ok := h.shared.get("kept"); !ok || string(v) != "across reloads" {
+		t.Fatalf("shared data lost in the reload: %q", v)
+	}
+	// A second failure backs off for twice as long.
+	do(t, h, "GET", "/", map[string]string{"x-test": "trap"}, "")
+	time.Sleep(350 * time.Millisecond)
+	if resp, _ := do(t, h, "GET", "/", nil, ""); resp.StatusCode != 503 {
+		t.Fatalf("second failure, 350 ms later: %d, want 503 (backoff 600 ms)", resp.StatusCode)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if resp, _ := do(t, h, "GET", "/", nil, ""); resp.StatusCode != 200 || h.Reloads() != 2 {
+		t.Fatalf("second reload: %d, reloads %d", resp.StatusCode, h.Reloads())
+	}
+}
+
+// The memory limit: a module that grows past it traps, as in Envoy.
+func TestMemoryLimit(t *testing.T) {
+	up := newUpstream(t, nil)
+	h := startHost(t, Config{Workers: 1, BufferLimit: 16 << 20, MemoryLimitPages: 256, // 16 MiB
+		Clusters: map[string]string{"gemini": up.addr()}})
+	resp, _ := do(t, h, "POST", "/v1/x", map[string]string{"x-test": "hold-buffer-rewrite"}, strings.Repeat("x", 15<<20))
+	if resp.StatusCode != 503 || !h.Failed() {
+		t.Fatalf("a 15 MiB body copied into a 16 MiB VM: %d, failed %v, memory %v", resp.StatusCode, h.Failed(), h.MemoryBytes())
+	}
+}
+
 func TestConfigureRejected(t *testing.T) {
 	_, err := Start(Config{Wasm: behaveWasm(t), PluginConfig: []byte("reject")})
 	if err == nil || !strings.Contains(err.Error(), "proxy_on_configure") {
@@ -521,10 +565,10 @@ func TestConfigureRejected(t *testing.T) {
 	}
 }
 
-func TestMemorySizes(t *testing.T) {
+func TestMemoryBytes(t *testing.T) {
 	up := newUpstream(t, nil)
 	h := startHost(t, Config{Workers: 2, BufferLimit: 16 << 20, Clusters: map[string]string{"gemini": up.addr()}})
-	before := h.MemorySizes()
+	before := h.MemoryBytes()
 	if len(before) != 2 {
 		t.Fatalf("%d sizes for 2 VMs", len(before))
 	}
@@ -540,7 +584,7 @@ func TestMemorySizes(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	after := h.MemorySizes()
+	after := h.MemoryBytes()
 	grew := false
 	for i := range after {
 		if after[i] < before[i] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -59,7 +60,15 @@ func copyOut(ctx context.Context, mod api.Module, data []byte, ptrPtr, sizePtr u
 			return resInvalidMemoryAccess
 		}
 		res, err := alloc.Call(ctx, uint64(len(data)))
-		if err != nil || len(res) == 0 {
+		if err != nil {
+			// The guest trapped while allocating (out of memory, a Go
+			// runtime abort): in proxy-wasm-cpp-host that fails the VM, and
+			// the guest call that asked for the data never resumes.
+			// Panicking in a host function aborts the calling guest call
+			// with this error, which marks the VM failed.
+			panic(fmt.Errorf("proxy_on_memory_allocate(%d) trapped: %w", len(data), err))
+		}
+		if len(res) == 0 {
 			return resInvalidMemoryAccess
 		}
 		addr = uint32(res[0])
@@ -133,4 +142,21 @@ func le64(v int64) []byte {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, uint64(v))
 	return b
+}
+
+// MemoryBytes returns the size in bytes of each VM's linear memory, in VM
+// order. A Go module never returns memory to the host, so this is each VM's
+// high-water mark: what Envoy would have allocated for it. Each read takes
+// the VM's lock, so it never observes a guest call half-way.
+func (h *Host) MemoryBytes() []uint64 {
+	h.rrMu.Lock()
+	vms := append([]*vm(nil), h.vms...)
+	h.rrMu.Unlock()
+	out := make([]uint64, len(vms))
+	for i, v := range vms {
+		v.mu.Lock()
+		out[i] = uint64(v.mod.Memory().Size())
+		v.mu.Unlock()
+	}
+	return out
 }

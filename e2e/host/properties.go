@@ -17,24 +17,34 @@ import (
 // with zero bytes.
 //
 // response.flags is a bitmask of Envoy's ResponseFlag enum for the flags
-// this host sets (UT 0x4, UR 0x10, UF 0x20, UC 0x40, NR 0x100, DC 0x4000).
+// this host sets (UT 0x4, UR 0x10, UF 0x20, UC 0x40, UO 0x80, NR 0x100,
+// DC 0x4000, URX 0x8000).
+//
+// plugin_name / plugin_root_id are those of the effective context's
+// plugin (context.cc findValue reads the context's own plugin). An
+// upstream filter context reads and writes the DOWNSTREAM stream's filter
+// state and sees the router's (shared) request header map; its response
+// headers are the attempt's. upstream.request_attempt_count is the
+// stream's attempt count (expr context.cc: attemptCount().value_or(0), an
+// 8-byte uint64), which the router bumps before each attempt.
 func (v *vm) getProperty(path []string) ([]byte, uint32) {
 	key := strings.Join(path, ".")
 	switch key {
 	case "plugin_name":
-		return []byte(v.h.cfg.PluginName), resOK
+		return []byte(v.effRoot.p.name), resOK
 	case "plugin_root_id":
-		return []byte(v.h.cfg.RootID), resOK
+		return []byte(v.effRoot.p.rootID), resOK
 	case "plugin_vm_id":
 		return []byte(""), resOK
 	}
-	s := v.eff
-	if s == nil {
+	if v.eff == nil {
 		return nil, resNotFound
 	}
+	ps := v.eff.props()
+	s := ps.s
 	str := func(x string) ([]byte, uint32) { return []byte(x), resOK }
 	hdr := func(k string) ([]byte, uint32) {
-		if x, ok := s.reqHeaders.get(k); ok {
+		if x, ok := ps.reqHeaders.get(k); ok {
 			return str(x)
 		}
 		return nil, resNotFound
@@ -43,7 +53,7 @@ func (v *vm) getProperty(path []string) ([]byte, uint32) {
 		return hdr(path[2])
 	}
 	if len(path) == 3 && path[0] == "response" && path[1] == "headers" {
-		if x, ok := s.respHeaders.get(path[2]); ok && s.respStarted {
+		if x, ok := ps.respHeaders.get(path[2]); ok && ps.respOK {
 			return str(x)
 		}
 		return nil, resNotFound
@@ -52,7 +62,7 @@ func (v *vm) getProperty(path []string) ([]byte, uint32) {
 	case "request.path":
 		return hdr(":path")
 	case "request.url_path":
-		p, _ := s.reqHeaders.get(":path")
+		p, _ := ps.reqHeaders.get(":path")
 		if i := strings.IndexByte(p, '?'); i >= 0 {
 			p = p[:i]
 		}
@@ -70,13 +80,35 @@ func (v *vm) getProperty(path []string) ([]byte, uint32) {
 	case "request.useragent":
 		return hdr("user-agent")
 	case "request.headers":
-		return encodePairs(s.reqHeaders), resOK
+		return encodePairs(ps.reqHeaders), resOK
+	case "response.headers":
+		if !ps.respOK {
+			return nil, resNotFound
+		}
+		return encodePairs(ps.respHeaders), resOK
+	case "upstream.request_attempt_count":
+		return le64(int64(ps.attempts)), resOK
+	case "cluster_name":
+		if ps.cluster == "" {
+			return nil, resNotFound
+		}
+		return str(ps.cluster)
+	}
+	if s == nil {
+		// The upstream filter of a callout: no downstream connection or
+		// route; only its own filter state.
+		if val, ok := ps.filterState["wasm."+key]; ok {
+			return []byte(val), resOK
+		}
+		return nil, resNotFound
+	}
+	switch key {
 	case "request.time":
 		return le64(s.start.UnixNano()), resOK
 	case "request.protocol":
 		return str("HTTP/1.1")
 	case "request.size":
-		if x, ok := s.reqHeaders.get("content-length"); ok {
+		if x, ok := ps.reqHeaders.get("content-length"); ok {
 			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
 				return le64(n), resOK
 			}
@@ -110,18 +142,8 @@ func (v *vm) getProperty(path []string) ([]byte, uint32) {
 		return nil, resNotFound
 	case "response.flags":
 		return le64(flagBits(s.flags)), resOK
-	case "response.headers":
-		if !s.respStarted {
-			return nil, resNotFound
-		}
-		return encodePairs(s.respHeaders), resOK
 	case "response.size":
 		return le64(int64(s.bytesSent)), resOK
-	case "cluster_name":
-		if s.cluster == "" {
-			return nil, resNotFound
-		}
-		return str(s.cluster)
 	case "xds.route_name", "route_name":
 		if s.route == nil {
 			return nil, resNotFound
@@ -130,24 +152,27 @@ func (v *vm) getProperty(path []string) ([]byte, uint32) {
 	case "connection_id":
 		return le64(int64(s.id)), resOK
 	}
-	if val, ok := s.filterState["wasm."+key]; ok {
+	if val, ok := ps.filterState["wasm."+key]; ok {
 		return []byte(val), resOK
 	}
 	return nil, resNotFound
 }
 
-// setProperty stores per-stream filter state "wasm.<path>" (Envoy's
-// CelState with the default prototype: mutable, bytes). From a root
-// context there is no stream info -> NotFound.
+// setProperty stores filter state "wasm.<path>" (Envoy's CelState with
+// the default prototype: mutable, bytes) in the StreamInfo of the
+// effective context: the downstream stream's for the downstream filter
+// and for upstream filters of its attempts (context.cc setProperty uses
+// getRequestStreamInfo, which upstream is the router's), the callout's
+// own for a callout's upstream filter. From a root context there is no
+// stream info -> NotFound.
 func (v *vm) setProperty(path []string, val []byte) uint32 {
-	s := v.eff
-	if s == nil {
+	if v.eff == nil {
 		return resNotFound
 	}
 	if len(path) == 0 {
 		return resBadArgument
 	}
-	s.filterState["wasm."+strings.Join(path, ".")] = string(val)
+	v.eff.props().filterState["wasm."+strings.Join(path, ".")] = string(val)
 	return resOK
 }
 
@@ -163,10 +188,14 @@ func flagBits(flags []string) int64 {
 			b |= 0x20
 		case "UC":
 			b |= 0x40
+		case "UO":
+			b |= 0x80
 		case "NR":
 			b |= 0x100
 		case "DC":
 			b |= 0x4000
+		case "URX":
+			b |= 0x8000
 		}
 	}
 	return b

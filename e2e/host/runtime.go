@@ -32,7 +32,9 @@ type runtime struct {
 func newRuntime(h *Host) (*runtime, error) {
 	compCacheOnce.Do(func() { compCache = wazero.NewCompilationCache() })
 	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(compCache))
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
+		WithCompilationCache(compCache).
+		WithMemoryLimitPages(h.cfg.MemoryLimitPages))
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		r.Close(ctx)
 		return nil, err
@@ -73,37 +75,48 @@ type vm struct {
 	ctx    context.Context
 	failed bool
 
-	rootID uint32
+	roots  []*rootCtx // one per plugin, in Host.plugins order
+	rootID uint32     // the downstream plugin's root context
 	nextID uint32
-	// streams live on this VM, by context id.
-	streams map[uint32]*stream
+	// HTTP contexts living on this VM (downstream and upstream filters),
+	// by context id.
+	ctxs map[uint32]hctx
 
 	// Per-call state (valid while mu is held and a guest call runs).
-	eff          *stream // effective context; nil = root context
-	inVMStart    bool
-	inConfigure  bool
+	eff          hctx     // effective HTTP context; nil = a root context
+	effRoot      *rootCtx // root context of the effective context
+	configuring  *pluginCfg
 	callResp     *calloutResponse // during proxy_on_http_call_response
-	touched      []*stream        // streams given after-call actions by this call
+	touched      []hctx           // contexts given after-call actions by this call
 	nextCallout  uint32
 	metricIDs    map[uint32]*metric
 	nextMetricID [3]uint32
-
-	tickMu     sync.Mutex
-	tickPeriod time.Duration
-	tickStop   chan struct{}
 }
 
 var errVMFailed = errors.New("wasm vm failed")
 
+// isFailed reads the failed flag under the VM's lock, for callers outside
+// a guest call.
+func (v *vm) isFailed() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.failed
+}
+
 func (h *Host) newVM(idx int) (*vm, error) {
 	v := &vm{
-		h: h, idx: idx, streams: map[uint32]*stream{}, metricIDs: map[uint32]*metric{},
+		h: h, idx: idx, ctxs: map[uint32]hctx{}, metricIDs: map[uint32]*metric{},
 		nextMetricID: [3]uint32{0, 1, 2}, // proxy-wasm-cpp-host wasm.h: ids carry the type in the low 2 bits
 		nextID:       1,                  // 0 is reserved for the VM context
+		// Outside callbacks (the module's _initialize) the VM context (id 0)
+		// is current.
+		effRoot: &rootCtx{id: 0, p: h.plugins[0]},
 	}
 	v.ctx = context.WithValue(context.Background(), vmCtxKey{}, v)
 	mc := wazero.NewModuleConfig().
-		WithName(fmt.Sprintf("vm%d", idx)).
+		// Unique per instance: a FAIL_RELOAD replacement lives in the same
+		// runtime as the VM it replaces.
+		WithName(fmt.Sprintf("vm%d.%d", idx, h.instances.Add(1))).
 		WithStartFunctions("_initialize").
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
 		WithRandSource(rand.Reader).
@@ -117,28 +130,66 @@ func (h *Host) newVM(idx int) (*vm, error) {
 	if mod.ExportedFunction("proxy_on_memory_allocate") == nil && mod.ExportedFunction("malloc") == nil {
 		return nil, fmt.Errorf("vm%d: module exports neither proxy_on_memory_allocate nor malloc", idx)
 	}
-	// proxy-wasm-cpp-host: the root context gets the first allocated id (1),
-	// then on_context_create(root, 0), on_vm_start(root, vm_config_size),
-	// on_configure(root, plugin_config_size).
+	// One root context per plugin, each started and configured before the
+	// next (cpp-host wasm.cc getOrCreateThreadLocalPlugin: WasmBase::start
+	// then WasmBase::configure). Per root, cpp-host context.cc
+	// ContextBase::onStart calls on_context_create(root, 0) with the plugin
+	// as temp_plugin_, then on_vm_start(root, vm_config_size) - once per
+	// root context, not once per VM; the Go SDK just calls
+	// VMContext.OnVMStart again - and ContextBase::onConfigure calls
+	// on_configure(root, plugin_config_size) with temp_plugin_ set, so the
+	// PluginConfiguration buffer is the configured plugin's. Root ids come
+	// from the VM's context counter (the first root gets 1). Plugins are
+	// started in Host.plugins order, downstream first (the order Envoy
+	// creates them in is not something a module may rely on).
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.rootID = v.allocID()
-	if _, err := v.call(nil, "proxy_on_context_create", uint64(v.rootID), 0); err != nil {
-		return nil, fmt.Errorf("vm%d: proxy_on_context_create: %w", idx, err)
+	for _, p := range h.plugins {
+		r := &rootCtx{id: v.allocID(), p: p}
+		v.roots = append(v.roots, r)
+		role := "plugin"
+		if p.upstream {
+			role = "upstream plugin"
+		}
+		v.configuring = p
+		_, err := v.callRoot(r, "proxy_on_context_create", uint64(r.id), 0)
+		v.configuring = nil
+		if err != nil {
+			return nil, fmt.Errorf("vm%d: %s proxy_on_context_create: %w", idx, role, err)
+		}
+		ok, err := v.callRoot(r, "proxy_on_vm_start", uint64(r.id), uint64(len(h.cfg.VMConfig)))
+		if err != nil || (v.has("proxy_on_vm_start") && ok == 0) {
+			return nil, fmt.Errorf("vm%d: %s proxy_on_vm_start failed (Envoy rejects the config): %v", idx, role, err)
+		}
+		v.configuring = p
+		ok, err = v.callRoot(r, "proxy_on_configure", uint64(r.id), uint64(len(p.config)))
+		v.configuring = nil
+		if err != nil || (v.has("proxy_on_configure") && ok == 0) {
+			return nil, fmt.Errorf("vm%d: %s proxy_on_configure failed (Envoy rejects the config): %v", idx, role, err)
+		}
 	}
-	v.inVMStart = true
-	ok, err := v.call(nil, "proxy_on_vm_start", uint64(v.rootID), uint64(len(h.cfg.VMConfig)))
-	v.inVMStart = false
-	if err != nil || (v.has("proxy_on_vm_start") && ok == 0) {
-		return nil, fmt.Errorf("vm%d: proxy_on_vm_start failed (Envoy rejects the config): %v", idx, err)
-	}
-	v.inConfigure = true
-	ok, err = v.call(nil, "proxy_on_configure", uint64(v.rootID), uint64(len(h.cfg.PluginConfig)))
-	v.inConfigure = false
-	if err != nil || (v.has("proxy_on_configure") && ok == 0) {
-		return nil, fmt.Errorf("vm%d: proxy_on_configure failed (Envoy rejects the config): %v", idx, err)
-	}
+	v.rootID = v.roots[0].id
 	return v, nil
+}
+
+// downRoot / upRoot are the root contexts of the downstream and upstream
+// plugins (upRoot is nil without Config.Upstream).
+func (v *vm) downRoot() *rootCtx { return v.roots[0] }
+
+func (v *vm) upRoot() *rootCtx {
+	if len(v.roots) > 1 {
+		return v.roots[1]
+	}
+	return nil
+}
+
+func (v *vm) rootByID(id uint32) *rootCtx {
+	for _, r := range v.roots {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
 }
 
 func (v *vm) allocID() uint32 {
@@ -149,11 +200,20 @@ func (v *vm) allocID() uint32 {
 
 func (v *vm) has(name string) bool { return v.mod.ExportedFunction(name) != nil }
 
-// call invokes an exported callback with mu held. eff is the context the
-// call is made for (nil = root). A missing export returns 0 (Continue), as
-// proxy-wasm-cpp-host skips absent callbacks. A trap or proc_exit marks the
-// VM failed (cpp-host FailState::RuntimeError): later calls fail fast.
-func (v *vm) call(eff *stream, name string, args ...uint64) (uint64, error) {
+// call invokes an exported callback for the HTTP context eff with mu held.
+// A missing export returns 0 (Continue), as proxy-wasm-cpp-host skips
+// absent callbacks. A trap or proc_exit marks the VM failed (cpp-host
+// FailState::RuntimeError): later calls fail fast.
+func (v *vm) call(eff hctx, name string, args ...uint64) (uint64, error) {
+	return v.invokeGuest(eff, eff.root(), name, args...)
+}
+
+// callRoot invokes an exported callback for root context r with mu held.
+func (v *vm) callRoot(r *rootCtx, name string, args ...uint64) (uint64, error) {
+	return v.invokeGuest(nil, r, name, args...)
+}
+
+func (v *vm) invokeGuest(eff hctx, root *rootCtx, name string, args ...uint64) (uint64, error) {
 	if v.failed {
 		return 0, errVMFailed
 	}
@@ -161,10 +221,20 @@ func (v *vm) call(eff *stream, name string, args ...uint64) (uint64, error) {
 	if fn == nil {
 		return 0, nil
 	}
-	prevEff := v.eff
-	v.eff = eff
+	if v.h.cfg.recordCalls {
+		rec := callRecord{vm: v.idx, fn: name, root: root.id}
+		if len(args) > 0 {
+			rec.ctx = uint32(args[0])
+		}
+		if len(args) > 1 {
+			rec.arg = uint32(args[1])
+		}
+		v.h.recordCall(rec)
+	}
+	prevEff, prevRoot := v.eff, v.effRoot
+	v.eff, v.effRoot = eff, root
 	res, err := fn.Call(v.ctx, args...)
-	v.eff = prevEff
+	v.eff, v.effRoot = prevEff, prevRoot
 	if err != nil {
 		v.failed = true
 		v.h.logf("[vm%d] wasm trap in %s: %v (VM marked failed)", v.idx, name, err)
@@ -176,29 +246,29 @@ func (v *vm) call(eff *stream, name string, args ...uint64) (uint64, error) {
 	return 0, nil
 }
 
-// takeTouched returns and clears the streams that received after-call
+// takeTouched returns and clears the contexts that received after-call
 // actions during the last guest call(s).
-func (v *vm) takeTouched() []*stream {
+func (v *vm) takeTouched() []hctx {
 	t := v.touched
 	v.touched = nil
 	return t
 }
 
-// setTick emulates proxy_set_tick_period_milliseconds: one timer per VM
-// calling proxy_on_tick(root) on the VM's own lock; 0 disables it.
-func (v *vm) setTick(period time.Duration) {
-	v.tickMu.Lock()
-	defer v.tickMu.Unlock()
-	if v.tickStop != nil {
-		close(v.tickStop)
-		v.tickStop = nil
+// setTick emulates proxy_set_tick_period_milliseconds for root context r:
+// one timer per root context calling proxy_on_tick(root) on the VM's own
+// lock; 0 disables it.
+func (v *vm) setTick(r *rootCtx, period time.Duration) {
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
+	if r.tickStop != nil {
+		close(r.tickStop)
+		r.tickStop = nil
 	}
-	v.tickPeriod = period
 	if period <= 0 {
 		return
 	}
 	stop := make(chan struct{})
-	v.tickStop = stop
+	r.tickStop = stop
 	v.h.bg.Add(1)
 	go func() {
 		defer v.h.bg.Done()
@@ -212,7 +282,7 @@ func (v *vm) setTick(period time.Duration) {
 				return
 			case <-t.C:
 				v.mu.Lock()
-				v.call(nil, "proxy_on_tick", uint64(v.rootID))
+				v.callRoot(r, "proxy_on_tick", uint64(r.id))
 				touched := v.takeTouched()
 				v.mu.Unlock()
 				wakeAll(touched, nil)
@@ -222,11 +292,13 @@ func (v *vm) setTick(period time.Duration) {
 }
 
 func (v *vm) stopTick() {
-	v.tickMu.Lock()
-	defer v.tickMu.Unlock()
-	if v.tickStop != nil {
-		close(v.tickStop)
-		v.tickStop = nil
+	for _, r := range v.roots {
+		r.tickMu.Lock()
+		if r.tickStop != nil {
+			close(r.tickStop)
+			r.tickStop = nil
+		}
+		r.tickMu.Unlock()
 	}
 }
 

@@ -1,13 +1,9 @@
 package host
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -98,27 +94,41 @@ func (s *stream) handle(ev event) {
 	case evReqData:
 		s.onRequestData(ev.data, ev.eos)
 	case evUpHeaders:
-		if ev.gen != s.upGen || s.done {
+		a := s.attemptFor(ev.gen)
+		if a == nil {
 			ev.resp.Body.Close()
 			return
 		}
-		s.onUpstreamHeaders(ev.resp)
+		a.onHeaders(ev.resp)
 	case evUpData:
-		if ev.gen != s.upGen || s.done {
-			return
+		if a := s.attemptFor(ev.gen); a != nil {
+			a.onData(ev.data, ev.eos)
 		}
-		s.onResponseData(ev.data, ev.eos)
 	case evUpError:
-		if ev.gen != s.upGen || s.done {
-			return
+		if a := s.attemptFor(ev.gen); a != nil {
+			s.attemptReset(a, ev.err)
 		}
-		s.onUpstreamError(ev.err, ev.timeout)
+	case evRouteTimeout:
+		s.onRouteTimeout()
+	case evRetry:
+		if ev.gen == s.backoffGen && !s.done && !s.reqAborted && s.cur == nil && s.rs != nil {
+			s.doRetry()
+		}
 	case evCallout:
 		s.vm.deliverCallout(ev.callout, s)
-		s.runPending()
+		s.runAllPending()
 	case evWake:
 		s.failIfVMFailed()
-		s.runPending()
+		s.runAllPending()
+	}
+}
+
+// runAllPending runs the after-call actions of the stream's downstream
+// filter and of its current attempt's upstream filter.
+func (s *stream) runAllPending() {
+	s.runPending()
+	if a := s.cur; a != nil && a.f != nil && !s.done {
+		a.f.runPending()
 	}
 }
 
@@ -151,6 +161,12 @@ func (s *stream) buildRequestHeaders() {
 		}
 	} else if r.ContentLength < 0 {
 		hm = append(hm, [2]string{"transfer-encoding", "chunked"})
+	}
+	// conn_manager_utility.cc mutateRequestHeaders: a request that is not
+	// internal (every request here: no use_remote_address) loses the
+	// internal-only x-envoy-* headers before the filter chain runs.
+	for _, k := range internalOnlyHeaders {
+		hm = hm.remove(k)
 	}
 	if _, ok := hm.get("x-request-id"); !ok {
 		hm = append(hm, [2]string{"x-request-id", uuid4()})
@@ -201,208 +217,6 @@ func (h *Host) matchRoute(path string) *Route {
 		}
 	}
 	return nil
-}
-
-// forwardHeaders is the router's decodeHeaders: pick the (cached) route,
-// open the upstream request and send the headers with the first data.
-// Envoy caches the route when the request headers arrive; a :path edit
-// only changes the route if clear_route_cache was called.
-func (s *stream) forwardHeaders(data []byte) {
-	if s.reqAborted || s.reqForwarded || s.done {
-		return
-	}
-	s.reqHdrAvail = false
-	if s.routeDirty {
-		s.routeDirty = false
-		s.route = s.h.matchRoute(firstOr(s.reqHeaders, ":path", "/"))
-		s.cluster = ""
-		if s.route != nil {
-			s.cluster = s.route.Cluster
-		}
-	}
-	if s.route == nil {
-		// Router: no route -> 404, empty body, details route_not_found, NR.
-		s.sendLocalReply(localReply{code: 404, details: "route_not_found", flag: "NR"})
-		return
-	}
-	addr, ok := s.h.cfg.Clusters[s.route.Cluster]
-	if !ok {
-		// Router: unknown cluster -> 503 cluster_not_found, NC.
-		s.sendLocalReply(localReply{code: 503, details: "cluster_not_found", flag: "NC"})
-		return
-	}
-	s.reqForwarded = true
-	path := firstOr(s.reqHeaders, ":path", "/")
-	method := firstOr(s.reqHeaders, ":method", "GET")
-	ctx, cancel := context.WithCancel(context.Background())
-	s.upCancel = cancel
-	s.upGen++
-	gen := s.upGen
-
-	var body io.Reader
-	var clen int64 = -1
-	if v, ok := s.reqHeaders.get("content-length"); ok {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			clen = n
-		}
-	}
-	if s.reqEOS {
-		if clen < 0 {
-			clen = int64(len(data))
-		}
-		if len(data) > 0 {
-			body = bytes.NewReader(data)
-		} else if clen > 0 {
-			body = bytes.NewReader(nil)
-		} else {
-			body = http.NoBody
-		}
-	} else {
-		q := newChunkQueue()
-		s.upQ = q
-		q.push(data)
-		body = q
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, body)
-	if err != nil {
-		s.sendLocalReply(localReply{code: 503, details: "upstream_reset_before_response_started{invalid_request}", flag: "UPE",
-			body: []byte("upstream connect error or disconnect/reset before headers. reset reason: protocol error")})
-		return
-	}
-	if clen >= 0 {
-		req.ContentLength = clen
-	} else {
-		req.ContentLength = -1
-	}
-	if body == http.NoBody {
-		req.ContentLength = 0
-	}
-	req.Host = firstOr(s.reqHeaders, ":authority", addr)
-	req.Header = http.Header{}
-	for _, p := range s.reqHeaders {
-		k := p[0]
-		if strings.HasPrefix(k, ":") || hopByHop[k] || k == "content-length" || k == "host" {
-			continue
-		}
-		if k == "user-agent" {
-			k = "User-Agent"
-		}
-		req.Header[k] = append(req.Header[k], p[1])
-	}
-	if _, ok := req.Header["User-Agent"]; !ok {
-		req.Header["User-Agent"] = []string{""} // keep Go from adding its own
-	}
-	if s.route.Timeout > 0 {
-		t := time.AfterFunc(s.route.Timeout, func() {
-			s.post(event{kind: evUpError, gen: gen, err: errors.New("upstream request timeout"), timeout: true})
-			cancel()
-		})
-		_ = t
-	}
-	s.upStart = time.Now()
-	go s.doUpstream(req, gen)
-}
-
-func (s *stream) forwardData(data []byte) {
-	if s.reqAborted || !s.reqForwarded || s.upQ == nil {
-		return
-	}
-	s.upQ.push(data)
-}
-
-func (s *stream) endUpstreamBody() {
-	if s.upQ != nil {
-		s.upQ.close()
-		s.upQ = nil
-	}
-}
-
-func (s *stream) doUpstream(req *http.Request, gen int) {
-	resp, err := s.h.client.Do(req)
-	if err != nil {
-		s.post(event{kind: evUpError, gen: gen, err: err})
-		return
-	}
-	if !s.post(event{kind: evUpHeaders, gen: gen, resp: resp}) {
-		resp.Body.Close()
-		return
-	}
-	defer resp.Body.Close()
-	if resp.ContentLength == 0 {
-		return
-	}
-	buf := make([]byte, 32<<10)
-	var total int64
-	for {
-		n, err := resp.Body.Read(buf)
-		if n > 0 {
-			total += int64(n)
-			eos := resp.ContentLength > 0 && total >= resp.ContentLength
-			if !s.post(event{kind: evUpData, gen: gen, data: append([]byte(nil), buf[:n]...), eos: eos}) || eos {
-				return
-			}
-		}
-		if err == io.EOF {
-			s.post(event{kind: evUpData, gen: gen, eos: true})
-			return
-		}
-		if err != nil {
-			s.post(event{kind: evUpError, gen: gen, err: err})
-			return
-		}
-	}
-}
-
-func (s *stream) onUpstreamHeaders(resp *http.Response) {
-	if s.reqAborted {
-		resp.Body.Close()
-		return
-	}
-	hm := hmap{{":status", strconv.Itoa(resp.StatusCode)}}
-	for k, vs := range resp.Header {
-		lk := strings.ToLower(k)
-		if hopByHop[lk] {
-			continue
-		}
-		for _, v := range vs {
-			hm = append(hm, [2]string{lk, v})
-		}
-	}
-	// Router adds x-envoy-upstream-service-time before the encoder filters.
-	hm = append(hm, [2]string{"x-envoy-upstream-service-time", strconv.FormatInt(time.Since(s.upStart).Milliseconds(), 10)})
-	s.respHeaders = hm
-	if s.details == "" {
-		s.details = "via_upstream"
-	}
-	s.onResponseHeadersReady(resp.ContentLength == 0)
-}
-
-// onUpstreamError mirrors the router: before response headers a local reply
-// (503 connection failure "UF", 504 timeout "UT"); after them a reset.
-func (s *stream) onUpstreamError(err error, timeout bool) {
-	if s.reqAborted && !timeout {
-		return
-	}
-	if s.respStarted {
-		s.flags = append(s.flags, "UR")
-		s.details = "upstream_reset_after_response_started"
-		s.resetStream()
-		return
-	}
-	if timeout {
-		s.sendLocalReply(localReply{code: 504, body: []byte("upstream request timeout"), details: "upstream_response_timeout", flag: "UT"})
-		return
-	}
-	reason := "connection failure"
-	flag := "UF"
-	var ne net.Error
-	if errors.As(err, &ne) && !strings.Contains(err.Error(), "connect") {
-		reason, flag = "connection termination", "UC"
-	}
-	s.h.logf("[host] stream %d upstream error: %v", s.id, err)
-	s.sendLocalReply(localReply{code: 503, flag: flag,
-		details: "upstream_reset_before_response_started{" + strings.ReplaceAll(reason, " ", "_") + "}",
-		body:    []byte("upstream connect error or disconnect/reset before headers. reset reason: " + reason)})
 }
 
 // chunkQueue is an unbounded body pipe to the upstream transport.

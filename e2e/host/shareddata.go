@@ -1,6 +1,9 @@
 package host
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // sharedData is one store for all VMs of the host (Envoy keys it by vm_id,
 // which all worker clones of a plugin share). Rules from proxy-wasm-cpp-host
@@ -64,4 +67,20 @@ func (d *sharedData) queueID(name string) uint32 {
 	id := uint32(len(d.queues) + 1)
 	d.queues[name] = id
 	return id
+}
+
+// SharedData reports how many shared-data entries have names starting with
+// prefix and their size (names plus values): what the store holds for the
+// module, which Envoy keeps for as long as the vm_id lives.
+func (h *Host) SharedData(prefix string) (entries, bytes int) {
+	d := h.shared
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k, e := range d.m {
+		if strings.HasPrefix(k, prefix) {
+			entries++
+			bytes += len(k) + len(e.val)
+		}
+	}
+	return entries, bytes
 }

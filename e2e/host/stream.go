@@ -1,7 +1,6 @@
 package host
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,11 +82,19 @@ type stream struct {
 	routeCleared int
 	cluster      string
 
-	// upstream
-	upGen    int
-	upCancel context.CancelFunc
-	upQ      *chunkQueue
-	upStart  time.Time
+	// router (see router.go)
+	cl         *clusterState
+	upGen      int         // last attempt's event generation
+	cur        *attempt    // the upstream request in flight; nil before, in back-off, after
+	rs         *retryState // nil: no retries (none configured, abandoned, or response started)
+	attempts   int         // StreamInfo attempt count
+	isRetry    bool
+	rtBody     []byte // the router's copy of the request body, for replays
+	rtEOS      bool   // the router has the whole request
+	rtStarted  bool   // downstream_response_started_
+	backoffGen int
+	backoff    *time.Timer
+	routeTimer *time.Timer
 
 	// response side
 	respHeaders     hmap
@@ -143,6 +150,8 @@ const (
 	evUpError
 	evCallout
 	evWake
+	evRouteTimeout
+	evRetry
 )
 
 type event struct {
@@ -152,7 +161,6 @@ type event struct {
 	eos     bool
 	resp    *http.Response
 	err     error
-	timeout bool
 	callout *calloutResult
 }
 
@@ -173,15 +181,32 @@ func (s *stream) post(ev event) bool {
 	}
 }
 
-func wakeAll(ss []*stream, self *stream) {
-	seen := map[*stream]bool{}
-	for _, s := range ss {
-		if s == self || seen[s] {
-			continue
+// The downstream filter as an hctx (the host functions' view of it).
+func (s *stream) ctxID() uint32   { return s.id }
+func (s *stream) root() *rootCtx  { return s.vm.downRoot() }
+func (s *stream) loop() eventLoop { return s }
+func (s *stream) inLog() bool     { return s.logPhase }
+
+// headerMap: request headers are reachable from on_request_headers until
+// the filter lets them go, response headers likewise; in proxy_on_log
+// both are readable (access-log phase).
+func (s *stream) headerMap(mt uint32) (*hmap, bool) {
+	switch mt {
+	case mapRequestHeaders:
+		if s.reqHdrAvail || s.logPhase {
+			return &s.reqHeaders, true
 		}
-		seen[s] = true
-		go s.post(event{kind: evWake})
+	case mapResponseHeaders:
+		if s.respHdrAvail || s.logPhase {
+			return &s.respHeaders, true
+		}
 	}
+	return nil, false
+}
+
+func (s *stream) props() propSource {
+	return propSource{s: s, reqHeaders: s.reqHeaders, respHeaders: s.respHeaders, respOK: s.respStarted,
+		filterState: s.filterState, attempts: s.attempts, cluster: s.cluster}
 }
 
 // invoke makes one guest call for this stream under the VM lock. On a trap
@@ -291,9 +316,11 @@ func (s *stream) onRequestHeaders() {
 	v := s.vm
 	v.mu.Lock()
 	s.id = v.allocID()
-	v.streams[s.id] = s
+	v.ctxs[s.id] = s
 	_, err := v.call(s, "proxy_on_context_create", uint64(s.id), uint64(v.rootID))
+	touched := v.takeTouched()
 	v.mu.Unlock()
+	wakeAll(touched, s)
 	if err != nil {
 		s.failStream()
 		return
@@ -325,7 +352,7 @@ func (s *stream) onRequestData(chunk []byte, eos bool) {
 		return
 	}
 	if !s.filterActive() {
-		s.forwardData(chunk)
+		s.forwardData(chunk, eos)
 		return
 	}
 	if s.reqStopAll {
@@ -368,10 +395,7 @@ func (s *stream) onRequestData(chunk []byte, eos bool) {
 			s.forwardHeaders(data)
 			return
 		}
-		s.forwardData(data)
-		if s.reqEOS {
-			s.endUpstreamBody()
-		}
+		s.forwardData(data, s.reqEOS)
 	case 1, 2:
 		if !s.reqBuffering {
 			s.reqBody = append(s.reqBody, s.reqCur...)
@@ -410,10 +434,7 @@ func (s *stream) resumeRequest() {
 	if !s.reqForwarded {
 		return
 	}
-	s.forwardData(data)
-	if s.reqEOS {
-		s.endUpstreamBody()
-	}
+	s.forwardData(data, s.reqEOS)
 }
 
 // --------------------------------------------------------------- response
@@ -625,15 +646,17 @@ func (s *stream) abortRequest() {
 	s.cancelUpstream()
 }
 
+// cancelUpstream resets the attempt in flight (its upstream filter is
+// destroyed) and stops a pending retry.
 func (s *stream) cancelUpstream() {
-	s.upGen++
-	if s.upCancel != nil {
-		s.upCancel()
-		s.upCancel = nil
+	if s.cur != nil {
+		s.cur.reset()
+		s.cur = nil
 	}
-	if s.upQ != nil {
-		s.upQ.close()
-		s.upQ = nil
+	s.backoffGen++
+	if s.backoff != nil {
+		s.backoff.Stop()
+		s.backoff = nil
 	}
 }
 
@@ -726,8 +749,11 @@ func (s *stream) finish() {
 		return
 	}
 	s.done = true
-	s.cancelUpstream()
 	v := s.vm
+	// HCM doDeferredStreamDestroy: the access log first, then the filters
+	// are destroyed in order: this filter, then the router, whose
+	// onDestroy resets the attempt in flight (destroying its upstream
+	// filter) and drops the retry state (releasing a breaker slot).
 	if s.ctxCreated && !v.failed {
 		s.logPhase = true
 		v.mu.Lock()
@@ -740,15 +766,20 @@ func (s *stream) finish() {
 	}
 	s.pending = nil
 	v.mu.Lock()
-	delete(v.streams, s.id)
+	delete(v.ctxs, s.id)
 	v.mu.Unlock()
+	s.cancelUpstream()
+	s.dropRetryState()
+	if s.routeTimer != nil {
+		s.routeTimer.Stop()
+	}
 	fs := map[string]string{}
 	for k, val := range s.filterState {
 		fs[k] = val
 	}
 	flags := "-"
 	if len(s.flags) > 0 {
-		flags = strings.Join(s.flags, ",")
+		flags = strings.Join(sortFlags(s.flags), ",")
 	}
 	status := s.respCode
 	if s.reset && !s.respHeadersSent {
@@ -766,6 +797,7 @@ func (s *stream) finish() {
 		UpstreamCluster:   s.cluster,
 		ResponseDetails:   s.details,
 		RouteCacheCleared: s.routeCleared,
+		Attempts:          s.attempts,
 	})
 }
 

@@ -6,8 +6,9 @@
 // number of shared-data slots, so all of Envoy's worker VMs see the same
 // health and memory stays bounded whatever the number of keys seen. A
 // request's keys are ordered by that health: the primary is chosen by two
-// random choices among the healthy keys (the better scored of two wins, so
-// load spreads over near-equal keys instead of herding onto the fastest),
+// random choices among the healthy keys (the better scored of two is
+// strongly preferred, so load spreads over near-equal keys instead of
+// herding onto the fastest),
 // the others follow by score and serve as failover when an attempt fails.
 //
 // A key is set aside (excluded) when Gemini rate-limits it (for its
@@ -59,9 +60,14 @@ const maxCASTries = 16
 // a few keys whose ids share a slot can still all be tracked.
 const probes = 4
 
-// nearEqual is the relative score difference under which two keys count as
-// equally good and the choice between them is random.
-const nearEqual = 0.1
+// choiceSharpness is the exponent applied to scores when one of two keys
+// is picked: with 8, a key scoring 0.5 against one scoring 1 is picked
+// about once in 250 draws, one scoring 0.9 about three times in ten.
+const choiceSharpness = 8
+
+// latencyFloorMs is added to latencies before they are compared, so that
+// differences of a few milliseconds do not decide anything.
+const latencyFloorMs = 25
 
 // ewmaAlpha weighs the newest latency sample: about the last ten requests
 // shape the average, so a key that slows down is noticed within seconds.

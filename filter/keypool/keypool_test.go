@@ -229,8 +229,8 @@ func TestScore(t *testing.T) {
 	cs := []candidate{{rec: p.load(fast, c.ms)}, {rec: p.load(slow, c.ms)}, {rec: p.load(flaky, c.ms)}, {rec: p.load(fresh, c.ms)}}
 	p.score(cs, c.ms)
 	want := []float64{
-		0.6*1 + 0.4*1,   // fastest, no failure
-		0.6*0.2 + 0.4*1, // 5x slower
+		0.6*1 + 0.4*1,           // fastest, no failure
+		0.6*(125.0/525) + 0.4*1, // 5x slower: (fastest+25ms)/(own+25ms)
 		0.6*1 + 0.4*0.75,
 		1, // no reliable figures yet: scored as the best
 	}
@@ -330,6 +330,29 @@ func TestSpread(t *testing.T) {
 	}
 	if used[0] < 100 || used[1] < 100 {
 		t.Errorf("near-equal keys not shared: %v", used)
+	}
+}
+
+// A key whose first answers were slow by accident (a long generation, a
+// network hiccup) keeps getting some traffic, so its figures recover and it
+// soon shares the load again instead of starving for the whole window.
+func TestNoStarvation(t *testing.T) {
+	c := newClock()
+	p := newPool(t, newMemStore(), c, 7)
+	keys := ids("k1", "k2")
+	for range 3 {
+		p.Record(keys[1], Outcome{Kind: Success, Latency: 900 * time.Millisecond})
+	}
+	used := make([]int, 2)
+	for range 300 {
+		i := p.Order(keys).Order[0]
+		used[i]++
+		p.Record(keys[i], Outcome{Kind: Success, Latency: 300 * time.Millisecond})
+		c.add(50 * time.Millisecond)
+	}
+	t.Logf("split after k2's three slow answers: %v", used)
+	if used[1] < 50 {
+		t.Errorf("k2 got %d of 300 requests after three slow answers: starved", used[1])
 	}
 }
 

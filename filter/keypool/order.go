@@ -2,6 +2,7 @@ package keypool
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -99,8 +100,11 @@ func (p *Pool) Order(ids []ID) Plan {
 	return plan
 }
 
-// score sets each healthy candidate's score: LatencyWeight × (fastest
-// latency among them / its latency) + SuccessWeight × success rate.
+// score sets each healthy candidate's score: LatencyWeight × latency score
+// + SuccessWeight × success rate, where the latency score is (fastest +
+// 25 ms) / (own + 25 ms): 1 for the fastest key, 0.2 for one five times
+// slower at Gemini's usual latencies, and differences of a few milliseconds
+// (noise) count for nothing.
 //
 // A key with fewer than MinRequests requests in the window has no reliable
 // figures yet, and one unused for a tenth of the window has only old ones:
@@ -125,15 +129,18 @@ func (p *Pool) score(cs []candidate, now int64) {
 		if req, fail, fresh := fresh(&cs[i].rec); fresh {
 			ok = 1 - float64(fail)/float64(req)
 			if r := cs[i].rec.ewmaMs; r > 0 && fastest > 0 {
-				lat = float64(fastest / r)
+				lat = float64((fastest + latencyFloorMs) / (r + latencyFloorMs))
 			}
 		}
 		cs[i].score = p.cfg.LatencyWeight*lat + p.cfg.SuccessWeight*ok
 	}
 }
 
-// twoChoices draws two distinct candidates and returns the better one, or
-// either at random when they are nearly equal.
+// twoChoices draws two distinct candidates and picks one of them at random,
+// weighted by score^choiceSharpness: near-equal keys share the load about
+// evenly, a clearly worse key is picked rarely but not never, so its
+// figures keep being refreshed (a key that got one slow answer is not
+// starved on that account).
 func (p *Pool) twoChoices(cs []candidate) int {
 	if len(cs) == 1 {
 		return 0
@@ -143,13 +150,12 @@ func (p *Pool) twoChoices(cs []candidate) int {
 	if b >= a {
 		b++
 	}
-	sa, sb := cs[a].score, cs[b].score
-	if d := sa - sb; d < 0 && -d > nearEqual*sb {
-		return b
-	} else if d > 0 && d > nearEqual*sa {
+	wa, wb := math.Pow(cs[a].score, choiceSharpness), math.Pow(cs[b].score, choiceSharpness)
+	if wa+wb <= 0 {
 		return a
 	}
-	if p.intn(2) == 0 {
+	const steps = 1 << 20
+	if float64(p.intn(steps))/steps*(wa+wb) < wa {
 		return a
 	}
 	return b

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
@@ -52,4 +53,91 @@ func BenchmarkStream50Events(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A Claude Code–like request: system blocks, a tool round trip and the tool
+// list with its schemas.
+var benchMessages = []byte(`{"model":"claude-sonnet-4-5-20250929","max_tokens":32000,"stream":true,` +
+	`"system":[{"type":"text","text":"You are Claude Code.","cache_control":{"type":"ephemeral"}},{"type":"text","text":"` + strings.Repeat("Follow the instructions. ", 20) + `"}],` +
+	`"messages":[{"role":"user","content":[{"type":"text","text":"Read README.md and summarise it."}]},` +
+	`{"role":"assistant","content":[{"type":"text","text":"Reading it."},{"type":"tool_use","id":"toolu_01","name":"Read","input":{"file_path":"/repo/README.md"}}]},` +
+	`{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_01","content":"` + strings.Repeat("# Title\\nSome text of the readme. ", 30) + `"}]}],` +
+	`"tools":` + claudeCodeTools + `,"thinking":{"type":"enabled","budget_tokens":2048}}`)
+
+func BenchmarkMessagesRequest(b *testing.B) {
+	mm := models.Default()
+	b.Run("gateway", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(benchMessages)))
+		for range b.N {
+			if _, e := ParseMessages(benchMessages, mm, Options{}); e != nil {
+				b.Fatal(e)
+			}
+		}
+	})
+	b.Run("baseline-encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(benchMessages)))
+		for range b.N {
+			var v map[string]any
+			if err := json.Unmarshal(benchMessages, &v); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := json.Marshal(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkDepthScan is the share of the nesting pre-scan in the work above.
+func BenchmarkDepthScan(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchMessages)))
+	for range b.N {
+		jsondepth.Check(benchMessages, jsondepth.MaxDepth)
+	}
+}
+
+// Requests built to make the translator work hard; each must be answered
+// (refused or translated) in linear time.
+func BenchmarkHostileMessages(b *testing.B) {
+	calls := func(n int) []byte {
+		var sb strings.Builder
+		sb.WriteString(`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[`)
+		for i := range n {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, `{"type":"tool_use","id":"t%d","name":"f","input":{}}`, i)
+		}
+		sb.WriteString(`]},{"role":"user","content":[`)
+		for i := n - 1; i >= 0; i-- {
+			if i < n-1 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, `{"type":"tool_result","tool_use_id":"t%d","content":"r"}`, i)
+		}
+		sb.WriteString(`]}]}`)
+		return []byte(sb.String())
+	}
+	const head = `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],`
+	mm := models.Default()
+	for _, bc := range []struct {
+		name string
+		body []byte
+	}{
+		{"stop-sequences-1M", []byte(head + `"stop_sequences":[` + strings.Repeat(`"a",`, 1_000_000) + `"a"]}`)},
+		{"nesting-100k", []byte(head + `"metadata":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`)},
+		{"tool-results-2k", calls(2_000)},
+		{"tool-results-20k", calls(20_000)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.body)))
+			for range b.N {
+				ParseMessages(bc.body, mm, Options{})
+			}
+		})
+	}
 }

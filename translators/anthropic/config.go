@@ -1,12 +1,13 @@
 package anthropic
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -26,27 +27,24 @@ func appendTools(out []byte, tools gjson.Result, late ...gjson.Result) ([]byte, 
 		return nil, nil, apierror.Invalid("tools", "tools: Input should be a valid list")
 	}
 	names := map[string]bool{}
-	all := tools.Array()
-	for _, t := range late {
-		if n := t.Get("name").String(); n != "" && !slices.ContainsFunc(all, func(d gjson.Result) bool { return d.Get("name").String() == n }) {
-			all = append(all, t)
+	declare := func(i int, t gjson.Result) *apierror.Error {
+		if i >= gemini.MaxTools {
+			return apierror.Invalid("tools", "tools: at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway")
 		}
-	}
-	for i, t := range all {
 		param := "tools." + strconv.Itoa(i)
 		if !t.IsObject() {
-			return nil, nil, apierror.Invalid(param, param+": Input should be a valid dictionary")
+			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
 		if typ := t.Get("type"); typ.Exists() && typ.Type != gjson.Null && typ.String() != "custom" {
-			return nil, nil, apierror.Invalid(param+".type", param+": the server tool `"+typ.String()+"` is not supported by the Gemini backend of this gateway; declare a custom tool with `input_schema` instead")
+			return apierror.Invalid(param+".type", param+": the server tool `"+typ.String()+"` is not supported by the Gemini backend of this gateway; declare a custom tool with `input_schema` instead")
 		}
 		name := t.Get("name")
 		if name.Type != gjson.String || name.Str == "" {
-			return nil, nil, apierror.Invalid(param+".name", param+".name: Field required")
+			return apierror.Invalid(param+".name", param+".name: Field required")
 		}
 		schema := t.Get("input_schema")
 		if !schema.IsObject() {
-			return nil, nil, apierror.Invalid(param+".input_schema", param+".input_schema: Field required")
+			return apierror.Invalid(param+".input_schema", param+".input_schema: Field required")
 		}
 		if len(names) == 0 {
 			out = append(out, `,"tools":[{"functionDeclarations":[`...)
@@ -61,8 +59,23 @@ func appendTools(out []byte, tools gjson.Result, late ...gjson.Result) ([]byte, 
 			out = jsonw.String(out, d.Str)
 		}
 		out = append(out, `,"parametersJsonSchema":`...)
-		out = gemini.CleanSchema(out, schema, true)
+		var ok bool
+		var depth int
+		if out, depth, ok = gemini.CleanSchema(out, schema, true); !ok {
+			return schemaTooDeep(param+".input_schema", depth)
+		}
 		out = append(out, '}')
+		return nil
+	}
+	if e := jsonidx.Each(tools, declare); e != nil {
+		return nil, nil, e
+	}
+	for _, t := range late {
+		if n := t.Get("name").String(); n == "" || !names[n] {
+			if e := declare(len(names), t); e != nil {
+				return nil, nil, e
+			}
+		}
 	}
 	if len(names) > 0 {
 		out = append(out, "]}]"...)
@@ -168,23 +181,25 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 		if !ss.IsArray() {
 			return nil, apierror.Invalid("stop_sequences", "stop_sequences: Input should be a valid list")
 		}
-		arr := ss.Array()
-		if len(arr) > 5 {
-			return nil, apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most 5 stop sequences, got "+strconv.Itoa(len(arr)))
-		}
 		var list []byte
-		for i, s := range arr {
+		if e := jsonidx.Each(ss, func(i int, s gjson.Result) *apierror.Error {
+			if i >= gemini.MaxStopSequences {
+				return apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences")
+			}
 			if s.Type != gjson.String {
 				p := "stop_sequences." + strconv.Itoa(i)
-				return nil, apierror.Invalid(p, p+": Input should be a valid string")
+				return apierror.Invalid(p, p+": Input should be a valid string")
 			}
 			if s.Str == "" {
-				continue // an empty sequence would stop at once, or 400
+				return nil // an empty sequence would stop at once, or 400
 			}
 			if len(list) > 0 {
 				list = append(list, ',')
 			}
 			list = jsonw.String(list, s.Str)
+			return nil
+		}); e != nil {
+			return nil, e
 		}
 		if len(list) > 0 {
 			field("stopSequences")
@@ -202,7 +217,11 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 		field("responseMimeType")
 		out = append(out, `"application/json"`...)
 		field("responseJsonSchema")
-		out = gemini.CleanSchema(out, f.Get("schema"), false)
+		var ok bool
+		var depth int
+		if out, depth, ok = gemini.CleanSchema(out, f.Get("schema"), false); !ok {
+			return nil, schemaTooDeep("output_config.format.schema", depth)
+		}
 	}
 
 	thinking, e := thinkingConfig(root, model, maxTokens)
@@ -338,4 +357,10 @@ func intField(obj gjson.Result, name string, lo int64) (int64, bool, *apierror.E
 		return 0, false, apierror.Invalid(name, name+": Input should be greater than or equal to "+strconv.FormatInt(lo, 10))
 	}
 	return int64(v.Num), true, nil
+}
+
+// schemaTooDeep is the 400 for a schema CleanSchema refused: one nesting
+// deeper than the gateway reads.
+func schemaTooDeep(param string, depth int) *apierror.Error {
+	return apierror.Invalid(param, param+": the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth))
 }

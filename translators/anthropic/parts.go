@@ -7,6 +7,8 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -41,9 +43,10 @@ func functionResponse(name, key, value string) []byte {
 
 // resultValue is the raw JSON of a tool result: results that are JSON
 // objects or arrays go as values (the model reads structure better than an
-// escaped string), anything else, and every error, as a string.
+// escaped string), anything else, every error, and JSON nested too deeply
+// to validate safely, as a string: nothing is lost.
 func resultValue(text string, isErr bool) string {
-	if t := strings.TrimSpace(text); !isErr && (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+	if t := strings.TrimSpace(text); !isErr && (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
 		return t
 	}
 	return string(jsonw.String(nil, text))
@@ -64,17 +67,17 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 	}
 	var text strings.Builder
 	var extra [][]byte
-	for j, blk := range c.Array() {
+	e := jsonidx.Each(c, func(j int, blk gjson.Result) *apierror.Error {
 		pp := param + "." + strconv.Itoa(j)
 		if !blk.IsObject() {
-			return "", nil, apierror.Invalid(pp, pp+": Input should be a valid dictionary")
+			return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
 		}
 		typ := blk.Get("type").String()
 		switch typ {
 		case "text":
 			t := blk.Get("text")
 			if t.Type != gjson.String {
-				return "", nil, apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
+				return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
 			}
 			if t.Str != "" {
 				if text.Len() > 0 {
@@ -85,7 +88,7 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 		case "image", "document", "search_result":
 			parts, e := userBlock(blk, typ, pp)
 			if e != nil {
-				return "", nil, e
+				return e
 			}
 			extra = append(extra, parts...)
 		case "tool_reference":
@@ -97,10 +100,14 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 			}
 			text.WriteString("Tool available: " + blk.Get("tool_name").String())
 		case "":
-			return "", nil, apierror.Invalid(pp+".type", pp+".type: Field required")
+			return apierror.Invalid(pp+".type", pp+".type: Field required")
 		default:
-			return "", nil, apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'search_result', 'tool_reference'")
+			return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'search_result', 'tool_reference'")
 		}
+		return nil
+	})
+	if e != nil {
+		return "", nil, e
 	}
 	return text.String(), extra, nil
 }
@@ -227,17 +234,17 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 			return nil, apierror.Invalid(sp+".content", sp+".content: Input should be a valid string or a list of content blocks")
 		}
 		var parts [][]byte
-		for j, cb := range c.Array() {
+		if e := jsonidx.Each(c, func(j int, cb gjson.Result) *apierror.Error {
 			pp := sp + ".content." + strconv.Itoa(j)
 			typ := cb.Get("type").String()
 			if typ != "text" && typ != "image" {
-				return nil, apierror.Invalid(pp+".type", pp+".type: Input should be 'text' or 'image'")
+				return apierror.Invalid(pp+".type", pp+".type: Input should be 'text' or 'image'")
 			}
 			p, e := userBlock(cb, typ, pp)
-			if e != nil {
-				return nil, e
-			}
 			parts = append(parts, p...)
+			return e
+		}); e != nil {
+			return nil, e
 		}
 		return with(parts...), nil
 	case "url":
@@ -266,14 +273,17 @@ func searchResult(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 	if !c.IsArray() {
 		return nil, apierror.Invalid(param+".content", param+".content: Input should be a valid list")
 	}
-	for j, cb := range c.Array() {
+	if e := jsonidx.Each(c, func(j int, cb gjson.Result) *apierror.Error {
 		t := cb.Get("text")
 		if cb.Get("type").String() != "text" || t.Type != gjson.String {
 			pp := param + ".content." + strconv.Itoa(j)
-			return nil, apierror.Invalid(pp, pp+": Input should be a text block")
+			return apierror.Invalid(pp, pp+": Input should be a text block")
 		}
 		sb.WriteString(t.Str)
 		sb.WriteByte('\n')
+		return nil
+	}); e != nil {
+		return nil, e
 	}
 	s := strings.TrimRight(sb.String(), "\n")
 	if s == "" {
@@ -337,4 +347,11 @@ func decodeAnyBase64(s string) []byte {
 		}
 	}
 	return nil
+}
+
+// shallow reports whether JSON held in a string nests shallowly enough for
+// gjson's recursive validation.
+func shallow(s string) bool {
+	_, ok := jsondepth.CheckString(s, jsondepth.MaxDepth)
+	return ok
 }

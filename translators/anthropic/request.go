@@ -7,9 +7,12 @@ package anthropic
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
 )
@@ -115,6 +118,9 @@ func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierr
 }
 
 func parseRoot(body []byte) (gjson.Result, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return gjson.Result{}, e // before gjson's validation, which recurses per level
+	}
 	if !gjson.ValidBytes(body) {
 		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
 	}
@@ -133,11 +139,18 @@ func resolveModel(root gjson.Result, mm *models.Map) (client, upstream string, e
 	case model.Type != gjson.String || model.Str == "":
 		return "", "", apierror.Invalid("model", "model: Input should be a non-empty string")
 	}
-	upstream = mm.Resolve(model.Str)
+	if e := models.CheckClientName(model.Str); e != nil {
+		e.Message = "model: " + e.Message
+		return "", "", e
+	}
+	// gjson strings point into a copy of the whole body; the request lives
+	// as long as its answer (a stream's whole duration) and must not pin it.
+	client = strings.Clone(model.Str)
+	upstream = mm.Resolve(client)
 	if !models.ValidName(upstream) {
 		return "", "", apierror.Invalid("model", "model: `"+model.Str+"` is not a valid model name")
 	}
-	return model.Str, upstream, nil
+	return client, upstream, nil
 }
 
 // appendCommon writes contents, systemInstruction and tools — what both
@@ -184,19 +197,22 @@ func systemParts(sys gjson.Result) ([]byte, *apierror.Error) {
 	case sys.Type == gjson.String:
 		add(sys.Str)
 	case sys.IsArray():
-		for i, blk := range sys.Array() {
+		if e := jsonidx.Each(sys, func(i int, blk gjson.Result) *apierror.Error {
 			p := "system." + strconv.Itoa(i)
 			if !blk.IsObject() {
-				return nil, apierror.Invalid(p, p+": Input should be a valid dictionary")
+				return apierror.Invalid(p, p+": Input should be a valid dictionary")
 			}
 			if typ := blk.Get("type").String(); typ != "text" {
-				return nil, apierror.Invalid(p+".type", p+".type: Input should be 'text'")
+				return apierror.Invalid(p+".type", p+".type: Input should be 'text'")
 			}
 			t := blk.Get("text")
 			if t.Type != gjson.String {
-				return nil, apierror.Invalid(p+".text", p+".text: Input should be a valid string")
+				return apierror.Invalid(p+".text", p+".text: Input should be a valid string")
 			}
 			add(t.Str)
+			return nil
+		}); e != nil {
+			return nil, e
 		}
 	default:
 		return nil, apierror.Invalid("system", "system: Input should be a valid string or a list of text blocks")
@@ -223,6 +239,10 @@ type builder struct {
 	sigTx, sigFc string // Gemini signatures recovered from our thinking blocks
 	// Calls of the open/last model turn still waiting for their results.
 	pending []pendingCall
+	// pendingAt chains the pending calls by id, so a result finds its call
+	// in constant work however many calls a step has.
+	pendingAt map[string]callChain
+	lookups   int // pending calls examined to match results (tests check it stays linear)
 	// system holds the text of `system` messages inside `messages` (Claude
 	// Code's per-turn system messages), hoisted after the top-level system;
 	// lateTools the tool definitions they add.
@@ -233,6 +253,51 @@ type builder struct {
 type pendingCall struct {
 	id, name string
 	answered bool
+	next     int // the next pending call with the same id, -1 for none
+}
+
+// callChain locates the pending calls sharing an id: first is the first one
+// not answered yet (-1 once all are), last the last one added. Results are
+// matched in call order, so the answered calls of an id are always the
+// start of its chain.
+type callChain struct{ first, last int }
+
+// addPending records a call of the current step, waiting for its result.
+func (b *builder) addPending(id, name string) {
+	k := len(b.pending)
+	b.pending = append(b.pending, pendingCall{id: id, name: name, next: -1})
+	if b.pendingAt == nil {
+		b.pendingAt = make(map[string]callChain)
+	}
+	c, ok := b.pendingAt[id]
+	if !ok {
+		c.first = k
+	} else {
+		b.pending[c.last].next = k
+	}
+	c.last = k
+	b.pendingAt[id] = c
+}
+
+// takePending marks the first unanswered call with id as answered and
+// returns its index, or -1 when there is none.
+func (b *builder) takePending(id string) int {
+	c, ok := b.pendingAt[id]
+	if !ok || c.first < 0 {
+		return -1
+	}
+	b.lookups++
+	k := c.first
+	c.first = b.pending[k].next
+	b.pendingAt[id] = c
+	b.pending[k].answered = true
+	return k
+}
+
+// resetPending ends a step.
+func (b *builder) resetPending() {
+	b.pending = b.pending[:0]
+	b.pendingAt = nil // a fresh map per step: clearing a large one would cost its size every time
 }
 
 func (b *builder) messages(msgs gjson.Result) *apierror.Error {
@@ -242,33 +307,15 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	if !msgs.IsArray() {
 		return apierror.Invalid("messages", "messages: Input should be a valid list")
 	}
-	arr := msgs.Array()
-	if len(arr) == 0 {
-		return apierror.Invalid("messages", "messages: at least one message is required")
+	n := 0
+	if e := jsonidx.Each(msgs, func(i int, m gjson.Result) *apierror.Error {
+		n++
+		return b.message(i, m)
+	}); e != nil {
+		return e
 	}
-	for i, m := range arr {
-		param := "messages." + strconv.Itoa(i)
-		if !m.IsObject() {
-			return apierror.Invalid(param, param+": Input should be a valid dictionary")
-		}
-		blocks, e := contentBlocks(m.Get("content"), param+".content")
-		if e != nil {
-			return e
-		}
-		switch m.Get("role").String() {
-		case "user":
-			b.flushTurn()
-			e = b.userMessage(blocks, param+".content")
-		case "assistant":
-			e = b.assistantMessage(blocks, param+".content")
-		case "system":
-			e = b.systemMessage(blocks, param+".content")
-		default:
-			return apierror.Invalid(param+".role", param+".role: Input should be 'user', 'assistant' or 'system'")
-		}
-		if e != nil {
-			return e
-		}
+	if n == 0 {
+		return apierror.Invalid("messages", "messages: at least one message is required")
 	}
 	b.flushTurn()
 	// A history ending on tool calls gets error results too: Gemini must
@@ -280,18 +327,25 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	return nil
 }
 
-// contentBlocks returns the blocks of a message's content; the string
-// shorthand becomes one text block.
-func contentBlocks(c gjson.Result, param string) ([]gjson.Result, *apierror.Error) {
-	switch {
-	case c.Type == gjson.String:
-		return []gjson.Result{c}, nil
-	case c.IsArray():
-		return c.Array(), nil
-	case !c.Exists() || c.Type == gjson.Null:
-		return nil, apierror.Invalid(param, param+": Field required")
+func (b *builder) message(i int, m gjson.Result) *apierror.Error {
+	param := "messages." + strconv.Itoa(i)
+	if !m.IsObject() {
+		return apierror.Invalid(param, param+": Input should be a valid dictionary")
 	}
-	return nil, apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
+	c := m.Get("content")
+	if e := checkContent(c, param+".content"); e != nil {
+		return e
+	}
+	switch m.Get("role").String() {
+	case "user":
+		b.flushTurn()
+		return b.userMessage(c, param+".content")
+	case "assistant":
+		return b.assistantMessage(c, param+".content")
+	case "system":
+		return b.systemMessage(c, param+".content")
+	}
+	return apierror.Invalid(param+".role", param+".role: Input should be 'user', 'assistant' or 'system'")
 }
 
 // systemMessage reads a `system` message inside `messages` (Claude Code
@@ -302,8 +356,8 @@ func contentBlocks(c gjson.Result, param string) ([]gjson.Result, *apierror.Erro
 // call from its result). A tool_addition with a definition declares the
 // tool; references name tools already declared, and removals are not
 // applied (the declared tools are the request's `tools`).
-func (b *builder) systemMessage(blocks []gjson.Result, param string) *apierror.Error {
-	for j, blk := range blocks {
+func (b *builder) systemMessage(c gjson.Result, param string) *apierror.Error {
+	return eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
 		pp := param + "." + strconv.Itoa(j)
 		switch typ := blk.Get("type").String(); {
 		case blk.Type == gjson.String || typ == "text":
@@ -325,11 +379,32 @@ func (b *builder) systemMessage(blocks []gjson.Result, param string) *apierror.E
 		default:
 			return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for a system message: 'text', 'tool_addition', 'tool_removal'")
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
-func (b *builder) userMessage(blocks []gjson.Result, param string) *apierror.Error {
+// checkContent refuses a message content that is neither a string nor a
+// list of blocks.
+func checkContent(c gjson.Result, param string) *apierror.Error {
+	switch {
+	case c.Type == gjson.String, c.IsArray():
+		return nil
+	case !c.Exists() || c.Type == gjson.Null:
+		return apierror.Invalid(param, param+": Field required")
+	}
+	return apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
+}
+
+// eachBlock calls fn for each block of a checked message content; the
+// string shorthand is one block (a string Result).
+func eachBlock(c gjson.Result, fn func(j int, blk gjson.Result) *apierror.Error) *apierror.Error {
+	if c.Type == gjson.String {
+		return fn(0, c)
+	}
+	return jsonidx.Each(c, fn)
+}
+
+func (b *builder) userMessage(c gjson.Result, param string) *apierror.Error {
 	// Tool results go first, one per call of the previous step, in call
 	// order (§4.2 rule 3, P5); their attachments and the rest follow.
 	var responses [][]byte
@@ -337,13 +412,13 @@ func (b *builder) userMessage(blocks []gjson.Result, param string) *apierror.Err
 		responses = make([][]byte, len(b.pending))
 	}
 	var rest [][]byte
-	for j, blk := range blocks {
+	if e := eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
 		pp := param + "." + strconv.Itoa(j)
 		if blk.Type == gjson.String { // the string shorthand
 			if blk.Str != "" {
 				rest = append(rest, appendTextPart(nil, blk.Str))
 			}
-			continue
+			return nil
 		}
 		if !blk.IsObject() {
 			return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
@@ -358,13 +433,13 @@ func (b *builder) userMessage(blocks []gjson.Result, param string) *apierror.Err
 				responses[k] = resp
 				rest = append(rest, extra...)
 			}
-			continue
+			return nil
 		}
 		parts, e := userBlock(blk, typ, pp)
-		if e != nil {
-			return e
-		}
 		rest = append(rest, parts...)
+		return e
+	}); e != nil {
+		return e
 	}
 	for k, p := range b.pending {
 		if responses[k] == nil {
@@ -372,7 +447,7 @@ func (b *builder) userMessage(blocks []gjson.Result, param string) *apierror.Err
 		}
 		b.contents.Add("user", responses[k])
 	}
-	b.pending = b.pending[:0]
+	b.resetPending()
 	for _, p := range rest {
 		b.contents.Add("user", p)
 	}
@@ -396,17 +471,9 @@ func (b *builder) toolResult(blk gjson.Result, param string) (k int, resp []byte
 	if e != nil {
 		return -1, nil, nil, e
 	}
-	k = -1
-	for i := range b.pending {
-		if b.pending[i].id == id.Str && !b.pending[i].answered {
-			k = i
-			break
-		}
-	}
-	if k < 0 {
+	if k = b.takePending(id.Str); k < 0 {
 		return -1, nil, nil, nil
 	}
-	b.pending[k].answered = true
 	key := "output"
 	if isErr {
 		key = "error"
@@ -414,55 +481,58 @@ func (b *builder) toolResult(blk gjson.Result, param string) (k int, resp []byte
 	return k, functionResponse(b.pending[k].name, key, resultValue(text, isErr)), extra, nil
 }
 
-func (b *builder) assistantMessage(blocks []gjson.Result, param string) *apierror.Error {
-	for j, blk := range blocks {
-		pp := param + "." + strconv.Itoa(j)
-		if blk.Type == gjson.String {
-			if blk.Str != "" {
-				b.turn = append(b.turn, modelPart{raw: textPartOpen(blk.Str)})
-			}
-			continue
+func (b *builder) assistantMessage(c gjson.Result, param string) *apierror.Error {
+	return eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
+		return b.assistantBlock(blk, param+"."+strconv.Itoa(j))
+	})
+}
+
+func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
+	if blk.Type == gjson.String {
+		if blk.Str != "" {
+			b.turn = append(b.turn, modelPart{raw: textPartOpen(blk.Str)})
 		}
-		if !blk.IsObject() {
-			return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
+		return nil
+	}
+	if !blk.IsObject() {
+		return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
+	}
+	switch typ := blk.Get("type").String(); typ {
+	case "text":
+		t := blk.Get("text")
+		if t.Type != gjson.String {
+			return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
 		}
-		switch typ := blk.Get("type").String(); typ {
-		case "text":
-			t := blk.Get("text")
-			if t.Type != gjson.String {
-				return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
-			}
-			if t.Str != "" { // P2: Claude Code sends empty text blocks
-				b.turn = append(b.turn, modelPart{raw: textPartOpen(t.Str)})
-			}
-		case "thinking":
-			// Thoughts are never sent back as text; only our own signature
-			// matters (foreign, real-Claude signatures are dropped, §4.12).
-			sig := blk.Get("signature")
-			if t := blk.Get("thinking"); t.Exists() && t.Type != gjson.String {
-				return apierror.Invalid(pp+".thinking", pp+".thinking: Input should be a valid string")
-			}
-			if sig.Exists() && sig.Type != gjson.String && sig.Type != gjson.Null {
-				return apierror.Invalid(pp+".signature", pp+".signature: Input should be a valid string")
-			}
-			if kind, s := decodeThinkingSignature(sig.Str); s != "" {
-				if kind == 't' && b.sigTx == "" {
-					b.sigTx = s
-				} else if kind == 'f' && b.sigFc == "" {
-					b.sigFc = s
-				}
-			}
-		case "redacted_thinking":
-			// Opaque data of another model: nothing Gemini can use.
-		case "tool_use":
-			if e := b.toolUse(blk, pp); e != nil {
-				return e
-			}
-		case "":
-			return apierror.Invalid(pp+".type", pp+".type: Field required")
-		default:
-			return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for an assistant message: 'text', 'thinking', 'redacted_thinking', 'tool_use'")
+		if t.Str != "" { // Claude Code sends empty text blocks; Gemini refuses empty text
+			b.turn = append(b.turn, modelPart{raw: textPartOpen(t.Str)})
 		}
+	case "thinking":
+		// Thoughts are never sent back as text; only our own signature
+		// matters (foreign, real-Claude signatures are dropped).
+		sig := blk.Get("signature")
+		if t := blk.Get("thinking"); t.Exists() && t.Type != gjson.String {
+			return apierror.Invalid(pp+".thinking", pp+".thinking: Input should be a valid string")
+		}
+		if sig.Exists() && sig.Type != gjson.String && sig.Type != gjson.Null {
+			return apierror.Invalid(pp+".signature", pp+".signature: Input should be a valid string")
+		}
+		if kind, s := decodeThinkingSignature(sig.Str); s != "" {
+			if kind == 't' && b.sigTx == "" {
+				b.sigTx = s
+			} else if kind == 'f' && b.sigFc == "" {
+				b.sigFc = s
+			}
+		}
+	case "redacted_thinking":
+		// Opaque data of another model: nothing Gemini can use.
+	case "tool_use":
+		if e := b.toolUse(blk, pp); e != nil {
+			return e
+		}
+	case "":
+		return apierror.Invalid(pp+".type", pp+".type: Field required")
+	default:
+		return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for an assistant message: 'text', 'thinking', 'redacted_thinking', 'tool_use'")
 	}
 	return nil
 }
@@ -493,7 +563,7 @@ func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
 	raw = append(raw, args...)
 	raw = append(raw, '}')
 	b.turn = append(b.turn, modelPart{raw: raw, call: true, sig: sig})
-	b.pending = append(b.pending, pendingCall{id: id.Str, name: name.Str})
+	b.addPending(id.Str, name.Str)
 	return nil
 }
 
@@ -541,7 +611,7 @@ func (b *builder) answerPending() {
 			b.contents.Add("user", functionResponse(p.name, "error", `"no result returned"`))
 		}
 	}
-	b.pending = b.pending[:0]
+	b.resetPending()
 }
 
 func boolField(obj gjson.Result, name string, dst *bool) *apierror.Error {

@@ -379,6 +379,13 @@ func FuzzParseMessages(f *testing.F) {
 	f.Add([]byte(`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`))
 	f.Add([]byte(`{"model":"gemini-3-pro-preview","max_tokens":4000,"thinking":{"type":"enabled","budget_tokens":2000},"system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}}]},{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"gsig1.fc.AAEC"},{"type":"tool_use","id":"a__ts_AAEC","name":"f","input":{"x":1}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a__ts_AAEC","content":[{"type":"text","text":"r"},{"type":"document","source":{"type":"text","data":"d"}}],"is_error":true}]}],"tools":[{"name":"f","input_schema":{"properties":{"a":{"const":1}}}}],"tool_choice":{"type":"tool","name":"f"}}`))
 	f.Add([]byte(`{"model":"m","messages":[{"role":"assistant","content":[{"type":"text","text":"\u2028"}]}],"max_tokens":1,"stop_sequences":["x"]}`))
+	// Hardening cases: nesting at and past the limit, JSON nested in strings,
+	// arrays past their count limits, model names, schemas of odd shapes,
+	// duplicate tool ids.
+	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(255) + `}`))
+	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(256) + `}`))
+	f.Add([]byte(`{"model":"claude\r\n","max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":["a","b","c","d","e","f"]}`))
+	f.Add([]byte(`{"model":"claude-3-5-sonnet@20240620","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":{}},{"type":"tool_use","id":"a","name":"g","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"[[[\"]]]\"]]]"},{"type":"tool_result","tool_use_id":"a","content":"{}"},{"type":"tool_result","tool_use_id":"a","content":"x"}]}],"tools":[{"name":"f","input_schema":{"properties":[1],"oneOf":"x","items":[{"const":{}}],"$defs":{"a":{"allOf":[true]}}}}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, e := ParseMessages(in, mm, Options{})

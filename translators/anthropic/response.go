@@ -5,6 +5,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -69,9 +70,14 @@ func (m *machine) close(s sink) {
 	}
 }
 
-func (m *machine) part(s sink, p gjson.Result) {
+// part feeds one part to the machine; a malformed functionCall ends the
+// answer with the error it returns.
+func (m *machine) part(s sink, p gjson.Result) *apierror.Error {
 	sig := p.Get("thoughtSignature").String()
 	if fc := p.Get("functionCall"); fc.Exists() {
+		if e := gemini.CheckFunctionCall(fc); e != nil {
+			return e
+		}
 		if m.open == 't' && sig != "" {
 			// The signature sits on the call: the thinking block says so,
 			// and the id below carries it too (clients drop thinking blocks).
@@ -87,18 +93,18 @@ func (m *machine) part(s sink, p gjson.Result) {
 		}
 		s.toolUse(gemini.IDWithSignature(gemini.RandomID("toolu_", 24), sig), fc.Get("name").String(), args)
 		m.calls++
-		return
+		return nil
 	}
 	t := p.Get("text")
 	if t.Type != gjson.String {
-		return // executableCode, inlineData…: nothing Anthropic can show
+		return nil // executableCode, inlineData…: nothing Anthropic can show
 	}
 	if gemini.IsThought(p) && m.hide {
 		if sig != "" && m.open != 't' {
 			m.pending = strings.Clone(sig) // for the next call's id
 		}
 		s.keepAlive()
-		return
+		return nil
 	}
 	if gemini.IsThought(p) {
 		if t.Str != "" && m.open != 't' {
@@ -116,7 +122,7 @@ func (m *machine) part(s sink, p gjson.Result) {
 		if t.Str != "" {
 			s.delta(t.Str)
 		}
-		return
+		return nil
 	}
 	if t.Str == "" { // a signature carrier, not content (§4.8)
 		if sig != "" {
@@ -126,7 +132,7 @@ func (m *machine) part(s sink, p gjson.Result) {
 				m.pending = strings.Clone(sig) // kept past the event
 			}
 		}
-		return
+		return nil
 	}
 	if m.open == 't' {
 		if sig != "" {
@@ -145,6 +151,7 @@ func (m *machine) part(s sink, p gjson.Result) {
 		s.startBlock(false)
 	}
 	s.delta(t.Str)
+	return nil
 }
 
 // collector builds the `content` array of a non-streaming message.
@@ -214,6 +221,9 @@ func candidate0Of(cands gjson.Result) gjson.Result {
 
 // Response translates a complete Gemini GenerateContentResponse (§4.6).
 func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return nil, e
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}
@@ -236,10 +246,14 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	c.out = jsonw.String(c.out, r.Model)
 	c.out = append(c.out, `,"content":[`...)
 	var m machine
+	var failure *apierror.Error
 	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-		m.part(&c, p)
-		return true
+		failure = m.part(&c, p)
+		return failure == nil
 	})
+	if failure != nil {
+		return nil, failure
+	}
 	m.close(&c)
 	out := append(c.out, `],"stop_reason":`...)
 	out = jsonw.String(out, stopReason(finish, m.calls > 0))
@@ -250,6 +264,9 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 
 // Response translates Gemini's countTokens answer to {"input_tokens":N}.
 func (r *CountTokensRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return nil, e
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}

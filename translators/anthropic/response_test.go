@@ -588,6 +588,9 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte(geminiStream), 10)
 	f.Add([]byte("data: {\"promptFeedback\":{\"blockReason\":\"OTHER\"}}\n\n"), 3)
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\",\"thought\":true},{\"text\":\"\",\"thoughtSignature\":\"AAEC\"},{\"functionCall\":{\"name\":\"f\",\"args\":{\"x\":[1]}}}]},\"finishReason\":\"STOP\"}]}\r\n\r\n{\"error\":{}}\n"), 40)
+	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\",\"thought\":true},{\"functionCall\":{\"name\":\"\"}}]},\"finishReason\":\"STOP\"}]}\r\n\r\n"), 30)
+	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\",\"args\":"+jsontest.Deep(300)+"}}]}}]}\n\n"), 7)
+	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":null},{\"functionCall\":{\"name\":\"g\",\"args\":\"x\"}}]}}]}\n\n"), 0)
 	r, _ := ParseMessages([]byte(plainReq), models.Default(), Options{})
 	f.Fuzz(func(t *testing.T, up []byte, cut int) {
 		if cut < 0 {

@@ -123,11 +123,12 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 			return gemini.MalformedCallError(f) // P15
 		}
 	}
+	var failure *apierror.Error
 	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-		s.m.part(s, p)
-		return true
+		failure = s.m.part(s, p)
+		return failure == nil
 	})
-	return nil
+	return failure
 }
 
 func (s *Stream) messageStart(resp gjson.Result) {

@@ -1,10 +1,12 @@
 package gemini
 
 import (
+	"strconv"
 	"strings"
 	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/sse"
 	"github.com/tidwall/gjson"
@@ -66,13 +68,20 @@ func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error 
 	if r.err != nil {
 		return stop{}
 	}
+	if e := jsondepth.CheckAnswer(ev.Data); e != nil {
+		r.err = e // before gjson's validation, which recurses per level
+		return stop{}
+	}
 	if !gjson.ValidBytes(ev.Data) {
 		r.err = apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON.")
 		return stop{}
 	}
 	// Parsed in place: the event's bytes live until this call returns.
 	resp := gjson.Parse(unsafe.String(unsafe.SliceData(ev.Data), len(ev.Data)))
-	r.idx.Load(resp)
+	if !r.idx.Load(resp) {
+		r.err = apierror.New(apierror.BadGateway, "Gemini's stream carried an event with more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields.")
+		return stop{}
+	}
 	if !resp.IsObject() || r.idx.Get("error").Exists() {
 		r.err = apierror.FromGemini(0, ev.Data)
 		return stop{}

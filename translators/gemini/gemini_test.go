@@ -57,23 +57,3 @@ func TestSignatureRoundTrip(t *testing.T) {
 		t.Fatal("plain id")
 	}
 }
-
-func TestCleanSchema(t *testing.T) {
-	in := `{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,
-	 "properties":{"path":{"type":"string","description":"p","minLength":1},
-	   "mode":{"const":"fast"},"n":{"type":["integer","null"],"exclusiveMinimum":0},
-	   "tags":{"type":"array","items":{"type":"string","pattern":"x"},"uniqueItems":true},
-	   "m":{"type":"object","propertyNames":{"pattern":"^a"},"additionalProperties":{"type":"number"}}},
-	 "required":["path"]}`
-	got := string(CleanSchema(nil, gjson.Parse(in), true))
-	want := `{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","description":"p"},"mode":{"enum":["fast"]},"n":{"type":["integer","null"]},"tags":{"type":"array","items":{"type":"string"}},"m":{"type":"object","additionalProperties":{"type":"number"}}},"required":["path"]}`
-	if got != want {
-		t.Fatalf("got  %s\nwant %s", got, want)
-	}
-	if got := string(CleanSchema(nil, gjson.Parse(`{"properties":{}}`), true)); got != `{"properties":{},"type":"object"}` {
-		t.Fatalf("typeless root: %s", got)
-	}
-	if got := string(CleanSchema(nil, gjson.Result{}, true)); got != `{"type":"object","properties":{}}` {
-		t.Fatalf("missing root: %s", got)
-	}
-}

@@ -37,9 +37,31 @@ func IDSafe(s string) bool {
 // UNEXPECTED_TOOL_CALL finish becomes: an error the client can retry, never
 // a silent empty answer (P15).
 func MalformedCallError(reason string) *apierror.Error {
-	e := apierror.New(apierror.BadGateway, "Gemini produced an invalid tool call ("+reason+"); the answer was discarded. Retrying the request usually succeeds.")
-	e.Upstream = reason
+	return malformedCall(reason, reason)
+}
+
+func malformedCall(what, code string) *apierror.Error {
+	e := apierror.New(apierror.BadGateway, "Gemini produced an invalid tool call ("+what+"); the answer was discarded. Retrying the request usually succeeds.")
+	e.Upstream = code
 	return e
+}
+
+// CheckFunctionCall vets the value of a part's functionCall: an object
+// with a non-empty string name and, when present, object args. Anything
+// else would reach the client as a tool call with no name, which it can
+// neither run nor answer; it is the same failure as a
+// MALFORMED_FUNCTION_CALL finish and gets the same error.
+func CheckFunctionCall(fc gjson.Result) *apierror.Error {
+	if !fc.IsObject() {
+		return malformedCall("a functionCall that is not an object", "MALFORMED_FUNCTION_CALL")
+	}
+	if name := fc.Get("name"); name.Type != gjson.String || name.Str == "" {
+		return malformedCall("a functionCall without a name", "MALFORMED_FUNCTION_CALL")
+	}
+	if args := fc.Get("args"); args.Exists() && args.Type != gjson.Null && !args.IsObject() {
+		return malformedCall("a functionCall whose args are not an object", "MALFORMED_FUNCTION_CALL")
+	}
+	return nil
 }
 
 // TruncatedError is a stream that ended before its finishReason.

@@ -1,4 +1,5 @@
-// Package jsonidx indexes the top-level fields of a JSON object once.
+// Package jsonidx indexes the top-level fields of a JSON object once, and
+// walks arrays without copying them.
 //
 // gjson's Result.Get scans the document from its start on every call; a
 // translator that reads twenty optional fields of a request whose
@@ -7,7 +8,16 @@
 // small slice.
 package jsonidx
 
-import "github.com/tidwall/gjson"
+import (
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/tidwall/gjson"
+)
+
+// MaxFields is the most top-level fields an indexed object may have. Each
+// field costs about a hundred bytes of index while `"a":0,` takes six in the
+// body, so without a bound a 30 MB body of tiny fields made gigabytes of
+// index. Real requests have a few dozen fields, Gemini's answers fewer.
+const MaxFields = 1024
 
 // Object is an indexed JSON object. The zero value has no fields.
 type Object struct {
@@ -17,25 +27,32 @@ type Object struct {
 
 // Index reads the top-level fields of obj (a JSON object; anything else
 // gives an empty Object). When a key repeats, the last value wins, as in
-// encoding/json.
-func Index(obj gjson.Result) Object {
-	var o Object
-	o.Load(obj)
-	return o
+// encoding/json. ok is false when obj has more than MaxFields fields: the
+// Object then holds only the first MaxFields, and callers refuse obj.
+func Index(obj gjson.Result) (o Object, ok bool) {
+	ok = o.Load(obj)
+	return o, ok
 }
 
 // Load re-indexes o for obj, reusing its memory: for hot loops that index
-// one object after another (stream events).
-func (o *Object) Load(obj gjson.Result) {
+// one object after another (stream events). It reports false, having read
+// no further, when obj has more than MaxFields fields.
+func (o *Object) Load(obj gjson.Result) bool {
 	o.keys, o.vals = o.keys[:0], o.vals[:0]
 	if !obj.IsObject() {
-		return
+		return true
 	}
+	ok := true
 	obj.ForEach(func(k, v gjson.Result) bool {
+		if len(o.keys) == MaxFields {
+			ok = false
+			return false
+		}
 		o.keys = append(o.keys, k.Str)
 		o.vals = append(o.vals, v)
 		return true
 	})
+	return ok
 }
 
 // Get returns the field's value; a missing field is the zero Result
@@ -47,4 +64,38 @@ func (o Object) Get(key string) gjson.Result {
 		}
 	}
 	return gjson.Result{}
+}
+
+// Each calls fn for each element of the array arr, in order, with its
+// position, and stops at the first error fn returns, which Each returns.
+// gjson's Array would first copy every element into a slice (an 80-byte
+// Result each) before the caller could refuse the first one: a few
+// megabytes of a hostile array cost seconds. Each reads only the elements
+// it hands to fn, so a check that fails, or a count limit fn enforces,
+// ends the work there. arr must be an array; anything else has no elements.
+func Each(arr gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
+	if !arr.IsArray() {
+		return nil
+	}
+	var err *apierror.Error
+	i := 0
+	arr.ForEach(func(_, v gjson.Result) bool {
+		err = fn(i, v)
+		i++
+		return err == nil
+	})
+	return err
+}
+
+// HasMembers reports whether obj is an object with at least one member,
+// reading no further than the first one (gjson's Map would copy them all).
+func HasMembers(obj gjson.Result) bool {
+	has := false
+	if obj.IsObject() {
+		obj.ForEach(func(_, _ gjson.Result) bool {
+			has = true
+			return false
+		})
+	}
+	return has
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/tidwall/gjson"
 )
 
@@ -20,6 +21,9 @@ type Entry struct {
 func FromGemini(pages ...[]byte) ([]Entry, *apierror.Error) {
 	var out []Entry
 	for _, p := range pages {
+		if e := jsondepth.CheckAnswer(p); e != nil {
+			return nil, e
+		}
 		if !gjson.ValidBytes(p) {
 			return nil, apierror.New(apierror.BadGateway, "Gemini answered the model list with a body that is not JSON.")
 		}

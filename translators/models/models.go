@@ -1,7 +1,13 @@
 // Package models maps the model names clients ask for to Gemini models.
 package models
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+)
 
 // DefaultAliases is the seed's model map. Users extend or override it in the
 // plugin configuration.
@@ -91,4 +97,36 @@ func ValidName(name string) bool {
 		}
 	}
 	return true
+}
+
+// MaxClientNameLen is the longest model name a client may send, in bytes.
+// Real names (claude-sonnet-4-5-20250929, models/gemini-2.5-pro,
+// ft:gpt-4o-mini:org:suffix:id) are well under a hundred; the name is
+// echoed in answers and written to the access log and filter state, so it
+// must stay short.
+const MaxClientNameLen = 256
+
+// CheckClientName vets the model name a client sent, before it is resolved,
+// echoed or logged: at most MaxClientNameLen bytes of the characters a model
+// name or alias is made of (ASCII letters, digits and . _ - : / @ +). A
+// newline or a control character would forge access-log lines. It returns a
+// 400 on `model` that names the rule, without echoing the name.
+func CheckClientName(name string) *apierror.Error {
+	if name == "" {
+		return apierror.Invalid("model", "The model name is empty.")
+	}
+	if len(name) > MaxClientNameLen {
+		return apierror.Invalid("model", "The model name is "+strconv.Itoa(len(name))+" bytes long; the gateway accepts at most "+strconv.Itoa(MaxClientNameLen)+".")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.', c == '_', c == '-', c == ':', c == '/', c == '@', c == '+':
+		default:
+			r, _ := utf8.DecodeRuneInString(name[i:])
+			return apierror.Invalid("model", "The model name contains "+strconv.QuoteRuneToASCII(r)+" at byte "+strconv.Itoa(i)+"; a model name holds only letters, digits and . _ - : / @ +")
+		}
+	}
+	return nil
 }

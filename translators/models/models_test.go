@@ -1,6 +1,12 @@
 package models
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
+)
 
 func TestResolve(t *testing.T) {
 	m := Default()
@@ -39,6 +45,57 @@ func TestValidName(t *testing.T) {
 	} {
 		if got := ValidName(name); got != want {
 			t.Errorf("ValidName(%q) = %v", name, got)
+		}
+	}
+}
+
+func TestFromGeminiRefusesDeepAnswers(t *testing.T) {
+	jsontest.SmallStack(t)
+	_, e := FromGemini([]byte(`{"models":[{"name":"models/gemini-2.5-flash","supportedGenerationMethods":["generateContent"]}]}`),
+		[]byte(`{"models":[`+jsontest.Deep(100000)+`]}`))
+	if e == nil || e.Kind != apierror.BadGateway || e.Message != "Gemini's answer nests JSON 100002 levels deep; the gateway reads at most 256." {
+		t.Fatalf("got %+v", e)
+	}
+}
+
+func TestCheckClientName(t *testing.T) {
+	tests := []struct {
+		name, msg string // msg "" means accepted
+	}{
+		{"claude-sonnet-4-5-20250929", ""},
+		{"claude-3-5-sonnet@20240620", ""},
+		{"claude-opus-4-1", ""},
+		{"gpt-4o", ""},
+		{"gpt-3.5-turbo", ""},
+		{"GPT-4", ""},
+		{"o1", ""},
+		{"gemini-2.5-flash", ""},
+		{"models/gemini-2.5-pro", ""},
+		{"text-embedding-ada-002", ""},
+		{"text-embedding-004", ""},
+		{"ft:gpt-4o-mini:my-org:custom_suffix:id", ""},
+		{"openai/gpt-4o", ""},
+		{"vendor/model+variant", ""},
+		{strings.Repeat("a", MaxClientNameLen), ""},
+		{"", "The model name is empty."},
+		{strings.Repeat("a", MaxClientNameLen+1), "The model name is 257 bytes long; the gateway accepts at most 256."},
+		{strings.Repeat("gpt-4\n", 500000), "The model name is 3000000 bytes long; the gateway accepts at most 256."},
+		{"gpt-4\nX-Forged: 1", `The model name contains '\n' at byte 5; a model name holds only letters, digits and . _ - : / @ +`},
+		{"gpt 4", `The model name contains ' ' at byte 3; a model name holds only letters, digits and . _ - : / @ +`},
+		{"gpt-4\x00", `The model name contains '\x00' at byte 5; a model name holds only letters, digits and . _ - : / @ +`},
+		{"modèle", `The model name contains '\u00e8' at byte 3; a model name holds only letters, digits and . _ - : / @ +`},
+		{"a\xffb", `The model name contains '\ufffd' at byte 1; a model name holds only letters, digits and . _ - : / @ +`},
+		{"a?b", `The model name contains '?' at byte 1; a model name holds only letters, digits and . _ - : / @ +`},
+		{"a%2e", `The model name contains '%' at byte 1; a model name holds only letters, digits and . _ - : / @ +`},
+		{`a"b`, `The model name contains '"' at byte 1; a model name holds only letters, digits and . _ - : / @ +`},
+	}
+	for _, tt := range tests {
+		e := CheckClientName(tt.name)
+		switch {
+		case tt.msg == "" && e != nil:
+			t.Errorf("%.40q refused: %s", tt.name, e.Message)
+		case tt.msg != "" && (e == nil || e.Status != 400 || e.Param != "model" || e.Message != tt.msg):
+			t.Errorf("%.40q: got %+v, want %q", tt.name, e, tt.msg)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
@@ -88,4 +89,67 @@ func BenchmarkStream50Events(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkDepthScan is the share of the nesting pre-scan in the work above:
+// one pass over the request body, and over each stream event.
+func BenchmarkDepthScan(b *testing.B) {
+	b.Run("chat-request", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(benchChat)))
+		for range b.N {
+			jsondepth.Check(benchChat, jsondepth.MaxDepth)
+		}
+	})
+	up := benchEvents(50)
+	b.Run("stream-50-events", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(up)))
+		for range b.N {
+			jsondepth.Check(up, jsondepth.MaxDepth)
+		}
+	})
+}
+
+// hostileChat are requests built to make the translator work hard; each
+// must be answered (here, refused or translated) in linear time.
+func hostileChat() map[string][]byte {
+	const msg = `"messages":[{"role":"user","content":"x"}]`
+	calls := func(n int) []byte {
+		var sb strings.Builder
+		sb.WriteString(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[`)
+		for i := range n {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, `{"id":"c%d","type":"function","function":{"name":"f","arguments":"{}"}}`, i)
+		}
+		sb.WriteString(`]}`)
+		for i := n - 1; i >= 0; i-- {
+			fmt.Fprintf(&sb, `,{"role":"tool","tool_call_id":"c%d","content":"r"}`, i)
+		}
+		sb.WriteString(`]}`)
+		return []byte(sb.String())
+	}
+	return map[string][]byte{
+		"modalities-1M":       []byte(`{"model":"gpt-4",` + msg + `,"modalities":[` + strings.Repeat(`"text",`, 1_000_000) + `"text"]}`),
+		"nesting-100k":        []byte(`{"model":"gpt-4",` + msg + `,"metadata":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`),
+		"tool-results-2k":     calls(2_000),
+		"tool-results-20k":    calls(20_000),
+		"schema-depth-250":    []byte(`{"model":"gpt-4",` + msg + `,"tools":[{"type":"function","function":{"name":"f","parameters":` + strings.Repeat(`{"type":"object","properties":{"a":`, 125) + `{}` + strings.Repeat(`}}`, 125) + `}}]}`),
+		"top-level-fields-1M": []byte(`{"model":"gpt-4",` + msg + `,` + strings.Repeat(`"a":0,`, 1_000_000) + `"z":1}`),
+	}
+}
+
+func BenchmarkHostileChat(b *testing.B) {
+	mm := models.Default()
+	for name, body := range hostileChat() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for range b.N {
+				ParseChat(body, mm, Options{})
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
@@ -21,15 +22,18 @@ func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 	decls := 0
 	var strict bool
 	names := map[string]bool{}
-	for i, t := range tools.Array() {
+	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
+		if i >= gemini.MaxTools {
+			return apierror.Invalid("tools", "Invalid 'tools': at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway.")
+		}
 		param := "tools[" + strconv.Itoa(i) + "]"
 		if typ := t.Get("type").String(); typ != "function" {
-			return nil, apierror.Invalid(param+".type", "Invalid '"+param+".type': only `function` tools are supported by this gateway.")
+			return apierror.Invalid(param+".type", "Invalid '"+param+".type': only `function` tools are supported by this gateway.")
 		}
 		fn := t.Get("function")
 		name := fn.Get("name")
 		if name.Type != gjson.String || name.Str == "" {
-			return nil, apierror.Invalid(param+".function.name", "Invalid '"+param+".function.name': expected a non-empty string.")
+			return apierror.Invalid(param+".function.name", "Invalid '"+param+".function.name': expected a non-empty string.")
 		}
 		if decls == 0 {
 			out = append(out, `,"tools":[{"functionDeclarations":[`...)
@@ -46,10 +50,17 @@ func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 		}
 		if p := fn.Get("parameters"); p.IsObject() {
 			out = append(out, `,"parametersJsonSchema":`...)
-			out = gemini.CleanSchema(out, p, true)
+			var ok bool
+			var depth int
+			if out, depth, ok = gemini.CleanSchema(out, p, true); !ok {
+				return schemaTooDeep(param+".function.parameters", depth)
+			}
 		}
 		out = append(out, '}')
 		strict = strict || fn.Get("strict").Bool()
+		return nil
+	}); e != nil {
+		return nil, e
 	}
 	if decls > 0 {
 		out = append(out, "]}]"...)
@@ -83,15 +94,21 @@ func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 				mode = "ANY"
 			}
 			var list []byte
-			for _, t := range choice.Get("allowed_tools.tools").Array() {
+			if e := jsonidx.Each(choice.Get("allowed_tools.tools"), func(i int, t gjson.Result) *apierror.Error {
+				if i >= gemini.MaxTools {
+					return apierror.Invalid("tool_choice", "Invalid 'tool_choice': at most "+strconv.Itoa(gemini.MaxTools)+" allowed tools are accepted by this gateway.")
+				}
 				n := t.Get("function.name").String()
 				if !names[n] {
-					return nil, apierror.Invalid("tool_choice", "Invalid 'tool_choice': allowed tool `"+n+"` is not among the declared tools.")
+					return apierror.Invalid("tool_choice", "Invalid 'tool_choice': allowed tool `"+n+"` is not among the declared tools.")
 				}
 				if len(list) > 0 {
 					list = append(list, ',')
 				}
 				list = jsonw.String(list, n)
+				return nil
+			}); e != nil {
+				return nil, e
 			}
 			allowed = string(list)
 		default:
@@ -213,22 +230,26 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 			out = append(out, ']')
 		}
 	case stop.IsArray():
-		arr := stop.Array()
-		if len(arr) > 5 {
-			return nil, apierror.Invalid("stop", "Invalid 'stop': at most 5 stop sequences are supported.")
+		var list []byte
+		if e := jsonidx.Each(stop, func(i int, s gjson.Result) *apierror.Error {
+			if i >= gemini.MaxStopSequences {
+				return apierror.Invalid("stop", "Invalid 'stop': at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences are supported.")
+			}
+			if s.Type != gjson.String {
+				return apierror.Invalid("stop", "Invalid 'stop': expected strings.")
+			}
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = jsonw.String(list, s.Str)
+			return nil
+		}); e != nil {
+			return nil, e
 		}
-		if len(arr) > 0 {
+		if len(list) > 0 {
 			field("stopSequences")
 			out = append(out, '[')
-			for i, s := range arr {
-				if s.Type != gjson.String {
-					return nil, apierror.Invalid("stop", "Invalid 'stop': expected strings.")
-				}
-				if i > 0 {
-					out = append(out, ',')
-				}
-				out = jsonw.String(out, s.Str)
-			}
+			out = append(out, list...)
 			out = append(out, ']')
 		}
 	case stop.Exists() && stop.Type != gjson.Null:
@@ -260,7 +281,11 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 		field("responseMimeType")
 		out = append(out, `"application/json"`...)
 		field("responseJsonSchema")
-		out = gemini.CleanSchema(out, schema, false)
+		var ok bool
+		var depth int
+		if out, depth, ok = gemini.CleanSchema(out, schema, false); !ok {
+			return nil, schemaTooDeep("response_format.json_schema.schema", depth)
+		}
 	default:
 		return nil, apierror.Invalid("response_format.type", "Invalid 'response_format.type': expected text, json_object or json_schema.")
 	}
@@ -322,3 +347,9 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// schemaTooDeep is the 400 for a schema CleanSchema refused: one nesting
+// deeper than the gateway reads.
+func schemaTooDeep(param string, depth int) *apierror.Error {
+	return apierror.Invalid(param, "Invalid '"+param+"': the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+}

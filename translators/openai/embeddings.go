@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
@@ -16,8 +18,8 @@ import (
 // MaxEmbedBatch is Gemini's limit of requests per batchEmbedContents call.
 const MaxEmbedBatch = 100
 
-// maxEmbedInputs is OpenAI's limit of inputs per embeddings request.
-const maxEmbedInputs = 2048
+// MaxEmbedInputs is OpenAI's limit of inputs per embeddings request.
+const MaxEmbedInputs = 2048
 
 // DefaultMaxEmbeddingValues caps inputs × dimensions per request: 2048 × 768,
 // so that OpenAI's largest request (2048 inputs) still fits at
@@ -31,12 +33,12 @@ const maxEmbedInputs = 2048
 // the heap grow to about twice what is live: under 100 MiB of linear memory
 // for a request at the cap. Uncapped, 2048 inputs × 3072 values (the size
 // gemini-embedding-001 returns by default) make a 75 MB answer.
-const DefaultMaxEmbeddingValues = maxEmbedInputs * 768
+const DefaultMaxEmbeddingValues = MaxEmbedInputs * 768
 
 // MaxEmbeddingValuesLimit is the highest cap a configuration may set: 2048
 // inputs × 3072 values, the most a known model returns for OpenAI's largest
 // request.
-const MaxEmbeddingValuesLimit = maxEmbedInputs * 3072
+const MaxEmbeddingValuesLimit = MaxEmbedInputs * 3072
 
 // EmbeddingsRequest is a parsed OpenAI embeddings request.
 type EmbeddingsRequest struct {
@@ -51,6 +53,9 @@ type EmbeddingsRequest struct {
 // inputs × dimensions (see DefaultMaxEmbeddingValues): a request above it is
 // refused here, before anything is sent to Gemini.
 func ParseEmbeddings(body []byte, mm *models.Map, maxValues int64) (*EmbeddingsRequest, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return nil, e // before gjson's validation, which recurses per level
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.Invalid("", "The request body is not valid JSON.")
 	}
@@ -63,6 +68,9 @@ func ParseEmbeddings(body []byte, mm *models.Map, maxValues int64) (*EmbeddingsR
 	if model.Type != gjson.String || model.Str == "" {
 		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
 	}
+	if e := models.CheckClientName(model.Str); e != nil {
+		return nil, e
+	}
 	r.Model, r.GeminiModel = model.Str, mm.Resolve(model.Str)
 	if !models.ValidName(r.GeminiModel) {
 		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
@@ -72,21 +80,24 @@ func ParseEmbeddings(body []byte, mm *models.Map, maxValues int64) (*EmbeddingsR
 	case in.Type == gjson.String:
 		r.Inputs = []string{in.Str}
 	case in.IsArray():
-		for i, v := range in.Array() {
+		if e := jsonidx.Each(in, func(i int, v gjson.Result) *apierror.Error {
+			if i >= MaxEmbedInputs {
+				return apierror.Invalid("input", "'input' holds more than "+strconv.Itoa(MaxEmbedInputs)+" items; at most "+strconv.Itoa(MaxEmbedInputs)+" are allowed.")
+			}
 			if v.Type != gjson.String {
 				// Token arrays cannot be embedded by Gemini, which takes text.
-				return nil, apierror.Invalid("input", "Invalid 'input["+strconv.Itoa(i)+"]': only strings can be embedded; token-id arrays are not supported by the Gemini backend.")
+				return apierror.Invalid("input", "Invalid 'input["+strconv.Itoa(i)+"]': only strings can be embedded; token-id arrays are not supported by the Gemini backend.")
 			}
 			r.Inputs = append(r.Inputs, v.Str)
+			return nil
+		}); e != nil {
+			return nil, e
 		}
 	default:
 		return nil, apierror.Invalid("input", "'input' is required: a string or an array of strings.")
 	}
 	if len(r.Inputs) == 0 {
 		return nil, apierror.Invalid("input", "'input' must not be empty.")
-	}
-	if len(r.Inputs) > maxEmbedInputs {
-		return nil, apierror.Invalid("input", "'input' holds "+strconv.Itoa(len(r.Inputs))+" items; at most 2048 are allowed.")
 	}
 	for i, s := range r.Inputs {
 		if s == "" {
@@ -220,6 +231,9 @@ func (a *EmbeddingsAnswer) Add(i int, body []byte) *apierror.Error {
 	}
 	if e := a.CheckSize(i, len(body)); e != nil {
 		return e
+	}
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return e // before gjson's validation, which recurses per level
 	}
 	if !gjson.ValidBytes(body) {
 		return apierror.New(apierror.BadGateway, "Gemini answered the embeddings request with a body that is not JSON.")

@@ -8,11 +8,17 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
 )
+
+// MaxModalities is the most entries `modalities` may hold. Only "text" is
+// served, so a longer list can only be repetition; the bound ends the
+// reading of a hostile one early.
+const MaxModalities = 4
 
 // Options are the deployment's choices that change translation.
 type Options struct {
@@ -43,6 +49,9 @@ func (r *ChatRequest) UpstreamPath() string {
 // ParseChat validates an OpenAI chat completion request and translates it to
 // a Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return nil, e // before gjson's validation, which recurses per level
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.Invalid("", "The request body is not valid JSON.")
 	}
@@ -50,14 +59,22 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 	if !parsed.IsObject() {
 		return nil, apierror.Invalid("", "The request body must be a JSON object.")
 	}
-	root := jsonidx.Index(parsed)
+	root, ok := jsonidx.Index(parsed)
+	if !ok {
+		return nil, apierror.Invalid("", "The request body has more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(jsonidx.MaxFields)+".")
+	}
 	r := &ChatRequest{N: 1, Options: opts}
 	model := root.Get("model")
 	if model.Type != gjson.String || model.Str == "" {
 		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
 	}
-	r.Model = model.Str
-	r.GeminiModel = mm.Resolve(model.Str)
+	if e := models.CheckClientName(model.Str); e != nil {
+		return nil, e
+	}
+	// gjson strings point into a copy of the whole body; the request lives
+	// as long as its answer (a stream's whole duration) and must not pin it.
+	r.Model = strings.Clone(model.Str)
+	r.GeminiModel = mm.Resolve(r.Model)
 	if !models.ValidName(r.GeminiModel) {
 		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
 	}
@@ -73,16 +90,20 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 		}
 	}
 	for _, f := range [...]string{"logit_bias", "audio"} {
-		if v := root.Get(f); v.Exists() && v.Type != gjson.Null && !(v.IsObject() && len(v.Map()) == 0) {
+		if v := root.Get(f); v.Exists() && v.Type != gjson.Null && (!v.IsObject() || jsonidx.HasMembers(v)) {
 			return nil, apierror.Invalid(f, "`"+f+"` is not supported by the Gemini backend of this gateway; remove it.")
 		}
 	}
-	if mods := root.Get("modalities"); mods.IsArray() {
-		for _, m := range mods.Array() {
-			if m.String() != "text" {
-				return nil, apierror.Invalid("modalities", "Only the `text` output modality is supported by this gateway.")
-			}
+	if e := jsonidx.Each(root.Get("modalities"), func(i int, m gjson.Result) *apierror.Error {
+		if i >= MaxModalities {
+			return apierror.Invalid("modalities", "Invalid 'modalities': at most "+strconv.Itoa(MaxModalities)+" entries are accepted.")
 		}
+		if m.String() != "text" {
+			return apierror.Invalid("modalities", "Only the `text` output modality is supported by this gateway.")
+		}
+		return nil
+	}); e != nil {
+		return nil, e
 	}
 
 	out := make([]byte, 0, len(body)+256)
@@ -115,6 +136,10 @@ type builder struct {
 	system   []byte            // comma-separated text parts
 	calls    map[string]string // tool call id -> function name
 	pending  []pendingCall     // calls of the last assistant message still unanswered
+	// pendingAt finds a pending call by id (its first occurrence), so that
+	// matching results to calls stays linear however many calls a step has.
+	pendingAt map[string]int
+	lookups   int // pending calls examined to match results (tests check it stays linear)
 }
 
 type pendingCall struct {
@@ -126,42 +151,44 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	if !msgs.IsArray() {
 		return apierror.Invalid("messages", "`messages` is required and must be an array of message objects.")
 	}
-	arr := msgs.Array()
-	if len(arr) == 0 {
-		return apierror.Invalid("messages", "`messages` must contain at least one message.")
+	n := 0
+	if e := jsonidx.Each(msgs, func(i int, m gjson.Result) *apierror.Error {
+		n++
+		return b.message(i, m)
+	}); e != nil {
+		return e
 	}
-	for i, m := range arr {
-		param := "messages[" + strconv.Itoa(i) + "]"
-		if !m.IsObject() {
-			return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
-		}
-		role := m.Get("role").String()
-		if role != "tool" {
-			b.closeToolStep()
-		}
-		var e *apierror.Error
-		switch role {
-		case "system", "developer":
-			e = b.systemMessage(m, param)
-		case "user":
-			e = b.userMessage(m, param)
-		case "assistant":
-			e = b.assistantMessage(m, param)
-		case "tool":
-			e = b.toolMessage(m, param)
-		case "function":
-			return apierror.Invalid(param+".role", "The deprecated `function` role is not supported; use `tool` messages with `tool_call_id`.")
-		default:
-			return apierror.Invalid(param+".role", "Invalid '"+param+".role': expected one of system, developer, user, assistant, tool.")
-		}
-		if e != nil {
-			return e
-		}
+	if n == 0 {
+		return apierror.Invalid("messages", "`messages` must contain at least one message.")
 	}
 	if b.contents.Len() == 0 {
 		return apierror.Invalid("messages", "`messages` has no user or assistant content to send (only empty or system messages).")
 	}
 	return nil
+}
+
+func (b *builder) message(i int, m gjson.Result) *apierror.Error {
+	param := "messages[" + strconv.Itoa(i) + "]"
+	if !m.IsObject() {
+		return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
+	}
+	role := m.Get("role").String()
+	if role != "tool" {
+		b.closeToolStep()
+	}
+	switch role {
+	case "system", "developer":
+		return b.systemMessage(m, param)
+	case "user":
+		return b.userMessage(m, param)
+	case "assistant":
+		return b.assistantMessage(m, param)
+	case "tool":
+		return b.toolMessage(m, param)
+	case "function":
+		return apierror.Invalid(param+".role", "The deprecated `function` role is not supported; use `tool` messages with `tool_call_id`.")
+	}
+	return apierror.Invalid(param+".role", "Invalid '"+param+".role': expected one of system, developer, user, assistant, tool.")
 }
 
 // closeToolStep answers calls the client never answered, so Gemini sees one
@@ -176,6 +203,18 @@ func (b *builder) closeToolStep() {
 		}
 	}
 	b.pending = b.pending[:0]
+	b.pendingAt = nil // a fresh map per step: clearing a large one would cost its size every time
+}
+
+// addPending records a call of the current step, waiting for its result.
+func (b *builder) addPending(id, name string) {
+	if b.pendingAt == nil {
+		b.pendingAt = make(map[string]int)
+	}
+	if _, dup := b.pendingAt[id]; !dup {
+		b.pendingAt[id] = len(b.pending)
+	}
+	b.pending = append(b.pending, pendingCall{id: id, name: name})
 }
 
 // textOf returns the text of a content that must be a string or text parts.
@@ -187,22 +226,23 @@ func textOf(c gjson.Result, param string) ([]string, *apierror.Error) {
 		return nil, nil
 	case c.IsArray():
 		var out []string
-		for j, p := range c.Array() {
+		e := jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
 			pp := param + "[" + strconv.Itoa(j) + "]"
 			switch p.Get("type").String() {
 			case "text":
 				t := p.Get("text")
 				if t.Type != gjson.String {
-					return nil, apierror.Invalid(pp+".text", "Invalid '"+pp+".text': expected a string.")
+					return apierror.Invalid(pp+".text", "Invalid '"+pp+".text': expected a string.")
 				}
 				out = append(out, t.Str)
 			case "refusal":
 				out = append(out, p.Get("refusal").String())
 			default:
-				return nil, apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed here.")
+				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed here.")
 			}
-		}
-		return out, nil
+			return nil
+		})
+		return out, e
 	}
 	return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
 }
@@ -236,17 +276,13 @@ func (b *builder) userMessage(m gjson.Result, param string) *apierror.Error {
 	if !c.IsArray() {
 		return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
 	}
-	for j, p := range c.Array() {
-		pp := param + "[" + strconv.Itoa(j) + "]"
-		part, e := userPart(p, pp)
-		if e != nil {
-			return e
-		}
+	return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
+		part, e := userPart(p, param+"["+strconv.Itoa(j)+"]")
 		if part != nil {
 			b.contents.Add("user", part)
 		}
-	}
-	return nil
+		return e
+	})
 }
 
 func (b *builder) assistantMessage(m gjson.Result, param string) *apierror.Error {
@@ -267,51 +303,59 @@ func (b *builder) assistantMessage(m gjson.Result, param string) *apierror.Error
 	if b.calls == nil {
 		b.calls = make(map[string]string)
 	}
-	for j, tc := range calls.Array() {
-		pp := param + ".tool_calls[" + strconv.Itoa(j) + "]"
-		id := tc.Get("id").String()
-		name := tc.Get("function.name")
-		if name.Type != gjson.String || name.Str == "" {
-			return apierror.Invalid(pp+".function.name", "Invalid '"+pp+".function.name': expected a non-empty string.")
-		}
-		args := tc.Get("function.arguments")
-		argsRaw := "{}"
-		switch {
-		case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
-			a := gjson.Parse(args.Str)
-			if !gjson.Valid(args.Str) || !a.IsObject() {
-				return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': expected a JSON object encoded as a string.")
-			}
-			argsRaw = a.Raw
-		case args.IsObject():
-			argsRaw = args.Raw
-		}
-		_, sig := gemini.SignatureFromID(id)
-		if sig == "" {
-			sig = tc.Get("extra_content.google.thought_signature").String()
-		}
-		if sig == "" && j == 0 && strings.HasPrefix(b.model, "gemini-3") {
-			// Gemini 3 validates the first call of every step in the current
-			// turn; history we cannot sign gets Google's documented
-			// placeholder instead of a 400 (§4.12 carrier 5).
-			sig = gemini.SkipSignature
-		}
-		part := append(make([]byte, 0, 64+len(argsRaw)), `{"functionCall":{"name":`...)
-		part = jsonw.String(part, name.Str)
-		part = append(part, `,"args":`...)
-		part = append(part, argsRaw...)
-		part = append(part, '}')
-		if sig != "" && j == 0 {
-			part = append(part, `,"thoughtSignature":`...)
-			part = jsonw.String(part, sig)
-		}
-		part = append(part, '}')
-		b.contents.Add("model", part)
-		if id != "" {
-			b.calls[id] = name.Str
-		}
-		b.pending = append(b.pending, pendingCall{id: id, name: name.Str})
+	return jsonidx.Each(calls, func(j int, tc gjson.Result) *apierror.Error {
+		return b.toolCall(j, tc, param+".tool_calls["+strconv.Itoa(j)+"]")
+	})
+}
+
+// toolCall translates the j-th call of an assistant message.
+func (b *builder) toolCall(j int, tc gjson.Result, pp string) *apierror.Error {
+	id := tc.Get("id").String()
+	name := tc.Get("function.name")
+	if name.Type != gjson.String || name.Str == "" {
+		return apierror.Invalid(pp+".function.name", "Invalid '"+pp+".function.name': expected a non-empty string.")
 	}
+	args := tc.Get("function.arguments")
+	argsRaw := "{}"
+	switch {
+	case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
+		// JSON inside a string escaped the body's depth check.
+		if d, ok := jsondepth.CheckString(args.Str, jsondepth.MaxDepth); !ok {
+			return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+		}
+		a := gjson.Parse(args.Str)
+		if !gjson.Valid(args.Str) || !a.IsObject() {
+			return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': expected a JSON object encoded as a string.")
+		}
+		argsRaw = a.Raw
+	case args.IsObject():
+		argsRaw = args.Raw
+	}
+	_, sig := gemini.SignatureFromID(id)
+	if sig == "" {
+		sig = tc.Get("extra_content.google.thought_signature").String()
+	}
+	if sig == "" && j == 0 && strings.HasPrefix(b.model, "gemini-3") {
+		// Gemini 3 validates the first call of every step in the current
+		// turn; history we cannot sign gets Google's documented
+		// placeholder instead of a 400.
+		sig = gemini.SkipSignature
+	}
+	part := append(make([]byte, 0, 64+len(argsRaw)), `{"functionCall":{"name":`...)
+	part = jsonw.String(part, name.Str)
+	part = append(part, `,"args":`...)
+	part = append(part, argsRaw...)
+	part = append(part, '}')
+	if sig != "" && j == 0 {
+		part = append(part, `,"thoughtSignature":`...)
+		part = jsonw.String(part, sig)
+	}
+	part = append(part, '}')
+	b.contents.Add("model", part)
+	if id != "" {
+		b.calls[id] = name.Str
+	}
+	b.addPending(id, name.Str)
 	return nil
 }
 
@@ -326,20 +370,15 @@ func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
 		// name and would break Gemini's one-response-per-call rule: drop it.
 		return nil
 	}
-	answered := false
-	for k := range b.pending {
-		if b.pending[k].id == id.Str {
-			if b.pending[k].answered {
-				return nil // a second result for the same call
-			}
-			b.pending[k].answered = true
-			answered = true
-			break
-		}
-	}
-	if !answered {
+	k, ok := b.pendingAt[id.Str]
+	if !ok {
 		return nil // answers a call of an earlier step: out of place, drop
 	}
+	b.lookups++
+	if b.pending[k].answered {
+		return nil // a second result for the same call
+	}
+	b.pending[k].answered = true
 	texts, e := textOf(m.Get("content"), param+".content")
 	if e != nil {
 		return e
@@ -349,8 +388,9 @@ func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
 	part = jsonw.String(part, name)
 	part = append(part, `,"response":{"output":`...)
 	// Results that are JSON objects or arrays go as values (the model reads
-	// structure better than an escaped string); anything else as a string.
-	if t := strings.TrimSpace(result); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+	// structure better than an escaped string); anything else, and JSON
+	// nested too deeply to validate safely, as a string: nothing is lost.
+	if t := strings.TrimSpace(result); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
 		part = append(part, t...)
 	} else {
 		part = jsonw.String(part, result)
@@ -371,4 +411,11 @@ func boolValue(v gjson.Result, name string, dst *bool) *apierror.Error {
 		}
 	}
 	return nil
+}
+
+// shallow reports whether JSON held in a string nests shallowly enough
+// for gjson's recursive validation.
+func shallow(s string) bool {
+	_, ok := jsondepth.CheckString(s, jsondepth.MaxDepth)
+	return ok
 }

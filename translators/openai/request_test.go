@@ -183,6 +183,17 @@ func TestParseChatRejects(t *testing.T) {
 func FuzzParseChat(f *testing.F) {
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}]}`))
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"assistant","tool_calls":[{"id":"a__ts_x","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"a__ts_x","content":[{"type":"text","text":"r"}]}],"tools":[{"type":"function","function":{"name":"f","parameters":{"properties":{"a":{"const":1}}}}}]}`))
+	// Hardening cases: nesting at and past the limit, JSON nested in strings,
+	// arrays past their count limits, model names, schemas of odd shapes.
+	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(255) + `}`))
+	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(256) + `}`))
+	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"[[[[[\"\\\"]]]]]"}}]},{"role":"tool","tool_call_id":"c","content":"{\"a\":[[[1]]]}"}]}`))
+	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"modalities":["text","text","text","text","text"],"stop":["a","b","c","d","e","f"],"logit_bias":{}}`))
+	f.Add([]byte(`{"model":"gpt-4
+","messages":[{"role":"user","content":"x"}]}`))
+	f.Add([]byte(`{"model":"ft:gpt-4o:org::x@y+z/w","messages":[{"role":"user","content":"x"}]}`))
+	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"properties":"x","anyOf":{},"items":[true,{"const":[[]]}],"allOf":[{"typ\u0065":"string"}]}}}],"response_format":{"type":"json_schema","json_schema":{"schema":{"additionalProperties":{"items":3}}}}}`))
+	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"a","function":{"name":"f"}},{"id":"a","function":{"name":"g"}},{"id":"b","function":{"name":"h"}}]},{"role":"tool","tool_call_id":"a","content":"1"},{"role":"tool","tool_call_id":"a","content":"2"},{"role":"tool","tool_call_id":"b","content":"3"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, e := ParseChat(in, mm, Options{ReasoningContent: true})

@@ -3,6 +3,7 @@ package openai
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -26,6 +27,9 @@ func finishString(f gemini.Finish, sawCall bool) string {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return nil, e
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}
@@ -41,8 +45,28 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 	out = append(out, `,"model":`...)
 	out = jsonw.String(out, r.Model)
 	out = append(out, `,"choices":[`...)
-	cands := resp.Get("candidates").Array()
-	if len(cands) == 0 {
+	cands := resp.Get("candidates")
+	n := 0
+	var failure *apierror.Error
+	cands.ForEach(func(_, c gjson.Result) bool {
+		finish := c.Get("finishReason").String()
+		if gemini.ClassifyFinish(finish) == gemini.FinishMalformed {
+			failure = gemini.MalformedCallError(finish)
+			return false
+		}
+		if n > 0 {
+			out = append(out, ',')
+		}
+		if out, failure = r.appendChoice(out, c, n); failure != nil {
+			return false
+		}
+		n++
+		return true
+	})
+	if failure != nil {
+		return nil, failure
+	}
+	if n == 0 {
 		reason := resp.Get("promptFeedback.blockReason").String()
 		if reason == "" {
 			reason = "no candidates returned"
@@ -51,22 +75,12 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 		out = jsonw.String(out, "Gemini blocked the prompt: "+reason)
 		out = append(out, `},"logprobs":null,"finish_reason":"content_filter"}`...)
 	}
-	for i, c := range cands {
-		finish := c.Get("finishReason").String()
-		if gemini.ClassifyFinish(finish) == gemini.FinishMalformed {
-			return nil, gemini.MalformedCallError(finish)
-		}
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = r.appendChoice(out, c, i)
-	}
 	out = append(out, ']')
 	out = appendUsage(out, gemini.ReadUsage(resp))
 	return append(out, '}'), nil
 }
 
-func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
+func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *apierror.Error) {
 	idx := i
 	if v := c.Get("index"); v.Exists() {
 		idx = int(v.Int())
@@ -74,8 +88,12 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
 	var text, thoughts []byte
 	var calls []byte
 	nCalls := 0
+	var failure *apierror.Error
 	c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
 		if fc := p.Get("functionCall"); fc.Exists() {
+			if failure = gemini.CheckFunctionCall(fc); failure != nil {
+				return false
+			}
 			if nCalls > 0 {
 				calls = append(calls, ',')
 			}
@@ -94,6 +112,9 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
 		}
 		return true
 	})
+	if failure != nil {
+		return nil, failure
+	}
 	out = append(out, `{"index":`...)
 	out = jsonw.Int(out, int64(idx))
 	out = append(out, `,"message":{"role":"assistant","content":`...)
@@ -117,7 +138,7 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) []byte {
 	out = append(out, `,"finish_reason":`...)
 	finish := gemini.ClassifyFinish(c.Get("finishReason").String())
 	out = jsonw.String(out, finishString(finish, nCalls > 0))
-	return append(out, '}')
+	return append(out, '}'), nil
 }
 
 // appendToolCall writes one tool call. The first call of a step carries the
@@ -158,6 +179,8 @@ func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream b
 
 // appendLogprobs maps logprobsResult to OpenAI's logprobs.content.
 func appendLogprobs(out []byte, lr gjson.Result) []byte {
+	// Gemini's own answer, not the client's data: copying its arrays is
+	// linear in a body Envoy already bounds, and top needs random access.
 	chosen := lr.Get("chosenCandidates").Array()
 	if len(chosen) == 0 {
 		return append(out, "null"...)

@@ -248,6 +248,9 @@ func TestStreamSeveralChoices(t *testing.T) {
 
 func FuzzStream(f *testing.F) {
 	f.Add([]byte(geminiStream), 10)
+	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"},{\"functionCall\":{\"name\":\"\"}}]},\"finishReason\":\"STOP\"}]}\r\n\r\n"), 30)
+	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\",\"args\":"+jsontest.Deep(300)+"}}]}}]}\n\n"), 7)
+	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":\"f\"},{\"functionCall\":{\"name\":\"g\",\"args\":[]}}]},\"index\":1}]}\n\n"), 0)
 	r, _ := ParseChat([]byte(`{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{ReasoningContent: true})
 	f.Fuzz(func(t *testing.T, up []byte, cut int) {
 		if cut < 0 {

@@ -51,12 +51,9 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			if nsName == "" {
 				return apierror.Invalid(param+".name", "Invalid '"+param+".name': a namespace needs a name.")
 			}
-			for j, inner := range t.Get("tools").Array() {
-				if e := declare(inner, param+".tools["+strconv.Itoa(j)+"]", nsName); e != nil {
-					return e
-				}
-			}
-			return nil
+			return jsonidx.Each(t.Get("tools"), func(j int, inner gjson.Result) *apierror.Error {
+				return declare(inner, param+".tools["+strconv.Itoa(j)+"]", nsName)
+			})
 		case droppedTools[typ]:
 			return nil
 		case typ != "function" && typ != "custom":
@@ -76,13 +73,18 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		if declared[gname] {
 			return apierror.Invalid(param+".name", "Invalid '"+param+".name': tool `"+client+"` is declared twice.")
 		}
+		if len(declared) >= gemini.MaxTools {
+			return apierror.Invalid("tools", "Invalid 'tools': at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway.")
+		}
+		// Kept for the answer, which outlives the request body.
+		client, gname = strings.Clone(client), strings.Clone(gname)
 		declared[gname] = true
 		names[client] = gname
 		if typ == "custom" || ns != "" {
 			if r.tools == nil {
 				r.tools = make(map[string]toolRef)
 			}
-			r.tools[gname] = toolRef{custom: typ == "custom", namespace: ns, name: name.Str}
+			r.tools[gname] = toolRef{custom: typ == "custom", namespace: strings.Clone(ns), name: strings.Clone(name.Str)}
 		}
 		if len(declared) == 1 {
 			out = append(out, `,"tools":[{"functionDeclarations":[`...)
@@ -108,16 +110,20 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			out = append(out, customInputSchema...)
 		} else if p := t.Get("parameters"); p.IsObject() {
 			out = append(out, `,"parametersJsonSchema":`...)
-			out = gemini.CleanSchema(out, p, true)
+			var depth int
+			var ok bool
+			if out, depth, ok = gemini.CleanSchema(out, p, true); !ok {
+				return schemaTooDeep(param+".parameters", depth)
+			}
 			strict = strict || t.Get("strict").Bool()
 		}
 		out = append(out, '}')
 		return nil
 	}
-	for i, t := range tools.Array() {
-		if e := declare(t, "tools["+strconv.Itoa(i)+"]", ""); e != nil {
-			return nil, nil, e
-		}
+	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
+		return declare(t, "tools["+strconv.Itoa(i)+"]", "")
+	}); e != nil {
+		return nil, nil, e
 	}
 	if len(declared) > 0 {
 		out = append(out, "]}]"...)
@@ -190,15 +196,18 @@ func toolChoice(choice gjson.Result, names map[string]string) (mode string, allo
 			}
 			return "ANY", []string{g}, nil
 		case "allowed_tools":
-			for _, t := range choice.Get("tools").Array() {
+			if e := jsonidx.Each(choice.Get("tools"), func(i int, t gjson.Result) *apierror.Error {
+				if i >= gemini.MaxTools {
+					return apierror.Invalid("tool_choice", "Invalid 'tool_choice': at most "+strconv.Itoa(gemini.MaxTools)+" allowed tools are accepted by this gateway.")
+				}
 				if droppedTools[t.Get("type").String()] {
-					continue
+					return nil
 				}
 				g, e := lookup(t)
-				if e != nil {
-					return "", nil, e
-				}
 				allowed = append(allowed, g)
+				return e
+			}); e != nil {
+				return "", nil, e
 			}
 			if choice.Get("mode").String() == "required" {
 				return "ANY", allowed, nil
@@ -282,7 +291,11 @@ func (r *ResponsesRequest) appendGenerationConfig(out []byte, root jsonidx.Objec
 		field("responseMimeType")
 		out = append(out, `"application/json"`...)
 		field("responseJsonSchema")
-		out = gemini.CleanSchema(out, schema, false)
+		var depth int
+		var ok bool
+		if out, depth, ok = gemini.CleanSchema(out, schema, false); !ok {
+			return nil, schemaTooDeep("text.format.schema", depth)
+		}
 	default:
 		return nil, apierror.Invalid("text.format.type", "Invalid 'text.format.type': expected text, json_object or json_schema.")
 	}

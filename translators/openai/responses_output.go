@@ -42,9 +42,14 @@ type respMachine struct {
 	calls int
 }
 
-func (m *respMachine) part(s itemSink, p gjson.Result) {
+// part handles one Gemini part; a functionCall the client could neither
+// run nor answer (no name, args not an object) fails the answer.
+func (m *respMachine) part(s itemSink, p gjson.Result) *apierror.Error {
 	sig := p.Get("thoughtSignature").String()
 	if fc := p.Get("functionCall"); fc.Exists() {
+		if e := gemini.CheckFunctionCall(fc); e != nil {
+			return e
+		}
 		m.close(s)
 		if sig == "" {
 			// A signature seen on a thought part before an unsigned call
@@ -53,22 +58,22 @@ func (m *respMachine) part(s itemSink, p gjson.Result) {
 		}
 		s.call(fc, gemini.IDWithSignature(gemini.RandomID("call_", 24), sig))
 		m.calls++
-		return
+		return nil
 	}
 	t := p.Get("text")
 	if t.Type != gjson.String {
-		return // executableCode, inlineData...: nothing the API can show
+		return nil // executableCode, inlineData...: nothing the API can show
 	}
 	if sig != "" {
 		m.sig = strings.Clone(sig) // kept past the upstream event
 	}
 	if t.Str == "" {
-		return // a signature carrier, not content (§4.8)
+		return nil // a signature carrier, not content (§4.8)
 	}
 	kind := byte('m')
 	if gemini.IsThought(p) {
 		if !m.req.summaries {
-			return // thoughts are never content
+			return nil // thoughts are never content
 		}
 		kind = 'r'
 	}
@@ -78,6 +83,7 @@ func (m *respMachine) part(s itemSink, p gjson.Result) {
 		s.open(kind)
 	}
 	s.delta(t.Str)
+	return nil
 }
 
 func (m *respMachine) close(s itemSink) {

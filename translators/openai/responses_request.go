@@ -22,6 +22,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
@@ -78,6 +79,9 @@ var statelessFields = [...]struct{ name, why string }{
 // ParseResponses validates a Responses API request and translates it to a
 // Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return nil, e // before gjson's validation, which recurses per level
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.Invalid("", "The request body is not valid JSON.")
 	}
@@ -85,14 +89,22 @@ func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, 
 	if !parsed.IsObject() {
 		return nil, apierror.Invalid("", "The request body must be a JSON object.")
 	}
-	root := jsonidx.Index(parsed)
+	root, ok := jsonidx.Index(parsed)
+	if !ok {
+		return nil, apierror.Invalid("", "The request body has more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(jsonidx.MaxFields)+".")
+	}
 	r := &ResponsesRequest{}
 	model := root.Get("model")
 	if model.Type != gjson.String || model.Str == "" {
 		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
 	}
-	r.Model = model.Str
-	r.GeminiModel = mm.Resolve(model.Str)
+	if e := models.CheckClientName(model.Str); e != nil {
+		return nil, e
+	}
+	// gjson strings point into a copy of the whole body; the request lives
+	// as long as its answer (a stream's whole duration) and must not pin it.
+	r.Model = strings.Clone(model.Str)
+	r.GeminiModel = mm.Resolve(r.Model)
 	if !models.ValidName(r.GeminiModel) {
 		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
 	}
@@ -113,12 +125,17 @@ func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, 
 		}
 		// Other values (logprobs, search sources...) ask for data Gemini
 		// does not give; they are accepted and ignored.
-		inc.ForEach(func(_, v gjson.Result) bool {
+		if e := jsonidx.Each(inc, func(i int, v gjson.Result) *apierror.Error {
+			if i >= MaxIncludes {
+				return apierror.Invalid("include", "Invalid 'include': at most "+strconv.Itoa(MaxIncludes)+" entries are accepted.")
+			}
 			if v.Str == "reasoning.encrypted_content" {
 				r.encrypted = true
 			}
-			return true
-		})
+			return nil
+		}); e != nil {
+			return nil, e
+		}
 	}
 
 	out := make([]byte, 0, len(body)+256)
@@ -152,6 +169,10 @@ func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, 
 	return r, nil
 }
 
+// MaxIncludes bounds `include` of a Responses request: the API defines
+// about ten values, so a longer list can only be repetition.
+const MaxIncludes = 32
+
 // respBuilder turns Responses input items into Gemini contents.
 //
 // Items arrive one by one (a model turn is several items: reasoning,
@@ -169,12 +190,15 @@ type respBuilder struct {
 	system   []byte            // comma-separated text parts
 	names    map[string]string // client tool name ("ns.name" for namespaced) -> Gemini name
 	calls    map[string]string // call_id -> Gemini function name
-	pending  []pendingCall     // calls of the last model turn, answered or not
-	results  [][]byte          // functionResponse parts of the open step
-	extra    [][]byte          // media of tool results, sent after the step's responses
-	turn     []modelPart       // the open model content
-	sigTx    string            // a text signature recovered from a reasoning item of this turn
-	phase    byte              // 'm': model items open; 'r': tool results open; 0: neither
+	pending  []pendingCall     // calls of the open step, answered or not
+	// pendingAt finds a pending call by call_id (its first occurrence), so
+	// matching outputs to calls stays linear however many calls a step has.
+	pendingAt map[string]int
+	results   [][]byte    // functionResponse parts of the open step
+	extra     [][]byte    // media of tool results, sent after the step's responses
+	turn      []modelPart // the open model content
+	sigTx     string      // a text signature recovered from a reasoning item of this turn
+	phase     byte        // 'm': model items open; 'r': tool results open; 0: neither
 }
 
 type modelPart struct {
@@ -221,7 +245,7 @@ func (b *respBuilder) input(in gjson.Result) *apierror.Error {
 }
 
 func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
-	for i, it := range list.Array() {
+	return jsonidx.Each(list, func(i int, it gjson.Result) *apierror.Error {
 		param := field + "[" + strconv.Itoa(i) + "]"
 		if !it.IsObject() {
 			return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
@@ -248,11 +272,8 @@ func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
 		default:
 			return apierror.Invalid(param+".type", "Invalid '"+param+".type': unsupported input item type `"+typ+"`; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output or reasoning.")
 		}
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+		return e
+	})
 }
 
 func (b *respBuilder) addSystem(text string) {
@@ -282,14 +303,15 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 		if !c.IsArray() {
 			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
 		}
-		for j, p := range c.Array() {
+		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
 			pp := param + "[" + strconv.Itoa(j) + "]"
 			t, ok := textPart(p)
 			if !ok {
 				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed in "+role+" messages.")
 			}
 			b.addSystem(t)
-		}
+			return nil
+		})
 	case "user":
 		b.closeStep()
 		if c.Type == gjson.String {
@@ -299,15 +321,13 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 		if !c.IsArray() {
 			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
 		}
-		for j, p := range c.Array() {
+		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
 			part, e := inputPart(p, param+"["+strconv.Itoa(j)+"]")
-			if e != nil {
-				return e
-			}
-			if part != nil {
+			if e == nil && part != nil {
 				b.contents.Add("user", part)
 			}
-		}
+			return e
+		})
 	case "assistant":
 		b.modelSide()
 		if c.Type == gjson.String {
@@ -317,18 +337,17 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 		if !c.IsArray() {
 			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
 		}
-		for j, p := range c.Array() {
+		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
 			pp := param + "[" + strconv.Itoa(j) + "]"
 			t, ok := textPart(p)
 			if !ok {
 				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': assistant messages take output_text or refusal parts.")
 			}
 			b.addModelText(t)
-		}
-	default:
-		return apierror.Invalid(param[:len(param)-len(".content")]+".role", "Invalid role `"+role+"`: expected user, assistant, system or developer.")
+			return nil
+		})
 	}
-	return nil
+	return apierror.Invalid(param[:len(param)-len(".content")]+".role", "Invalid role `"+role+"`: expected user, assistant, system or developer.")
 }
 
 // textPart reads a text-only content part of any of the API's text types.
@@ -459,6 +478,9 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 		a := it.Get("arguments")
 		switch {
 		case a.Type == gjson.String && strings.TrimSpace(a.Str) != "":
+			if d, ok := jsondepth.CheckString(a.Str, jsondepth.MaxDepth); !ok {
+				return apierror.Invalid(param+".arguments", "Invalid '"+param+".arguments': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+			}
 			v := gjson.Parse(a.Str)
 			if !gjson.Valid(a.Str) || !v.IsObject() {
 				return apierror.Invalid(param+".arguments", "Invalid '"+param+".arguments': expected a JSON object encoded as a string.")
@@ -480,6 +502,12 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 		b.calls = make(map[string]string)
 	}
 	b.calls[id] = gname
+	if b.pendingAt == nil {
+		b.pendingAt = make(map[string]int)
+	}
+	if _, dup := b.pendingAt[id]; !dup {
+		b.pendingAt[id] = len(b.pending)
+	}
 	b.pending = append(b.pending, pendingCall{id: id, name: gname})
 	return nil
 }
@@ -545,14 +573,8 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 		// would break Gemini's one-response-per-call rule. Dropped.
 		return nil
 	}
-	k := -1
-	for i := range b.pending {
-		if b.pending[i].id == id.Str {
-			k = i
-			break
-		}
-	}
-	if k < 0 || b.pending[k].answered {
+	k, ok := b.pendingAt[id.Str]
+	if !ok || b.pending[k].answered {
 		return nil // answers a call of an earlier step, or a second time
 	}
 	b.pending[k].answered = true
@@ -565,8 +587,9 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 	part = append(part, `,"response":{"output":`...)
 	// Results that are JSON objects or arrays go as values (the model
 	// reads structure better than an escaped string); anything else as a
-	// string (P7: the response itself is always an object).
-	if t := strings.TrimSpace(text); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && gjson.Valid(t) {
+	// string (P7: the response itself is always an object), as is JSON
+	// nested too deeply to validate safely.
+	if t := strings.TrimSpace(text); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
 		part = append(part, t...)
 	} else {
 		part = jsonw.String(part, text)
@@ -606,21 +629,18 @@ func outputContent(o gjson.Result, param string) (string, [][]byte, *apierror.Er
 	case o.IsArray():
 		var text strings.Builder
 		var media [][]byte
-		for j, p := range o.Array() {
-			pp := param + "[" + strconv.Itoa(j) + "]"
+		e := jsonidx.Each(o, func(j int, p gjson.Result) *apierror.Error {
 			if t, ok := textPart(p); ok {
 				text.WriteString(t)
-				continue
+				return nil
 			}
-			part, e := inputPart(p, pp)
-			if e != nil {
-				return "", nil, e
-			}
+			part, e := inputPart(p, param+"["+strconv.Itoa(j)+"]")
 			if part != nil {
 				media = append(media, part)
 			}
-		}
-		return text.String(), media, nil
+			return e
+		})
+		return text.String(), media, e
 	}
 	return o.Raw, nil, nil
 }
@@ -646,6 +666,7 @@ func (b *respBuilder) closeStep() {
 		b.contents.Add("user", m)
 	}
 	b.pending, b.results, b.extra = b.pending[:0], b.results[:0], b.extra[:0]
+	clear(b.pendingAt)
 	b.phase = 0
 }
 

@@ -3,12 +3,16 @@ package openai
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/tidwall/gjson"
 )
 
 // Response translates a complete Gemini GenerateContentResponse into a
 // Response object. created is the Unix time to report.
 func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return nil, e
+	}
 	if !gjson.ValidBytes(body) {
 		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}
@@ -34,10 +38,14 @@ func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierr
 			return nil, gemini.MalformedCallError(cand.Get("finishReason").String())
 		}
 		m := respMachine{req: r}
+		var failure *apierror.Error
 		cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-			m.part(&c, p)
-			return true
+			failure = m.part(&c, p)
+			return failure == nil
 		})
+		if failure != nil {
+			return nil, failure
+		}
 		m.finish(&c)
 		st = endState(f)
 	}

@@ -123,6 +123,8 @@ func TestResponsesResponseErrors(t *testing.T) {
 		code         string
 	}{
 		{"malformed function call", `{"candidates":[{"finishReason":"MALFORMED_FUNCTION_CALL"}]}`, 502, ""},
+		{"functionCall without a name", `{"candidates":[{"content":{"parts":[{"text":"a"},{"functionCall":{"args":{}}}]},"finishReason":"STOP"}]}`, 502, ""},
+		{"answer nested too deep", `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}}}]}}]}`, 502, ""},
 		{"error object", `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"slow down"}}`, 429, "rate_limit_exceeded"},
 		{"not JSON", `<html>`, 502, ""},
 	}
@@ -407,6 +409,12 @@ func TestResponsesStream(t *testing.T) {
 			name:      "malformed function call: response.failed",
 			req:       `{"model":"gpt-4o","stream":true,"input":"x"}`,
 			upstream:  sse(`{"candidates":[{"finishReason":"MALFORMED_FUNCTION_CALL","index":0}]}`),
+			wantNames: []string{"response.created", "response.in_progress", "response.failed"},
+		},
+		{
+			name:      "functionCall without a name: response.failed",
+			req:       `{"model":"gpt-4o","stream":true,"input":"x"}`,
+			upstream:  sse(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":""}}]},"index":0}]}`),
 			wantNames: []string{"response.created", "response.in_progress", "response.failed"},
 		},
 		{

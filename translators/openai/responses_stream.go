@@ -133,10 +133,10 @@ func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 			}
 		}
 		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-			s.m.part(s, p)
-			return true
+			failure = s.m.part(s, p)
+			return failure == nil
 		})
-		return true
+		return failure == nil
 	})
 	s.flush() // one delta per upstream event
 	return failure

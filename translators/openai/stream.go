@@ -200,6 +200,9 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		}
 		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
 			if fc := p.Get("functionCall"); fc.Exists() {
+				if failure = gemini.CheckFunctionCall(fc); failure != nil {
+					return false
+				}
 				flush()
 				delta = append(delta[:0], `{"tool_calls":[`...)
 				delta = appendToolCall(delta, fc, p.Get("thoughtSignature").String(), st.toolIndex, true)
@@ -221,6 +224,9 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 			}
 			return true
 		})
+		if failure != nil {
+			return false
+		}
 		flush()
 		return true
 	})

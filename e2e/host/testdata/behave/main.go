@@ -1,5 +1,8 @@
 // Command behave is a test module for the e2e host: the request header
-// x-test selects the behaviour under test.
+// x-test selects the behaviour of the downstream filter under test. The
+// same module also runs as an upstream filter (plugin configuration
+// "upstream..."): there the request header x-up, a comma-separated list,
+// selects its behaviours.
 package main
 
 import (
@@ -23,25 +26,42 @@ func (*vmCtx) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
 
 type plugin struct {
 	types.DefaultPluginContext
-	vmID    string
-	counter proxywasm.MetricCounter
-	gauge   proxywasm.MetricGauge
-	hist    proxywasm.MetricHistogram
+	vmID     string
+	cfg      string
+	upstream bool
+	counter  proxywasm.MetricCounter
+	gauge    proxywasm.MetricGauge
+	hist     proxywasm.MetricHistogram
+	logCalls proxywasm.MetricCounter
 }
 
 func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
 	cfg, _ := proxywasm.GetPluginConfiguration()
-	if string(cfg) == "reject" {
+	if string(cfg) == "reject" || string(cfg) == "upstream-reject" {
 		return types.OnPluginStartStatusFailed
 	}
+	p.cfg = string(cfg)
+	p.upstream = strings.HasPrefix(p.cfg, "upstream")
 	p.vmID = strconv.FormatInt(rand.Int63(), 36)
+	// Both plugins define these: same name, same stat.
 	p.counter = proxywasm.DefineCounterMetric("test_counter")
 	p.gauge = proxywasm.DefineGaugeMetric("test_gauge")
 	p.hist = proxywasm.DefineHistogramMetric("test_hist")
+	role := "downstream"
+	if p.upstream {
+		role = "upstream"
+	}
+	p.logCalls = proxywasm.DefineCounterMetric("log_calls." + role)
+	proxywasm.DefineCounterMetric("plugin_starts").Increment(1) // one stat for both plugins
 	return types.OnPluginStartStatusOK
 }
 
-func (p *plugin) NewHttpContext(id uint32) types.HttpContext { return &httpCtx{p: p, id: id} }
+func (p *plugin) NewHttpContext(id uint32) types.HttpContext {
+	if p.upstream {
+		return &upCtx{p: p, id: id}
+	}
+	return &httpCtx{p: p, id: id}
+}
 
 type httpCtx struct {
 	types.DefaultHttpContext
@@ -144,6 +164,55 @@ func (h *httpCtx) OnHttpRequestHeaders(n int, eos bool) types.Action {
 			}
 		}
 		return reply(200, strings.Join(out, "\n"))
+	case "plugin-info":
+		root, _ := proxywasm.GetProperty([]string{"plugin_root_id"})
+		name, _ := proxywasm.GetProperty([]string{"plugin_name"})
+		return reply(200, fmt.Sprintf("cfg=%s root=%s name=%s", h.p.cfg, root, name))
+	case "retry-down":
+		// What a key-failover filter does: enable retries for this request
+		// and leave notes for the upstream filter.
+		_, err := proxywasm.GetHttpRequestHeader("x-envoy-max-retries")
+		saw := "no"
+		if err == nil {
+			saw = "yes"
+		}
+		proxywasm.SetProperty([]string{"saw_client_max"}, []byte(saw))
+		proxywasm.SetProperty([]string{"down_note"}, []byte("from-down"))
+		if v, err := proxywasm.GetHttpRequestHeader("x-set-max-retries"); err == nil {
+			proxywasm.AddHttpRequestHeader("x-envoy-max-retries", v)
+		}
+		if v, err := proxywasm.GetHttpRequestHeader("x-set-retry-on"); err == nil {
+			proxywasm.AddHttpRequestHeader("x-envoy-retry-on", v)
+		}
+		if v, err := proxywasm.GetHttpRequestHeader("x-set-retriable-codes"); err == nil {
+			proxywasm.AddHttpRequestHeader("x-envoy-retriable-status-codes", v)
+		}
+		proxywasm.AddHttpRequestHeader("x-down-added", "1")
+		return types.ActionContinue
+	case "callout-up":
+		cluster, _ := proxywasm.GetHttpRequestHeader("x-cluster")
+		up, _ := proxywasm.GetHttpRequestHeader("x-callout-up")
+		proxywasm.SetProperty([]string{"down_note"}, []byte("from-down"))
+		_, err := proxywasm.DispatchHttpCall(cluster, [][2]string{
+			{":method", "GET"}, {":path", "/callout"}, {":authority", "callout.local"}, {"x-up", up}}, nil, nil, 5000,
+			func(nh, bs, nt int) {
+				st := "failed"
+				if hs, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {
+					for _, kv := range hs {
+						if kv[0] == ":status" {
+							st = kv[1]
+						}
+					}
+				}
+				b, _ := proxywasm.GetHttpCallResponseBody(0, bs)
+				proxywasm.AddHttpRequestHeader("x-callout-status", st)
+				proxywasm.AddHttpRequestHeader("x-callout-body", string(b))
+				proxywasm.ResumeHttpRequest()
+			})
+		if err != nil {
+			return reply(500, "dispatch: "+err.Error())
+		}
+		return types.ActionPause
 	case "reroute":
 		proxywasm.ReplaceHttpRequestHeader(":path", "/other/x")
 		if c, _ := proxywasm.GetHttpRequestHeader("x-clear"); c == "1" {
@@ -215,6 +284,23 @@ func (h *httpCtx) OnHttpResponseHeaders(n int, eos bool) types.Action {
 	st, _ := proxywasm.GetHttpResponseHeader(":status")
 	proxywasm.AddHttpResponseHeader("x-resp-hook", st)
 	switch h.mode {
+	case "retry-down":
+		// The downstream filter sees only the response the router lets
+		// through; the upstream filter's notes are in the filter state.
+		prev, _ := proxywasm.GetProperty([]string{"down_statuses"})
+		all := st
+		if len(prev) > 0 {
+			all = string(prev) + "," + st
+		}
+		proxywasm.SetProperty([]string{"down_statuses"}, []byte(all))
+		n, err := proxywasm.GetProperty([]string{"up_attempts"})
+		if err != nil {
+			n = []byte("none")
+		}
+		proxywasm.AddHttpResponseHeader("x-down-saw-up-attempts", string(n))
+		if c, err := proxywasm.GetProperty([]string{"upstream", "request_attempt_count"}); err == nil && len(c) == 8 {
+			proxywasm.AddHttpResponseHeader("x-down-prop-attempts", strconv.FormatUint(binary.LittleEndian.Uint64(c), 10))
+		}
 	case "resp-buffer-status", "local-resp-body", "resp-limit":
 		return types.ActionPause
 	case "local-resp-headers":
@@ -243,5 +329,123 @@ func (h *httpCtx) OnHttpResponseBody(size int, eos bool) types.Action {
 	case "stream":
 		proxywasm.PrependHttpResponseBody([]byte("> "))
 	}
+	return types.ActionContinue
+}
+
+func (h *httpCtx) OnHttpStreamDone() { h.p.logCalls.Increment(1) }
+
+// upCtx is the module as an upstream filter (one per attempt).
+type upCtx struct {
+	types.DefaultHttpContext
+	p     *plugin
+	id    uint32
+	modes map[string]bool
+	n     int
+}
+
+func (u *upCtx) OnHttpStreamDone() { u.p.logCalls.Increment(1) } // must never run upstream
+
+func prop(path ...string) string {
+	v, err := proxywasm.GetProperty(path)
+	if err != nil {
+		return "none"
+	}
+	return string(v)
+}
+
+func (u *upCtx) OnHttpRequestHeaders(n int, eos bool) types.Action {
+	x, _ := proxywasm.GetHttpRequestHeader("x-up")
+	u.modes = map[string]bool{}
+	for _, m := range strings.Split(x, ",") {
+		u.modes[strings.TrimSpace(m)] = true
+	}
+	if u.modes["count"] {
+		// A per-attempt counter kept in (the downstream stream's) filter state.
+		u.n, _ = strconv.Atoi(prop("up_attempts"))
+		u.n++
+		proxywasm.SetProperty([]string{"up_attempts"}, []byte(strconv.Itoa(u.n)))
+		proxywasm.ReplaceHttpRequestHeader("x-up-attempt", strconv.Itoa(u.n))
+		proxywasm.AddHttpRequestHeader("x-up-persist", strconv.Itoa(u.n)) // the header map is shared by attempts
+		c, _ := proxywasm.GetProperty([]string{"upstream", "request_attempt_count"})
+		if len(c) == 8 {
+			proxywasm.ReplaceHttpRequestHeader("x-up-prop-attempt", strconv.FormatUint(binary.LittleEndian.Uint64(c), 10))
+		}
+		proxywasm.ReplaceHttpRequestHeader("x-up-saw-down-note", prop("down_note"))
+		proxywasm.ReplaceHttpRequestHeader("x-up-saw-down-added", prop("request", "headers", "x-down-added"))
+		proxywasm.ReplaceHttpRequestHeader("x-up-root", prop("plugin_root_id"))
+		proxywasm.ReplaceHttpRequestHeader("x-up-cfg", u.p.cfg)
+	}
+	if u.modes["mark-callout"] {
+		proxywasm.ReplaceHttpRequestHeader("x-up-saw-down-note", prop("down_note"))
+		proxywasm.ReplaceHttpRequestHeader("x-up-cluster", prop("cluster_name"))
+		c, _ := proxywasm.GetProperty([]string{"upstream", "request_attempt_count"})
+		if len(c) == 8 {
+			proxywasm.ReplaceHttpRequestHeader("x-up-prop-attempt", strconv.FormatUint(binary.LittleEndian.Uint64(c), 10))
+		}
+		proxywasm.SetProperty([]string{"callout_note"}, []byte("from-callout-upstream"))
+		proxywasm.ReplaceHttpRequestHeader("x-up-saw-callout-note", prop("callout_note"))
+	}
+	if u.modes["local-reply"] {
+		proxywasm.SendHttpResponse(418, [][2]string{{"x-up-local", "yes"}}, []byte("from upstream filter"), -1)
+		return types.ActionPause
+	}
+	if u.modes["callout"] {
+		cluster, _ := proxywasm.GetHttpRequestHeader("x-up-callout-cluster")
+		_, err := proxywasm.DispatchHttpCall(cluster, [][2]string{
+			{":method", "GET"}, {":path", "/up-callout"}, {":authority", "callout.local"}}, nil, nil, 5000,
+			func(nh, bs, nt int) {
+				b, _ := proxywasm.GetHttpCallResponseBody(0, bs)
+				proxywasm.ReplaceHttpRequestHeader("x-up-callout-body", string(b))
+				proxywasm.ResumeHttpRequest()
+			})
+		if err != nil {
+			proxywasm.ReplaceHttpRequestHeader("x-up-callout-body", "dispatch: "+err.Error())
+			return types.ActionContinue
+		}
+		return types.ActionPause
+	}
+	if u.modes["hold-req"] {
+		proxywasm.RemoveHttpRequestHeader("content-length")
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+func (u *upCtx) OnHttpRequestBody(size int, eos bool) types.Action {
+	if !u.modes["hold-req"] {
+		return types.ActionContinue
+	}
+	if !eos {
+		return types.ActionPause
+	}
+	body, _ := proxywasm.GetHttpRequestBody(0, size)
+	proxywasm.ReplaceHttpRequestHeader("x-up-body-len", strconv.Itoa(len(body)))
+	// Edit this attempt's body; the router replays its own copy next time.
+	proxywasm.ReplaceHttpRequestBody(append(body, []byte("|up"+strconv.Itoa(u.n))...))
+	return types.ActionContinue
+}
+
+func (u *upCtx) OnHttpResponseHeaders(n int, eos bool) types.Action {
+	if u.modes["count"] {
+		proxywasm.AddHttpResponseHeader("x-up-resp-attempt", strconv.Itoa(u.n))
+	}
+	if u.modes["inspect"] && !eos {
+		return types.ActionPause // read the body before the router sees the headers
+	}
+	return types.ActionContinue
+}
+
+func (u *upCtx) OnHttpResponseBody(size int, eos bool) types.Action {
+	if !u.modes["inspect"] {
+		return types.ActionContinue
+	}
+	if !eos {
+		return types.ActionPause
+	}
+	body, _ := proxywasm.GetHttpResponseBody(0, size)
+	if strings.Contains(string(body), "RETRY") {
+		proxywasm.AddHttpResponseHeader("x-retry-me", "yes")
+	}
+	proxywasm.AddHttpResponseHeader("x-up-resp-len", strconv.Itoa(len(body)))
 	return types.ActionContinue
 }

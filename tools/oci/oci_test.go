@@ -1,0 +1,352 @@
+package oci
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+)
+
+var (
+	moduleOnce sync.Once
+	moduleData []byte
+	moduleErr  error
+)
+
+// module returns the compiled module: GCA_WASM when set (make test sets it
+// right after building), otherwise a fresh build of the tree, as
+// e2e/harness.ModulePath does.
+func module(t testing.TB) []byte {
+	t.Helper()
+	moduleOnce.Do(func() {
+		path := os.Getenv("GCA_WASM")
+		if path == "" {
+			_, here, _, _ := runtime.Caller(0)
+			root := filepath.Join(filepath.Dir(here), "..", "..")
+			dir, err := os.MkdirTemp("", "gca-oci-")
+			if err != nil {
+				moduleErr = err
+				return
+			}
+			defer os.RemoveAll(dir)
+			path = filepath.Join(dir, "gemini-code-api.wasm")
+			cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", path, ".")
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				moduleErr = fmt.Errorf("building the module: %v\n%s", err, out)
+				return
+			}
+		}
+		moduleData, moduleErr = os.ReadFile(path)
+	})
+	if moduleErr != nil {
+		t.Fatal(moduleErr)
+	}
+	return moduleData
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// pluginFromCompat does what Istio's and Envoy Gateway's fetchers do with a
+// compat image: the last layer must be a gzipped OCI (or Docker) tar layer,
+// and the module is its plugin.wasm.
+func pluginFromCompat(t *testing.T, img v1.Image) []byte {
+	t.Helper()
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.MediaType == types.DockerManifestSchema2 {
+		t.Fatalf("compat manifest is a Docker manifest; the OCI layer media type needs an OCI manifest")
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(layers) != 1 {
+		t.Fatalf("compat image has %d layers, the spec wants exactly one", len(layers))
+	}
+	last := layers[len(layers)-1]
+	if mt, _ := last.MediaType(); mt != types.OCILayer {
+		t.Fatalf("compat layer media type %s, want %s", mt, types.OCILayer)
+	}
+	rc, err := last.Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	zr, err := gzip.NewReader(rc)
+	if err != nil {
+		t.Fatalf("compat layer is not gzip: %v", err)
+	}
+	tr := tar.NewReader(zr)
+	var found []byte
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, h.Name)
+		if filepath.Base(h.Name) == PluginFile {
+			if found, err = io.ReadAll(tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if found == nil {
+		t.Fatalf("compat layer holds %v, no %s", names, PluginFile)
+	}
+	if len(names) != 1 {
+		t.Errorf("compat layer holds %v, want only %s", names, PluginFile)
+	}
+	return found
+}
+
+// pluginFromArtifact does what the fetchers do with the oci variant: exactly
+// two layers, one of the Wasm content media type, whose blob is the module.
+func pluginFromArtifact(t *testing.T, img v1.Image) []byte {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(layers) != 2 {
+		t.Fatalf("oci artifact has %d layers; Istio and Envoy Gateway want exactly 2", len(layers))
+	}
+	var wasm v1.Layer
+	for _, l := range layers {
+		if mt, _ := l.MediaType(); mt == WasmLayerMediaType {
+			wasm = l
+		}
+	}
+	if wasm == nil {
+		t.Fatalf("oci artifact has no %s layer", WasmLayerMediaType)
+	}
+	rc, err := wasm.Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestLayoutHoldsTheModuleInBothVariants(t *testing.T) {
+	wasm := module(t)
+	dir := filepath.Join(t.TempDir(), "oci")
+	res, err := WriteLayout(dir, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.WasmSHA256 != sha256Hex(wasm) {
+		t.Errorf("WasmSHA256 = %s, want %s", res.WasmSHA256, sha256Hex(wasm))
+	}
+	for _, f := range []string{"oci-layout", "index.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("layout lacks %s: %v", f, err)
+		}
+	}
+	imgs, err := ReadLayout(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("compat", func(t *testing.T) {
+		img := imgs.Compat
+		if err := validate.Image(img); err != nil {
+			t.Fatalf("compat image does not validate: %v", err)
+		}
+		if d, _ := img.Digest(); d != res.CompatDigest {
+			t.Errorf("digest in layout %s, WriteLayout reported %s", d, res.CompatDigest)
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.MediaType != types.OCIManifestSchema1 || m.Config.MediaType != types.OCIConfigJSON {
+			t.Errorf("manifest %s, config %s; want an OCI image manifest and config", m.MediaType, m.Config.MediaType)
+		}
+		if m.Annotations[VariantAnnotation] != Compat {
+			t.Errorf("manifest annotations %v, want %s=%s (Wasm image spec, compat variant)", m.Annotations, VariantAnnotation, Compat)
+		}
+		if got := pluginFromCompat(t, img); !bytes.Equal(got, wasm) {
+			t.Errorf("plugin.wasm (%d bytes, sha256 %s) is not the module (%d bytes, sha256 %s)", len(got), sha256Hex(got), len(wasm), sha256Hex(wasm))
+		}
+	})
+
+	t.Run("oci", func(t *testing.T) {
+		img := imgs.Artifact
+		if d, _ := img.Digest(); d != res.ArtifactDigest {
+			t.Errorf("digest in layout %s, WriteLayout reported %s", d, res.ArtifactDigest)
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.MediaType != types.OCIManifestSchema1 {
+			t.Errorf("manifest media type %s", m.MediaType)
+		}
+		if m.Config.MediaType != WasmConfigMediaType {
+			t.Errorf("config media type %s, want %s", m.Config.MediaType, WasmConfigMediaType)
+		}
+		rawCfg, err := img.RawConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rc RuntimeConfig
+		dec := json.NewDecoder(bytes.NewReader(rawCfg))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rc); err != nil {
+			t.Fatalf("runtime config %s: %v", rawCfg, err)
+		}
+		if rc.Type != "envoy_proxy" || len(rc.Config.RootIDs) != 1 || rc.Config.RootIDs[0] != RootID {
+			t.Errorf("runtime config %s: want type envoy_proxy, root_ids [%s]", rawCfg, RootID)
+		}
+		var layerTypes []types.MediaType
+		for _, l := range m.Layers {
+			layerTypes = append(layerTypes, l.MediaType)
+			if l.MediaType == WasmLayerMediaType {
+				if l.Digest.Hex != sha256Hex(wasm) || l.Size != int64(len(wasm)) {
+					t.Errorf("module layer %s (%d bytes), want sha256:%s (%d bytes)", l.Digest, l.Size, sha256Hex(wasm), len(wasm))
+				}
+			}
+		}
+		if fmt.Sprint(layerTypes) != fmt.Sprint([]types.MediaType{WasmConfigMediaType, WasmLayerMediaType}) {
+			t.Errorf("layers %v", layerTypes)
+		}
+		if got := pluginFromArtifact(t, img); !bytes.Equal(got, wasm) {
+			t.Errorf("module layer (sha256 %s) is not the module (sha256 %s)", sha256Hex(got), sha256Hex(wasm))
+		}
+	})
+
+	t.Run("deterministic", func(t *testing.T) {
+		again, err := WriteLayout(filepath.Join(t.TempDir(), "again"), wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.CompatDigest != res.CompatDigest || again.ArtifactDigest != res.ArtifactDigest {
+			t.Errorf("a second build gave %s / %s, the first %s / %s", again.CompatDigest, again.ArtifactDigest, res.CompatDigest, res.ArtifactDigest)
+		}
+	})
+}
+
+func TestBuildRejectsNonWasm(t *testing.T) {
+	if _, err := Build([]byte("#!/bin/sh\necho not wasm\n")); err == nil {
+		t.Fatal("Build accepted a file that is not a Wasm module")
+	}
+}
+
+// TestPushToRegistry pushes the layout to an in-process registry on
+// 127.0.0.1 and pulls both images back as Istio's and Envoy Gateway's
+// fetchers do: by tag, checking the manifest digest, then the module.
+func TestPushToRegistry(t *testing.T) {
+	wasm := module(t)
+	dir := filepath.Join(t.TempDir(), "oci")
+	res, err := WriteLayout(dir, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if !strings.HasPrefix(host, "127.0.0.1:") {
+		t.Fatalf("test registry listens on %s, want loopback", host)
+	}
+	image := host + "/team/gemini-code-api:0.1.0"
+	insecure := []name.Option{name.Insecure}
+	pushed, err := Push(dir, image, insecure, remote.WithAuth(authn.Anonymous))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pushed) != 2 {
+		t.Fatalf("pushed %v", pushed)
+	}
+	want := map[string]struct {
+		ref    string
+		digest v1.Hash
+	}{
+		Compat:   {image, res.CompatDigest},
+		Artifact: {image + "-oci", res.ArtifactDigest},
+	}
+	for _, p := range pushed {
+		w := want[p.Variant]
+		if p.Ref.String() != w.ref || p.Digest != w.digest {
+			t.Errorf("pushed %s %s@%s, want %s@%s", p.Variant, p.Ref, p.Digest, w.ref, w.digest)
+		}
+		ref, err := name.ParseReference(w.ref, insecure...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		desc, err := remote.Get(ref, remote.WithAuth(authn.Anonymous))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if desc.Digest != w.digest {
+			t.Errorf("%s resolves to %s, want %s (the sha256 the manifests pin)", w.ref, desc.Digest, w.digest)
+		}
+		img, err := desc.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		if p.Variant == Compat {
+			got = pluginFromCompat(t, img)
+		} else {
+			got = pluginFromArtifact(t, img)
+		}
+		if !bytes.Equal(got, wasm) {
+			t.Errorf("%s: pulled module (sha256 %s) is not the module (sha256 %s)", w.ref, sha256Hex(got), sha256Hex(wasm))
+		}
+	}
+
+	if _, err := Push(dir, image+"@"+res.CompatDigest.String(), insecure); err == nil {
+		t.Error("Push accepted a digest reference")
+	}
+}
+
+func TestArtifactTag(t *testing.T) {
+	for in, want := range map[string]string{
+		"ghcr.io/a/gemini-code-api:1.2.3": "ghcr.io/a/gemini-code-api:1.2.3-oci",
+		"ghcr.io/a/gemini-code-api":       "ghcr.io/a/gemini-code-api:latest-oci",
+	} {
+		got, err := ArtifactTag(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want {
+			t.Errorf("ArtifactTag(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

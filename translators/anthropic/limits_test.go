@@ -1,0 +1,155 @@
+package anthropic
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
+	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/tidwall/gjson"
+)
+
+// many is a JSON array: first, then n copies of filler.
+func many(first, filler string, n int) string {
+	return "[" + first + strings.Repeat(","+filler, n) + "]"
+}
+
+// A huge array whose first element is wrong, or that is longer than its
+// limit, is refused after reading only what the check needs. gjson's Array
+// would first make an 80-byte Result per element; the allocation count
+// shows nothing of the kind happens.
+func TestHugeArraysStopEarly(t *testing.T) {
+	const n = 1_000_000
+	const head = `{"model":"claude-sonnet-4-5","max_tokens":10,`
+	const msgs = `"messages":[{"role":"user","content":"x"}]`
+	user := func(content string) string { return head + `"messages":[{"role":"user","content":` + content + `}]}` }
+	tool := `{"name":"f","input_schema":{}}`
+	tests := []struct {
+		name, in, param, msg string
+	}{
+		{"system", head + msgs + `,"system":` + many(`{"type":"image"}`, `{}`, n) + `}`, "system.0.type", "'text'"},
+		{"messages", head + `"messages":` + many(`{"role":"tool","content":"x"}`, `{}`, n) + `}`, "messages.0.role", "'user', 'assistant' or 'system'"},
+		{"user blocks", user(many(`{"type":"video"}`, `{}`, n)), "messages.0.content.0.type", "'video'"},
+		{"assistant blocks", head + `"messages":[{"role":"user","content":"x"},{"role":"assistant","content":` + many(`{"type":"image"}`, `{}`, n) + `}]}`, "messages.1.content.0.type", "assistant message"},
+		{"tool_result blocks", user(`[{"type":"tool_result","tool_use_id":"a","content":` + many(`{"type":"video"}`, `{}`, n) + `}]`), "messages.0.content.0.content.0.type", "'video'"},
+		{"document blocks", user(`[{"type":"document","source":{"type":"content","content":` + many(`{"type":"video"}`, `{}`, n) + `}}]`), "messages.0.content.0.source.content.0.type", "'text' or 'image'"},
+		{"search_result blocks", user(`[{"type":"search_result","content":` + many(`{"type":"image"}`, `{}`, n) + `}]`), "messages.0.content.0.content.0", "text block"},
+		{"tools, bad first", head + msgs + `,"tools":` + many(`{"type":"web_search_20250305","name":"w"}`, `{}`, n) + `}`, "tools.0.type", "web_search_20250305"},
+		{"tools, too many", head + msgs + `,"tools":` + many(tool, tool, n/20) + `}`, "tools", "at most 512 tools"},
+		{"stop_sequences", head + msgs + `,"stop_sequences":` + many(`"a"`, `"a"`, n) + `}`, "stop_sequences", "at most 5 stop sequences"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, mm := []byte(tt.in), models.Default()
+			for _, parse := range []func() *apierror.Error{
+				func() *apierror.Error { _, e := ParseMessages(body, mm, Options{}); return e },
+				func() *apierror.Error { _, e := ParseCountTokens(body, mm); return e },
+			} {
+				var e *apierror.Error
+				alloc := jsontest.AllocatedBytes(func() { e = parse() })
+				if tt.name == "stop_sequences" && e == nil {
+					continue // count_tokens ignores stop_sequences
+				}
+				if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
+					t.Fatalf("got %+v", e)
+				}
+				// gjson's ParseBytes copies the body once and the output
+				// buffer is sized after it; beyond those, only small change.
+				if limit := 2*uint64(len(body)) + 1<<20; alloc > limit {
+					t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
+				}
+			}
+		})
+	}
+}
+
+func TestCountLimitsAreInclusive(t *testing.T) {
+	tools := make([]string, gemini.MaxTools)
+	for i := range tools {
+		tools[i] = `{"name":"f` + strconv.Itoa(i) + `","input_schema":{}}`
+	}
+	for _, in := range []string{
+		`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],"tools":[` + strings.Join(tools, ",") + `]}`,
+		`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],"stop_sequences":["a","b","c","d","e"]}`,
+	} {
+		if _, e := ParseMessages([]byte(in), models.Default(), Options{}); e != nil {
+			t.Fatalf("%.80s: %v", in, e)
+		}
+	}
+}
+
+// A tool_result is matched to its call in constant work: an assistant turn
+// with many calls followed by as many results used to compare each result
+// with every pending call (quadratic).
+func TestToolResultsMatchInLinearWork(t *testing.T) {
+	const n = 5000
+	var sb strings.Builder
+	sb.WriteString(`[{"role":"user","content":"x"},{"role":"assistant","content":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		// Every id twice: duplicates are answered in order.
+		sb.WriteString(`{"type":"tool_use","id":"t` + strconv.Itoa(i%(n/2)) + `","name":"f","input":{}}`)
+	}
+	sb.WriteString(`]},{"role":"user","content":[`)
+	for i := n - 1; i >= 0; i-- { // answered in reverse: the worst order for a scan
+		if i < n-1 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"type":"tool_result","tool_use_id":"t` + strconv.Itoa(i%(n/2)) + `","content":"r` + strconv.Itoa(i) + `"}`)
+	}
+	sb.WriteString(`]}]`)
+	b := builder{model: "gemini-2.5-flash"}
+	if e := b.messages(gjson.Parse(sb.String())); e != nil {
+		t.Fatal(e)
+	}
+	if b.lookups > 2*n {
+		t.Fatalf("%d pending calls examined to match %d results", b.lookups, n)
+	}
+	out := string(b.contents.AppendTo(nil))
+	if got := strings.Count(out, `"functionResponse"`); got != n {
+		t.Fatalf("%d results sent, want %d", got, n)
+	}
+	if strings.Contains(out, "no result returned") {
+		t.Fatal("a call was left unanswered")
+	}
+	// Results go in call order: the first call with id t0 gets the first
+	// result given for t0 (r2500, since results came in reverse).
+	if i, j := strings.Index(out, `"r2500"`), strings.Index(out, `"r0"`); i < 0 || j < 0 || i > j {
+		t.Fatalf("results out of call order")
+	}
+}
+
+// The client's model name is vetted in one place (models.CheckClientName)
+// before it is resolved, echoed or logged.
+func TestModelNameIsVetted(t *testing.T) {
+	huge := strings.Repeat("claude\\n", 400000) // 2.8 MB with newlines, JSON-escaped
+	for _, tc := range []struct{ name, model, msg string }{
+		{"3 MB with newlines", huge, "model: The model name is 2800000 bytes long; the gateway accepts at most 256."},
+		{"newline", `claude-sonnet-4-5\r\nX: 1`, `model: The model name contains '\r' at byte 17`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := []byte(`{"model":"` + tc.model + `","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`)
+			_, e := ParseMessages(body, models.Default(), Options{})
+			if e == nil || Status(e) != 400 || e.Param != "model" || !strings.HasPrefix(e.Message, tc.msg) {
+				t.Fatalf("messages: %+v", e)
+			}
+			if len(ErrorBody(e)) > 512 {
+				t.Fatalf("the error echoes the name: %d bytes", len(ErrorBody(e)))
+			}
+			_, e = ParseCountTokens(body, models.Default())
+			if e == nil || Status(e) != 400 || e.Param != "model" || !strings.HasPrefix(e.Message, tc.msg) {
+				t.Fatalf("count_tokens: %+v", e)
+			}
+		})
+	}
+	for _, m := range []string{"claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001", "claude-opus-4-1", "claude-3-5-sonnet@20240620", "gemini-2.5-pro", "models/gemini-2.5-flash"} {
+		if _, e := ParseMessages([]byte(`{"model":"`+m+`","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e != nil {
+			t.Errorf("%s: %v", m, e)
+		}
+	}
+}

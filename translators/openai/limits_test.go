@@ -1,0 +1,169 @@
+package openai
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
+	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/tidwall/gjson"
+)
+
+// many is a JSON array: first, then n copies of filler.
+func many(first, filler string, n int) string {
+	return "[" + first + strings.Repeat(","+filler, n) + "]"
+}
+
+const msg = `"messages":[{"role":"user","content":"x"}]`
+
+// A huge array whose first element is wrong, or that is longer than its
+// limit, is refused after reading only what the check needs. gjson's Array
+// would first make an 80-byte Result per element (a 6 MB `modalities` took
+// seconds); the allocation count shows nothing of the kind happens.
+func TestHugeArraysStopEarly(t *testing.T) {
+	const n = 1_000_000
+	tests := []struct {
+		name, in, param, msg string
+	}{
+		{"modalities, bad first", `{"model":"gpt-4",` + msg + `,"modalities":` + many(`"audio"`, `"text"`, n) + `}`, "modalities", "Only the `text` output modality"},
+		{"modalities, too many", `{"model":"gpt-4",` + msg + `,"modalities":` + many(`"text"`, `"text"`, n) + `}`, "modalities", "at most 4"},
+		{"messages", `{"model":"gpt-4","messages":` + many(`{"role":"robot","content":"x"}`, `{}`, n) + `}`, "messages[0].role", "expected one of"},
+		{"user parts", `{"model":"gpt-4","messages":[{"role":"user","content":` + many(`{"type":"video"}`, `{}`, n) + `}]}`, "messages[0].content[0].type", "unsupported"},
+		{"system parts", `{"model":"gpt-4","messages":[{"role":"system","content":` + many(`{"type":"image"}`, `{}`, n) + `}]}`, "messages[0].content[0].type", "only text parts"},
+		{"tool calls", `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":` + many(`{"id":"c"}`, `{}`, n) + `}]}`, "messages[1].tool_calls[0].function.name", "non-empty string"},
+		{"tools, bad first", `{"model":"gpt-4",` + msg + `,"tools":` + many(`{"type":"custom"}`, `{}`, n) + `}`, "tools[0].type", "only `function`"},
+		{"tools, too many", `{"model":"gpt-4",` + msg + `,"tools":` + many(`{"type":"function","function":{"name":"f"}}`, `{"type":"function","function":{"name":"f"}}`, n/20) + `}`, "tools", "at most 512 tools"},
+		{"allowed tools", `{"model":"gpt-4",` + msg + `,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"allowed_tools","allowed_tools":{"tools":` + many(`{"function":{"name":"g"}}`, `{}`, n) + `}}}`, "tool_choice", "`g` is not among"},
+		{"allowed tools, too many", `{"model":"gpt-4",` + msg + `,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"allowed_tools","allowed_tools":{"tools":` + many(`{"function":{"name":"f"}}`, `{"function":{"name":"f"}}`, n/10) + `}}}`, "tool_choice", "at most 512"},
+		{"stop", `{"model":"gpt-4",` + msg + `,"stop":` + many(`"a"`, `"a"`, n) + `}`, "stop", "at most 5 stop sequences"},
+		{"logit_bias", `{"model":"gpt-4",` + msg + `,"logit_bias":{` + strings.Repeat(`"1":1,`, n) + `"2":1}}`, "logit_bias", "not supported"},
+		// Not an array, but the same trap: an index entry per top-level field.
+		{"top-level fields", `{"model":"gpt-4",` + msg + `,` + strings.Repeat(`"a":0,`, n) + `"z":1}`, "", "more than 1024 top-level fields"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e *apierror.Error
+			body, mm := []byte(tt.in), models.Default()
+			alloc := jsontest.AllocatedBytes(func() { _, e = ParseChat(body, mm, Options{}) })
+			if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
+				t.Fatalf("got %+v", e)
+			}
+			// gjson's ParseBytes copies the body once and the output buffer
+			// is sized after it; beyond those, only small change.
+			if limit := 2*uint64(len(body)) + 1<<20; alloc > limit {
+				t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
+			}
+		})
+	}
+	t.Run("embeddings", func(t *testing.T) {
+		for _, tc := range []struct{ in, msg string }{
+			{`{"model":"text-embedding-004","input":` + many(`1`, `"a"`, n) + `}`, "only strings"},
+			{`{"model":"text-embedding-004","input":` + many(`"a"`, `"a"`, n) + `}`, "more than 2048"},
+		} {
+			var e *apierror.Error
+			body, mm := []byte(tc.in), models.Default()
+			alloc := jsontest.AllocatedBytes(func() { _, e = ParseEmbeddings(body, mm, DefaultMaxEmbeddingValues) })
+			if e == nil || e.Status != 400 || e.Param != "input" || !strings.Contains(e.Message, tc.msg) {
+				t.Fatalf("got %+v", e)
+			}
+			if limit := uint64(len(body)) + 1<<20; alloc > limit {
+				t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
+			}
+		}
+	})
+}
+
+func TestCountLimitsAreInclusive(t *testing.T) {
+	tools := make([]string, gemini.MaxTools)
+	for i := range tools {
+		tools[i] = `{"type":"function","function":{"name":"f` + strconv.Itoa(i) + `"}}`
+	}
+	for _, in := range []string{
+		`{"model":"gpt-4",` + msg + `,"tools":[` + strings.Join(tools, ",") + `]}`,
+		`{"model":"gpt-4",` + msg + `,"stop":["a","b","c","d","e"]}`,
+		`{"model":"gpt-4",` + msg + `,"modalities":["text","text","text","text"]}`,
+	} {
+		if _, e := ParseChat([]byte(in), models.Default(), Options{}); e != nil {
+			t.Fatalf("%.80s: %v", in, e)
+		}
+	}
+	if _, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":`+many(`"a"`, `"a"`, MaxEmbedInputs-1)+`}`), models.Default(), DefaultMaxEmbeddingValues); e != nil {
+		t.Fatal(e)
+	}
+}
+
+// A tool message is matched to its call in constant work: an assistant
+// message with many calls followed by as many results used to compare each
+// result with every pending call (quadratic: 100,000 calls took minutes).
+func TestToolResultsMatchInLinearWork(t *testing.T) {
+	const n = 5000
+	var sb strings.Builder
+	sb.WriteString(`[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"c` + strconv.Itoa(i) + `","type":"function","function":{"name":"f","arguments":"{}"}}`)
+	}
+	sb.WriteString(`]}`)
+	for i := n - 1; i >= 0; i-- { // answered in reverse: the worst order for a scan
+		sb.WriteString(`,{"role":"tool","tool_call_id":"c` + strconv.Itoa(i) + `","content":"r"}`)
+	}
+	sb.WriteString(`]`)
+	b := builder{model: "gpt-4"}
+	if e := b.messages(gjson.Parse(sb.String())); e != nil {
+		t.Fatal(e)
+	}
+	if b.lookups > 2*n {
+		t.Fatalf("%d pending calls examined to match %d results", b.lookups, n)
+	}
+	if got := strings.Count(string(b.contents.AppendTo(nil)), `"functionResponse"`); got != n {
+		t.Fatalf("%d results sent, want %d", got, n)
+	}
+}
+
+func TestStreamEventWithTooManyFields(t *testing.T) {
+	r := mustParse(t, `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"x"}]}`)
+	got := streamEvents(t, r, "data: {"+strings.Repeat(`"a":0,`, 100000)+`"candidates":[]}`+"\r\n\r\n")
+	if want := `{"error":{"message":"Gemini's stream carried an event with more than 1024 top-level fields.","type":"server_error","param":null,"code":null}}`; got[len(got)-1] != want {
+		t.Fatalf("got %s", got[len(got)-1])
+	}
+}
+
+// The client's model name is vetted in one place (models.CheckClientName)
+// before it is resolved, echoed or logged.
+func TestModelNameIsVetted(t *testing.T) {
+	huge := strings.Repeat("gpt-4\\n", 500000) // 3 MB with newlines, JSON-escaped
+	for _, tc := range []struct{ name, model, msg string }{
+		{"3 MB with newlines", huge, "The model name is 3000000 bytes long; the gateway accepts at most 256."},
+		{"newline", `gpt-4\nX-Forged: 1`, `The model name contains '\n' at byte 5`},
+		{"space", `gpt 4`, `The model name contains ' ' at byte 3`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, e := ParseChat([]byte(`{"model":"`+tc.model+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{})
+			if e == nil || e.Status != 400 || e.Param != "model" || !strings.Contains(e.Message, tc.msg) {
+				t.Fatalf("chat: %+v", e)
+			}
+			if len(ErrorBody(e)) > 512 {
+				t.Fatalf("the error echoes the name: %d bytes", len(ErrorBody(e)))
+			}
+			_, e = ParseEmbeddings([]byte(`{"model":"`+tc.model+`","input":"x"}`), models.Default(), DefaultMaxEmbeddingValues)
+			if e == nil || e.Status != 400 || e.Param != "model" || !strings.Contains(e.Message, tc.msg) {
+				t.Fatalf("embeddings: %+v", e)
+			}
+		})
+	}
+	for _, m := range []string{"gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo", "gemini-2.5-flash", "models/gemini-2.5-pro", "claude-3-5-sonnet-20241022", "o1"} {
+		if _, e := ParseChat([]byte(`{"model":"`+m+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e != nil {
+			t.Errorf("%s: %v", m, e)
+		}
+	}
+	for _, m := range []string{"text-embedding-ada-002", "text-embedding-004", "models/text-embedding-004", "gemini-embedding-001"} {
+		if _, e := ParseEmbeddings([]byte(`{"model":"`+m+`","input":"x"}`), models.Default(), DefaultMaxEmbeddingValues); e != nil {
+			t.Errorf("%s: %v", m, e)
+		}
+	}
+}
