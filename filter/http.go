@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ type httpContext struct {
 	envoyReply         bool // rewriting an Envoy local reply into the client's error shape
 	guard              guardState
 }
+
+// collectAfterBody is the request body size from which the translation's
+// garbage is collected at once (see OnHttpRequestBody).
+const collectAfterBody = 1 << 20
 
 // envoyError describes a reply Envoy made itself, before any translation.
 func envoyError(status int, body []byte) *apierror.Error {
@@ -158,6 +163,15 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 		return h.fail(apierror.New(apierror.Server, "The gateway could not replace the request body."))
 	}
 	tx.release()
+	body = nil
+	if bodySize >= collectAfterBody {
+		// A Go module in a Wasm VM runs no goroutine between callbacks, so
+		// the collector only progresses inside them; requests with large
+		// bodies arriving back to back can then grow the VM's memory far
+		// beyond what they hold. Collecting here, once per large request,
+		// returns the several copies of the body this translation made.
+		runtime.GC()
+	}
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", tx.UpstreamPath())
 	_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
