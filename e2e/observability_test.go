@@ -683,9 +683,10 @@ func ruleFiles(t *testing.T) []string {
 	return files
 }
 
-// The rule files are valid Prometheus rules (promtool, from Debian's
-// prometheus package, which .ci/run installs), and the alerts fire on the
-// thresholds the README documents (promtool's rule unit tests).
+// The rule files are valid Prometheus rules and the scrape configuration a
+// valid Prometheus configuration (promtool, from Debian's prometheus
+// package, which .ci/run installs), and the alerts fire on the thresholds
+// the README documents (promtool's rule unit tests).
 func TestObservabilityRulesPromtool(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
@@ -697,6 +698,10 @@ func TestObservabilityRulesPromtool(t *testing.T) {
 	args := append([]string{"check", "rules"}, ruleFiles(t)...)
 	if out, err := exec.Command(promtool, args...).CombinedOutput(); err != nil {
 		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+	config := filepath.Join(repoRoot, "deploy", "observability", "prometheus.yml")
+	if out, err := exec.Command(promtool, "check", "config", config).CombinedOutput(); err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
 	}
 	tests, _ := filepath.Glob(filepath.Join(repoRoot, "deploy", "observability", "tests", "*.yml"))
 	if len(tests) == 0 {
