@@ -89,7 +89,6 @@ func (h *httpContext) embedInBatches(r *openai.EmbeddingsRequest) types.Action {
 				return
 			}
 			if set.err != nil {
-				h.plugin.metrics.upstreamErrors.Increment(1)
 				h.fail(set.err)
 				return
 			}
@@ -128,11 +127,15 @@ func calloutError(status int, body []byte) *apierror.Error {
 // Gemini model list (cached in shared data), plus the configured aliases.
 func (h *httpContext) models() types.Action {
 	hash := keyHash(h.key)
-	if list, ok := h.plugin.cachedModels(hash); ok {
-		h.plugin.metrics.modelsCacheHits.Increment(1)
+	p := h.plugin
+	if list, ok := p.cachedModels(hash); ok {
+		p.metrics.modelsCache[0].Increment(1)
+		p.stats.pending.cacheHits++
 		h.answerModels(list)
 		return types.ActionPause
 	}
+	p.metrics.modelsCache[1].Increment(1)
+	p.stats.pending.cacheMisses++
 	h.pending = &calloutSet{}
 	h.fetchModels("", nil, hash)
 	return types.ActionPause

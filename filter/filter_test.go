@@ -215,7 +215,7 @@ func TestChatNonStreaming(t *testing.T) {
 			len(got.Choices) != 1 || got.Choices[0].Message.Content != "Hi there" || got.Choices[0].FinishReason != "stop" {
 			t.Fatalf("unexpected answer %s", body)
 		}
-		if c, _ := e.host.GetCounterMetric("gemini_code_api.output_tokens"); c != 2 {
+		if c, _ := e.host.GetCounterMetric("gemini_code_api.tokens.type.output.model.gemini-2.5-pro"); c != 2 {
 			t.Errorf("output_tokens metric = %d", c)
 		}
 	})
@@ -364,7 +364,7 @@ func TestHealth(t *testing.T) {
 			Status  string
 			Version string
 		}
-		if err := json.Unmarshal(x.local.Data, &h); err != nil || h.Status != "ok" || h.Version == "" {
+		if err := json.Unmarshal(x.local.Data, &h); err != nil || h.Status != "healthy" || h.Version == "" {
 			t.Fatalf("health body %s", x.local.Data)
 		}
 	})

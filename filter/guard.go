@@ -191,9 +191,8 @@ func (h *httpContext) recovered(callback string, r any) types.Action {
 	// native answer (Google's own bytes) passes on as it is.
 	h.guard.broken = true
 	h.finalized = true
-	h.plugin.metrics.errors[h.route.proto].Increment(1)
-	_ = proxywasm.SetProperty([]string{"gca_error"}, []byte("true"))
 	e := apierror.New(apierror.Server, "The gateway failed while translating this answer (internal error in "+callback+"); the answer is incomplete.")
+	h.noteError(e)
 	switch {
 	case h.route.proto == protoGemini:
 	case callback != "on_response_body":

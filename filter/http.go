@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,8 @@ type httpContext struct {
 	route  route
 
 	key       string    // the first key sent upstream (the upstream instance may fail over)
+	keys      []string  // the request's keys, kept out of logged error messages
+	start     time.Time // when the request's headers arrived
 	sentAt    time.Time // when the request went upstream
 	replied   bool      // a local reply was sent: let everything else pass
 	tx        translation
@@ -41,7 +44,23 @@ type httpContext struct {
 	// codexCatalog: a model list request from Codex (?client_version=),
 	// answered with Codex's model catalog as well.
 	codexCatalog bool
+
+	// What the request's metrics are made of (recorded once, at its end:
+	// OnHttpStreamDone).
+	served       string       // the model served (Gemini's), "" when none
+	sentStatus   int          // the status of an answer the filter made or rewrote (0: h.status)
+	usage        gemini.Usage // the answer's final usage
+	endAt        time.Time    // when the answer ended
+	firstBodyAt  time.Time    // when a streamed answer's first bytes arrived
+	nativeStream bool         // a native streamGenerateContent request
+	streamed     bool         // a 200 stream began
+	streamEnded  bool         // ...and reached its end
+	streamFailed bool         // ...where Gemini had not finished it (error event, no finish reason)
 }
+
+// collectAfterBody is the request body size from which the translation's
+// garbage is collected at once (see OnHttpRequestBody).
+const collectAfterBody = 1 << 20
 
 // envoyError describes a reply Envoy made itself, before any translation.
 func envoyError(status int, body []byte) *apierror.Error {
@@ -66,8 +85,11 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 		google:    hasHeader("x-goog-api-key") || len(qkeys) > 0,
 	}
 	h.route = routeFor(onlyPath, hs)
-	h.plugin.metrics.requests[h.route.proto].Increment(1)
+	h.start = time.Now()
 	_ = proxywasm.SetProperty([]string{"gca_protocol"}, []byte(h.route.proto.String()))
+	// The client's path without its query (where keys may be), for the
+	// access log: :path is rewritten for Gemini.
+	_ = proxywasm.SetProperty([]string{"gca_path"}, []byte(truncate(onlyPath, maxLoggedPath)))
 
 	switch {
 	case isWebSocketUpgrade():
@@ -84,6 +106,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 		// Preflights are Envoy's CORS filter's job; one that reaches us
 		// came without CORS configured: answer it plainly.
 		h.replied = true
+		h.sentStatus = 204
 		_ = proxywasm.SendHttpResponse(204, [][2]string{{"allow", h.route.method + ", OPTIONS"}}, nil, -1)
 		return types.ActionPause
 	case h.route.method != "" && method != h.route.method:
@@ -102,7 +125,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 		return h.fail(apierror.New(apierror.Authentication, "No API key provided. Send your Gemini API key as `Authorization: Bearer <key>`, `x-api-key`, `x-goog-api-key` or `?key=`; separate several keys with commas."))
 	}
 	order := h.plugin.plan(keys.keys)
-	h.key = order[0]
+	h.key, h.keys = order[0], order
 	_ = proxywasm.SetProperty([]string{propKeyHash}, []byte(keyHash(h.key)))
 
 	// Exactly one credential goes upstream, in the header Gemini reads. A
@@ -166,10 +189,20 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	}
 	h.tx = tx
 	h.setModels(tx.models())
+	setStreamed(tx.streaming())
 	if err := proxywasm.ReplaceHttpRequestBody(tx.upstreamBody()); err != nil {
 		return h.fail(apierror.New(apierror.Server, "The gateway could not replace the request body."))
 	}
 	tx.release()
+	body = nil
+	if bodySize >= collectAfterBody {
+		// A Go module in a Wasm VM runs no goroutine between callbacks, so
+		// the collector only progresses inside them; requests with large
+		// bodies arriving back to back can then grow the VM's memory far
+		// beyond what they hold. Collecting here, once per large request,
+		// returns the several copies of the body this translation made.
+		runtime.GC()
+	}
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", tx.UpstreamPath())
 	_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
@@ -225,10 +258,13 @@ func (h *httpContext) report(status int, e *apierror.Error) {
 	if !h.sentAt.IsZero() {
 		latency = time.Since(h.sentAt)
 	}
-	h.plugin.record(h.key, outcomeOf(status, e, latency))
+	o := outcomeOf(status, e, latency)
+	h.plugin.record(h.key, o)
+	h.plugin.metrics.attempt(1, attemptResult(o, true))
 }
 
 func (h *httpContext) setModels(client, upstream string) {
+	h.served = upstream
 	_ = proxywasm.SetProperty([]string{"gca_model"}, []byte(upstream))
 	_ = proxywasm.SetProperty([]string{"gca_client_model"}, []byte(client))
 }
@@ -257,8 +293,9 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 	if h.native != nil {
 		h.report(h.status, nil)
 		if h.status != 200 {
-			h.plugin.metrics.upstreamErrors.Increment(1)
 			h.finish(gemini.Usage{}, true)
+		} else if h.nativeStream {
+			h.streamed = true
 		}
 		if h.status >= 400 {
 			return h.nativeErrorHeaders(endOfStream)
@@ -287,7 +324,7 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 	if h.status == 200 && h.tx.streaming() {
 		h.report(200, nil)
 		h.stream = h.tx.newStream()
-		h.plugin.metrics.streams.Increment(1)
+		h.streamed = true
 		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "text/event-stream")
 		_ = proxywasm.ReplaceHttpResponseHeader("cache-control", "no-cache")
 		if endOfStream { // a 200 with no body at all: still tell the client
@@ -302,7 +339,7 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 		if h.status == 200 {
 			e = apierror.New(apierror.BadGateway, "Gemini answered 200 with an empty body.")
 		}
-		h.plugin.metrics.upstreamErrors.Increment(1)
+		h.finish(gemini.Usage{}, true)
 		return h.replaceWithLocal(e)
 	}
 	// Hold the headers: the status may change once the body is read.
@@ -318,11 +355,13 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 			return h.nativeErrorBody(bodySize, endOfStream)
 		}
 		if bodySize > 0 {
+			h.firstBytes()
 			if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
 				h.native.write(chunk)
 			}
 		}
 		if endOfStream && h.status == 200 {
+			h.streamEnded = h.streamed
 			h.finish(h.native.usage(), false)
 		}
 		return types.ActionContinue
@@ -335,7 +374,10 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 		if bodySize > 0 {
 			body, _ = proxywasm.GetHttpResponseBody(0, bodySize)
 		}
-		status, out := renderError(h.route.proto, envoyError(h.status, body))
+		e := envoyError(h.status, body)
+		h.noteError(e)
+		status, out := renderError(h.route.proto, e)
+		h.sentStatus = status
 		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
 		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")
 		_ = proxywasm.ReplaceHttpResponseBody(out)
@@ -348,12 +390,18 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 	if h.stream != nil {
 		var chunk []byte
 		if bodySize > 0 {
+			h.firstBytes()
 			chunk, _ = proxywasm.GetHttpResponseBody(0, bodySize)
 		}
 		h.out = h.stream.Write(h.out[:0], chunk)
 		if endOfStream {
 			h.out = h.stream.Close(h.out)
-			h.finish(h.stream.Usage(), h.stream.Failed())
+			h.streamEnded = true
+			h.streamFailed = h.stream.Failed()
+			if h.streamFailed {
+				h.noteError(apierror.New(apierror.BadGateway, "Gemini's stream ended before it finished (an error event, or no finish reason)."))
+			}
+			h.finish(h.stream.Usage(), h.streamFailed)
 		}
 		_ = proxywasm.ReplaceHttpResponseBody(h.out)
 		return types.ActionContinue
@@ -376,12 +424,13 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 	} else {
 		e = apierror.FromGemini(h.status, body)
 		h.report(h.status, e)
-		h.plugin.metrics.upstreamErrors.Increment(1)
 	}
 	if e != nil {
+		h.noteError(e)
 		h.finish(gemini.Usage{}, true)
 		var status int
 		status, out = renderError(h.route.proto, e)
+		h.sentStatus = status
 		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
 		setRetryAfter(e, proxywasm.ReplaceHttpResponseHeader)
 	}
@@ -391,26 +440,187 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 	return types.ActionContinue
 }
 
-// finish records usage for metrics and the access log.
+// finish ends the answer: its usage goes to the access log now (filter
+// state must be set before the stream ends: Envoy runs the connection
+// manager's access logs before the filter's own proxy_on_log) and to the
+// metrics at the end (OnHttpStreamDone).
 func (h *httpContext) finish(u gemini.Usage, failed bool) {
-	m := &h.plugin.metrics
+	h.endAt = time.Now()
 	if failed {
-		m.errors[h.route.proto].Increment(1)
 		_ = proxywasm.SetProperty([]string{"gca_error"}, []byte("true"))
 	}
 	if u.Present {
-		add(m.inputTokens, u.Input())
-		add(m.outputTokens, u.Output())
+		h.usage = u
 		_ = proxywasm.SetProperty([]string{"gca_input_tokens"}, []byte(strconv.FormatInt(u.Input(), 10)))
 		_ = proxywasm.SetProperty([]string{"gca_output_tokens"}, []byte(strconv.FormatInt(u.Output(), 10)))
+		_ = proxywasm.SetProperty([]string{"gca_total_tokens"}, []byte(strconv.FormatInt(u.Input()+u.Output(), 10)))
 	}
+}
+
+// firstBytes notes when a streamed answer's first bytes arrived (time to
+// first token: Gemini sends its first event when it has its first tokens).
+func (h *httpContext) firstBytes() {
+	if h.streamed && h.firstBodyAt.IsZero() {
+		h.firstBodyAt = time.Now()
+	}
+}
+
+// setStreamed tells the access log whether the client asked for a stream.
+func setStreamed(streamed bool) {
+	v := "false"
+	if streamed {
+		v = "true"
+	}
+	_ = proxywasm.SetProperty([]string{"gca_streamed"}, []byte(v))
+}
+
+// maxLoggedPath and maxLoggedError bound what the access log gets of a
+// client's path and of an error message.
+const (
+	maxLoggedPath  = 256
+	maxLoggedError = 512
+)
+
+// noteError puts an error's type and message in the access log. The
+// message is the one the client gets (the gateway's, or Gemini's): it
+// never holds a key, but the request's keys are removed from it anyway, in
+// case a client sent a key where a model name or a path belongs.
+func (h *httpContext) noteError(e *apierror.Error) {
+	msg := truncate(e.Message, maxLoggedError)
+	for _, k := range h.keys {
+		if strings.Contains(msg, k) {
+			msg = strings.ReplaceAll(msg, k, "[key]")
+		}
+	}
+	_ = proxywasm.SetProperty([]string{"gca_error"}, []byte("true"))
+	_ = proxywasm.SetProperty([]string{"gca_error_type"}, []byte(errorType(e.Kind)))
+	if msg != "" {
+		_ = proxywasm.SetProperty([]string{"gca_error_message"}, []byte(msg))
+	}
+}
+
+func errorType(k apierror.Kind) string {
+	switch k {
+	case apierror.InvalidRequest:
+		return "invalid_request"
+	case apierror.Authentication:
+		return "authentication"
+	case apierror.Permission:
+		return "permission"
+	case apierror.NotFound:
+		return "not_found"
+	case apierror.MethodNotAllowed:
+		return "method_not_allowed"
+	case apierror.RequestTooLarge:
+		return "request_too_large"
+	case apierror.RateLimited:
+		return "rate_limited"
+	case apierror.QuotaExhausted:
+		return "quota_exhausted"
+	case apierror.BadGateway:
+		return "bad_gateway"
+	case apierror.Overloaded:
+		return "overloaded"
+	case apierror.Timeout:
+		return "timeout"
+	}
+	return "server"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// OnHttpStreamDone (proxy_on_log) ends every request, whatever became of
+// it: answered, refused, reset by Gemini or left by the client. Its
+// metrics are recorded here, once.
+func (h *httpContext) OnHttpStreamDone() {
+	p := h.plugin
+	m := &p.metrics
+	now := time.Now()
+	status := h.sentStatus
+	if status == 0 {
+		status = h.status
+	}
+	m.request(h.route.proto, h.route.kind, status, h.served)
+
+	if h.streamed {
+		o := streamCompleted
+		switch {
+		case !h.streamEnded && downstreamGone():
+			o = streamClientCancelled
+		case !h.streamEnded || h.streamFailed:
+			o = streamUpstreamCut
+		}
+		m.streams[h.route.proto][o].Increment(1)
+	}
+
+	u := h.usage
+	if !u.Present && h.streamed && !h.streamEnded {
+		// A stream cut short: count what Gemini reported so far.
+		if h.stream != nil {
+			u = h.stream.Usage()
+		} else if h.native != nil {
+			u = h.native.usage()
+		}
+	}
+	if u.Present {
+		cs := m.tokenCounters(h.served)
+		add(cs[tokInput], u.Input())
+		add(cs[tokOutput], u.Output())
+		add(cs[tokThinking], u.Thoughts)
+		add(cs[tokCached], u.Cached)
+	}
+
+	if !h.sentAt.IsZero() && h.status != 0 {
+		end := h.endAt
+		if end.IsZero() {
+			end = now
+		}
+		streamed := 0
+		if h.streamed {
+			streamed = 1
+		}
+		m.latency[streamed].Record(millis(end.Sub(h.sentAt)))
+		if h.streamed && !h.firstBodyAt.IsZero() {
+			m.ttft.Record(millis(h.firstBodyAt.Sub(h.sentAt)))
+		}
+	}
+
+	if h.route.kind != epHealth && !h.start.IsZero() {
+		// /health's figures: API requests only, not the probes.
+		d := &p.stats.pending
+		d.requests++
+		if status >= 400 {
+			d.errors++
+		}
+		if status >= 500 {
+			d.serverErrors++
+		}
+		d.durationMs += millis(now.Sub(h.start))
+		if d.requests >= statsFlushEvery {
+			p.stats.flush(now.UnixMilli())
+		}
+	}
+}
+
+func millis(d time.Duration) uint64 {
+	if d < 0 {
+		return 0
+	}
+	return uint64(d.Milliseconds())
 }
 
 // replaceWithLocal answers with a local reply from a response callback; the
 // upstream's headers were not sent yet, so the reply replaces them.
 func (h *httpContext) replaceWithLocal(e *apierror.Error) types.Action {
 	h.replied = true
+	h.noteError(e)
 	status, body := renderError(h.route.proto, e)
+	h.sentStatus = status
 	_ = proxywasm.SendHttpResponse(uint32(status), [][2]string{{"content-type", "application/json"}}, body, -1)
 	return types.ActionPause
 }
@@ -420,9 +630,9 @@ func (h *httpContext) fail(e *apierror.Error) types.Action { return h.failWith(e
 
 func (h *httpContext) failWith(e *apierror.Error, extra ...[2]string) types.Action {
 	h.replied = true
-	h.plugin.metrics.errors[h.route.proto].Increment(1)
-	_ = proxywasm.SetProperty([]string{"gca_error"}, []byte("true"))
+	h.noteError(e)
 	status, body := renderError(h.route.proto, e)
+	h.sentStatus = status
 	headers := append([][2]string{{"content-type", "application/json"}}, extra...)
 	setRetryAfter(e, func(k, v string) error { headers = append(headers, [2]string{k, v}); return nil })
 	if err := proxywasm.SendHttpResponse(uint32(status), headers, body, -1); err != nil {
@@ -434,6 +644,7 @@ func (h *httpContext) failWith(e *apierror.Error, extra ...[2]string) types.Acti
 // reply sends a successful local answer (models list, joined embeddings).
 func (h *httpContext) reply(body []byte) {
 	h.replied = true
+	h.sentStatus = 200
 	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}}, body, -1)
 }
 
@@ -458,6 +669,7 @@ func setRetryAfter(e *apierror.Error, set func(k, v string) error) {
 
 func (h *httpContext) health(keys []string) types.Action {
 	h.replied = true
+	h.sentStatus = 200
 	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}, {"cache-control", "no-store"}}, h.plugin.healthBody(keys), -1)
 	return types.ActionPause
 }

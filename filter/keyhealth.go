@@ -84,11 +84,35 @@ func failoverWorthy(o keypool.Outcome) bool {
 	return o.Kind != keypool.Success && o.Kind != keypool.Neutral
 }
 
-// record stores an outcome and counts the start of a cool-down.
+// record stores an outcome and counts the start of a cool-down, by the
+// outcome that caused it.
 func (p *pluginContext) record(key string, o keypool.Outcome) {
 	if p.pool.Record(keypool.IDOf(key), o) {
-		p.metrics.keyCooldowns.Increment(1)
+		reason := 3 // unhealthy: too many failures
+		switch o.Kind {
+		case keypool.RateLimited:
+			reason = 0
+		case keypool.QuotaExhausted:
+			reason = 1
+		case keypool.Invalid:
+			reason = 2
+		}
+		p.metrics.cooldowns[reason].Increment(1)
 	}
+}
+
+// attemptResult is the result label of an attempt with outcome o; last
+// says whether no further key could be tried.
+func attemptResult(o keypool.Outcome, last bool) int {
+	switch {
+	case o.Kind == keypool.Success:
+		return attemptSuccess
+	case o.Kind == keypool.Neutral:
+		return attemptRejected
+	case !last:
+		return attemptFailover
+	}
+	return attemptFailed
 }
 
 // plan orders the request's keys for its attempts.

@@ -51,8 +51,9 @@ func (h *httpContext) nativeRequest(path string) types.Action {
 		tap.active = true
 		_, query, _ := strings.Cut(path, "?")
 		tap.sse = strings.Contains("&"+query+"&", "&alt=sse&")
-		h.plugin.metrics.streams.Increment(1)
+		h.nativeStream = true
 	}
+	setStreamed(h.nativeStream)
 	h.native = tap
 	if h.aliasFrom != "" {
 		_ = proxywasm.RemoveHttpRequestHeader("content-length")
@@ -212,10 +213,13 @@ func (h *httpContext) nativeErrorBody(bodySize int, endOfStream bool) types.Acti
 		body, _ = proxywasm.GetHttpResponseBody(0, bodySize)
 	}
 	if isGoogleError(body) {
+		h.noteError(apierror.FromGemini(h.status, body))
 		return types.ActionContinue
 	}
+	e := h.nativeUpstreamError(body)
+	h.noteError(e)
 	_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json; charset=UTF-8")
-	_ = proxywasm.ReplaceHttpResponseBody(gemini.ErrorBody(h.nativeUpstreamError(body)))
+	_ = proxywasm.ReplaceHttpResponseBody(gemini.ErrorBody(e))
 	return types.ActionContinue
 }
 

@@ -5,6 +5,9 @@
 package filter
 
 import (
+	"encoding/binary"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
@@ -33,7 +36,16 @@ type pluginContext struct {
 	started time.Time
 	pool    *keypool.Pool
 	metrics metrics
+	stats   sharedStats // this VM's side of /health's gateway-wide figures
+	// owner identifies this plugin instance in the key-gauge lease;
+	// nextGauges is when it next tries to refresh the key gauges.
+	owner      uint64
+	nextGauges int64
 }
+
+// tickMs is the downstream instance's tick: it flushes this VM's pending
+// /health figures and, every keyGaugePeriodMs, refreshes the key gauges.
+const tickMs = 1000
 
 func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	var data []byte
@@ -55,29 +67,158 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	p.cfg = cfg
 	p.started = time.Now()
 	p.pool = keypool.New(cfg.pool, sharedStore{}, keyPoolPrefix)
-	p.metrics = defineMetrics()
+	p.metrics = defineMetrics(cfg)
+	p.stats = sharedStats{store: sharedStore{}}
+	p.owner = rand.Uint64() | 1 // never 0, the owner of an absent lease
+	if cfg.Role == roleDownstream {
+		// The upstream instance shares this VM and records per attempt
+		// only; one ticking instance per VM is enough.
+		if err := proxywasm.SetTickPeriodMilliSeconds(tickMs); err != nil {
+			proxywasm.LogWarnf("gemini-code-api: no tick (%v): /health shows this VM's requests only when it answers, and the key gauges stay unset", err)
+		}
+	}
 	return types.OnPluginStartStatusOK
 }
 
-// healthBody is the /health answer. Key counts cover every key the
-// gateway tracks, across all worker VMs (they share the records); a key's
-// own figures are shown only to a request that carries that key, and only
-// under its short hash.
-func (p *pluginContext) healthBody(keys []string) []byte {
-	sum := p.pool.Summary()
-	status := "ok"
-	if sum.Active > 0 && sum.Healthy == 0 {
-		status = "degraded" // keys are in use and none of them is healthy
+func (p *pluginContext) OnTick() {
+	now := time.Now().UnixMilli()
+	p.stats.flush(now)
+	if now >= p.nextGauges {
+		p.nextGauges = now + keyGaugePeriodMs
+		p.refreshKeyGauges(now)
 	}
-	b := make([]byte, 0, 512)
+}
+
+// The key gauges (gemini_code_api.keys.state.*) count keys across all VMs,
+// from keypool's Summary, which reads every slot. One VM at a time does
+// it, every keyGaugePeriodMs: the one holding a lease in shared data
+// (owner id and expiry, renewed at each refresh, taken over once expired,
+// e.g. when its VM was replaced). Besides saving the other VMs the work,
+// a single writer is what makes setting the gauges exact: the SDK can only
+// add to a gauge, and two VMs adding the same difference would count it
+// twice.
+const (
+	keyGaugeLeaseKey = "gca.gauges"
+	keyGaugePeriodMs = 2000
+	keyGaugeLeaseMs  = 10_000
+)
+
+func (p *pluginContext) refreshKeyGauges(now int64) {
+	store := sharedStore{}
+	v, cas, ok := store.Get(keyGaugeLeaseKey)
+	switch {
+	case !ok:
+		cas = ^uint32(0) // create; see keypool's casCreate
+	case len(v) == 16:
+		until, owner := int64(binary.LittleEndian.Uint64(v)), binary.LittleEndian.Uint64(v[8:])
+		if owner != p.owner && until > now {
+			return // another VM refreshes them
+		}
+	}
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(now+keyGaugeLeaseMs))
+	binary.LittleEndian.PutUint64(b[8:], p.owner)
+	if !store.Set(keyGaugeLeaseKey, b[:], cas) {
+		return // another VM took it first
+	}
+	p.metrics.setKeyGauges(p.pool.Summary())
+}
+
+// /health status rules, from the figures of the last window (5 minutes):
+//
+//   - unhealthy: keys are in use and none of them is healthy (every
+//     request fails or waits for a cool-down), or at least half of the
+//     requests failed with a 5xx (the original gateway's unhealthy
+//     threshold, 50 % failures), over at least healthMinRequests requests;
+//   - degraded: some keys in use are set aside (cooling, rejected or
+//     waiting for their probe), or at least 5 % of the requests failed with
+//     a 5xx, over at least healthMinRequests requests;
+//   - healthy otherwise.
+//
+// Client errors (4xx) count in error_rate, as in the original, but not in
+// the status: a client sending bad requests does not make the gateway
+// unhealthy. /health always answers 200: restarting Envoy cannot fix a key
+// or Gemini, so a liveness probe must not act on the status; alerts do
+// (deploy/observability).
+const (
+	healthMinRequests   = 20
+	healthDegradedRate  = 0.05
+	healthUnhealthyRate = 0.5
+)
+
+// healthBody is the /health answer: the original gateway's fields (status,
+// timestamp, version, uptime and "metrics"), with the key counts and, for a
+// request that carries keys, those keys' own state by hash. Every figure
+// covers all worker VMs: key counts from the shared key records, request
+// figures from the shared statistics (other VMs' requests up to a second
+// late, see healthstats.go). Its cost is one shared-data write and
+// key_pool.slots reads.
+func (p *pluginContext) healthBody(keys []string) []byte {
+	now := time.Now()
+	nowMs := now.UnixMilli()
+	p.stats.flush(nowMs)
+	rec := p.stats.read(nowMs)
+	win, spanMs := rec.window(nowMs)
+	sum := p.pool.Summary()
+
+	ratio := func(a, b uint64) float64 {
+		if b == 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	errorRate := ratio(uint64(win.errors), uint64(win.requests))
+	serverErrorRate := ratio(uint64(win.serverErrors), uint64(win.requests))
+	status, why := "healthy", ""
+	switch {
+	case sum.Active > 0 && sum.Healthy == 0:
+		status, why = "unhealthy", "no healthy key among the keys in use"
+	case win.requests >= healthMinRequests && serverErrorRate >= healthUnhealthyRate:
+		status, why = "unhealthy", "server error rate at or above 50%"
+	case sum.Active > sum.Healthy:
+		status, why = "degraded", "some keys in use are set aside"
+	case win.requests >= healthMinRequests && serverErrorRate >= healthDegradedRate:
+		status, why = "degraded", "server error rate at or above 5%"
+	}
+	uptime := (nowMs - rec.start) / 1000
+	if rec.start == 0 {
+		uptime = int64(time.Since(p.started).Seconds())
+	}
+
+	b := make([]byte, 0, 1024)
 	b = append(b, `{"status":`...)
 	b = jsonw.String(b, status)
-	b = append(b, `,"service":"gemini-code-api","version":`...)
-	b = jsonw.String(b, Version)
-	b = append(b, `,"uptime_seconds":`...)
-	b = jsonw.Int(b, int64(time.Since(p.started).Seconds()))
+	if why != "" {
+		b = append(b, `,"status_reason":`...)
+		b = jsonw.String(b, why)
+	}
 	b = append(b, `,"timestamp":`...)
-	b = jsonw.Int(b, time.Now().UnixMilli())
+	b = jsonw.Int(b, nowMs)
+	b = append(b, `,"version":`...)
+	b = jsonw.String(b, Version)
+	b = append(b, `,"uptime":`...)
+	b = jsonw.Int(b, uptime)
+	b = append(b, `,"service":"gemini-code-api","uptime_seconds":`...)
+	b = jsonw.Int(b, uptime)
+	b = append(b, `,"metrics":{"requests_total":`...)
+	b = jsonw.Int(b, int64(rec.total.requests))
+	b = append(b, `,"requests_per_second":`...)
+	b = strconv.AppendFloat(b, float64(win.requests)*1000/float64(spanMs), 'f', 3, 64)
+	b = append(b, `,"average_response_time":`...)
+	b = jsonw.Int(b, int64(ratio(win.durationMs, uint64(win.requests))+0.5))
+	b = append(b, `,"error_rate":`...)
+	b = strconv.AppendFloat(b, errorRate, 'f', 4, 64)
+	b = append(b, `,"server_error_rate":`...)
+	b = strconv.AppendFloat(b, serverErrorRate, 'f', 4, 64)
+	b = append(b, `,"cache_hit_rate":`...)
+	b = strconv.AppendFloat(b, ratio(rec.total.cacheHits, rec.total.cacheHits+rec.total.cacheMisses), 'f', 4, 64)
+	b = append(b, `,"active_api_keys":`...)
+	b = jsonw.Int(b, int64(sum.Active))
+	b = append(b, `,"healthy_api_keys":`...)
+	b = jsonw.Int(b, int64(sum.Healthy))
+	b = append(b, `,"window_seconds":`...)
+	b = jsonw.Int(b, statsWindowMs/1000)
+	b = append(b, '}')
 	b = append(b, `,"keys":{"active":`...)
 	b = jsonw.Int(b, int64(sum.Active))
 	b = append(b, `,"healthy":`...)

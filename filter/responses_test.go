@@ -49,8 +49,14 @@ func TestResponsesStreaming(t *testing.T) {
 				t.Fatalf("missing %s in\n%s", want, rest)
 			}
 		}
-		if c, _ := e.host.GetCounterMetric("gemini_code_api.output_tokens"); c != 2 {
-			t.Errorf("output_tokens metric = %d", c)
+		e.host.CompleteHttpContext(x.id)
+		for name, want := range map[string]uint64{
+			"gemini_code_api.requests.protocol.openai.endpoint.responses.status.2xx.model.gemini-3-flash-preview": 1,
+			"gemini_code_api.tokens.type.output.model.gemini-3-flash-preview":                                     2,
+		} {
+			if c, err := e.host.GetCounterMetric(name); err != nil || c != want {
+				t.Errorf("%s = %d (%v), want %d", name, c, err, want)
+			}
 		}
 	})
 }

@@ -34,6 +34,7 @@ type upstreamContext struct {
 	plugin *pluginContext
 
 	key      string
+	attempt  int // 1 for the first attempt, 2 for the first retry...
 	start    time.Time
 	last     bool // no further key: the router must not be asked to retry
 	status   int
@@ -70,9 +71,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 		// A single-key request or a callout: the key is already set.
 		u.key, _ = proxywasm.GetHttpRequestHeader("x-goog-api-key")
 	}
-	if attempt > 1 {
-		u.plugin.metrics.failovers.Increment(1)
-	}
+	u.attempt = attempt
 	u.start = time.Now()
 	return types.ActionContinue
 }
@@ -119,11 +118,14 @@ func (u *upstreamContext) OnHttpStreamDone() {
 		u.finish(nil) // cut while its error body was read
 		return
 	}
-	if downstreamGone() {
-		return // the client went away: nothing is known about the key
-	}
 	u.recorded = true
+	if downstreamGone() {
+		// The client went away: nothing is known about the key.
+		u.plugin.metrics.attempt(u.attempt, attemptCancelled)
+		return
+	}
 	u.plugin.record(u.key, outcomeOf(503, apierror.New(apierror.BadGateway, ""), 0))
+	u.plugin.metrics.attempt(u.attempt, attemptReset)
 }
 
 // finish records the attempt's outcome from its status (and error body)
@@ -139,6 +141,7 @@ func (u *upstreamContext) finish(body []byte) {
 	}
 	o := outcomeOf(u.status, e, time.Since(u.start))
 	u.plugin.record(u.key, o)
+	u.plugin.metrics.attempt(u.attempt, attemptResult(o, u.last))
 	if !u.last && failoverWorthy(o) {
 		_ = proxywasm.ReplaceHttpResponseHeader(failoverHeader, o.Kind.String())
 	}

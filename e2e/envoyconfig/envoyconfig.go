@@ -368,6 +368,48 @@ func appendStructStrings(out []string, v *structpb.Value) []string {
 	return out
 }
 
+// AccessLogJSONFields returns the fields of the stdout access log's
+// json_format, by name (nested objects are not used by envoy.yaml and are
+// reported as an error).
+func AccessLogJSONFields(h *hcmv3.HttpConnectionManager) (map[string]string, error) {
+	for _, al := range h.GetAccessLog() {
+		tc := al.GetTypedConfig()
+		if !tc.MessageIs(&streamv3.StdoutAccessLog{}) {
+			continue
+		}
+		m := &streamv3.StdoutAccessLog{}
+		if err := tc.UnmarshalTo(m); err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for k, v := range m.GetLogFormat().GetJsonFormat().GetFields() {
+			sv, ok := v.GetKind().(*structpb.Value_StringValue)
+			if !ok {
+				return nil, fmt.Errorf("envoyconfig: access log field %q is not a string", k)
+			}
+			out[k] = sv.StringValue
+		}
+		return out, nil
+	}
+	return nil, errors.New("envoyconfig: no stdout access log")
+}
+
+// StatsTag is a bootstrap stats_config.stats_tags entry with a regex.
+type StatsTag struct{ Name, Regex string }
+
+// StatsTags returns the bootstrap's stats_tags, in order. Entries with a
+// fixed value (no regex) are reported as an error: envoy.yaml has none.
+func StatsTags(b *bootstrapv3.Bootstrap) ([]StatsTag, error) {
+	var out []StatsTag
+	for _, t := range b.GetStatsConfig().GetStatsTags() {
+		if t.GetRegex() == "" {
+			return nil, fmt.Errorf("envoyconfig: stats tag %q has no regex", t.GetTagName())
+		}
+		out = append(out, StatsTag{Name: t.GetTagName(), Regex: t.GetRegex()})
+	}
+	return out, nil
+}
+
 // KeyHeaders are the request headers that can carry an API key; none may
 // appear in an access log format.
 var KeyHeaders = []string{"authorization", "x-api-key", "x-goog-api-key"}
@@ -638,6 +680,8 @@ type Gateway struct {
 	// "FAIL_RELOAD"...) and its reload backoff.
 	FailurePolicy                   string
 	ReloadBackoff, ReloadBackoffMax time.Duration
+	// StatsTags are the bootstrap's stats_config.stats_tags.
+	StatsTags []StatsTag
 }
 
 // GatewaySettings reads the repository's envoy.yaml into Gateway.
@@ -652,6 +696,9 @@ func GatewaySettings() (Gateway, error) {
 		return g, err
 	}
 	if g.BufferLimit, err = BufferLimit(); err != nil {
+		return g, err
+	}
+	if g.StatsTags, err = StatsTags(b); err != nil {
 		return g, err
 	}
 	h, err := HCM(b)

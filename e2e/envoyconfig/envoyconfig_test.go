@@ -4,19 +4,24 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	otelv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/open_telemetry/v3"
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+	"sigs.k8s.io/yaml"
 )
 
 const repoConfig = "../../envoy.yaml"
@@ -509,6 +514,144 @@ func TestNoDeprecatedFields(t *testing.T) {
 	}
 	if !slices.ContainsFunc(dep, func(s string) bool { return strings.HasSuffix(s, ".fail_open") }) {
 		t.Errorf("DeprecatedFields missed fail_open: %v", dep)
+	}
+}
+
+// The access log carries every column of the original gateway's
+// request_logs table, each from the Envoy operator or the filter state that
+// knows it (README "Observability").
+func TestAccessLogHasRequestLogColumns(t *testing.T) {
+	h, err := HCM(load(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, err := AccessLogJSONFields(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range requestLogColumns {
+		if got := fields[name]; got != want {
+			t.Errorf("access log field %q = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// requestLogColumns: the original request_logs columns (and the ones the
+// issue adds) with the access log field and value that provide each.
+var requestLogColumns = map[string]string{
+	"request_id":            "%REQ(X-REQUEST-ID)%",
+	"timestamp":             "%START_TIME%",
+	"method":                "%REQ(:METHOD)%",
+	"path":                  "%FILTER_STATE(wasm.gca_path:PLAIN)%",
+	"client_type":           "%FILTER_STATE(wasm.gca_protocol:PLAIN)%",
+	"client_ip":             "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
+	"user_agent":            "%REQ(USER-AGENT)%",
+	"key_hash":              "%FILTER_STATE(wasm.gca_key_hash:PLAIN)%",
+	"requested_model":       "%FILTER_STATE(wasm.gca_client_model:PLAIN)%",
+	"model":                 "%FILTER_STATE(wasm.gca_model:PLAIN)%",
+	"status":                "%RESPONSE_CODE%",
+	"response_time_ms":      "%DURATION%",
+	"time_to_first_byte_ms": "%RESPONSE_DURATION%",
+	"error_type":            "%FILTER_STATE(wasm.gca_error_type:PLAIN)%",
+	"error_message":         "%FILTER_STATE(wasm.gca_error_message:PLAIN)%",
+	"input_tokens":          "%FILTER_STATE(wasm.gca_input_tokens:PLAIN)%",
+	"output_tokens":         "%FILTER_STATE(wasm.gca_output_tokens:PLAIN)%",
+	"total_tokens":          "%FILTER_STATE(wasm.gca_total_tokens:PLAIN)%",
+	"streamed":              "%FILTER_STATE(wasm.gca_streamed:PLAIN)%",
+	"attempts":              "%UPSTREAM_REQUEST_ATTEMPT_COUNT%",
+}
+
+// The commented OpenTelemetry access log in envoy.yaml is a valid
+// AccessLog once uncommented, sends the same columns and leaks no key.
+func TestOTelAccessLogExample(t *testing.T) {
+	data, err := os.ReadFile(repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	start := -1
+	for i, l := range lines {
+		if strings.Contains(l, "# - name: envoy.access_loggers.open_telemetry") {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		t.Fatal("no commented envoy.access_loggers.open_telemetry example in envoy.yaml")
+	}
+	col := strings.Index(lines[start], "#")
+	var block []string
+	for _, l := range lines[start:] {
+		if len(l) <= col+1 || strings.TrimSpace(l[:col]) != "" || l[col] != '#' {
+			break
+		}
+		block = append(block, strings.TrimPrefix(l[col+1:], " "))
+	}
+	js, err := yaml.YAMLToJSON([]byte(strings.Join(block, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(js, &list); err != nil || len(list) != 1 {
+		t.Fatalf("example is not one list entry: %v %s", err, js)
+	}
+	al := &accesslogv3.AccessLog{}
+	if err := protojson.Unmarshal(list[0], al); err != nil {
+		t.Fatal(err)
+	}
+	if err := validateTree(al, "otel"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &otelv3.OpenTelemetryAccessLogConfig{}
+	if err := al.GetTypedConfig().UnmarshalTo(cfg); err != nil {
+		t.Fatal(err)
+	}
+	attrs := map[string]string{}
+	var formats []string
+	for _, kv := range cfg.GetAttributes().GetValues() {
+		attrs[kv.GetKey()] = kv.GetValue().GetStringValue()
+		formats = append(formats, kv.GetValue().GetStringValue())
+	}
+	formats = append(formats, cfg.GetBody().GetStringValue())
+	for _, leak := range AccessLogLeaks(formats) {
+		t.Error(leak)
+	}
+	for name, want := range requestLogColumns {
+		if attrs[name] != want {
+			t.Errorf("OpenTelemetry attribute %q = %q, want %q", name, attrs[name], want)
+		}
+	}
+}
+
+// stats_tags: each regex is anchored to the module's stat names (Envoy's
+// own stats are left alone), has the two groups Envoy's rule uses (removed
+// part, value) and a tag name of its own, and compiles as RE2 (the subset
+// that std::regex, Envoy's engine for stats_tags, reads the same way).
+func TestStatsTags(t *testing.T) {
+	tags, err := StatsTags(load(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tags) == 0 {
+		t.Fatal("envoy.yaml has no stats_tags")
+	}
+	seen := map[string]bool{}
+	for _, tag := range tags {
+		if seen[tag.Name] {
+			t.Errorf("tag %q twice", tag.Name)
+		}
+		seen[tag.Name] = true
+		if !strings.HasPrefix(tag.Regex, `^wasmcustom\.gemini_code_api\.`) {
+			t.Errorf("tag %q: regex %q is not anchored to the module's stats", tag.Name, tag.Regex)
+		}
+		re, err := regexp.Compile(tag.Regex)
+		if err != nil {
+			t.Errorf("tag %q: %v", tag.Name, err)
+			continue
+		}
+		if re.NumSubexp() != 2 {
+			t.Errorf("tag %q: %d groups, want 2 (removed part, value)", tag.Name, re.NumSubexp())
+		}
 	}
 }
 

@@ -44,6 +44,14 @@ func (e *Env) Stats() string {
 	return e.Envoy.Stats()
 }
 
+// PrometheusStats returns the gateway's admin /stats/prometheus.
+func (e *Env) PrometheusStats() string {
+	if e.Host != nil {
+		return e.Host.PrometheusStats()
+	}
+	return e.Envoy.PrometheusStats()
+}
+
 var (
 	moduleOnce sync.Once
 	modulePath string
@@ -136,6 +144,9 @@ func HostConfig(wasm []byte, pluginConfig, upstream string) (host.Config, error)
 		FailurePolicy:                 g.FailurePolicy,
 		ReloadBackoff:                 g.ReloadBackoff,
 		ReloadBackoffMax:              g.ReloadBackoffMax,
+	}
+	for _, st := range g.StatsTags {
+		cfg.StatsTags = append(cfg.StatsTags, host.StatsTag{Name: st.Name, Regex: st.Regex})
 	}
 	if g.MaxRetries >= 0 {
 		cfg.ClusterMaxRetries = map[string]int{envoyconfig.ClusterName: g.MaxRetries}

@@ -143,6 +143,10 @@ type Config struct {
 	// module that needs more traps, as in Envoy, whose Wasm runtimes stop
 	// a VM at 1 GiB (proxy-wasm-cpp-host's limit). Default 16384 (1 GiB).
 	MemoryLimitPages uint32
+	// StatsTags are the bootstrap's stats_config.stats_tags: the tags
+	// /stats/prometheus extracts from stat names (Envoy's defaults apply
+	// too; see tagProducer).
+	StatsTags []StatsTag
 
 	recordCalls bool // tests: record every guest callback (Host.calls)
 }
@@ -176,6 +180,7 @@ type Host struct {
 	client    *http.Client
 	shared    *sharedData
 	metrics   *metricStore
+	tags      *tagProducer
 	logMu     sync.Mutex
 	alMu      sync.Mutex
 	alog      []AccessLogEntry
@@ -231,10 +236,15 @@ func Start(cfg Config) (*Host, error) {
 			return nil, fmt.Errorf("route %q: %w", cfg.Routes[i].Name, err)
 		}
 	}
+	tags, err := newTagProducer(cfg.StatsTags)
+	if err != nil {
+		return nil, err
+	}
 	h := &Host{
 		cfg:     cfg,
 		shared:  newSharedData(),
 		metrics: newMetricStore(),
+		tags:    tags,
 		closed:  make(chan struct{}),
 		client: &http.Client{
 			Transport: &http.Transport{
@@ -422,13 +432,23 @@ func (h *Host) Failed() bool {
 }
 
 func (h *Host) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/stats" {
+	switch r.URL.Path {
+	case "/stats":
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+		io.WriteString(w, h.Stats())
+	case "/stats/prometheus":
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=UTF-8")
+		io.WriteString(w, h.PrometheusStats())
+	default:
 		http.NotFound(w, r)
-		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
-	io.WriteString(w, h.Stats())
 }
+
+// PrometheusStats returns the same stats as Envoy's admin
+// /stats/prometheus renders them: tags extracted by Envoy's defaults and
+// Config.StatsTags, Wasm stats without their "wasmcustom." namespace,
+// histograms as buckets (see metricStore.prometheus).
+func (h *Host) PrometheusStats() string { return h.metrics.prometheus(h.tags) }
 
 // Stats returns the module's metrics and each cluster's retry counters
 // (cluster.<name>.upstream_rq_retry, ..._retry_success,

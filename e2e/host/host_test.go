@@ -395,6 +395,53 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+// /stats/prometheus as Envoy renders it: stats_tags cut labels out of the
+// names (the first group is removed, the second is the value), "wasmcustom."
+// is dropped, histograms become buckets, and Envoy's default cluster_name
+// tag applies to cluster stats.
+func TestPrometheusStats(t *testing.T) {
+	h := startHost(t, Config{StatsTags: []StatsTag{
+		{Name: "kind", Regex: `^wasmcustom\.test(_(counter|gauge))$`},
+		{Name: "part", Regex: `^wasmcustom\.test(_hist)$`},    // one group: value and cut alike
+		{Name: "kind", Regex: `^wasmcustom\.(test)_counter$`}, // same name: the first match wins
+	}})
+	do(t, h, "GET", "/", map[string]string{"x-test": "metrics"}, "")
+	got := h.PrometheusStats()
+	for _, want := range []string{
+		"# TYPE test counter\ntest{kind=\"counter\"} 5\n",
+		"# TYPE test gauge\ntest{kind=\"gauge\"} -3\n",
+		"# TYPE test histogram\n",
+		`test_bucket{part="_hist",le="1"} 0`, `test_bucket{part="_hist",le="5"} 1`, `test_bucket{part="_hist",le="3600000"} 1`,
+		`test_bucket{part="_hist",le="+Inf"} 1`, `test_sum{part="_hist"} 5`, `test_count{part="_hist"} 1`,
+		"log_calls_downstream{} 1\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "wasmcustom") || strings.Contains(got, `kind="test"`) {
+		t.Fatalf("namespace kept or duplicate tag applied:\n%s", got)
+	}
+	resp, err := http.Get(h.AdminURL() + "/stats/prometheus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("admin /stats/prometheus: %d", resp.StatusCode)
+	}
+	tp, _ := newTagProducer(nil)
+	if name, tags := tp.produce("cluster.gemini.upstream_rq_retry"); name != "cluster.upstream_rq_retry" || len(tags) != 1 || tags[0] != (statTag{"envoy.cluster_name", "gemini"}) {
+		t.Fatalf("cluster stat: %q %v", name, tags)
+	}
+	if promName("cluster.upstream_rq_retry") != "envoy_cluster_upstream_rq_retry" {
+		t.Fatal(promName("cluster.upstream_rq_retry"))
+	}
+	if _, err := newTagProducer([]StatsTag{{Name: "x", Regex: `(?=a)`}}); err == nil {
+		t.Fatal("a regex outside RE2's syntax was accepted")
+	}
+}
+
 func TestPropertiesAndAccessLog(t *testing.T) {
 	var alog bytes.Buffer
 	var mu sync.Mutex

@@ -750,6 +750,18 @@ func (s *stream) finish() {
 	}
 	s.done = true
 	v := s.vm
+	// The connection manager's access logs run before the filter's own
+	// access-log handler (proxy_on_log): ActiveStream's constructor adds
+	// them to the filter manager's access_log_handlers_ before the filter
+	// chain is created, and the Wasm filter factory adds the filter as a
+	// handler only then (conn_manager_impl.cc ActiveStream::ActiveStream,
+	// extensions/filters/http/wasm/config.cc; FilterManager::log runs the
+	// handlers in order). So filter state a module sets in proxy_on_log
+	// never reaches the access log: the entry takes it from here.
+	fs := map[string]string{}
+	for k, val := range s.filterState {
+		fs[k] = val
+	}
 	// HCM doDeferredStreamDestroy: the access log first, then the filters
 	// are destroyed in order: this filter, then the router, whose
 	// onDestroy resets the attempt in flight (destroying its upstream
@@ -772,10 +784,6 @@ func (s *stream) finish() {
 	s.dropRetryState()
 	if s.routeTimer != nil {
 		s.routeTimer.Stop()
-	}
-	fs := map[string]string{}
-	for k, val := range s.filterState {
-		fs[k] = val
 	}
 	flags := "-"
 	if len(s.flags) > 0 {

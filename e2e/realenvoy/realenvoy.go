@@ -86,6 +86,16 @@ func (e *Envoy) Stats() string {
 	return s
 }
 
+// PrometheusStats returns the admin /stats/prometheus text.
+func (e *Envoy) PrometheusStats() string {
+	e.t.Helper()
+	s, err := httpGet(e.adminURL + "/stats/prometheus")
+	if err != nil {
+		e.t.Errorf("envoy prometheus stats: %v", err)
+	}
+	return s
+}
+
 // AccessLog returns what Envoy has written to stdout so far: the JSON access
 // log lines. Entries are written when a request completes (Envoy may buffer
 // them briefly).
