@@ -150,7 +150,9 @@ func TestOpenAIStreamIsNotBuffered(t *testing.T) {
 func TestOpenAIMultiKey(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
 		c := openaiClient(env, "AIzaKEY1,AIzaKEY2")
-		for range 4 {
+		// Keys are drawn at random (weighted by health): 24 requests use
+		// both keys but with a chance of 2 in 16 million.
+		for range 24 {
 			if _, err := c.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
 				Model: "gpt-3.5-turbo", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
 			}); err != nil {
