@@ -88,7 +88,7 @@ func (v *vm) getBuffer(bt uint32) ([]byte, uint32) {
 			return nil, resOK
 		}
 		return *b, resOK
-	case 2, 3, 5:
+	case bufDownstreamData, bufUpstreamData, bufGrpcReceive:
 		return nil, resOK
 	}
 	if bt > bufCallData {
@@ -127,25 +127,4 @@ func (v *vm) setBuffer(bt, start, length uint32, data []byte) uint32 {
 		return resBadArgument
 	}
 	return resOK
-}
-
-// bodyRef returns the buffer a body hostcall operates on, or nil if the
-// stream has none reachable right now.
-func (s *stream) bodyRef(req bool) *[]byte {
-	if req {
-		if s.reqBuffering || s.reqStopAll {
-			return &s.reqBody
-		}
-		if s.inReqBody {
-			return &s.reqCur
-		}
-		return nil
-	}
-	if s.respBuffering || s.respStopAll {
-		return &s.respBody
-	}
-	if s.inRespBody {
-		return &s.respCur
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -71,7 +70,7 @@ func (v *vm) httpCall(cluster string, hdrs hmap, body []byte, trailers [][2]stri
 	timeout := time.Duration(timeoutMs) * time.Millisecond
 	if cl.upstreamFilter && v.upRoot() != nil {
 		cs := &calloutStream{h: v.h, v: v, cl: cl, headers: hdrs.clone(), body: body, timeout: timeout,
-			filterState: map[string]string{}, events: make(chan event, 256), doneCh: make(chan struct{})}
+			filterState: map[string]string{}, mailbox: newMailbox()}
 		v.h.bg.Add(1)
 		go func() {
 			defer v.h.bg.Done()
@@ -134,16 +133,7 @@ func (h *Host) performCallout(req *http.Request, timeout time.Duration) *callout
 		}
 		return &calloutResponse{failed: true}
 	}
-	hm := hmap{{":status", strconv.Itoa(resp.StatusCode)}}
-	for k, vs := range resp.Header {
-		lk := strings.ToLower(k)
-		if hopByHop[lk] {
-			continue
-		}
-		for _, v := range vs {
-			hm = append(hm, [2]string{lk, v})
-		}
-	}
+	hm := responseHeaderMap(resp)
 	var tr hmap
 	for k, vs := range resp.Trailer {
 		for _, v := range vs {
@@ -201,7 +191,7 @@ func (v *vm) deliverCallout(res *calloutResult, self *stream) {
 }
 
 func (s *stream) failIfVMFailed() {
-	if s.vm.failed && s.ctxCreated && !s.failureReply && !s.done {
+	if s.vm.failed && s.created && !s.failureReply && !s.done {
 		s.failStream()
 	}
 }
@@ -219,31 +209,13 @@ type calloutStream struct {
 	timeout     time.Duration
 	filterState map[string]string
 
-	events chan event
-	mu     sync.Mutex
-	closed bool
-	doneCh chan struct{}
+	mailbox
 
 	a          *attempt
 	gotHeaders bool
 	respHdrs   hmap
 	respBody   []byte
 	result     *calloutResponse
-}
-
-func (cs *calloutStream) post(ev event) bool {
-	cs.mu.Lock()
-	if cs.closed {
-		cs.mu.Unlock()
-		return false
-	}
-	cs.mu.Unlock()
-	select {
-	case cs.events <- ev:
-		return true
-	case <-cs.doneCh:
-		return false
-	}
 }
 
 func (cs *calloutStream) run() *calloutResponse {
@@ -262,23 +234,16 @@ func (cs *calloutStream) run() *calloutResponse {
 		}
 	}
 	cs.a.reset()
-	cs.mu.Lock()
-	cs.closed = true
-	cs.mu.Unlock()
-	close(cs.doneCh)
-	for {
-		select {
-		case ev := <-cs.events:
-			switch ev.kind {
-			case evCallout:
-				cs.v.deliverCallout(ev.callout, nil)
-			case evUpHeaders:
-				ev.resp.Body.Close()
-			}
-		default:
-			return cs.result
+	cs.close()
+	cs.drain(func(ev event) {
+		switch ev.kind {
+		case evCallout:
+			cs.v.deliverCallout(ev.callout, nil)
+		case evUpHeaders:
+			ev.resp.Body.Close()
 		}
-	}
+	})
+	return cs.result
 }
 
 func (cs *calloutStream) current(gen int) *attempt {
@@ -290,21 +255,8 @@ func (cs *calloutStream) current(gen int) *attempt {
 
 func (cs *calloutStream) handle(ev event) {
 	switch ev.kind {
-	case evUpHeaders:
-		a := cs.current(ev.gen)
-		if a == nil {
-			ev.resp.Body.Close()
-			return
-		}
-		a.onHeaders(ev.resp)
-	case evUpData:
-		if a := cs.current(ev.gen); a != nil {
-			a.onData(ev.data, ev.eos)
-		}
-	case evUpError:
-		if a := cs.current(ev.gen); a != nil {
-			cs.attemptReset(a, ev.err)
-		}
+	case evUpHeaders, evUpData, evUpError:
+		upstreamEvent(cs.current(ev.gen), ev)
 	case evRouteTimeout:
 		if cs.result != nil {
 			return

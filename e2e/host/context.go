@@ -35,6 +35,55 @@ type eventLoop interface {
 	post(ev event) bool
 }
 
+// mailbox is the event queue of an event loop (a downstream stream or a
+// callout's AsyncClient stream).
+type mailbox struct {
+	events chan event
+	mu     sync.Mutex // guards closed (for posters)
+	closed bool
+	doneCh chan struct{}
+}
+
+func newMailbox() mailbox {
+	return mailbox{events: make(chan event, 256), doneCh: make(chan struct{})}
+}
+
+// post delivers an event unless the loop is gone; it reports whether the
+// event was accepted.
+func (m *mailbox) post(ev event) bool {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return false
+	}
+	m.mu.Unlock()
+	select {
+	case m.events <- ev:
+		return true
+	case <-m.doneCh:
+		return false
+	}
+}
+
+// close refuses further events; drain then hands those still queued to f.
+func (m *mailbox) close() {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	close(m.doneCh)
+}
+
+func (m *mailbox) drain(f func(event)) {
+	for {
+		select {
+		case ev := <-m.events:
+			f(ev)
+		default:
+			return
+		}
+	}
+}
+
 // hctx is a Wasm HTTP context the host functions act on: the downstream
 // filter of a stream (*stream) or an upstream filter instance (*upCtx).
 type hctx interface {

@@ -19,6 +19,7 @@ const (
 	resEmpty               = 7
 	resCasMismatch         = 8
 	resInternalFailure     = 10
+	resBrokenConnection    = 11
 	resUnimplemented       = 12
 )
 

@@ -31,6 +31,13 @@ type metric struct {
 	samples []uint64
 }
 
+// Metric types (proxy-wasm MetricType); an id's low 2 bits.
+const (
+	metricCounter   = 0
+	metricGauge     = 1
+	metricHistogram = 2
+)
+
 type metricStore struct {
 	mu sync.Mutex
 	m  map[string]*metric // by type+name
@@ -51,7 +58,7 @@ func (st *metricStore) getOrCreate(typ uint32, name string) *metric {
 }
 
 func (v *vm) defineMetric(typ uint32, name string) (uint32, uint32) {
-	if typ > 2 {
+	if typ > metricHistogram {
 		return 0, resBadArgument
 	}
 	m := v.h.metrics.getOrCreate(typ, "wasmcustom."+name)
@@ -64,12 +71,12 @@ func (v *vm) defineMetric(typ uint32, name string) (uint32, uint32) {
 func (v *vm) incrementMetric(id uint32, off int64) uint32 {
 	st := v.h.metrics
 	switch id & 3 {
-	case 0, 1:
+	case metricCounter, metricGauge:
 		m, ok := v.metricIDs[id]
 		if !ok {
 			return resNotFound
 		}
-		if m.typ == 0 && off <= 0 {
+		if m.typ == metricCounter && off <= 0 {
 			return resBadArgument
 		}
 		st.mu.Lock()
@@ -89,18 +96,18 @@ func (v *vm) recordMetric(id uint32, val uint64) uint32 {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch m.typ {
-	case 0:
+	case metricCounter:
 		m.value += int64(val)
-	case 1:
+	case metricGauge:
 		m.value = int64(val)
-	case 2:
+	case metricHistogram:
 		m.samples = append(m.samples, val)
 	}
 	return resOK
 }
 
 func (v *vm) getMetric(id uint32) (uint64, uint32) {
-	if id&3 == 2 || id&3 == 3 {
+	if id&3 == metricHistogram || id&3 == 3 {
 		return 0, resBadArgument
 	}
 	m, ok := v.metricIDs[id]
@@ -123,9 +130,9 @@ func (st *metricStore) text() string {
 	var plain, hist []string
 	for _, m := range st.m {
 		switch m.typ {
-		case 0, 1:
+		case metricCounter, metricGauge:
 			plain = append(plain, fmt.Sprintf("%s: %d", m.name, m.value))
-		case 2:
+		case metricHistogram:
 			hist = append(hist, m.name+": "+histText(m.samples))
 		}
 	}
@@ -367,7 +374,7 @@ func (st *metricStore) prometheus(tp *tagProducer) string {
 		m    *metric
 	}
 	var out strings.Builder
-	for _, typ := range []uint32{0, 1, 2} {
+	for _, typ := range []uint32{metricCounter, metricGauge, metricHistogram} {
 		groups := map[string][]line{}
 		for _, m := range st.m {
 			if m.typ != typ {
@@ -391,7 +398,7 @@ func (st *metricStore) prometheus(tp *tagProducer) string {
 			fmt.Fprintf(&out, "# TYPE %s %s\n", n, [...]string{"counter", "gauge", "histogram"}[typ])
 			for _, l := range ls {
 				tags := promTags(l.tags)
-				if typ != 2 {
+				if typ != metricHistogram {
 					fmt.Fprintf(&out, "%s{%s} %d\n", n, tags, l.m.value)
 					continue
 				}

@@ -58,27 +58,16 @@ func (v *vm) getProperty(path []string) ([]byte, uint32) {
 		}
 		return nil, resNotFound
 	}
+	if name, ok := requestHeaderProps[key]; ok {
+		return hdr(name)
+	}
 	switch key {
-	case "request.path":
-		return hdr(":path")
 	case "request.url_path":
 		p, _ := ps.reqHeaders.get(":path")
 		if i := strings.IndexByte(p, '?'); i >= 0 {
 			p = p[:i]
 		}
 		return str(p)
-	case "request.host":
-		return hdr(":authority")
-	case "request.scheme":
-		return hdr(":scheme")
-	case "request.method":
-		return hdr(":method")
-	case "request.id":
-		return hdr("x-request-id")
-	case "request.referer":
-		return hdr("referer")
-	case "request.useragent":
-		return hdr("user-agent")
 	case "request.headers":
 		return encodePairs(ps.reqHeaders), resOK
 	case "response.headers":
@@ -156,6 +145,18 @@ func (v *vm) getProperty(path []string) ([]byte, uint32) {
 		return []byte(val), resOK
 	}
 	return nil, resNotFound
+}
+
+// requestHeaderProps are the request attributes read from a request
+// header (NotFound when the header is absent).
+var requestHeaderProps = map[string]string{
+	"request.path":      ":path",
+	"request.host":      ":authority",
+	"request.scheme":    ":scheme",
+	"request.method":    ":method",
+	"request.id":        "x-request-id",
+	"request.referer":   "referer",
+	"request.useragent": "user-agent",
 }
 
 // setProperty stores filter state "wasm.<path>" (Envoy's CelState with

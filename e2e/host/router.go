@@ -48,7 +48,7 @@ func (h *Host) newClusterState(name, addr string) *clusterState {
 	if u := h.cfg.Upstream; u != nil {
 		cl.upstreamFilter = u.Clusters == nil || slices.Contains(u.Clusters, name)
 	}
-	stat := func(s string) *metric { return h.metrics.getOrCreate(0, "cluster."+name+"."+s) }
+	stat := func(s string) *metric { return h.metrics.getOrCreate(metricCounter, "cluster."+name+"."+s) }
 	cl.stRetry = stat("upstream_rq_retry")
 	cl.stRetrySuccess = stat("upstream_rq_retry_success")
 	cl.stLimitExceeded = stat("upstream_rq_retry_limit_exceeded")
@@ -374,7 +374,7 @@ func (s *stream) forwardHeaders(data []byte) {
 	if s.reqAborted || s.reqForwarded || s.done {
 		return
 	}
-	s.reqHdrAvail = false
+	s.req.hdrAvail = false
 	if s.routeDirty {
 		s.routeDirty = false
 		s.route = s.h.matchRoute(firstOr(s.reqHeaders, ":path", "/"))
@@ -396,7 +396,7 @@ func (s *stream) forwardHeaders(data []byte) {
 	}
 	s.cl = cl
 	s.reqForwarded = true
-	s.rtEOS = s.reqEOS
+	s.rtEOS = s.req.eos
 	s.rs = newRetryState(s.h, cl, s.route.Retry, &s.reqHeaders)
 	if s.route.Timeout > 0 {
 		// Filter::onRequestComplete arms the global timer once; this host
@@ -486,14 +486,8 @@ func (s *stream) attemptHeaders(a *attempt, hm hmap, eos bool) {
 	status, _ := strconv.Atoi(firstOr(hm, ":status", ""))
 	if s.rs != nil {
 		s.rs.started = true
-		switch s.rs.shouldRetry(s.rs.wouldRetryFromHeaders(status, hm)) {
-		case retryYes:
-			s.scheduleRetry(a)
+		if s.retry(a, s.rs.wouldRetryFromHeaders(status, hm)) {
 			return
-		case retryNoOverflow:
-			s.flags = append(s.flags, "UO")
-		case retryNoLimit:
-			s.flags = append(s.flags, "URX")
 		}
 	}
 	// downstream_response_started_ = true; retry_state_.reset().
@@ -528,6 +522,22 @@ func (s *stream) attemptData(a *attempt, data []byte, eos bool) {
 		s.cur = nil
 	}
 	s.onResponseData(data, eos)
+}
+
+// retry acts on shouldRetry for attempt a (would: the outcome is
+// retriable): true when a retry is scheduled; a refusal by the circuit
+// breaker is flagged UO, by the retry limit URX.
+func (s *stream) retry(a *attempt, would bool) bool {
+	switch s.rs.shouldRetry(would) {
+	case retryYes:
+		s.scheduleRetry(a)
+		return true
+	case retryNoOverflow:
+		s.flags = append(s.flags, "UO")
+	case retryNoLimit:
+		s.flags = append(s.flags, "URX")
+	}
+	return false
 }
 
 // scheduleRetry resets the attempt (its upstream filter gets on_done and
@@ -582,16 +592,8 @@ func (s *stream) attemptReset(a *attempt, err error) {
 	}
 	s.h.logf("[host] stream %d attempt %d upstream error: %v", s.id, a.n, err)
 	connectFailure := isConnectFailure(err)
-	if s.rs != nil {
-		switch s.rs.shouldRetry(s.rs.wouldRetryFromReset(connectFailure)) {
-		case retryYes:
-			s.scheduleRetry(a)
-			return
-		case retryNoOverflow:
-			s.flags = append(s.flags, "UO")
-		case retryNoLimit:
-			s.flags = append(s.flags, "URX")
-		}
+	if s.rs != nil && s.retry(a, s.rs.wouldRetryFromReset(connectFailure)) {
+		return
 	}
 	a.reset()
 	s.cur = nil

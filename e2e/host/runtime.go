@@ -106,8 +106,9 @@ func (v *vm) isFailed() bool {
 func (h *Host) newVM(idx int) (*vm, error) {
 	v := &vm{
 		h: h, idx: idx, ctxs: map[uint32]hctx{}, metricIDs: map[uint32]*metric{},
-		nextMetricID: [3]uint32{0, 1, 2}, // proxy-wasm-cpp-host wasm.h: ids carry the type in the low 2 bits
-		nextID:       1,                  // 0 is reserved for the VM context
+		// proxy-wasm-cpp-host wasm.h: ids carry the type in the low 2 bits.
+		nextMetricID: [3]uint32{metricCounter, metricGauge, metricHistogram},
+		nextID:       1, // 0 is reserved for the VM context
 		// Outside callbacks (the module's _initialize) the VM context (id 0)
 		// is current.
 		effRoot: &rootCtx{id: 0, p: h.plugins[0]},

@@ -18,12 +18,7 @@ func (h *Host) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.bg.Done()
 	h.active.Add(1)
 	defer h.active.Add(-1)
-	s := &stream{
-		h: h, vm: h.pickVM(), w: w, r: r, rc: http.NewResponseController(w),
-		events: make(chan event, 256), doneCh: make(chan struct{}),
-		start: time.Now(), filterState: map[string]string{},
-		readerDone: make(chan struct{}), readerStop: make(chan struct{}),
-	}
+	s := newStream(h, w, r)
 	// Envoy's HTTP/1 codec reads the request body while the response is
 	// being produced; net/http needs full duplex for that.
 	_ = s.rc.EnableFullDuplex()
@@ -39,8 +34,8 @@ func (s *stream) run() {
 	if s.route != nil {
 		s.cluster = s.route.Cluster
 	}
-	s.reqEOS = s.r.ContentLength == 0
-	if s.reqEOS {
+	s.req.eos = s.r.ContentLength == 0
+	if s.req.eos {
 		close(s.readerDone)
 	} else {
 		go s.readBody()
@@ -58,10 +53,7 @@ func (s *stream) run() {
 			s.resetStream()
 		}
 	}
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	close(s.doneCh)
+	s.mailbox.close()
 	close(s.readerStop)
 	select {
 	case <-s.readerDone:
@@ -77,37 +69,19 @@ func (s *stream) run() {
 	// Callout responses that were queued for this stream still reach the
 	// module (Envoy's root-owned callouts outlive the stream; the SDK
 	// ignores callbacks whose context was deleted).
-	for {
-		select {
-		case ev := <-s.events:
-			if ev.kind == evCallout {
-				s.vm.deliverCallout(ev.callout, nil)
-			}
-		default:
-			return
+	s.drain(func(ev event) {
+		if ev.kind == evCallout {
+			s.vm.deliverCallout(ev.callout, nil)
 		}
-	}
+	})
 }
 
 func (s *stream) handle(ev event) {
 	switch ev.kind {
 	case evReqData:
 		s.onRequestData(ev.data, ev.eos)
-	case evUpHeaders:
-		a := s.attemptFor(ev.gen)
-		if a == nil {
-			ev.resp.Body.Close()
-			return
-		}
-		a.onHeaders(ev.resp)
-	case evUpData:
-		if a := s.attemptFor(ev.gen); a != nil {
-			a.onData(ev.data, ev.eos)
-		}
-	case evUpError:
-		if a := s.attemptFor(ev.gen); a != nil {
-			s.attemptReset(a, ev.err)
-		}
+	case evUpHeaders, evUpData, evUpError:
+		upstreamEvent(s.attemptFor(ev.gen), ev)
 	case evRouteTimeout:
 		s.onRouteTimeout()
 	case evRetry:

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -15,15 +14,10 @@ import (
 // delivered through the stream's event loop, as Envoy runs them on the
 // stream's worker thread.
 //
-// Filter iteration follows Envoy's FilterManager with one Wasm filter
-// followed by the router, with allow_on_headers_stop_iteration: true:
-//
-//	request:  on_request_headers -> Continue forwards the headers;
-//	          Pause (StopIteration) holds them while body callbacks continue.
-//	          on_request_body per chunk; Pause (StopIterationAndBuffer) buffers
-//	          and the next call sees the whole buffer; Continue forwards the
-//	          held headers (with edits) plus what is left in the buffer.
-//	response: the same with on_response_headers / on_response_body.
+// Filter iteration (filter.go) is Envoy's FilterManager with one Wasm
+// filter followed by the router, with allow_on_headers_stop_iteration:
+// true: the request goes on to the router (forwardHeaders/forwardData),
+// the response to the client (writeHeaders/writeBody).
 //
 // Local replies (proxy_send_local_response, failStream, 413, router
 // 404/503/504) follow FilterManager::sendLocalReply:
@@ -42,34 +36,20 @@ import (
 // addAfterVmCallAction) and the callback's own result is then ignored
 // (cpp-host stopNextIteration forces StopAllIterationAndWatermark).
 type stream struct {
+	filter // the downstream Wasm filter: s.req, s.resp, s.id, s.vm
+	mailbox
+
 	h  *Host
-	vm *vm
-	id uint32
 	w  http.ResponseWriter
 	r  *http.Request
 	rc *http.ResponseController
 
-	events chan event
-	mu     sync.Mutex // guards closed (for posters)
-	closed bool
-	doneCh chan struct{}
+	start time.Time
+	done  bool
+	reset bool
 
-	start      time.Time
-	ctxCreated bool
-	done       bool
-	reset      bool
-	logPhase   bool
-
-	// request side
+	// request side (iteration state: s.req)
 	reqHeaders   hmap
-	reqHdrAvail  bool
-	reqHeld      bool
-	reqStopAll   bool
-	reqBody      []byte
-	reqCur       []byte
-	inReqBody    bool
-	reqBuffering bool
-	reqEOS       bool
 	reqAborted   bool
 	reqForwarded bool
 	bytesRecv    int
@@ -96,16 +76,8 @@ type stream struct {
 	backoff    *time.Timer
 	routeTimer *time.Timer
 
-	// response side
+	// response side (iteration state: s.resp)
 	respHeaders     hmap
-	respHdrAvail    bool
-	respHeld        bool
-	respStopAll     bool
-	respBody        []byte
-	respCur         []byte
-	inRespBody      bool
-	respBuffering   bool
-	respEOS         bool
 	respStarted     bool // response headers exist (upstream or local reply)
 	respHeadersSent bool
 	respCode        int
@@ -115,21 +87,18 @@ type stream struct {
 	details     string
 	flags       []string
 	filterState map[string]string
-	pending     []action
 }
 
-type actionKind int
-
-const (
-	actContinueReq actionKind = iota
-	actContinueResp
-	actLocalReply
-	actReset
-)
-
-type action struct {
-	kind actionKind
-	lr   localReply
+func newStream(h *Host, w http.ResponseWriter, r *http.Request) *stream {
+	s := &stream{
+		h: h, w: w, r: r, rc: http.NewResponseController(w),
+		mailbox: newMailbox(),
+		start:   time.Now(), filterState: map[string]string{},
+		readerDone: make(chan struct{}), readerStop: make(chan struct{}),
+	}
+	s.filter = newFilter(s, h.pickVM(), &s.reqHeaders, &s.respHeaders)
+	s.resp.keepHeaders = true
+	return s
 }
 
 type localReply struct {
@@ -164,45 +133,10 @@ type event struct {
 	callout *calloutResult
 }
 
-// post delivers an event unless the stream is gone; it reports whether the
-// event was accepted.
-func (s *stream) post(ev event) bool {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return false
-	}
-	s.mu.Unlock()
-	select {
-	case s.events <- ev:
-		return true
-	case <-s.doneCh:
-		return false
-	}
-}
-
-// The downstream filter as an hctx (the host functions' view of it).
-func (s *stream) ctxID() uint32   { return s.id }
+// The downstream filter as an hctx (the host functions' view of it); the
+// rest of hctx is the filter's.
 func (s *stream) root() *rootCtx  { return s.vm.downRoot() }
 func (s *stream) loop() eventLoop { return s }
-func (s *stream) inLog() bool     { return s.logPhase }
-
-// headerMap: request headers are reachable from on_request_headers until
-// the filter lets them go, response headers likewise; in proxy_on_log
-// both are readable (access-log phase).
-func (s *stream) headerMap(mt uint32) (*hmap, bool) {
-	switch mt {
-	case mapRequestHeaders:
-		if s.reqHdrAvail || s.logPhase {
-			return &s.reqHeaders, true
-		}
-	case mapResponseHeaders:
-		if s.respHdrAvail || s.logPhase {
-			return &s.respHeaders, true
-		}
-	}
-	return nil, false
-}
 
 func (s *stream) props() propSource {
 	return propSource{s: s, reqHeaders: s.reqHeaders, respHeaders: s.respHeaders, respOK: s.respStarted,
@@ -213,12 +147,7 @@ func (s *stream) props() propSource {
 // it performs Envoy's CHECK_FAIL_HTTP: failStream -> 503 local reply with
 // details "wasm_fail_stream" that no longer passes through the VM.
 func (s *stream) invoke(name string, args ...uint64) (uint64, bool) {
-	v := s.vm
-	v.mu.Lock()
-	r, err := v.call(s, name, args...)
-	touched := v.takeTouched()
-	v.mu.Unlock()
-	wakeAll(touched, s)
+	r, err := s.vm.callHTTP(s, name, args...)
 	if err != nil {
 		s.failStream()
 		return 0, false
@@ -236,37 +165,18 @@ func (s *stream) failStream() {
 }
 
 func (s *stream) filterActive() bool {
-	return s.ctxCreated && !s.failureReply && !s.vm.failed
-}
-
-func (s *stream) queueContinue(st uint32) uint32 {
-	switch st {
-	case 0:
-		s.pending = append(s.pending, action{kind: actContinueReq})
-	case 1:
-		s.pending = append(s.pending, action{kind: actContinueResp})
-	case 2, 3:
-		return resUnimplemented
-	default:
-		return resBadArgument
-	}
-	return resOK
+	return s.created && !s.failureReply && !s.vm.failed
 }
 
 // queueClose: Envoy closeStream resets the stream (details wasm_close_stream).
 func (s *stream) queueClose(st uint32) uint32 {
-	if st > 1 {
+	if st > streamResponse {
 		return resBadArgument
 	}
 	if s.details == "" {
 		s.details = "wasm_close_stream"
 	}
-	s.pending = append(s.pending, action{kind: actReset})
-	return resOK
-}
-
-func (s *stream) queueLocalReply(lr localReply) {
-	s.pending = append(s.pending, action{kind: actLocalReply, lr: lr})
+	return s.filter.queueClose(st)
 }
 
 func (s *stream) clearRouteCache() {
@@ -274,35 +184,43 @@ func (s *stream) clearRouteCache() {
 	s.routeDirty = true
 }
 
-// runPending executes the after-VM-call actions. It reports true when a
-// local reply or reset happened (the callback's result must be ignored).
-func (s *stream) runPending() bool {
-	stopped := false
-	for len(s.pending) > 0 && !s.done {
-		a := s.pending[0]
-		s.pending = s.pending[1:]
-		switch a.kind {
-		case actLocalReply:
-			stopped = true
-			s.sendLocalReply(a.lr)
-		case actReset:
-			stopped = true
-			s.resetStream()
-		case actContinueReq:
-			s.resumeRequest()
-		case actContinueResp:
-			s.resumeResponse()
-		}
+// The downstream filter's place in the chain (filterStage).
+
+func (s *stream) gone() bool { return s.done }
+
+// open: continueDecoding stops once the request was aborted (a local reply
+// or reset); continueEncoding needs response headers.
+func (s *stream) open(d *direction) bool {
+	if d.request {
+		return !s.reqAborted && !s.done
 	}
-	return stopped || s.done
+	return !s.done && s.respStarted
 }
 
-func b2u(b bool) uint64 {
-	if b {
-		return 1
+// passHeaders: the request's next stage is the router (decodeHeaders), the
+// response's is the client connection.
+func (s *stream) passHeaders(d *direction, data []byte) {
+	if d.request {
+		s.forwardHeaders(data)
+		return
 	}
-	return 0
+	s.writeHeaders()
+	s.passData(d, data)
 }
+
+func (s *stream) passData(d *direction, data []byte) {
+	if d.request {
+		s.forwardData(data, d.eos)
+		return
+	}
+	s.writeBody(data)
+	if d.eos {
+		s.finishResponse()
+	}
+}
+
+func (s *stream) localReply(lr localReply) { s.sendLocalReply(lr) }
+func (s *stream) closeStream()             { s.resetStream() }
 
 // ---------------------------------------------------------------- request
 
@@ -313,40 +231,17 @@ func (s *stream) onRequestHeaders() {
 		s.failStream()
 		return
 	}
-	v := s.vm
-	v.mu.Lock()
-	s.id = v.allocID()
-	v.ctxs[s.id] = s
-	_, err := v.call(s, "proxy_on_context_create", uint64(s.id), uint64(v.rootID))
-	touched := v.takeTouched()
-	v.mu.Unlock()
-	wakeAll(touched, s)
-	if err != nil {
+	if s.create(s, s.root()) != nil {
 		s.failStream()
 		return
 	}
-	s.ctxCreated = true
-	s.reqHdrAvail = true
-	r, ok := s.invoke("proxy_on_request_headers", uint64(s.id), uint64(len(s.reqHeaders)), b2u(s.reqEOS))
-	if !ok || s.runPending() {
-		return
-	}
-	switch r {
-	case 0:
-		s.reqHdrAvail = false
-		s.forwardHeaders(nil)
-	case 1:
-		s.reqHeld = true
-	default: // StopAllIteration*: no body callbacks until continued
-		s.reqHeld = true
-		s.reqStopAll = true
-	}
+	s.onHeaders(&s.req)
 }
 
 func (s *stream) onRequestData(chunk []byte, eos bool) {
 	s.bytesRecv += len(chunk)
 	if eos {
-		s.reqEOS = true
+		s.req.eos = true
 	}
 	if s.reqAborted || s.done {
 		return
@@ -355,86 +250,7 @@ func (s *stream) onRequestData(chunk []byte, eos bool) {
 		s.forwardData(chunk, eos)
 		return
 	}
-	if s.reqStopAll {
-		s.reqBody = append(s.reqBody, chunk...)
-		s.checkRequestLimit()
-		return
-	}
-	if s.reqBuffering {
-		// Context::decodeData: addDecodedData before calling the VM; going
-		// over the limit is a 413 before the module sees the data.
-		s.reqBody = append(s.reqBody, chunk...)
-		if s.checkRequestLimit() {
-			return
-		}
-		s.reqCur = nil
-	} else {
-		s.reqCur = chunk
-	}
-	size := len(s.reqCur)
-	if s.reqBuffering {
-		size = len(s.reqBody)
-	}
-	s.inReqBody = true
-	r, ok := s.invoke("proxy_on_request_body", uint64(s.id), uint64(size), b2u(eos))
-	s.inReqBody = false
-	if !ok || s.runPending() {
-		return
-	}
-	switch r {
-	case 0:
-		data := s.reqCur
-		if s.reqBuffering {
-			data = s.reqBody
-		}
-		s.reqBody, s.reqCur, s.reqBuffering = nil, nil, false
-		if s.reqHeld {
-			// commonHandleAfterDataCallback: Continue while headers are
-			// stopped continues the headers too.
-			s.reqHeld = false
-			s.forwardHeaders(data)
-			return
-		}
-		s.forwardData(data, s.reqEOS)
-	case 1, 2:
-		if !s.reqBuffering {
-			s.reqBody = append(s.reqBody, s.reqCur...)
-		}
-		s.reqCur = nil
-		s.reqBuffering = true
-		s.checkRequestLimit()
-	default: // StopIterationNoBuffer: the chunk is dropped by the filter manager
-		s.reqCur = nil
-	}
-}
-
-// checkRequestLimit: a decoder buffer over the limit is answered by Envoy
-// with 413 "Payload Too Large" (details request_payload_too_large).
-func (s *stream) checkRequestLimit() bool {
-	if len(s.reqBody) <= s.h.cfg.BufferLimit {
-		return false
-	}
-	s.sendLocalReply(localReply{code: 413, body: []byte("Payload Too Large"), details: "request_payload_too_large"})
-	return true
-}
-
-// resumeRequest is Envoy's continueDecoding (proxy_continue_stream(Request)).
-func (s *stream) resumeRequest() {
-	if s.reqAborted || s.done {
-		return
-	}
-	s.reqHdrAvail = false
-	data := s.reqBody
-	s.reqBody, s.reqBuffering = nil, false
-	if s.reqHeld {
-		s.reqHeld, s.reqStopAll = false, false
-		s.forwardHeaders(data)
-		return
-	}
-	if !s.reqForwarded {
-		return
-	}
-	s.forwardData(data, s.reqEOS)
+	s.onData(&s.req, chunk, eos)
 }
 
 // --------------------------------------------------------------- response
@@ -443,7 +259,7 @@ func (s *stream) resumeRequest() {
 // upstream or a via-filter-chain local reply).
 func (s *stream) onResponseHeadersReady(eos bool) {
 	s.respStarted = true
-	s.respEOS = eos
+	s.resp.eos = eos
 	if code, err := strconv.Atoi(firstOr(s.respHeaders, ":status", "")); err == nil {
 		s.respCode = code
 	}
@@ -454,24 +270,7 @@ func (s *stream) onResponseHeadersReady(eos bool) {
 		}
 		return
 	}
-	s.respHdrAvail = true
-	r, ok := s.invoke("proxy_on_response_headers", uint64(s.id), uint64(len(s.respHeaders)), b2u(eos))
-	if !ok || s.runPending() {
-		return
-	}
-	switch r {
-	case 0:
-		s.respHdrAvail = false
-		s.writeHeaders()
-		if eos {
-			s.finishResponse()
-		}
-	case 1:
-		s.respHeld = true
-	default:
-		s.respHeld = true
-		s.respStopAll = true
-	}
+	s.onHeaders(&s.resp)
 }
 
 func (s *stream) onResponseData(chunk []byte, eos bool) {
@@ -479,11 +278,11 @@ func (s *stream) onResponseData(chunk []byte, eos bool) {
 		return
 	}
 	if eos {
-		s.respEOS = true
+		s.resp.eos = true
 	}
 	if !s.filterActive() {
-		if s.respHeld {
-			s.respBody = append(s.respBody, chunk...)
+		if s.resp.held {
+			s.resp.body = append(s.resp.body, chunk...)
 			return
 		}
 		s.writeBody(chunk)
@@ -492,83 +291,7 @@ func (s *stream) onResponseData(chunk []byte, eos bool) {
 		}
 		return
 	}
-	if s.respStopAll {
-		s.respBody = append(s.respBody, chunk...)
-		s.checkResponseLimit()
-		return
-	}
-	if s.respBuffering {
-		s.respBody = append(s.respBody, chunk...)
-		if s.checkResponseLimit() {
-			return
-		}
-		s.respCur = nil
-	} else {
-		s.respCur = chunk
-	}
-	size := len(s.respCur)
-	if s.respBuffering {
-		size = len(s.respBody)
-	}
-	s.inRespBody = true
-	r, ok := s.invoke("proxy_on_response_body", uint64(s.id), uint64(size), b2u(eos))
-	s.inRespBody = false
-	if !ok || s.runPending() {
-		return
-	}
-	switch r {
-	case 0:
-		data := s.respCur
-		if s.respBuffering {
-			data = s.respBody
-		}
-		s.respBody, s.respCur, s.respBuffering = nil, nil, false
-		if s.respHeld {
-			s.respHeld = false
-			s.writeHeaders()
-		}
-		s.writeBody(data)
-		if s.respEOS {
-			s.finishResponse()
-		}
-	case 1, 2:
-		if !s.respBuffering {
-			s.respBody = append(s.respBody, s.respCur...)
-		}
-		s.respCur = nil
-		s.respBuffering = true
-		s.checkResponseLimit()
-	default:
-		s.respCur = nil
-	}
-}
-
-// checkResponseLimit: ActiveStreamEncoderFilter::responseDataTooLarge sends
-// 500 (details response_payload_too_large) if headers were not sent, which
-// sendLocalReply turns into a direct reply; otherwise the stream is reset.
-func (s *stream) checkResponseLimit() bool {
-	if len(s.respBody) <= s.h.cfg.BufferLimit {
-		return false
-	}
-	s.sendLocalReply(localReply{code: 500, body: []byte("Internal Server Error"), details: "response_payload_too_large"})
-	return true
-}
-
-// resumeResponse is Envoy's continueEncoding.
-func (s *stream) resumeResponse() {
-	if s.done || !s.respStarted {
-		return
-	}
-	data := s.respBody
-	s.respBody, s.respBuffering = nil, false
-	if s.respHeld {
-		s.respHeld, s.respStopAll = false, false
-		s.writeHeaders()
-	}
-	s.writeBody(data)
-	if s.respEOS {
-		s.finishResponse()
-	}
+	s.onData(&s.resp, chunk, eos)
 }
 
 // ------------------------------------------------------------ local reply
@@ -624,9 +347,7 @@ func (s *stream) sendLocalReply(lr localReply) {
 		}
 	case !s.respHeadersSent:
 		// sendDirectLocalReply: bypasses the filters, replaces the response.
-		s.respHeld, s.respStopAll, s.respBuffering = false, false, false
-		s.respHdrAvail = false
-		s.respBody, s.respCur = nil, nil
+		s.resp.drop()
 		s.respHeaders = hm
 		s.respCode = lr.code
 		s.writeHeaders()
@@ -641,8 +362,8 @@ func (s *stream) sendLocalReply(lr localReply) {
 // callbacks, the upstream request (if any) is cancelled.
 func (s *stream) abortRequest() {
 	s.reqAborted = true
-	s.reqHeld = false
-	s.reqHdrAvail = false
+	s.req.held = false
+	s.req.hdrAvail = false
 	s.cancelUpstream()
 }
 
@@ -708,7 +429,7 @@ func (s *stream) writeHeaders() {
 	if _, ok := hdr["Server"]; !ok {
 		hdr["Server"] = []string{"envoy"} // HCM server_header_transformation: OVERWRITE
 	}
-	if s.reqAborted && !s.reqEOS {
+	if s.reqAborted && !s.req.eos {
 		hdr["Connection"] = []string{"close"} // request not fully read: HTTP/1 codec closes
 	}
 	s.w.WriteHeader(status)
@@ -766,7 +487,7 @@ func (s *stream) finish() {
 	// are destroyed in order: this filter, then the router, whose
 	// onDestroy resets the attempt in flight (destroying its upstream
 	// filter) and drops the retry state (releasing a breaker slot).
-	if s.ctxCreated && !v.failed {
+	if s.created && !v.failed {
 		s.logPhase = true
 		v.mu.Lock()
 		v.call(s, "proxy_on_log", uint64(s.id))

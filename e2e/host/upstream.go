@@ -75,7 +75,7 @@ type attempt struct {
 func newAttempt(own attemptOwner, v *vm, cl *clusterState, n, gen int, hdrs *hmap) *attempt {
 	a := &attempt{h: v.h, own: own, v: v, cl: cl, n: n, gen: gen, hdrs: hdrs, addr: cl.pick()}
 	if cl.upstreamFilter && v.upRoot() != nil {
-		a.f = &upCtx{v: v, r: v.upRoot(), a: a}
+		a.f = newUpCtx(v, a)
 	}
 	return a
 }
@@ -88,7 +88,7 @@ func (a *attempt) decodeHeaders(data []byte, eos bool) {
 		a.transport(data, eos)
 		return
 	}
-	if !a.f.create() {
+	if !a.f.createContext() {
 		a.own.attemptFailed(a)
 		return
 	}
@@ -226,8 +226,31 @@ func (a *attempt) transport(data []byte, complete bool) {
 	go a.h.doUpstream(a.own, req, a.gen)
 }
 
-// onHeaders / onData: the upstream response, into the upstream filter.
-func (a *attempt) onHeaders(resp *http.Response) {
+// upstreamEvent hands a transport event (evUpHeaders, evUpData,
+// evUpError) to a, the attempt it belongs to; nil: the attempt is gone
+// and the event is dropped.
+func upstreamEvent(a *attempt, ev event) {
+	switch ev.kind {
+	case evUpHeaders:
+		if a == nil {
+			ev.resp.Body.Close()
+			return
+		}
+		a.onHeaders(ev.resp)
+	case evUpData:
+		if a != nil {
+			a.onData(ev.data, ev.eos)
+		}
+	case evUpError:
+		if a != nil {
+			a.own.attemptReset(a, ev.err)
+		}
+	}
+}
+
+// responseHeaderMap is Envoy's header map of an upstream response: :status
+// first, lowercase names, no hop-by-hop headers.
+func responseHeaderMap(resp *http.Response) hmap {
 	hm := hmap{{":status", strconv.Itoa(resp.StatusCode)}}
 	for k, vs := range resp.Header {
 		lk := strings.ToLower(k)
@@ -238,6 +261,12 @@ func (a *attempt) onHeaders(resp *http.Response) {
 			hm = append(hm, [2]string{lk, v})
 		}
 	}
+	return hm
+}
+
+// onHeaders / onData: the upstream response, into the upstream filter.
+func (a *attempt) onHeaders(resp *http.Response) {
+	hm := responseHeaderMap(resp)
 	eos := resp.ContentLength == 0
 	if a.f != nil {
 		a.f.onResponseHeaders(hm, eos)
@@ -336,10 +365,10 @@ func (h *Host) doUpstream(loop eventLoop, req *http.Request, gen int) {
 // upCtx is the upstream Wasm filter of one attempt: a new HTTP context
 // (new context id) on the upstream plugin's root context, on the same VM
 // as the downstream stream. Filter iteration is the downstream filter's
-// (allow_on_headers_stop_iteration: true), with the router as the
-// previous stage and the codec as the next one on the request path, and
-// the codec as the previous stage and the router as the next one on the
-// response path:
+// (filter.go, allow_on_headers_stop_iteration: true), with the router as
+// the previous stage and the codec as the next one on the request path,
+// and the codec as the previous stage and the router as the next one on
+// the response path:
 //
 //	request:  on_request_headers -> Continue sends the headers; Pause holds
 //	          them (body callbacks continue) until proxy_continue_stream or
@@ -357,126 +386,30 @@ func (h *Host) doUpstream(loop eventLoop, req *http.Request, gen int) {
 // never gets proxy_on_log (UpstreamRequest::cleanUp destroys the filters
 // and logs only the router's upstream_log).
 type upCtx struct {
-	v         *vm
+	filter // u.req works on the router's header map *a.hdrs
+
 	r         *rootCtx
 	a         *attempt
-	id        uint32
-	created   bool
 	destroyed bool
-	pending   []action
 
-	reqHdrAvail  bool
-	reqHeld      bool
-	reqStopAll   bool
-	reqBody      []byte
-	reqCur       []byte
-	inReqBody    bool
-	reqBuffering bool
-	reqEOS       bool
-
-	respHeaders   hmap
-	respStarted   bool
-	respHdrAvail  bool
-	respHeld      bool
-	respStopAll   bool
-	respBody      []byte
-	respCur       []byte
-	inRespBody    bool
-	respBuffering bool
-	respEOS       bool
+	respHeaders hmap
+	respStarted bool
 }
 
-func (u *upCtx) ctxID() uint32    { return u.id }
+func newUpCtx(v *vm, a *attempt) *upCtx {
+	u := &upCtx{r: v.upRoot(), a: a}
+	u.filter = newFilter(u, v, a.hdrs, &u.respHeaders)
+	return u
+}
+
 func (u *upCtx) root() *rootCtx   { return u.r }
 func (u *upCtx) loop() eventLoop  { return u.a.own }
-func (u *upCtx) inLog() bool      { return false }
 func (u *upCtx) clearRouteCache() {} // context.cc: no downstreamCallbacks() upstream
-func (u *upCtx) headerMap(mt uint32) (*hmap, bool) {
-	switch mt {
-	case mapRequestHeaders:
-		if u.reqHdrAvail {
-			return u.a.hdrs, true
-		}
-	case mapResponseHeaders:
-		if u.respHdrAvail {
-			return &u.respHeaders, true
-		}
-	}
-	return nil, false
-}
 
 func (u *upCtx) props() propSource {
 	ps := u.a.own.upstreamProps()
 	ps.respHeaders, ps.respOK = u.respHeaders, u.respStarted
 	return ps
-}
-
-func (u *upCtx) bodyRef(req bool) *[]byte {
-	if req {
-		if u.reqBuffering || u.reqStopAll {
-			return &u.reqBody
-		}
-		if u.inReqBody {
-			return &u.reqCur
-		}
-		return nil
-	}
-	if u.respBuffering || u.respStopAll {
-		return &u.respBody
-	}
-	if u.inRespBody {
-		return &u.respCur
-	}
-	return nil
-}
-
-func (u *upCtx) queueContinue(st uint32) uint32 {
-	switch st {
-	case 0:
-		u.pending = append(u.pending, action{kind: actContinueReq})
-	case 1:
-		u.pending = append(u.pending, action{kind: actContinueResp})
-	case 2, 3:
-		return resUnimplemented
-	default:
-		return resBadArgument
-	}
-	return resOK
-}
-
-func (u *upCtx) queueClose(st uint32) uint32 {
-	if st > 1 {
-		return resBadArgument
-	}
-	u.pending = append(u.pending, action{kind: actReset})
-	return resOK
-}
-
-func (u *upCtx) queueLocalReply(lr localReply) {
-	u.pending = append(u.pending, action{kind: actLocalReply, lr: lr})
-}
-
-// create runs proxy_on_context_create(id, upstream root). False when the
-// VM has failed (the stream then fails as a failed downstream filter
-// would: CHECK_FAIL_HTTP -> 503 wasm_fail_stream).
-func (u *upCtx) create() bool {
-	v := u.v
-	v.mu.Lock()
-	if v.failed {
-		v.mu.Unlock()
-		return false
-	}
-	u.id = v.allocID()
-	v.ctxs[u.id] = u
-	_, err := v.call(u, "proxy_on_context_create", uint64(u.id), uint64(u.r.id))
-	touched := v.takeTouched()
-	v.mu.Unlock()
-	wakeAll(touched, u)
-	if err != nil {
-		return false
-	}
-	u.created = true
-	return true
 }
 
 // destroy: Context::onDestroy -> proxy_on_done, proxy_on_delete.
@@ -486,8 +419,8 @@ func (u *upCtx) destroy() {
 	}
 	u.destroyed = true
 	u.pending = nil
-	u.reqHdrAvail, u.respHdrAvail = false, false
-	v := u.v
+	u.req.hdrAvail, u.resp.hdrAvail = false, false
+	v := u.vm
 	v.mu.Lock()
 	if u.created && !v.failed {
 		v.call(u, "proxy_on_done", uint64(u.id))
@@ -499,16 +432,15 @@ func (u *upCtx) destroy() {
 	wakeAll(touched, u)
 }
 
+// The upstream filter's place in the chain (filterStage).
+
+// invoke: a trap fails the stream as a failed downstream filter would
+// (CHECK_FAIL_HTTP -> 503 wasm_fail_stream, attemptFailed).
 func (u *upCtx) invoke(name string, args ...uint64) (uint64, bool) {
 	if u.destroyed {
 		return 0, false
 	}
-	v := u.v
-	v.mu.Lock()
-	r, err := v.call(u, name, args...)
-	touched := v.takeTouched()
-	v.mu.Unlock()
-	wakeAll(touched, u)
+	r, err := u.vm.callHTTP(u, name, args...)
 	if err != nil {
 		u.a.own.attemptFailed(u.a)
 		return 0, false
@@ -516,240 +448,68 @@ func (u *upCtx) invoke(name string, args ...uint64) (uint64, bool) {
 	return r, true
 }
 
-// runPending runs the after-VM-call actions; true when the callback's
-// result must be ignored (local reply, reset, or the context is gone).
-func (u *upCtx) runPending() bool {
-	stopped := false
-	for len(u.pending) > 0 && !u.destroyed {
-		a := u.pending[0]
-		u.pending = u.pending[1:]
-		switch a.kind {
-		case actLocalReply:
-			stopped = true
-			u.a.own.attemptLocalReply(u.a, a.lr)
-		case actReset:
-			stopped = true
-			u.a.own.attemptCloseStream(u.a)
-		case actContinueReq:
-			u.resumeRequest()
-		case actContinueResp:
-			u.resumeResponse()
-		}
-	}
-	return stopped || u.destroyed
+func (u *upCtx) gone() bool { return u.destroyed }
+
+func (u *upCtx) open(d *direction) bool {
+	return !u.destroyed && (d.request || u.respStarted)
 }
 
-func (u *upCtx) limit() int { return u.v.h.cfg.BufferLimit }
-
-func (u *upCtx) onRequestHeaders(eos bool) {
-	u.reqEOS = eos
-	u.reqHdrAvail = true
-	r, ok := u.invoke("proxy_on_request_headers", uint64(u.id), uint64(len(*u.a.hdrs)), b2u(eos))
-	if !ok || u.runPending() {
+// passHeaders: the request goes to the codec (with data), the response to
+// the router - headers first, then data (continueEncoding resumes the
+// headers first, then the buffered data).
+func (u *upCtx) passHeaders(d *direction, data []byte) {
+	if d.request {
+		u.a.send(data, d.eos)
 		return
 	}
-	switch r {
-	case 0:
-		u.reqHdrAvail = false
-		u.a.send(nil, eos)
-	case 1:
-		u.reqHeld = true
-	default:
-		u.reqHeld, u.reqStopAll = true, true
+	onlyHeaders := d.eos && len(data) == 0
+	if !u.a.deliverHeaders(u.respHeaders, onlyHeaders) || onlyHeaders {
+		return
+	}
+	u.passData(d, data)
+}
+
+func (u *upCtx) passData(d *direction, data []byte) {
+	if d.request {
+		u.a.sendData(data, d.eos)
+		return
+	}
+	if len(data) > 0 || d.eos {
+		u.a.deliverData(data, d.eos)
 	}
 }
 
-// checkRequestLimit: the upstream filter manager's decoder buffer limit is
-// the downstream one; going over it is a 413 local reply of the stream.
-func (u *upCtx) checkRequestLimit() bool {
-	if len(u.reqBody) <= u.limit() {
-		return false
-	}
-	u.a.own.attemptLocalReply(u.a, localReply{code: 413, body: []byte("Payload Too Large"), details: "request_payload_too_large"})
-	return true
+func (u *upCtx) localReply(lr localReply) { u.a.own.attemptLocalReply(u.a, lr) }
+func (u *upCtx) closeStream()             { u.a.own.attemptCloseStream(u.a) }
+
+// createContext runs proxy_on_context_create(id, upstream root). False when the
+// VM has failed (the stream then fails as a failed downstream filter
+// would: CHECK_FAIL_HTTP -> 503 wasm_fail_stream).
+func (u *upCtx) createContext() bool { return u.create(u, u.r) == nil }
+
+func (u *upCtx) onRequestHeaders(eos bool) {
+	u.req.eos = eos
+	u.onHeaders(&u.req)
 }
 
 func (u *upCtx) onRequestData(chunk []byte, eos bool) {
 	if u.destroyed {
 		return
 	}
-	if eos {
-		u.reqEOS = true
-	}
-	if u.reqStopAll {
-		u.reqBody = append(u.reqBody, chunk...)
-		u.checkRequestLimit()
-		return
-	}
-	if u.reqBuffering {
-		u.reqBody = append(u.reqBody, chunk...)
-		if u.checkRequestLimit() {
-			return
-		}
-		u.reqCur = nil
-	} else {
-		u.reqCur = chunk
-	}
-	size := len(u.reqCur)
-	if u.reqBuffering {
-		size = len(u.reqBody)
-	}
-	u.inReqBody = true
-	r, ok := u.invoke("proxy_on_request_body", uint64(u.id), uint64(size), b2u(eos))
-	u.inReqBody = false
-	if !ok || u.runPending() {
-		return
-	}
-	switch r {
-	case 0:
-		data := u.reqCur
-		if u.reqBuffering {
-			data = u.reqBody
-		}
-		u.reqBody, u.reqCur, u.reqBuffering = nil, nil, false
-		if u.reqHeld {
-			u.reqHeld, u.reqHdrAvail = false, false
-			u.a.send(data, u.reqEOS)
-			return
-		}
-		u.a.sendData(data, u.reqEOS)
-	case 1, 2:
-		if !u.reqBuffering {
-			u.reqBody = append(u.reqBody, u.reqCur...)
-		}
-		u.reqCur = nil
-		u.reqBuffering = true
-		u.checkRequestLimit()
-	default:
-		u.reqCur = nil
-	}
-}
-
-func (u *upCtx) resumeRequest() {
-	if u.destroyed {
-		return
-	}
-	u.reqHdrAvail = false
-	data := u.reqBody
-	u.reqBody, u.reqBuffering = nil, false
-	if u.reqHeld {
-		u.reqHeld, u.reqStopAll = false, false
-		u.a.send(data, u.reqEOS)
-		return
-	}
-	if len(data) > 0 || u.reqEOS {
-		u.a.sendData(data, u.reqEOS)
-	}
+	u.onData(&u.req, chunk, eos)
 }
 
 func (u *upCtx) onResponseHeaders(hm hmap, eos bool) {
 	if u.destroyed {
 		return
 	}
-	u.respHeaders, u.respStarted, u.respEOS = hm, true, eos
-	u.respHdrAvail = true
-	r, ok := u.invoke("proxy_on_response_headers", uint64(u.id), uint64(len(hm)), b2u(eos))
-	if !ok || u.runPending() {
-		return
-	}
-	switch r {
-	case 0:
-		u.respHdrAvail = false
-		u.a.deliverHeaders(u.respHeaders, eos)
-	case 1:
-		u.respHeld = true
-	default:
-		u.respHeld, u.respStopAll = true, true
-	}
-}
-
-// checkResponseLimit: buffering more than the limit is answered like the
-// downstream encoder limit (500 local reply, or a reset once headers went
-// downstream). Envoy's upstream callbacks make onResponseDataTooLarge a
-// no-op; what happens instead was not verified, so this is approximated.
-func (u *upCtx) checkResponseLimit() bool {
-	if len(u.respBody) <= u.limit() {
-		return false
-	}
-	u.a.own.attemptLocalReply(u.a, localReply{code: 500, body: []byte("Internal Server Error"), details: "response_payload_too_large"})
-	return true
+	u.respHeaders, u.respStarted, u.resp.eos = hm, true, eos
+	u.onHeaders(&u.resp)
 }
 
 func (u *upCtx) onResponseData(chunk []byte, eos bool) {
 	if u.destroyed {
 		return
 	}
-	if eos {
-		u.respEOS = true
-	}
-	if u.respStopAll {
-		u.respBody = append(u.respBody, chunk...)
-		u.checkResponseLimit()
-		return
-	}
-	if u.respBuffering {
-		u.respBody = append(u.respBody, chunk...)
-		if u.checkResponseLimit() {
-			return
-		}
-		u.respCur = nil
-	} else {
-		u.respCur = chunk
-	}
-	size := len(u.respCur)
-	if u.respBuffering {
-		size = len(u.respBody)
-	}
-	u.inRespBody = true
-	r, ok := u.invoke("proxy_on_response_body", uint64(u.id), uint64(size), b2u(eos))
-	u.inRespBody = false
-	if !ok || u.runPending() {
-		return
-	}
-	switch r {
-	case 0:
-		data := u.respCur
-		if u.respBuffering {
-			data = u.respBody
-		}
-		u.respBody, u.respCur, u.respBuffering = nil, nil, false
-		u.releaseResponse(data)
-	case 1, 2:
-		if !u.respBuffering {
-			u.respBody = append(u.respBody, u.respCur...)
-		}
-		u.respCur = nil
-		u.respBuffering = true
-		u.checkResponseLimit()
-	default:
-		u.respCur = nil
-	}
-}
-
-// releaseResponse passes held headers (if any) and then data on to the
-// router: continueEncoding resumes the headers first, then the buffered
-// data.
-func (u *upCtx) releaseResponse(data []byte) {
-	if u.respHeld {
-		u.respHeld, u.respStopAll, u.respHdrAvail = false, false, false
-		onlyHeaders := u.respEOS && len(data) == 0
-		if !u.a.deliverHeaders(u.respHeaders, onlyHeaders) || onlyHeaders {
-			return
-		}
-	}
-	if len(data) > 0 || u.respEOS {
-		u.a.deliverData(data, u.respEOS)
-	}
-}
-
-func (u *upCtx) resumeResponse() {
-	if u.destroyed || !u.respStarted {
-		return
-	}
-	data := u.respBody
-	u.respBody, u.respBuffering = nil, false
-	if !u.respHeld && len(data) == 0 && !u.respEOS {
-		return
-	}
-	u.releaseResponse(data)
+	u.onData(&u.resp, chunk, eos)
 }
