@@ -3,6 +3,8 @@
 WASM           := dist/gemini-code-api.wasm
 ENVOY_VERSION  ?= $(shell cat .envoy-version)
 FUNC_E_VERSION := v1.6.0
+# staticcheck, pinned; installed into dist/tools by `make vet`.
+STATICCHECK    := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOBIN          ?= $(shell go env GOPATH)/bin
 FUNC_E         := $(or $(shell command -v func-e 2>/dev/null),$(GOBIN)/func-e)
 GO_SOURCES     := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './tools/*' -not -path './deploy/*' -not -name '*_test.go') go.mod go.sum
@@ -29,10 +31,13 @@ test: build vet ## Build the module, check formatting and vet, run every test (t
 	GCA_WASM=$(CURDIR)/$(WASM) go test -count=1 ./...
 
 .PHONY: vet
-vet: ## gofmt check and go vet on every package
+vet: ## gofmt check, go vet and staticcheck on every package (and staticcheck on the module as built for wasm)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/node/node_modules/*')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
+	@GOBIN=$(CURDIR)/dist/tools go install $(STATICCHECK)
+	dist/tools/staticcheck ./...
+	GOOS=wasip1 GOARCH=wasm dist/tools/staticcheck -tests=false . ./filter/... ./translators/...
 
 .PHONY: bench
 bench: build ## Benchmarks: translators and round trips through the compiled module

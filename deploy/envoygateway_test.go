@@ -37,17 +37,16 @@ const egDir = "envoy-gateway"
 
 // egManifests holds the decoded Envoy Gateway manifests.
 type egManifests struct {
-	gateway  *gwapiv1.Gateway
-	route    *gwapiv1.HTTPRoute
-	tls      *gwapiv1.BackendTLSPolicy
-	proxy    *egv1a1.EnvoyProxy
-	backend  *egv1a1.Backend
-	btp      *egv1a1.BackendTrafficPolicy
-	ctp      *egv1a1.ClientTrafficPolicy
-	eep      *egv1a1.EnvoyExtensionPolicy
-	epp      *egv1a1.EnvoyPatchPolicy
-	docs     []doc
-	decoders map[string]func() any
+	gateway *gwapiv1.Gateway
+	route   *gwapiv1.HTTPRoute
+	tls     *gwapiv1.BackendTLSPolicy
+	proxy   *egv1a1.EnvoyProxy
+	backend *egv1a1.Backend
+	btp     *egv1a1.BackendTrafficPolicy
+	ctp     *egv1a1.ClientTrafficPolicy
+	eep     *egv1a1.EnvoyExtensionPolicy
+	epp     *egv1a1.EnvoyPatchPolicy
+	docs    []doc
 }
 
 // egKinds maps "apiVersion kind" to the Go type of the projects' own API.
@@ -191,7 +190,7 @@ func egListener(t *testing.T, m *egManifests, n egNames) *listenerv3.Listener {
 		Name:          *w.Name,
 		RootId:        *w.RootID,
 		Configuration: confAny,
-		FailOpen:      w.FailOpen != nil && *w.FailOpen,
+		FailurePolicy: failurePolicy(w.FailOpen),
 		Vm: &wasmv3.PluginConfig_VmConfig{VmConfig: &wasmv3.VmConfig{
 			VmId:    n.vmID,
 			Runtime: envoyconfig.WasmRuntimeV8,
@@ -560,4 +559,13 @@ func TestEnvoyGatewayResourcesAgree(t *testing.T) {
 func (r *reference) listenerWasmRootID() *string {
 	s := r.listenerWasm.GetConfig().GetRootId()
 	return &s
+}
+
+// failurePolicy is how Envoy Gateway turns an EnvoyExtensionPolicy's
+// failOpen into the Wasm filter's failure policy.
+func failurePolicy(failOpen *bool) wasmv3.FailurePolicy {
+	if failOpen != nil && *failOpen {
+		return wasmv3.FailurePolicy_FAIL_OPEN
+	}
+	return wasmv3.FailurePolicy_FAIL_CLOSED
 }

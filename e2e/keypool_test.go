@@ -92,8 +92,8 @@ func TestFailoverRateLimitedKey(t *testing.T) {
 			}
 		}
 		// Tried first (a probe) each time its delay passed, never more.
-		if max := int(phase1/delay) + 1; len(tries) > max || len(tries) < 2 {
-			t.Fatalf("the rate-limited key was tried %d times in %v: want a probe after each delay, at most %d", len(tries), phase1, max)
+		if most := int(phase1/delay) + 1; len(tries) > most || len(tries) < 2 {
+			t.Fatalf("the rate-limited key was tried %d times in %v: want a probe after each delay, at most %d", len(tries), phase1, most)
 		}
 		if n := statSum(env, `wasmcustom\.gemini_code_api\.upstream_attempts\.attempt\.\d+\.result\.failover`); n != len(tries) {
 			t.Errorf("failovers counted %d, want %d (one per 429)", n, len(tries))

@@ -339,6 +339,7 @@ func AccessLogFormats(h *hcmv3.HttpConnectionManager) ([]string, error) {
 			out = append(out, "<default format>")
 			continue
 		}
+		//lint:ignore SA1019 a deprecated text_format still writes the log, so it is checked too
 		if s := f.GetTextFormat(); s != "" {
 			out = append(out, s)
 		}

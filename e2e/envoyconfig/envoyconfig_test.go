@@ -130,7 +130,8 @@ func TestWasmFilter(t *testing.T) {
 	if vm.GetVmId() == "" {
 		t.Error("vm_config.vm_id unset: the upstream filter must share the VM and its key-health store")
 	}
-	if c.GetFailOpen() { //nolint:staticcheck // asserting the deprecated field stays unset
+	//lint:ignore SA1019 asserting the deprecated field stays unset
+	if c.GetFailOpen() {
 		t.Error("fail_open is set; the config must fail closed")
 	}
 	if !c.GetAllowOnHeadersStopIteration().GetValue() {

@@ -279,7 +279,7 @@ func (tp *tagProducer) produce(name string) (string, []statTag) {
 			to = from + len(value) + 1 // the value and the dot after it
 		} else {
 			m := e.re.FindStringSubmatchIndex(name)
-			if m == nil || len(m) < 4 || m[2] < 0 {
+			if len(m) < 4 || m[2] < 0 {
 				return
 			}
 			from, to = m[2], m[3]

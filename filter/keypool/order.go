@@ -94,8 +94,8 @@ func (p *Pool) Order(ids []ID) Plan {
 		}
 		plan.Order = append(plan.Order, soonest)
 	}
-	if max := p.cfg.MaxAttempts; max > 0 && len(plan.Order) > max {
-		plan.Order = plan.Order[:max]
+	if n := p.cfg.MaxAttempts; n > 0 && len(plan.Order) > n {
+		plan.Order = plan.Order[:n]
 	}
 	return plan
 }

@@ -289,8 +289,6 @@ func streamEvents(t testing.TB, r *MessagesRequest, upstream string, cuts ...int
 	return got
 }
 
-func data(j ...string) string { return strings.Join(j, "") }
-
 // Thinking, then text carrying the signature, then two calls (the first
 // signed), split over CRLF-framed events with multi-byte text.
 const geminiStream = "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Let me think\",\"thought\":true}]},\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":120,\"cachedContentTokenCount\":20,\"totalTokenCount\":120},\"responseId\":\"abc\"}\r\n\r\n" +
