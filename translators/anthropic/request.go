@@ -612,6 +612,9 @@ func (b *builder) serverBlock(blk gjson.Result, typ string) {
 		if url == "" && len(b.fetched) > 0 {
 			url = b.fetched[0]
 		}
+		if url == "" {
+			url = "a page"
+		}
 		b.fetched = b.fetched[:0]
 		if c.Get("type").String() != "web_fetch_result" {
 			note.WriteString("Fetching " + url + " failed: " + c.Get("error_code").String())

@@ -198,14 +198,25 @@ func (g *Grounding) place(seg gjson.Result) (start, end int, ok bool) {
 		g.cursor = e
 		return s, e, true
 	}
+	// The API documents offsets from the start of the segment's part;
+	// answers also carry them over the whole text. With the segment's text
+	// to check, either is safe; without it, the documented reading goes
+	// first.
+	base := -1
+	pi := int(seg.Get("partIndex").Int())
+	for _, p := range g.parts {
+		if p.index == pi {
+			base = p.offset
+		}
+	}
+	if want == "" && base >= 0 && fits(base+s, base+e) {
+		return found(base+s, base+e)
+	}
 	if fits(s, e) {
 		return found(s, e)
 	}
-	pi := int(seg.Get("partIndex").Int())
-	for _, p := range g.parts {
-		if p.index == pi && fits(p.offset+s, p.offset+e) {
-			return found(p.offset+s, p.offset+e)
-		}
+	if base >= 0 && fits(base+s, base+e) {
+		return found(base+s, base+e)
 	}
 	if want == "" {
 		return 0, 0, false
