@@ -131,8 +131,8 @@ func (ts *toolSet) serverTool(t gjson.Result, typ, param string) *apierror.Error
 				pp := param + "." + f + "." + strconv.Itoa(j)
 				return apierror.Invalid(pp, pp+": Input should be a valid string")
 			}
-			if j >= maxDomains {
-				return apierror.Invalid(param+"."+f, param+"."+f+": at most "+strconv.Itoa(maxDomains)+" domains are accepted by this gateway")
+			if j >= gemini.MaxDomains {
+				return apierror.Invalid(param+"."+f, param+"."+f+": at most "+strconv.Itoa(gemini.MaxDomains)+" domains are accepted by this gateway")
 			}
 			lists[k] = append(lists[k], strings.Clone(d.Str))
 			return nil
@@ -168,10 +168,6 @@ func (ts *toolSet) serverTool(t gjson.Result, typ, param string) *apierror.Error
 	}
 	return nil
 }
-
-// maxDomains bounds a server tool's domain lists: Anthropic's documented
-// limits are far lower, and each domain becomes instruction text.
-const maxDomains = 256
 
 // plan decides what the model gets (gemini.PlanBuiltins): tool_choice
 // none sends no tool at all.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -96,6 +97,7 @@ func TestWebSearchRequestRejects(t *testing.T) {
 		{"max_uses not an integer", `{"type":"web_search_20250305","name":"web_search","max_uses":"5"}`, "tools.0.max_uses", "valid integer"},
 		{"a domain not a string", `{"type":"web_fetch_20250910","name":"web_fetch","allowed_domains":[1]}`, "tools.0.allowed_domains.0", "valid string"},
 		{"another server tool", `{"type":"code_execution_20250825","name":"code_execution"}`, "tools.0.type", "web_search and web_fetch"},
+		{"too many domains", `{"type":"web_search_20250305","name":"web_search","blocked_domains":["a"` + strings.Repeat(`,"a"`, gemini.MaxDomains) + `]}`, "tools.0.blocked_domains", "at most 256 domains"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

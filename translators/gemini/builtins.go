@@ -9,6 +9,11 @@ type Builtins struct {
 	Search, URLContext bool
 }
 
+// MaxDomains bounds the domain lists of a client's web search or fetch tool:
+// each domain becomes instruction text (SearchHint), and Anthropic's own
+// limits are far lower.
+const MaxDomains = 256
+
 // Any reports whether any built-in tool is asked for.
 func (b Builtins) Any() bool { return b.Search || b.URLContext }
 

@@ -69,8 +69,8 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			// expressible; Google Search answers from Google's index.
 			want.Search = true
 			if e := jsonidx.Each(t.Get("filters.allowed_domains"), func(j int, d gjson.Result) *apierror.Error {
-				if j >= maxDomains {
-					return apierror.Invalid(param+".filters.allowed_domains", "Invalid '"+param+".filters.allowed_domains': at most "+strconv.Itoa(maxDomains)+" domains are accepted by this gateway.")
+				if j >= gemini.MaxDomains {
+					return apierror.Invalid(param+".filters.allowed_domains", "Invalid '"+param+".filters.allowed_domains': at most "+strconv.Itoa(gemini.MaxDomains)+" domains are accepted by this gateway.")
 				}
 				allowedDomains = append(allowedDomains, strings.Clone(d.String()))
 				return nil
@@ -189,10 +189,6 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	}
 	return out, names, nil
 }
-
-// maxDomains bounds a web search tool's domain list: each domain becomes
-// instruction text.
-const maxDomains = 256
 
 // toolChoice maps tool_choice to a function-calling mode and the allowed
 // Gemini function names.
