@@ -155,6 +155,9 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	if len(declared) > 0 {
 		out = append(out, "]}"...)
 	}
+	if c := root.Get("tool_choice"); c.Type == gjson.String && c.Str == "none" {
+		want = gemini.Builtins{} // no tool at all, hosted ones included
+	}
 	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, len(declared) > 0)
 	out = gemini.CloseTools(out, len(declared) > 0, send)
 	r.builtins, r.Notice = send, notice

@@ -197,6 +197,11 @@ func TestResponsesWebSearchRequest(t *testing.T) {
 				"toolConfig":{"includeServerSideToolInvocations":true}}`,
 		},
 		{
+			name: "tool_choice none: no search",
+			in:   `{"model":"gemini-2.5-flash","input":"x","tool_choice":"none","tools":[{"type":"web_search"}]}`,
+			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`,
+		},
+		{
 			name: "a web_search_call sent back is a note of the model's turn",
 			in: `{"model":"gemini-2.5-flash","tools":[{"type":"web_search_preview"}],"input":[{"role":"user","content":"x"},
 				{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"a","queries":["a","b"],"sources":[{"type":"url","url":"https://a.example/"}]}},
