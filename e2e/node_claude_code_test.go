@@ -137,3 +137,109 @@ func lastContents(body []byte, n int) string {
 	out, _ := json.Marshal(b.Contents[len(b.Contents)-n:])
 	return string(out)
 }
+
+// Claude Code's WebSearch tool through the gateway. The model (the fake
+// Gemini) calls WebSearch; Claude Code 2.1.328 then sends a request of its
+// own with only Anthropic's web search server tool (web_search_20250305,
+// max_uses 8, tool_choice auto) and reads the server_tool_use,
+// web_search_tool_result and text blocks of the streamed answer; the
+// gateway runs it on Gemini's Google Search, and the links reach the main
+// conversation as WebSearch's result.
+func TestNodeClaudeCodeWebSearch(t *testing.T) {
+	npmCI(t)
+	env := harness.NewHost(t, "")
+	work := t.TempDir()
+	final := "Quokkas are small marsupials of Rottnest Island (sources: Wikipedia)."
+	env.Fake.Enqueue("",
+		fakegemini.Reply{Parts: []json.RawMessage{json.RawMessage(`{"functionCall":{"name":"WebSearch","args":{"query":"quokka facts"}}}`)}},
+		searchReplyFor("Quokkas are small marsupials. They live on Rottnest Island near Perth.", "quokka facts",
+			fakegemini.Source{URI: "https://vertexaisearch.cloud.google.com/grounding-api-redirect/Qk1", Title: "wikipedia.org"},
+			fakegemini.Source{URI: "https://vertexaisearch.cloud.google.com/grounding-api-redirect/Qk2", Title: "rottnestisland.com"}),
+		fakegemini.Reply{Text: final},
+	)
+	env.Fake.SetDefault("", fakegemini.Reply{Text: "ok"})
+
+	out := runNode(t, claudeCodeCLI, map[string]string{
+		"ANTHROPIC_BASE_URL":                       env.URL,
+		"ANTHROPIC_API_KEY":                        "AIzaCLAUDECODE",
+		"DISABLE_TELEMETRY":                        "1",
+		"DISABLE_ERROR_REPORTING":                  "1",
+		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+		"DISABLE_AUTOUPDATER":                      "1",
+		"PWD":                                      work,
+	}, "-p", "Search the web for quokka facts.", "--output-format", "json", "--allowedTools", "WebSearch")
+
+	var res struct {
+		Type, Subtype string
+		IsError       bool `json:"is_error"`
+		Result        string
+	}
+	decodeLastJSON(t, out, &res)
+	if res.Type != "result" || res.Subtype != "success" || res.IsError || res.Result != final {
+		t.Fatalf("Claude Code's result: %s", out)
+	}
+	var gen []fakegemini.Request
+	for i, r := range env.Fake.Requests() {
+		t.Logf("upstream %d: %s %s?%s status %d, %d bytes", i, r.Method, r.Path, r.RawQuery, r.Status, len(r.Body))
+		if r.Status != 200 {
+			t.Fatalf("upstream request %d %s answered %d: %s", i, r.Path, r.Status, r.Body)
+		}
+		if r.Action == "generateContent" || r.Action == "streamGenerateContent" {
+			gen = append(gen, r)
+		}
+	}
+	if len(gen) < 3 || env.Fake.Pending("", "") != 0 {
+		t.Fatalf("%d generate requests upstream, %d scripted replies left", len(gen), env.Fake.Pending("", ""))
+	}
+	// The search request: Google Search alone, no function declaration and
+	// no function-calling config (Gemini refuses one without declarations).
+	search := gen[1]
+	if testing.Verbose() {
+		t.Logf("search request: %s", search.Body)
+	}
+	var sb struct {
+		Contents []struct{ Parts []geminiPart }
+		Tools    []map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(search.Body, &sb); err != nil {
+		t.Fatal(err)
+	}
+	if len(sb.Tools) != 1 || string(sb.Tools[0]["googleSearch"]) != "{}" || strings.Contains(string(search.Body), "toolConfig") ||
+		!strings.Contains(sb.Contents[len(sb.Contents)-1].Parts[0].Text, "quokka facts") {
+		t.Fatalf("search request: %s", search.Body)
+	}
+	// WebSearch's result in the main conversation: the sources Gemini gave
+	// (title and URL, as Claude Code lists them) and the grounded summary.
+	var mainReq geminiRequestBody
+	if err := json.Unmarshal(gen[2].Body, &mainReq); err != nil {
+		t.Fatal(err)
+	}
+	var result string
+	for _, c := range mainReq.Contents {
+		for _, p := range c.Parts {
+			if p.FunctionResponse != nil && p.FunctionResponse.Name == "WebSearch" {
+				result = string(p.FunctionResponse.Response)
+			}
+		}
+	}
+	if testing.Verbose() {
+		t.Logf("WebSearch result: %s", result)
+	}
+	for _, want := range []string{"quokka facts", "rottnestisland.com", "grounding-api-redirect/Qk2", "Rottnest Island near Perth"} {
+		if !strings.Contains(result, want) {
+			t.Fatalf("WebSearch's result lacks %q: %s", want, result)
+		}
+	}
+}
+
+// searchReplyFor scripts a grounded answer: text whose sentences cite the
+// sources in turn.
+func searchReplyFor(text, query string, sources ...fakegemini.Source) fakegemini.Reply {
+	var supports []fakegemini.Support
+	for i, s := range strings.SplitAfter(text, ". ") {
+		if s = strings.TrimSpace(s); s != "" {
+			supports = append(supports, fakegemini.Support{Text: s, Sources: []int{i % len(sources)}})
+		}
+	}
+	return fakegemini.Reply{Text: text, Grounding: fakegemini.GroundingFor(text, []string{query}, sources, supports...)}
+}

@@ -321,6 +321,12 @@ func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) ty
 		return types.ActionContinue
 	}
 	_ = proxywasm.RemoveHttpResponseHeader("content-length")
+	if n := h.tx.notice(); n != "" {
+		// What the translation had to leave out (web search on a model
+		// that cannot combine it with functions, search settings Gemini
+		// cannot enforce): the answer itself stays the client's protocol.
+		_ = proxywasm.ReplaceHttpResponseHeader(noticeHeader, n)
+	}
 	if h.status == 200 && h.tx.streaming() {
 		h.report(200, nil)
 		h.stream = h.tx.newStream()

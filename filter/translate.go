@@ -9,6 +9,9 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/openai"
 )
 
+// noticeHeader carries a translation's notice to the client.
+const noticeHeader = "x-gemini-code-api-notice"
+
 // translation is a client request translated into one Gemini call: what the
 // filter needs to forward it and to translate the answer back.
 type translation interface {
@@ -23,6 +26,9 @@ type translation interface {
 	// release drops the upstream body once Envoy holds its own copy: the
 	// translation lives until the answer ends, a stream's whole duration.
 	release()
+	// notice says what of the request Gemini could not be given (web
+	// search left out, settings it cannot enforce); "" when nothing.
+	notice() string
 }
 
 // streamer translates an SSE answer chunk by chunk.
@@ -73,6 +79,7 @@ func (t chatTx) streaming() bool          { return t.r.Stream }
 func (t chatTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t chatTx) newStream() streamer      { return t.r.NewStream(time.Now().Unix()) }
 func (t chatTx) release()                 { t.r.Body = nil }
+func (t chatTx) notice() string           { return t.r.Notice }
 func (t chatTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response(b, time.Now().Unix())
 }
@@ -85,6 +92,7 @@ func (t responsesTx) streaming() bool          { return t.r.Stream }
 func (t responsesTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t responsesTx) newStream() streamer      { return t.r.NewStream(time.Now().Unix()) }
 func (t responsesTx) release()                 { t.r.Body = nil }
+func (t responsesTx) notice() string           { return t.r.Notice }
 func (t responsesTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response(b, time.Now().Unix())
 }
@@ -97,6 +105,7 @@ func (t messagesTx) streaming() bool          { return t.r.Stream }
 func (t messagesTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t messagesTx) newStream() streamer      { return t.r.NewStream() }
 func (t messagesTx) release()                 { t.r.Body = nil }
+func (t messagesTx) notice() string           { return t.r.Notice }
 func (t messagesTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response(b)
 }
@@ -109,6 +118,7 @@ func (t countTx) streaming() bool                             { return false }
 func (t countTx) models() (string, string)                    { return t.r.Model, t.r.GeminiModel }
 func (t countTx) newStream() streamer                         { return nil }
 func (t countTx) release()                                    { t.r.Body = nil }
+func (t countTx) notice() string                              { return "" }
 func (t countTx) response(b []byte) ([]byte, *apierror.Error) { return t.r.Response(b) }
 
 type embedTx struct{ r *openai.EmbeddingsRequest }
@@ -119,6 +129,7 @@ func (t embedTx) streaming() bool          { return false }
 func (t embedTx) models() (string, string) { return t.r.Model, t.r.GeminiModel }
 func (t embedTx) newStream() streamer      { return nil }
 func (t embedTx) release()                 {} // the inputs are needed for the answer's usage
+func (t embedTx) notice() string           { return "" }
 func (t embedTx) response(b []byte) ([]byte, *apierror.Error) {
 	return t.r.Response([][]byte{b})
 }

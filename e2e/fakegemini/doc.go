@@ -19,7 +19,7 @@
 //	protojson.go       strict proto-JSON walker (unknown names, types, oneofs)
 //	specs.go           the message descriptors the walker checks against
 //	validate.go        semantic checks of GenerateContentRequest (contents, parts)
-//	validate_tools.go  tools, Schema subset (§1.6, P1, P1b)
+//	validate_tools.go  tools, Schema subset (§1.6, P1, P1b), built-in tools with functions
 //	validate_config.go generationConfig, toolConfig, safety, model-level rules
 //	turns.go           turn order (P5, P6) and thought signatures (P11)
 //	synth.go           synthesized GenerateContentResponse bodies

@@ -44,6 +44,18 @@ type Reply struct {
 	// NoSignatures stops the server from adding thoughtSignatures to the
 	// synthesized parts of a gemini-3* answer (to simulate their absence).
 	NoSignatures bool
+
+	// Grounding is the candidate's groundingMetadata (see GroundingFor),
+	// sent with the last event, as the real stream sends it. Like the real
+	// service, the fake grounds only a request that enabled googleSearch
+	// (or urlContext): otherwise it is left out. On a Gemini 3 request
+	// that mixes built-in tools with functions
+	// (includeServerSideToolInvocations), the answer also starts with the
+	// search's toolCall and toolResponse parts.
+	Grounding json.RawMessage
+	// URLContext is the candidate's urlContextMetadata, sent with the last
+	// event when the request enabled urlContext.
+	URLContext json.RawMessage
 }
 
 // Usage is usageMetadata (§1.8). Total defaults to the sum of the others

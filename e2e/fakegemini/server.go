@@ -361,6 +361,7 @@ func (s *Server) validateGenerate(body []byte, mi *modelInfo) (*gcRequest, *apiE
 		func() *apiError { return checkRoles(req.Contents) },
 		func() *apiError { return checkTurns(req.Contents) },
 		func() *apiError { return checkModelRules(req, mi) },
+		func() *apiError { return checkToolRules(req, mi) },
 		func() *apiError { return s.checkSignatures(mi.id, req.Contents) },
 	} {
 		if e := check(); e != nil {

@@ -66,11 +66,17 @@ var (
 		"functionResponse":    oneof("data", msgF(functionResponseMsg)),
 		"executableCode":      oneof("data", msgF(executableCodeMsg)),
 		"codeExecutionResult": oneof("data", msgF(codeExecutionResultMsg)),
-		"thought":             boolean(),
-		"thoughtSignature":    {kind: kBytes},
-		"videoMetadata":       msgF(videoMetadataMsg),
-		"mediaResolution":     valueF(),
-		"partMetadata":        structF(),
+		"toolCall": oneof("data", msgF(&message{"ToolCall", map[string]*field{
+			"id": str(), "toolType": enumF(toolTypeEnum), "args": structF(),
+		}})),
+		"toolResponse": oneof("data", msgF(&message{"ToolResponse", map[string]*field{
+			"id": str(), "toolType": enumF(toolTypeEnum), "response": structF(),
+		}})),
+		"thought":          boolean(),
+		"thoughtSignature": {kind: kBytes},
+		"videoMetadata":    msgF(videoMetadataMsg),
+		"mediaResolution":  valueF(),
+		"partMetadata":     structF(),
 	}}
 	contentMsg = &message{"Content", map[string]*field{
 		"role": str(), "parts": msgs(partMsg),
@@ -88,12 +94,22 @@ var (
 		"responseJsonSchema":   valueF(),
 		"behavior":             enumF(enumOf("Behavior", "UNSPECIFIED", "BLOCKING", "NON_BLOCKING")),
 	}}
-	toolMsg = &message{"Tool", map[string]*field{
+	// GoogleSearch of the Gemini API: a time range and the search types.
+	// excludeDomains and blockingConfidence exist only on Vertex AI ("not
+	// supported in Gemini API"): unknown names here.
+	googleSearchMsg = &message{"GoogleSearch", map[string]*field{
+		"timeRangeFilter": msgF(&message{"Interval", map[string]*field{"startTime": str(), "endTime": str()}}),
+		"searchTypes": msgF(&message{"SearchTypes", map[string]*field{
+			"webSearch": msgF(&message{"WebSearch", map[string]*field{}}), "imageSearch": msgF(&message{"ImageSearch", map[string]*field{}}),
+		}}),
+	}}
+	toolTypeEnum = enumOf("ToolType", "TOOL_TYPE_UNSPECIFIED", "GOOGLE_SEARCH_WEB", "GOOGLE_SEARCH_IMAGE", "URL_CONTEXT", "GOOGLE_MAPS", "FILE_SEARCH")
+	toolMsg      = &message{"Tool", map[string]*field{
 		"functionDeclarations":  msgs(functionDeclarationMsg),
 		"googleSearchRetrieval": structF(),
 		"codeExecution":         structF(),
-		"googleSearch":          structF(),
-		"urlContext":            structF(),
+		"googleSearch":          msgF(googleSearchMsg),
+		"urlContext":            msgF(&message{"UrlContext", map[string]*field{}}),
 		"computerUse":           structF(),
 		"fileSearch":            structF(),
 		"googleMaps":            structF(),
@@ -104,6 +120,9 @@ var (
 			"allowedFunctionNames": strs(),
 		}}),
 		"retrievalConfig": structF(),
+		// Gemini 3: built-in tools mixed with function calling return
+		// their calls and responses as parts (toolCall, toolResponse).
+		"includeServerSideToolInvocations": boolean(),
 	}}
 	harmCategory = enumOf("HarmCategory", "HARM_CATEGORY_UNSPECIFIED", "HARM_CATEGORY_DEROGATORY",
 		"HARM_CATEGORY_TOXICITY", "HARM_CATEGORY_VIOLENCE", "HARM_CATEGORY_SEXUAL", "HARM_CATEGORY_MEDICAL",

@@ -19,9 +19,11 @@ type respContent struct {
 }
 
 type respCandidate struct {
-	Content      *respContent `json:"content,omitempty"`
-	FinishReason string       `json:"finishReason,omitempty"`
-	Index        int          `json:"index"`
+	Content            *respContent    `json:"content,omitempty"`
+	FinishReason       string          `json:"finishReason,omitempty"`
+	Index              int             `json:"index"`
+	GroundingMetadata  json.RawMessage `json:"groundingMetadata,omitempty"`
+	URLContextMetadata json.RawMessage `json:"urlContextMetadata,omitempty"`
 }
 
 type usageJSON struct {
@@ -49,6 +51,7 @@ type partView struct {
 	Text             *string         `json:"text"`
 	Thought          bool            `json:"thought"`
 	FunctionCall     json.RawMessage `json:"functionCall"`
+	ToolCall         json.RawMessage `json:"toolCall"`
 	ThoughtSignature string          `json:"thoughtSignature"`
 }
 
@@ -126,23 +129,27 @@ func withSignature(raw json.RawMessage, sig string) json.RawMessage {
 	return json.RawMessage(s[:len(s)-1] + `,"thoughtSignature":` + string(q) + `}`)
 }
 
-// sign puts Gemini-3 signatures (P11, §4.12) on the first functionCall part
-// and on the last non-thought text part, unless already present.
+// sign puts Gemini-3 signatures (P11, §4.12) on the first functionCall part,
+// on the first built-in toolCall part and on the last non-thought text part,
+// unless already present.
 func (s *Server) sign(groups [][]json.RawMessage) {
 	type ref struct{ g, p int }
-	var firstCall, lastText *ref
+	var firstCall, firstTool, lastText *ref
 	for gi, g := range groups {
 		for pi, raw := range g {
 			v := viewPart(raw)
 			if v.FunctionCall != nil && firstCall == nil {
 				firstCall = &ref{gi, pi}
 			}
+			if v.ToolCall != nil && firstTool == nil {
+				firstTool = &ref{gi, pi}
+			}
 			if v.Text != nil && !v.Thought {
 				lastText = &ref{gi, pi}
 			}
 		}
 	}
-	for _, r := range []*ref{firstCall, lastText} {
+	for _, r := range []*ref{firstCall, firstTool, lastText} {
 		if r == nil || viewPart(groups[r.g][r.p]).ThoughtSignature != "" {
 			continue
 		}
@@ -189,6 +196,7 @@ func (s *Server) synthesize(req *gcRequest, mi *modelInfo, r Reply, stream bool)
 	if text == "" && len(r.Parts) == 0 && (finish == "STOP" || finish == "MAX_TOKENS") {
 		text = echo(req)
 	}
+	grounding, urlContext, records := grounded(req, mi, r)
 	var groups [][]json.RawMessage
 	switch {
 	case !stream:
@@ -196,8 +204,11 @@ func (s *Server) synthesize(req *gcRequest, mi *modelInfo, r Reply, stream bool)
 		if text != "" {
 			g = append(g, textPart(text))
 		}
-		groups = [][]json.RawMessage{append(g, r.Parts...)}
+		groups = [][]json.RawMessage{append(append(records, g...), r.Parts...)}
 	default:
+		if len(records) > 0 {
+			groups = append(groups, records)
+		}
 		if text != "" {
 			for _, piece := range splitText(text) {
 				groups = append(groups, []json.RawMessage{textPart(piece)})
@@ -229,6 +240,7 @@ func (s *Server) synthesize(req *gcRequest, mi *modelInfo, r Reply, stream bool)
 			}
 			if last {
 				c.FinishReason = finish
+				c.GroundingMetadata, c.URLContextMetadata = grounding, urlContext
 			}
 			b.Candidates = append(b.Candidates, c)
 		}
@@ -285,4 +297,92 @@ func indentJSON(s string) string {
 		return s
 	}
 	return b.String()
+}
+
+// grounded returns what a reply may carry of its grounding for this
+// request: groundingMetadata only when the request enabled googleSearch or
+// urlContext, urlContextMetadata only with urlContext (without the tool the
+// real service searches nothing), and, for a Gemini 3 request mixing them
+// with functions, the toolCall/toolResponse parts of the search it reports.
+func grounded(req *gcRequest, mi *modelInfo, r Reply) (grounding, urlContext json.RawMessage, records []json.RawMessage) {
+	search, urls := req.builtins()
+	if r.Grounding != nil && (search || urls) {
+		grounding = r.Grounding
+	}
+	if r.URLContext != nil && urls {
+		urlContext = r.URLContext
+	}
+	if grounding == nil || !isGemini3(mi.id) || req.ToolConfig == nil || !req.ToolConfig.IncludeServerSideToolInvocations {
+		return grounding, urlContext, nil
+	}
+	var gm struct {
+		WebSearchQueries []string `json:"webSearchQueries"`
+	}
+	_ = json.Unmarshal(grounding, &gm)
+	if len(gm.WebSearchQueries) == 0 {
+		return grounding, urlContext, nil
+	}
+	args, _ := json.Marshal(map[string]any{"queries": gm.WebSearchQueries})
+	return grounding, urlContext, []json.RawMessage{
+		json.RawMessage(`{"toolCall":{"id":"search-1","toolType":"GOOGLE_SEARCH_WEB","args":` + string(args) + `}}`),
+		json.RawMessage(`{"toolResponse":{"id":"search-1","toolType":"GOOGLE_SEARCH_WEB","response":{"search_suggestions":"<div>…</div>"}}}`),
+	}
+}
+
+// Source is a web page of a scripted grounding.
+type Source struct{ URI, Title string }
+
+// Support ties a span of the answer to sources: Text must occur in the
+// answer; Sources index the sources.
+type Support struct {
+	Text    string
+	Sources []int
+}
+
+// GroundingFor builds groundingMetadata for an answer text as the real
+// service does: the queries, the sources as web chunks, a search entry point
+// and, per support, the segment's UTF-8 byte offsets in the whole answer
+// text (startIndex left out when 0, as proto-JSON omits zero values).
+func GroundingFor(text string, queries []string, sources []Source, supports ...Support) json.RawMessage {
+	type web struct {
+		URI   string `json:"uri"`
+		Title string `json:"title"`
+	}
+	type chunk struct {
+		Web web `json:"web"`
+	}
+	type segment struct {
+		StartIndex int    `json:"startIndex,omitempty"`
+		EndIndex   int    `json:"endIndex"`
+		Text       string `json:"text"`
+	}
+	type support struct {
+		Segment segment `json:"segment"`
+		Indices []int   `json:"groundingChunkIndices"`
+	}
+	gm := struct {
+		Queries   []string          `json:"webSearchQueries"`
+		Entry     map[string]string `json:"searchEntryPoint"`
+		Chunks    []chunk           `json:"groundingChunks"`
+		Supports  []support         `json:"groundingSupports,omitempty"`
+		Retrieval struct{}          `json:"retrievalMetadata"`
+	}{Queries: queries, Entry: map[string]string{"renderedContent": `<style>.container{}</style><div class="container">` + strings.Join(queries, " ") + `</div>`}}
+	for _, s := range sources {
+		gm.Chunks = append(gm.Chunks, chunk{web{s.URI, s.Title}})
+	}
+	from := 0
+	for _, s := range supports {
+		i := strings.Index(text[from:], s.Text)
+		if i < 0 {
+			from, i = 0, strings.Index(text, s.Text)
+		}
+		if i < 0 {
+			panic("fakegemini.GroundingFor: support text not in the answer: " + s.Text)
+		}
+		start := from + i
+		gm.Supports = append(gm.Supports, support{segment{start, start + len(s.Text), s.Text}, s.Sources})
+		from = start + len(s.Text)
+	}
+	b, _ := json.Marshal(gm)
+	return b
 }

@@ -33,6 +33,8 @@ type gcPart struct {
 	FunctionResponse    *gcFunctionResponse `json:"functionResponse"`
 	ExecutableCode      json.RawMessage     `json:"executableCode"`
 	CodeExecutionResult json.RawMessage     `json:"codeExecutionResult"`
+	ToolCall            json.RawMessage     `json:"toolCall"`
+	ToolResponse        json.RawMessage     `json:"toolResponse"`
 	Thought             bool                `json:"thought"`
 	ThoughtSignature    string              `json:"thoughtSignature"`
 }
@@ -53,7 +55,7 @@ type gcFunctionResponse struct {
 func (p gcPart) dataFields() int {
 	n := 0
 	for _, set := range []bool{p.Text != nil, p.InlineData != nil, p.FileData != nil, p.FunctionCall != nil,
-		p.FunctionResponse != nil, p.ExecutableCode != nil, p.CodeExecutionResult != nil} {
+		p.FunctionResponse != nil, p.ExecutableCode != nil, p.CodeExecutionResult != nil, p.ToolCall != nil, p.ToolResponse != nil} {
 		if set {
 			n++
 		}

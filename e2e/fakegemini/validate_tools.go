@@ -8,7 +8,9 @@ import (
 )
 
 type gcTool struct {
-	FunctionDeclarations []gcFuncDecl `json:"functionDeclarations"`
+	FunctionDeclarations []gcFuncDecl    `json:"functionDeclarations"`
+	GoogleSearch         json.RawMessage `json:"googleSearch"`
+	URLContext           json.RawMessage `json:"urlContext"`
 }
 
 type gcFuncDecl struct {
@@ -34,6 +36,54 @@ type gcToolConfig struct {
 		Mode                 string   `json:"mode"`
 		AllowedFunctionNames []string `json:"allowedFunctionNames"`
 	} `json:"functionCallingConfig"`
+	IncludeServerSideToolInvocations bool `json:"includeServerSideToolInvocations"`
+}
+
+// Messages of the real service for built-in tools mixed with function
+// calling (quoted in SDK and gateway issue trackers).
+const (
+	msgBuiltinWithFunctions  = "Tool use with function calling is unsupported by the model."
+	msgEnableServerSideTools = "Please enable tool_config.include_server_side_tool_invocations to use Built-in tools with Function calling."
+	msgConfigWithoutDecls    = "Function calling config is set without function_declarations."
+)
+
+// builtins reports which built-in tools a request enables.
+func (req *gcRequest) builtins() (search, urlContext bool) {
+	for _, t := range req.Tools {
+		search = search || t.GoogleSearch != nil
+		urlContext = urlContext || t.URLContext != nil
+	}
+	return search, urlContext
+}
+
+func (req *gcRequest) declarations() int {
+	n := 0
+	for _, t := range req.Tools {
+		n += len(t.FunctionDeclarations)
+	}
+	return n
+}
+
+// checkToolRules are the model-level tool rules: a function-calling config
+// needs declarations, and built-in tools (googleSearch, urlContext) go with
+// function declarations only on Gemini 3, and there only when the request
+// asks for the server-side tool invocations to be returned.
+func checkToolRules(req *gcRequest, mi *modelInfo) *apiError {
+	decls := req.declarations()
+	if tc := req.ToolConfig; tc != nil && tc.FunctionCallingConfig != nil && decls == 0 {
+		return invalidArgument(msgConfigWithoutDecls)
+	}
+	search, urlContext := req.builtins()
+	if !(search || urlContext) || decls == 0 {
+		return nil
+	}
+	if !isGemini3(mi.id) {
+		return invalidArgument(msgBuiltinWithFunctions)
+	}
+	if req.ToolConfig == nil || !req.ToolConfig.IncludeServerSideToolInvocations {
+		return invalidArgument(msgEnableServerSideTools)
+	}
+	return nil
 }
 
 // Function names: start with a letter or '_', then [a-zA-Z0-9_.:-], at

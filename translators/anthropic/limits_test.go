@@ -37,7 +37,7 @@ func TestHugeArraysStopEarly(t *testing.T) {
 		{"tool_result blocks", user(`[{"type":"tool_result","tool_use_id":"a","content":` + many(`{"type":"video"}`, `{}`, n) + `}]`), "messages.0.content.0.content.0.type", "'video'"},
 		{"document blocks", user(`[{"type":"document","source":{"type":"content","content":` + many(`{"type":"video"}`, `{}`, n) + `}}]`), "messages.0.content.0.source.content.0.type", "'text' or 'image'"},
 		{"search_result blocks", user(`[{"type":"search_result","content":` + many(`{"type":"image"}`, `{}`, n) + `}]`), "messages.0.content.0.content.0", "text block"},
-		{"tools, bad first", head + msgs + `,"tools":` + many(`{"type":"web_search_20250305","name":"w"}`, `{}`, n) + `}`, "tools.0.type", "web_search_20250305"},
+		{"tools, bad first", head + msgs + `,"tools":` + many(`{"type":"bash_20250124","name":"w"}`, `{}`, n) + `}`, "tools.0.type", "bash_20250124"},
 		{"tools, too many", head + msgs + `,"tools":` + many(tool, tool, n/20) + `}`, "tools", "at most 512 tools"},
 		{"stop_sequences", head + msgs + `,"stop_sequences":` + many(`"a"`, `"a"`, n) + `}`, "stop_sequences", "at most 5 stop sequences"},
 	}

@@ -33,9 +33,16 @@ type MessagesRequest struct {
 	GeminiModel string // the model the request goes to
 	Stream      bool
 	Body        []byte // the Gemini GenerateContentRequest
+	// Notice says what of the request Gemini could not be given (built-in
+	// tools a model cannot combine with functions, search settings it
+	// cannot enforce); the filter passes it on in a response header.
+	Notice string
 	// hideThoughts: thought summaries were requested only to keep the
 	// stream alive (Options.ThinkingPings); they become pings.
 	hideThoughts bool
+	// builtins are the built-in tools sent (web search, URL context): the
+	// answer then carries server tool blocks, citations and their usage.
+	builtins gemini.Builtins
 }
 
 // UpstreamPath is the Gemini path for the request.
@@ -78,13 +85,15 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 	}
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, '{')
-	out, tools, e := appendCommon(out, root, r.GeminiModel)
+	choiceNone := root.Get("tool_choice.type").String() == "none"
+	out, tools, e := appendCommon(out, root, r.GeminiModel, choiceNone)
 	if e != nil {
 		return nil, e
 	}
 	if out, e = appendToolConfig(out, root, tools); e != nil {
 		return nil, e
 	}
+	r.builtins, r.Notice = tools.send, tools.notice
 	th := root.Get("thinking")
 	r.hideThoughts = opts.ThinkingPings && r.Stream && (!th.Exists() || th.Type == gjson.Null) && gemini.CanThink(r.GeminiModel)
 	if out, e = appendGenerationConfig(out, root, r.GeminiModel, r.hideThoughts); e != nil {
@@ -110,7 +119,7 @@ func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierr
 	out = append(out, `{"generateContentRequest":{"model":"models/`...)
 	out = append(out, r.GeminiModel...) // ValidName: nothing to escape
 	out = append(out, `",`...)
-	if out, _, e = appendCommon(out, root, r.GeminiModel); e != nil {
+	if out, _, e = appendCommon(out, root, r.GeminiModel, false); e != nil {
 		return nil, e
 	}
 	r.Body = append(out, "}}"...)
@@ -154,16 +163,17 @@ func resolveModel(root gjson.Result, mm *models.Map) (client, upstream string, e
 }
 
 // appendCommon writes contents, systemInstruction and tools — what both
-// generateContent and countTokens carry. It returns the declared tool names.
-func appendCommon(out []byte, root gjson.Result, model string) ([]byte, map[string]bool, *apierror.Error) {
+// generateContent and countTokens carry. It returns the request's tools.
+// choiceNone (tool_choice none) sends no built-in tool.
+func appendCommon(out []byte, root gjson.Result, model string, choiceNone bool) ([]byte, tools, *apierror.Error) {
 	b := builder{model: model}
 	if e := b.messages(root.Get("messages")); e != nil {
-		return nil, nil, e
+		return nil, tools{}, e
 	}
 	out = b.contents.AppendTo(out)
 	system, e := systemParts(root.Get("system"))
 	if e != nil {
-		return nil, nil, e
+		return nil, tools{}, e
 	}
 	if len(b.system) > 0 {
 		if len(system) > 0 {
@@ -171,12 +181,23 @@ func appendCommon(out []byte, root gjson.Result, model string) ([]byte, map[stri
 		}
 		system = append(system, b.system...)
 	}
+	ts, e := parseTools(root.Get("tools"), b.lateTools...)
+	if e != nil {
+		return nil, tools{}, e
+	}
+	t := ts.plan(model, choiceNone)
+	if h := t.hint(); h != "" {
+		if len(system) > 0 {
+			system = append(system, ',')
+		}
+		system = appendTextPart(system, h)
+	}
 	if len(system) > 0 {
 		out = append(out, `,"systemInstruction":{"parts":[`...)
 		out = append(out, system...)
 		out = append(out, "]}"...)
 	}
-	return appendTools(out, root.Get("tools"), b.lateTools...)
+	return t.appendTo(out), t, nil
 }
 
 // systemParts returns the comma-separated text parts of `system` (a string
@@ -226,6 +247,7 @@ func systemParts(sys gjson.Result) ([]byte, *apierror.Error) {
 type modelPart struct {
 	raw  []byte // the part without its closing '}'
 	call bool   // a functionCall part (else text)
+	note bool   // text standing for server tool blocks: never signed
 	sig  string // signature already known for this part (from the id marker)
 }
 
@@ -248,6 +270,9 @@ type builder struct {
 	// lateTools the tool definitions they add.
 	system    []byte
 	lateTools []gjson.Result
+	// searched holds the queries (web_search) and URLs (web_fetch) of the
+	// server_tool_use blocks waiting for their result block.
+	searched, fetched []string
 }
 
 type pendingCall struct {
@@ -529,12 +554,81 @@ func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
 		if e := b.toolUse(blk, pp); e != nil {
 			return e
 		}
+	case "server_tool_use", "web_search_tool_result", "web_fetch_tool_result":
+		b.serverBlock(blk, typ)
 	case "":
 		return apierror.Invalid(pp+".type", pp+".type: Field required")
 	default:
-		return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for an assistant message: 'text', 'thinking', 'redacted_thinking', 'tool_use'")
+		return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for an assistant message: 'text', 'thinking', 'redacted_thinking', 'tool_use', 'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result'")
 	}
 	return nil
+}
+
+// serverBlock reads the web search and web fetch blocks of an answer sent
+// back as history. Gemini has no part for a search it ran (its grounding
+// metadata exists only in answers), so what the model learnt goes back as
+// a short text in its own turn: the queries or URL and the sources found,
+// or the error; Anthropic's encrypted_content and the gateway's own are
+// opaque and not needed for that. A fetched document's text, when the
+// history holds one, goes with it.
+func (b *builder) serverBlock(blk gjson.Result, typ string) {
+	var note strings.Builder
+	switch typ {
+	case "server_tool_use":
+		switch blk.Get("name").String() {
+		case "web_search":
+			b.searched = append(b.searched, blk.Get("input.query").String())
+		case "web_fetch":
+			b.fetched = append(b.fetched, blk.Get("input.url").String())
+		}
+		return
+	case "web_search_tool_result":
+		note.WriteString("Web search")
+		for i, q := range b.searched {
+			if i == 0 {
+				note.WriteString(" for ")
+			} else {
+				note.WriteString(", ")
+			}
+			note.WriteString(strconv.Quote(q))
+		}
+		b.searched = b.searched[:0]
+		c := blk.Get("content")
+		if !c.IsArray() {
+			note.WriteString(" failed: " + c.Get("error_code").String())
+			break
+		}
+		note.WriteString(", results:")
+		c.ForEach(func(_, r gjson.Result) bool {
+			note.WriteString("\n- " + r.Get("title").String() + " " + r.Get("url").String())
+			if age := r.Get("page_age").String(); age != "" {
+				note.WriteString(" (" + age + ")")
+			}
+			return true
+		})
+	case "web_fetch_tool_result":
+		c := blk.Get("content")
+		url := c.Get("url").String()
+		if url == "" && len(b.fetched) > 0 {
+			url = b.fetched[0]
+		}
+		if url == "" {
+			url = "a page"
+		}
+		b.fetched = b.fetched[:0]
+		if c.Get("type").String() != "web_fetch_result" {
+			note.WriteString("Fetching " + url + " failed: " + c.Get("error_code").String())
+			break
+		}
+		note.WriteString("Fetched " + url)
+		if title := c.Get("content.title").String(); title != "" {
+			note.WriteString(" (" + title + ")")
+		}
+		if data := c.Get("content.source.data"); c.Get("content.source.type").String() == "text" && data.Str != "" {
+			note.WriteString(":\n" + data.Str)
+		}
+	}
+	b.turn = append(b.turn, modelPart{raw: textPartOpen(note.String()), note: true})
 }
 
 func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
@@ -587,7 +681,7 @@ func (b *builder) flushTurn() {
 				}
 			}
 			firstCall = false
-		} else {
+		} else if !p.note {
 			if firstText && sig == "" {
 				sig = b.sigTx
 			}
@@ -602,6 +696,7 @@ func (b *builder) flushTurn() {
 	}
 	b.turn = b.turn[:0]
 	b.sigTx, b.sigFc = "", ""
+	b.searched, b.fetched = b.searched[:0], b.fetched[:0]
 }
 
 // answerPending synthesizes error results for calls nobody answered.

@@ -295,7 +295,7 @@ func TestParseMessagesRejects(t *testing.T) {
 		{"six stop sequences", `{"model":"m","max_tokens":1,"stop_sequences":["a","b","c","d","e","f"],` + msgs + `}`, "stop_sequences", "at most 5"},
 		{"stop sequence number", `{"model":"m","max_tokens":1,"stop_sequences":[1],` + msgs + `}`, "stop_sequences.0", "valid string"},
 		{"stream string", `{"model":"m","max_tokens":1,"stream":"yes",` + msgs + `}`, "stream", "valid boolean"},
-		{"server tool", `{"model":"m","max_tokens":1,"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":5}],` + msgs + `}`, "tools.0.type", "web_search_20250305"},
+		{"server tool", `{"model":"m","max_tokens":1,"tools":[{"type":"bash_20250124","name":"bash"}],` + msgs + `}`, "tools.0.type", "bash_20250124"},
 		{"bash tool", `{"model":"m","max_tokens":1,"tools":[{"type":"bash_20250124","name":"bash"}],` + msgs + `}`, "tools.0.type", "bash_20250124"},
 		{"tool without schema", `{"model":"m","max_tokens":1,"tools":[{"name":"f"}],` + msgs + `}`, "tools.0.input_schema", "Field required"},
 		{"tool without name", `{"model":"m","max_tokens":1,"tools":[{"input_schema":{"type":"object"}}],` + msgs + `}`, "tools.0.name", "Field required"},

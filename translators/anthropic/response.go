@@ -1,6 +1,8 @@
 package anthropic
 
 import (
+	"encoding/base64"
+	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -31,14 +33,30 @@ func stopReason(f gemini.Finish, sawCall bool) string {
 // inputTokens is Anthropic's input_tokens: uncached input only (§4.10).
 func inputTokens(u gemini.Usage) int64 { return max(u.Input()-u.Cached, 0) }
 
-// appendUsage writes the usage object of a message (§4.10).
-func appendUsage(out []byte, u gemini.Usage) []byte {
+// appendUsage writes the usage object of a message (§4.10); g, when the
+// request sent built-in tools, gives server_tool_use.
+func appendUsage(out []byte, u gemini.Usage, g *gemini.Grounding) []byte {
 	out = append(out, `{"input_tokens":`...)
 	out = jsonw.Int(out, inputTokens(u))
 	out = append(out, `,"output_tokens":`...)
 	out = jsonw.Int(out, u.Output())
 	out = append(out, `,"cache_creation_input_tokens":0,"cache_read_input_tokens":`...)
 	out = jsonw.Int(out, u.Cached)
+	out = appendServerToolUse(out, g)
+	return append(out, '}')
+}
+
+// appendServerToolUse writes `,"server_tool_use":{…}`: Gemini's search
+// queries are the web search requests (Gemini 3 bills each query), the URLs
+// read the web fetch requests.
+func appendServerToolUse(out []byte, g *gemini.Grounding) []byte {
+	if g == nil {
+		return out
+	}
+	out = append(out, `,"server_tool_use":{"web_search_requests":`...)
+	out = jsonw.Int(out, int64(g.Queries))
+	out = append(out, `,"web_fetch_requests":`...)
+	out = jsonw.Int(out, int64(g.URLs))
 	return append(out, '}')
 }
 
@@ -50,6 +68,12 @@ type sink interface {
 	delta(text string)
 	stopBlock(signature string) // signature only for a thinking block
 	toolUse(id, name, args string)
+	// citation adds a citation (a complete JSON object) to the open text
+	// block.
+	citation(c []byte)
+	// serverBlock writes a complete server tool block: server_tool_use,
+	// web_search_tool_result, web_fetch_tool_result (a JSON object).
+	serverBlock(block []byte, input string)
 }
 
 // machine turns Gemini parts into content blocks (§4.6, §4.7). Both the
@@ -61,18 +85,210 @@ type machine struct {
 	sig     string // signature for the open thinking block, already encoded
 	pending string // Gemini signature seen with no thinking block open
 	calls   int
+
+	// g follows the grounding of web search and URL context; nil when the
+	// request sent no built-in tool.
+	g         *gemini.Grounding
+	textStart int              // where the open text block starts in g's text
+	queries   []string         // search queries waiting for their sources
+	sources   []int            // sources waiting for their result block
+	urls      []gemini.URLRead // URLs read, waiting for their blocks
+	searchID  string           // the last web_search server_tool_use
 }
 
 func (m *machine) close(s sink) {
+	if m.open == 'x' && m.g != nil {
+		m.cite(s)
+	}
 	if m.open != 0 {
 		s.stopBlock(m.sig)
 		m.open, m.sig = 0, ""
 	}
 }
 
+// event starts a candidate (a stream event, or the whole answer): its
+// grounding is read, and server tool blocks already complete go out first
+// when no block is open, so a complete answer shows its searches before the
+// text, as Anthropic's do.
+func (m *machine) event(s sink, cand gjson.Result) {
+	if m.g == nil {
+		return
+	}
+	q, src, urls := m.g.Event(cand)
+	m.queries = append(m.queries, q...)
+	m.sources = append(m.sources, src...)
+	m.urls = append(m.urls, urls...)
+	if m.open == 0 {
+		m.serverBlocks(s, false)
+	}
+}
+
+// endEvent ends a candidate's event: the open text block gets the
+// citations its text now allows, then the server tool blocks that became
+// complete follow (the open block is closed for them). Gemini's stream
+// sends the grounding with the end of the answer, so in a stream the
+// searches come after the text they informed.
+func (m *machine) endEvent(s sink) {
+	if m.g == nil {
+		return
+	}
+	if m.open == 'x' {
+		m.cite(s)
+	}
+	if m.serverReady(false) {
+		m.close(s)
+		m.serverBlocks(s, false)
+	}
+}
+
+// finish closes the answer: the open block, then every server tool block
+// still waiting (queries whose sources never came).
+func (m *machine) finish(s sink) {
+	m.close(s)
+	if m.g != nil {
+		m.serverBlocks(s, true)
+	}
+}
+
+// serverReady reports whether server tool blocks can be written: queries
+// wait for their sources (Gemini may report them first) until the end.
+func (m *machine) serverReady(final bool) bool {
+	return len(m.urls) > 0 || len(m.sources) > 0 && (len(m.queries) > 0 || m.searchID != "") ||
+		final && len(m.queries) > 0
+}
+
+// serverBlocks writes the searches and fetches Gemini reported: a
+// server_tool_use per query, then one web_search_tool_result with the
+// sources (Gemini does not say which query found which source); and for
+// each URL read, a web_fetch server_tool_use and its result. Sources of a
+// grounding without queries (URL context) are only cited.
+func (m *machine) serverBlocks(s sink, final bool) {
+	if !m.serverReady(final) {
+		return
+	}
+	if len(m.queries) > 0 || len(m.sources) > 0 && m.searchID != "" {
+		for _, q := range m.queries {
+			m.searchID = gemini.RandomID("srvtoolu_", 24)
+			in := append([]byte(`{"query":`), nil...)
+			in = append(jsonw.String(in, q), '}')
+			s.serverBlock(serverToolUse(m.searchID, "web_search"), string(in))
+		}
+		s.serverBlock(m.searchResult(), "")
+		m.queries, m.sources = m.queries[:0], m.sources[:0]
+	}
+	for _, u := range m.urls {
+		id := gemini.RandomID("srvtoolu_", 24)
+		in := append([]byte(`{"url":`), nil...)
+		in = append(jsonw.String(in, u.URL), '}')
+		s.serverBlock(serverToolUse(id, "web_fetch"), string(in))
+		s.serverBlock(fetchResult(id, u), "")
+	}
+	m.urls = m.urls[:0]
+}
+
+func serverToolUse(id, name string) []byte {
+	b := append(make([]byte, 0, 96), `{"type":"server_tool_use","id":`...)
+	b = jsonw.String(b, id)
+	b = append(b, `,"name":`...)
+	b = jsonw.String(b, name)
+	return append(b, `,"input":{}}`...)
+}
+
+// searchResult is a web_search_tool_result with the waiting sources. Gemini
+// gives no page age and no page content: page_age is null and
+// encrypted_content an opaque token of the gateway (base64url, as
+// Anthropic's), which it accepts back and does not need.
+func (m *machine) searchResult() []byte {
+	b := append(make([]byte, 0, 256), `{"type":"web_search_tool_result","tool_use_id":`...)
+	b = jsonw.String(b, m.searchID)
+	b = append(b, `,"content":[`...)
+	for i, k := range m.sources {
+		src := m.g.Sources[k]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"type":"web_search_result","url":`...)
+		b = jsonw.String(b, src.URI)
+		b = append(b, `,"title":`...)
+		b = jsonw.String(b, sourceTitle(src))
+		b = append(b, `,"encrypted_content":`...)
+		b = jsonw.String(b, opaque("gws1_", src.URI))
+		b = append(b, `,"page_age":null}`...)
+	}
+	return append(b, "]}"...)
+}
+
+// fetchResult is a web_fetch_tool_result: Gemini reads the page itself and
+// returns only whether it could, so a page read is a document without
+// text, and a page it could not read an error.
+func fetchResult(id string, u gemini.URLRead) []byte {
+	b := append(make([]byte, 0, 256), `{"type":"web_fetch_tool_result","tool_use_id":`...)
+	b = jsonw.String(b, id)
+	code := ""
+	switch u.Status {
+	case "URL_RETRIEVAL_STATUS_SUCCESS":
+	case "URL_RETRIEVAL_STATUS_UNSAFE":
+		code = "url_not_allowed"
+	case "URL_RETRIEVAL_STATUS_ERROR", "URL_RETRIEVAL_STATUS_PAYWALL":
+		code = "url_not_accessible"
+	default:
+		code = "unavailable"
+	}
+	if code != "" {
+		b = append(b, `,"content":{"type":"web_fetch_tool_error","error_code":`...)
+		b = jsonw.String(b, code)
+		return append(b, "}}"...)
+	}
+	b = append(b, `,"content":{"type":"web_fetch_result","url":`...)
+	b = jsonw.String(b, u.URL)
+	b = append(b, `,"retrieved_at":null,"content":{"type":"document","source":{"type":"text","media_type":"text/plain","data":""},"title":null,"citations":null}}}`...)
+	return b
+}
+
+// sourceTitle is a source's title, its URL when Gemini gave none.
+func sourceTitle(src gemini.Source) string {
+	if src.Title != "" {
+		return src.Title
+	}
+	return src.URI
+}
+
+// opaque makes the gateway's opaque tokens: prefix + base64url of v, only
+// [A-Za-z0-9_-], which clients treat as encrypted data (Claude Code reads
+// a search result's encrypted_content as page text when it is not).
+func opaque(prefix, v string) string {
+	return prefix + base64.RawURLEncoding.EncodeToString([]byte(v))
+}
+
+// maxCitedText is the length of Anthropic's cited_text: "up to 150
+// characters" of the cited content.
+const maxCitedText = 150
+
+// cite gives the open text block the citations of the supports whose text
+// lies in it. A support of text already closed in another block (a stream
+// whose grounding came after a tool call) cannot be attached any more and
+// is dropped.
+func (m *machine) cite(s sink) {
+	m.g.Cite(func(c gemini.Citation) {
+		if c.Start < m.textStart {
+			return
+		}
+		src := m.g.Sources[c.Source]
+		b := append(make([]byte, 0, 256), `{"type":"web_search_result_location","cited_text":`...)
+		b = jsonw.String(b, gemini.Truncate(c.Text, maxCitedText))
+		b = append(b, `,"url":`...)
+		b = jsonw.String(b, src.URI)
+		b = append(b, `,"title":`...)
+		b = jsonw.String(b, sourceTitle(src))
+		b = append(b, `,"encrypted_index":`...)
+		b = jsonw.String(b, opaque("gwi1_", strconv.Itoa(c.Source)))
+		s.citation(append(b, '}'))
+	})
+}
+
 // part feeds one part to the machine; a malformed functionCall ends the
 // answer with the error it returns.
-func (m *machine) part(s sink, p gjson.Result) *apierror.Error {
+func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 	sig := p.Get("thoughtSignature").String()
 	if fc := p.Get("functionCall"); fc.Exists() {
 		if e := gemini.CheckFunctionCall(fc); e != nil {
@@ -97,7 +313,13 @@ func (m *machine) part(s sink, p gjson.Result) *apierror.Error {
 	}
 	t := p.Get("text")
 	if t.Type != gjson.String {
-		return nil // executableCode, inlineData…: nothing Anthropic can show
+		if sig != "" && m.open != 't' && (p.Get("toolCall").Exists() || p.Get("toolResponse").Exists()) {
+			// A built-in tool's call or response (Gemini 3 mixing Google
+			// Search with functions) may hold the step's signature: the
+			// next tool_use id carries it, as a text part's.
+			m.pending = strings.Clone(sig)
+		}
+		return nil // executableCode, inlineData, server tool records: shown from the grounding, or not at all
 	}
 	if gemini.IsThought(p) && m.hide {
 		if sig != "" && m.open != 't' {
@@ -148,7 +370,13 @@ func (m *machine) part(s sink, p gjson.Result) *apierror.Error {
 	}
 	if m.open != 'x' {
 		m.open = 'x'
+		if m.g != nil {
+			m.textStart = m.g.Len()
+		}
 		s.startBlock(false)
+	}
+	if m.g != nil {
+		m.g.AddText(k, t.Str)
 	}
 	s.delta(t.Str)
 	return nil
@@ -156,10 +384,11 @@ func (m *machine) part(s sink, p gjson.Result) *apierror.Error {
 
 // collector builds the `content` array of a non-streaming message.
 type collector struct {
-	out  []byte
-	n    int
-	kind bool   // thinking
-	text []byte // the open block's text
+	out   []byte
+	n     int
+	kind  bool   // thinking
+	text  []byte // the open block's text
+	cites []byte // the open block's citations, comma-separated
 }
 
 func (c *collector) sep() {
@@ -171,8 +400,26 @@ func (c *collector) sep() {
 
 func (c *collector) keepAlive() {}
 
-func (c *collector) startBlock(thinking bool) { c.kind, c.text = thinking, c.text[:0] }
-func (c *collector) delta(text string)        { c.text = append(c.text, text...) }
+func (c *collector) startBlock(thinking bool) {
+	c.kind, c.text, c.cites = thinking, c.text[:0], c.cites[:0]
+}
+
+func (c *collector) citation(b []byte) {
+	if len(c.cites) > 0 {
+		c.cites = append(c.cites, ',')
+	}
+	c.cites = append(c.cites, b...)
+}
+
+func (c *collector) serverBlock(block []byte, input string) {
+	c.sep()
+	if input != "" { // a server_tool_use: its input goes in place of {}
+		block = append(block[:len(block)-len(`{}}`)], input...)
+		block = append(block, '}')
+	}
+	c.out = append(c.out, block...)
+}
+func (c *collector) delta(text string) { c.text = append(c.text, text...) }
 
 func (c *collector) stopBlock(signature string) {
 	c.sep()
@@ -184,6 +431,11 @@ func (c *collector) stopBlock(signature string) {
 	} else {
 		c.out = append(c.out, `{"type":"text","text":`...)
 		c.out = jsonw.Bytes(c.out, c.text)
+		if len(c.cites) > 0 {
+			c.out = append(c.out, `,"citations":[`...)
+			c.out = append(c.out, c.cites...)
+			c.out = append(c.out, ']')
+		}
 	}
 	c.out = append(c.out, '}')
 }
@@ -245,21 +497,32 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	c.out = append(c.out, `,"type":"message","role":"assistant","model":`...)
 	c.out = jsonw.String(c.out, r.Model)
 	c.out = append(c.out, `,"content":[`...)
-	var m machine
+	m := r.newMachine()
+	m.event(&c, cand)
 	var failure *apierror.Error
-	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-		failure = m.part(&c, p)
+	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
+		failure = m.part(&c, int(k.Int()), p)
 		return failure == nil
 	})
 	if failure != nil {
 		return nil, failure
 	}
-	m.close(&c)
+	m.endEvent(&c)
+	m.finish(&c)
 	out := append(c.out, `],"stop_reason":`...)
 	out = jsonw.String(out, stopReason(finish, m.calls > 0))
 	out = append(out, `,"stop_sequence":null,"usage":`...)
-	out = appendUsage(out, gemini.ReadUsage(resp))
+	out = appendUsage(out, gemini.ReadUsage(resp), m.g)
 	return append(out, '}'), nil
+}
+
+// newMachine starts the part machine for an answer to the request.
+func (r *MessagesRequest) newMachine() machine {
+	m := machine{hide: r.hideThoughts}
+	if r.builtins.Any() {
+		m.g = new(gemini.Grounding)
+	}
+	return m
 }
 
 // Response translates Gemini's countTokens answer to {"input_tokens":N}.

@@ -224,8 +224,14 @@ func accumulate(evs []sseEvent) (content []map[string]any, stop string, err erro
 				}
 				sigs[idx]++
 				cb["signature"] = delta["signature"]
+			case "citations_delta":
+				if cb["type"] != "text" {
+					return nil, "", fmt.Errorf("citations_delta to %v", cb["type"])
+				}
+				cites, _ := cb["citations"].([]any)
+				cb["citations"] = append(cites, delta["citation"])
 			case "input_json_delta":
-				if cb["type"] != "tool_use" {
+				if cb["type"] != "tool_use" && cb["type"] != "server_tool_use" {
 					return nil, "", fmt.Errorf("input_json_delta to %v", cb["type"])
 				}
 				var in any

@@ -30,7 +30,7 @@ type Stream struct {
 
 // NewStream starts a stream translation.
 func (r *MessagesRequest) NewStream() *Stream {
-	return &Stream{req: r, m: machine{hide: r.hideThoughts}}
+	return &Stream{req: r, m: r.newMachine()}
 }
 
 // Write consumes an upstream chunk and appends the client bytes it
@@ -66,7 +66,7 @@ func (s *Stream) Close(dst []byte) []byte {
 		s.fail(gemini.TruncatedError())
 		return s.out
 	}
-	s.m.close(s)
+	s.m.finish(s)
 	s.begin("message_delta")
 	s.out = append(s.out, `{"type":"message_delta","delta":{"stop_reason":`...)
 	s.out = jsonw.String(s.out, stopReason(f, s.m.calls > 0))
@@ -76,6 +76,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	s.out = jsonw.Int(s.out, inputTokens(s.usage))
 	s.out = append(s.out, `,"cache_read_input_tokens":`...)
 	s.out = jsonw.Int(s.out, s.usage.Cached)
+	s.out = appendServerToolUse(s.out, s.m.g)
 	s.out = append(s.out, "}}\n\n"...)
 	s.begin("message_stop")
 	s.out = append(s.out, `{"type":"message_stop"}`+"\n\n"...)
@@ -123,11 +124,15 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 			return gemini.MalformedCallError(f) // P15
 		}
 	}
+	s.m.event(s, cand)
 	var failure *apierror.Error
-	cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-		failure = s.m.part(s, p)
+	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
+		failure = s.m.part(s, int(k.Int()), p)
 		return failure == nil
 	})
+	if failure == nil {
+		s.m.endEvent(s)
+	}
 	return failure
 }
 
@@ -225,5 +230,30 @@ func (s *Stream) toolUse(id, name, args string) {
 	s.out = append(s.out, `"input_json_delta","partial_json":`...)
 	s.out = jsonw.String(s.out, args)
 	s.out = append(s.out, "}}\n\n"...)
+	s.blockStop()
+}
+
+// citation adds a citation to the open text block (citations_delta).
+func (s *Stream) citation(c []byte) {
+	s.blockDelta()
+	s.out = append(s.out, `"citations_delta","citation":`...)
+	s.out = append(s.out, c...)
+	s.out = append(s.out, "}}\n\n"...)
+}
+
+// serverBlock writes a server tool block as Anthropic streams them: a
+// server_tool_use starts with an empty input that one input_json_delta
+// fills (Claude Code reads the query from it); a result block comes whole
+// in its content_block_start.
+func (s *Stream) serverBlock(block []byte, input string) {
+	s.blockStart(string(block))
+	s.next++
+	s.kind = false
+	if input != "" {
+		s.blockDelta()
+		s.out = append(s.out, `"input_json_delta","partial_json":`...)
+		s.out = jsonw.String(s.out, input)
+		s.out = append(s.out, "}}\n\n"...)
+	}
 	s.blockStop()
 }

@@ -12,8 +12,10 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// appendTools writes tools and toolConfig (protocol-mapping §4.1).
-func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
+// appendTools writes tools and toolConfig (protocol-mapping §4.1); send
+// are the built-in tools that follow the functions, combine that they mix
+// (gemini.PlanBuiltins).
+func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine bool) ([]byte, *apierror.Error) {
 	tools := root.Get("tools")
 	choice := root.Get("tool_choice")
 	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
@@ -63,8 +65,9 @@ func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 		return nil, e
 	}
 	if decls > 0 {
-		out = append(out, "]}]"...)
+		out = append(out, "]}"...)
 	}
+	out = gemini.CloseTools(out, decls > 0, send)
 
 	mode, allowed := "", ""
 	switch {
@@ -123,18 +126,54 @@ func appendTools(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 	if mode == "AUTO" && strict {
 		mode = "VALIDATED" // strict schemas: constrained decoding of the calls
 	}
-	if mode != "" && decls > 0 {
-		out = append(out, `,"toolConfig":{"functionCallingConfig":{"mode":"`...)
-		out = append(out, mode...)
-		out = append(out, '"')
-		if allowed != "" {
-			out = append(out, `,"allowedFunctionNames":[`...)
-			out = append(out, allowed...)
-			out = append(out, ']')
-		}
-		out = append(out, "}}"...)
+	if decls == 0 {
+		// Without declarations Gemini refuses any functionCallingConfig.
+		return out, nil
 	}
-	return out, nil
+	return gemini.AppendToolConfig(out, mode, allowed, combine), nil
+}
+
+// chatBuiltins reads web_search_options: OpenAI's search for chat
+// completions becomes Google Search. OpenAI's search models (the
+// *-search-preview and *-search-api names, when the model map maps them to
+// Gemini) always search, as they do at OpenAI. search_context_size has no
+// Gemini equivalent; user_location becomes an instruction to the model
+// (gemini.SearchHint). It returns the tool asked for and the location.
+func chatBuiltins(root jsonidx.Object, model string) (gemini.Builtins, string, *apierror.Error) {
+	var want gemini.Builtins
+	if strings.Contains(model, "-search-preview") || strings.Contains(model, "-search-api") {
+		want.Search = true
+	}
+	o := root.Get("web_search_options")
+	if !o.Exists() || o.Type == gjson.Null {
+		return want, "", nil
+	}
+	if !o.IsObject() {
+		return want, "", apierror.Invalid("web_search_options", "Invalid type for 'web_search_options': expected an object.")
+	}
+	switch size := o.Get("search_context_size"); size.String() {
+	case "", "low", "medium", "high":
+	default:
+		return want, "", apierror.Invalid("web_search_options.search_context_size", "Invalid 'web_search_options.search_context_size': expected low, medium or high.")
+	}
+	want.Search = true
+	return want, approximateLocation(o.Get("user_location.approximate")), nil
+}
+
+// approximateLocation joins OpenAI's approximate location fields (chat's
+// user_location.approximate, the Responses tool's user_location) for
+// gemini.SearchHint.
+func approximateLocation(loc gjson.Result) string {
+	var parts []string
+	for _, f := range [...]string{"city", "region", "country"} {
+		if s := loc.Get(f).String(); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if tz := loc.Get("timezone").String(); tz != "" {
+		parts = append(parts, "time zone "+tz)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // generation config fields, with the OpenAI ranges checked so a client gets

@@ -36,6 +36,13 @@ type ChatRequest struct {
 	N            int
 	Options      Options
 	Body         []byte // the Gemini GenerateContentRequest
+	// Notice says what of the request Gemini could not be given (web
+	// search on a model that cannot combine it with functions); the filter
+	// passes it on in a response header.
+	Notice string
+	// builtins are the built-in tools sent: answers then carry url_citation
+	// annotations.
+	builtins gemini.Builtins
 }
 
 // UpstreamPath is the Gemini path for the request.
@@ -113,13 +120,21 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 		return nil, e
 	}
 	out = b.contents.AppendTo(out)
+	want, location, e := chatBuiltins(root, r.Model)
+	if e != nil {
+		return nil, e
+	}
+	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, hasTools(root.Get("tools")))
+	r.builtins, r.Notice = send, notice
+	if h := gemini.SearchHint(nil, nil, location); h != "" && send.Search {
+		b.addSystem(h)
+	}
 	if len(b.system) > 0 {
 		out = append(out, `,"systemInstruction":{"parts":[`...)
 		out = append(out, b.system...)
 		out = append(out, "]}"...)
 	}
-	var e *apierror.Error
-	if out, e = appendTools(out, root); e != nil {
+	if out, e = appendTools(out, root, send, combine); e != nil {
 		return nil, e
 	}
 	if out, e = r.appendGenerationConfig(out, root); e != nil {
@@ -253,18 +268,34 @@ func (b *builder) systemMessage(m gjson.Result, param string) *apierror.Error {
 		return e
 	}
 	for _, t := range texts {
-		if t == "" {
-			continue
-		}
-		if len(b.system) > 0 {
-			b.system = append(b.system, ',')
-		}
-		b.system = append(b.system, `{"text":`...)
-		b.system = jsonw.String(b.system, t)
-		b.system = append(b.system, '}')
+		b.addSystem(t)
 	}
 	return nil
 }
+
+// addSystem adds a text part to the system instruction.
+func (b *builder) addSystem(t string) {
+	if t == "" {
+		return
+	}
+	if len(b.system) > 0 {
+		b.system = append(b.system, ',')
+	}
+	b.system = append(b.system, `{"text":`...)
+	b.system = jsonw.String(b.system, t)
+	b.system = append(b.system, '}')
+}
+
+// hasTools reports whether `tools` declares anything (the built-in tools
+// then have to be combined with functions).
+func hasTools(tools gjson.Result) bool {
+	n := false
+	jsonidx.Each(tools, func(int, gjson.Result) *apierror.Error { n = true; return errStop })
+	return n
+}
+
+// errStop ends a jsonidx.Each walk early.
+var errStop = &apierror.Error{}
 
 func (b *builder) userMessage(m gjson.Result, param string) *apierror.Error {
 	c := m.Get("content")

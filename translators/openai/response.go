@@ -89,7 +89,12 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 	var calls []byte
 	nCalls := 0
 	var failure *apierror.Error
-	c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+	var g *gemini.Grounding
+	if r.builtins.Search {
+		g = new(gemini.Grounding)
+		g.Event(c)
+	}
+	c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
 		if fc := p.Get("functionCall"); fc.Exists() {
 			if failure = gemini.CheckFunctionCall(fc); failure != nil {
 				return false
@@ -109,6 +114,9 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 			thoughts = append(thoughts, t.Str...)
 		} else {
 			text = append(text, t.Str...)
+			if g != nil {
+				g.AddText(int(k.Int()), t.Str)
+			}
 		}
 		return true
 	})
@@ -124,6 +132,11 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 		out = jsonw.Bytes(out, text)
 	}
 	out = append(out, `,"refusal":null`...)
+	if g != nil {
+		out = append(out, `,"annotations":[`...)
+		out = appendAnnotations(out, g)
+		out = append(out, ']')
+	}
 	if r.Options.ReasoningContent && len(thoughts) > 0 {
 		out = append(out, `,"reasoning_content":`...)
 		out = jsonw.Bytes(out, thoughts)
@@ -240,4 +253,30 @@ func appendUsage(out []byte, u gemini.Usage) []byte {
 	out = append(out, `},"completion_tokens_details":{"reasoning_tokens":`...)
 	out = jsonw.Int(out, u.Thoughts)
 	return append(out, "}}"...)
+}
+
+// appendAnnotations writes the url_citation annotations of the citations g
+// can place now, comma-separated. Gemini locates cited text in UTF-8 bytes;
+// OpenAI's start_index and end_index count characters of the message
+// content, which its Python service indexes by code point: the offsets are
+// converted so, over the whole content (the text parts joined).
+func appendAnnotations(out []byte, g *gemini.Grounding) []byte {
+	n := 0
+	g.Cite(func(c gemini.Citation) {
+		if n > 0 {
+			out = append(out, ',')
+		}
+		n++
+		src := g.Sources[c.Source]
+		out = append(out, `{"type":"url_citation","url_citation":{"url":`...)
+		out = jsonw.String(out, src.URI)
+		out = append(out, `,"title":`...)
+		out = jsonw.String(out, src.Title)
+		out = append(out, `,"start_index":`...)
+		out = jsonw.Int(out, int64(g.Runes(0, c.Start)))
+		out = append(out, `,"end_index":`...)
+		out = jsonw.Int(out, int64(g.Runes(0, c.End)))
+		out = append(out, "}}"...)
+	})
+	return out
 }

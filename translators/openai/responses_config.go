@@ -16,14 +16,18 @@ import (
 // a JSON object, so the text is the one string argument `input`.
 const customInputSchema = `{"type":"object","properties":{"input":{"type":"string","description":"The raw input of the tool: free-form text in the format the tool description gives, not JSON."}},"required":["input"]}`
 
-// droppedTools are hosted tools the gateway does not run. The model simply
-// works without them: Codex always declares web_search (and, with full
-// model metadata, tool_search), and refusing them would make the gateway
-// unusable; answering web searches waits for server-side tools.
+// droppedTools are hosted tools that are not function tools. The web
+// search tools run on Gemini's Google Search; the others the gateway does
+// not run, and the model simply works without them: Codex declares
+// tool_search with full model metadata, and refusing it would make the
+// gateway unusable.
 var droppedTools = map[string]bool{
 	"web_search": true, "web_search_preview": true, "web_search_2025_08_26": true,
 	"web_search_preview_2025_03_11": true, "tool_search": true, "image_generation": true,
 }
+
+// webSearchTool reports the hosted web search tools (every version).
+func webSearchTool(typ string) bool { return strings.HasPrefix(typ, "web_search") }
 
 // parseTools translates `tools` and `tool_choice` into Gemini's tools and
 // toolConfig (protocol-mapping §4.1, Responses shapes): function tools are
@@ -39,6 +43,9 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	names := map[string]string{} // client name ("ns.name" inside a namespace) -> Gemini name
 	declared := map[string]bool{}
 	strict := false
+	var want gemini.Builtins
+	var allowedDomains []string
+	location := ""
 	var declare func(t gjson.Result, param, ns string) *apierror.Error
 	declare = func(t gjson.Result, param, ns string) *apierror.Error {
 		typ := t.Get("type").String()
@@ -54,6 +61,26 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			return jsonidx.Each(t.Get("tools"), func(j int, inner gjson.Result) *apierror.Error {
 				return declare(inner, param+".tools["+strconv.Itoa(j)+"]", nsName)
 			})
+		case webSearchTool(typ):
+			// Google Search runs the search. Its settings have no Gemini
+			// parameter: allowed domains and the user's location go to
+			// the model as an instruction, search_context_size and
+			// external_web_access (Codex's cached-only mode) are not
+			// expressible; Google Search answers from Google's index.
+			want.Search = true
+			if e := jsonidx.Each(t.Get("filters.allowed_domains"), func(j int, d gjson.Result) *apierror.Error {
+				if j >= gemini.MaxDomains {
+					return apierror.Invalid(param+".filters.allowed_domains", "Invalid '"+param+".filters.allowed_domains': at most "+strconv.Itoa(gemini.MaxDomains)+" domains are accepted by this gateway.")
+				}
+				allowedDomains = append(allowedDomains, strings.Clone(d.String()))
+				return nil
+			}); e != nil {
+				return e
+			}
+			if l := approximateLocation(t.Get("user_location")); l != "" {
+				location = l
+			}
+			return nil
 		case droppedTools[typ]:
 			return nil
 		case typ != "function" && typ != "custom":
@@ -126,7 +153,19 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		return nil, nil, e
 	}
 	if len(declared) > 0 {
-		out = append(out, "]}]"...)
+		out = append(out, "]}"...)
+	}
+	if c := root.Get("tool_choice"); c.Type == gjson.String && c.Str == "none" {
+		want = gemini.Builtins{} // no tool at all, hosted ones included
+	}
+	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, len(declared) > 0)
+	out = gemini.CloseTools(out, len(declared) > 0, send)
+	r.builtins, r.Notice = send, notice
+	if send.Search {
+		r.hint = gemini.SearchHint(allowedDomains, nil, location)
+		if len(allowedDomains) > 0 {
+			r.Notice = "web_search: filters.allowed_domains is given to the model as an instruction; Google Search cannot enforce it"
+		}
 	}
 
 	mode, allowed, e := toolChoice(root.Get("tool_choice"), names)
@@ -141,21 +180,15 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	if mode == "ANY" && len(declared) == 0 {
 		return nil, nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
 	}
-	if mode != "" && len(declared) > 0 {
-		out = append(out, `,"toolConfig":{"functionCallingConfig":{"mode":"`...)
-		out = append(out, mode...)
-		out = append(out, '"')
-		if len(allowed) > 0 {
-			out = append(out, `,"allowedFunctionNames":[`...)
-			for i, n := range allowed {
-				if i > 0 {
-					out = append(out, ',')
-				}
-				out = jsonw.String(out, n)
+	if len(declared) > 0 {
+		var list []byte
+		for i, n := range allowed {
+			if i > 0 {
+				list = append(list, ',')
 			}
-			out = append(out, ']')
+			list = jsonw.String(list, n)
 		}
-		out = append(out, "}}"...)
+		out = gemini.AppendToolConfig(out, mode, string(list), combine)
 	}
 	return out, names, nil
 }

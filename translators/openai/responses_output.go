@@ -32,6 +32,10 @@ type itemSink interface {
 	close(kind byte, encrypted string) // encrypted only for a reasoning item
 	call(fc gjson.Result, callID string)
 	carrier(encrypted string) // a reasoning item that only carries a signature
+	// annotation adds a url_citation (a JSON object) to the open message.
+	annotation(a []byte)
+	// searchCall writes a complete web_search_call item (its action).
+	searchCall(action []byte)
 }
 
 // respMachine turns Gemini parts into output items.
@@ -40,11 +44,124 @@ type respMachine struct {
 	open  byte
 	sig   string // a text or thought signature waiting for a carrier
 	calls int
+
+	// g follows the grounding of Google Search; nil when the request sent
+	// no built-in tool.
+	g         *gemini.Grounding
+	itemStart int      // where the open message's text starts in g's text
+	queries   []string // search queries waiting for their sources
+	sources   []int    // sources waiting for their web_search_call
+	searched  bool     // a web_search_call was written
+}
+
+// newRespMachine starts the part machine for an answer to r.
+func newRespMachine(r *ResponsesRequest) respMachine {
+	m := respMachine{req: r}
+	if r.builtins.Any() {
+		m.g = new(gemini.Grounding)
+	}
+	return m
+}
+
+// event starts a candidate (a stream event, or the whole answer): its
+// grounding is read, and a complete search goes out first when no item is
+// open, so a complete answer lists its web_search_call before the message,
+// as OpenAI's do.
+func (m *respMachine) event(s itemSink, cand gjson.Result) {
+	if m.g == nil {
+		return
+	}
+	q, src, _ := m.g.Event(cand)
+	m.queries = append(m.queries, q...)
+	m.sources = append(m.sources, src...)
+	if m.open == 0 {
+		m.searchCall(s, false)
+	}
+}
+
+// endEvent ends a candidate's event: the open message gets the annotations
+// its text now allows, then a search that became complete follows (the
+// message is finished for it). Gemini's stream sends the grounding with the
+// end of the answer, so in a stream the search comes after the message.
+func (m *respMachine) endEvent(s itemSink) {
+	if m.g == nil {
+		return
+	}
+	if m.open == 'm' {
+		m.annotate(s)
+	}
+	if m.searchReady(false) {
+		m.close(s)
+		m.searchCall(s, false)
+	}
+}
+
+// searchReady reports whether a web_search_call can be written: queries
+// wait for their sources (Gemini may report them first) until the end.
+func (m *respMachine) searchReady(final bool) bool {
+	return len(m.sources) > 0 && (len(m.queries) > 0 || m.searched) || final && len(m.queries) > 0
+}
+
+// searchCall writes the waiting queries and sources as one web_search_call
+// (its search action has every query: Gemini does not say which query found
+// which source). Sources always come with it, as with include
+// web_search_call.action.sources.
+func (m *respMachine) searchCall(s itemSink, final bool) {
+	if !m.searchReady(final) {
+		return
+	}
+	a := append(make([]byte, 0, 256), `{"type":"search"`...)
+	if len(m.queries) > 0 {
+		a = append(a, `,"query":`...)
+		a = jsonw.String(a, m.queries[0])
+	}
+	a = append(a, `,"queries":[`...)
+	for i, q := range m.queries {
+		if i > 0 {
+			a = append(a, ',')
+		}
+		a = jsonw.String(a, q)
+	}
+	a = append(a, `],"sources":[`...)
+	for i, k := range m.sources {
+		if i > 0 {
+			a = append(a, ',')
+		}
+		a = append(a, `{"type":"url","url":`...)
+		a = jsonw.String(a, m.g.Sources[k].URI)
+		a = append(a, '}')
+	}
+	s.searchCall(append(a, "]}"...))
+	m.queries, m.sources, m.searched = m.queries[:0], m.sources[:0], true
+}
+
+// annotate gives the open message the url_citation annotations of the
+// supports whose text lies in it. Gemini locates cited text in UTF-8
+// bytes; OpenAI's start_index and end_index count characters (code points,
+// as its Python service indexes strings) of the output_text's own text.
+// A support of text in a message already finished (a stream whose
+// grounding came after a tool call) cannot be attached any more.
+func (m *respMachine) annotate(s itemSink) {
+	m.g.Cite(func(c gemini.Citation) {
+		if c.Start < m.itemStart {
+			return
+		}
+		src := m.g.Sources[c.Source]
+		a := append(make([]byte, 0, 192), `{"type":"url_citation","start_index":`...)
+		a = jsonw.Int(a, int64(m.g.Runes(m.itemStart, c.Start)))
+		a = append(a, `,"end_index":`...)
+		a = jsonw.Int(a, int64(m.g.Runes(m.itemStart, c.End)))
+		a = append(a, `,"url":`...)
+		a = jsonw.String(a, src.URI)
+		a = append(a, `,"title":`...)
+		a = jsonw.String(a, src.Title)
+		s.annotation(append(a, '}'))
+	})
 }
 
 // part handles one Gemini part; a functionCall the client could neither
 // run nor answer (no name, args not an object) fails the answer.
-func (m *respMachine) part(s itemSink, p gjson.Result) *apierror.Error {
+func (m *respMachine) part(s itemSink, k int, p gjson.Result) *apierror.Error {
 	sig := p.Get("thoughtSignature").String()
 	if fc := p.Get("functionCall"); fc.Exists() {
 		if e := gemini.CheckFunctionCall(fc); e != nil {
@@ -62,7 +179,13 @@ func (m *respMachine) part(s itemSink, p gjson.Result) *apierror.Error {
 	}
 	t := p.Get("text")
 	if t.Type != gjson.String {
-		return nil // executableCode, inlineData...: nothing the API can show
+		if sig != "" && (p.Get("toolCall").Exists() || p.Get("toolResponse").Exists()) {
+			// A built-in tool's call or response (Gemini 3 mixing Google
+			// Search with functions) may hold the step's signature: the
+			// next call without one takes it.
+			m.sig = strings.Clone(sig)
+		}
+		return nil // executableCode, inlineData, server tool records: shown from the grounding, or not at all
 	}
 	if sig != "" {
 		m.sig = strings.Clone(sig) // kept past the upstream event
@@ -80,13 +203,22 @@ func (m *respMachine) part(s itemSink, p gjson.Result) *apierror.Error {
 	if m.open != kind {
 		m.close(s)
 		m.open = kind
+		if m.g != nil {
+			m.itemStart = m.g.Len()
+		}
 		s.open(kind)
+	}
+	if kind == 'm' && m.g != nil {
+		m.g.AddText(k, t.Str)
 	}
 	s.delta(t.Str)
 	return nil
 }
 
 func (m *respMachine) close(s itemSink) {
+	if m.open == 'm' && m.g != nil {
+		m.annotate(s)
+	}
 	switch m.open {
 	case 'r':
 		enc := ""
@@ -100,9 +232,13 @@ func (m *respMachine) close(s itemSink) {
 	m.open = 0
 }
 
-// finish closes the open item and emits a signature still waiting.
+// finish closes the open item, writes a search still waiting and emits a
+// signature still waiting.
 func (m *respMachine) finish(s itemSink) {
 	m.close(s)
+	if m.g != nil {
+		m.searchCall(s, true)
+	}
 	if m.sig != "" && m.req.encrypted {
 		if enc := encodeSignature(m.sig); enc != "" {
 			s.carrier(enc)
@@ -213,9 +349,26 @@ func appendCallItem(out []byte, id, callID string, c callShape, done bool) []byt
 	return append(out, '}')
 }
 
+// appendSearchCallItem writes a web_search_call item; with done false, its
+// in-progress form (stream start).
+func appendSearchCallItem(out []byte, id string, done bool, action []byte) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"type":"web_search_call","status":`...)
+	if done {
+		out = append(out, `"completed"`...)
+	} else {
+		out = append(out, `"in_progress"`...)
+	}
+	out = append(out, `,"action":`...)
+	out = append(out, action...)
+	return append(out, '}')
+}
+
 // appendMessageItem writes an assistant message with one output_text part
-// (or, with refusal set, one refusal part).
-func appendMessageItem(out []byte, id string, done bool, text []byte, refusal bool) []byte {
+// (or, with refusal set, one refusal part); annots are its url_citation
+// annotations, comma-separated.
+func appendMessageItem(out []byte, id string, done bool, text []byte, refusal bool, annots []byte) []byte {
 	out = append(out, `{"id":`...)
 	out = jsonw.String(out, id)
 	out = append(out, `,"type":"message","status":`...)
@@ -226,12 +379,12 @@ func appendMessageItem(out []byte, id string, done bool, text []byte, refusal bo
 	}
 	out = append(out, `,"role":"assistant","content":[`...)
 	if done {
-		out = appendContentPart(out, text, refusal)
+		out = appendContentPart(out, text, refusal, annots)
 	}
 	return append(out, "]}"...)
 }
 
-func appendContentPart(out []byte, text []byte, refusal bool) []byte {
+func appendContentPart(out []byte, text []byte, refusal bool, annots []byte) []byte {
 	if refusal {
 		out = append(out, `{"type":"refusal","refusal":`...)
 		out = jsonw.Bytes(out, text)
@@ -239,7 +392,9 @@ func appendContentPart(out []byte, text []byte, refusal bool) []byte {
 	}
 	out = append(out, `{"type":"output_text","text":`...)
 	out = jsonw.Bytes(out, text)
-	return append(out, `,"annotations":[],"logprobs":[]}`...)
+	out = append(out, `,"annotations":[`...)
+	out = append(out, annots...)
+	return append(out, `],"logprobs":[]}`...)
 }
 
 // appendReasoningItem writes a reasoning item: the summary text (none for a

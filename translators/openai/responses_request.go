@@ -49,6 +49,14 @@ type ResponsesRequest struct {
 	// echo holds the request fields a Response object repeats, as JSON
 	// members starting with a comma.
 	echo []byte
+	// Notice says what of the request Gemini could not be given (web
+	// search on a model that cannot combine it with functions, filters it
+	// cannot enforce); the filter passes it on in a response header.
+	Notice string
+	// builtins are the built-in tools sent: answers then carry
+	// web_search_call items and url_citation annotations.
+	builtins gemini.Builtins
+	hint     string // search settings for the system instruction (gemini.SearchHint)
 }
 
 // toolRef is how the client declared a tool Gemini knows by another name or
@@ -155,6 +163,7 @@ func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, 
 		return nil, e
 	}
 	out = b.contents.AppendTo(out)
+	b.addSystem(r.hint)
 	if len(b.system) > 0 {
 		out = append(out, `,"systemInstruction":{"parts":[`...)
 		out = append(out, b.system...)
@@ -266,7 +275,9 @@ func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
 			b.reasoning(it)
 		case "item_reference":
 			return apierror.Invalid(param, "Invalid '"+param+"': this gateway does not store items, so `item_reference` cannot be resolved; send the item itself.")
-		case "web_search_call", "tool_search_call", "tool_search_output", "image_generation_call", "file_search_call", "compaction":
+		case "web_search_call":
+			b.searchNote(it)
+		case "tool_search_call", "tool_search_output", "image_generation_call", "file_search_call", "compaction":
 			// Records of hosted tools (and OpenAI's encrypted compaction)
 			// the gateway never produced and Gemini cannot read: dropped.
 		default:
@@ -274,6 +285,52 @@ func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
 		}
 		return e
 	})
+}
+
+// searchNote turns a web_search_call item sent back as history into a text
+// of the model's turn: Gemini has no part for a search it ran (its
+// grounding exists only in answers), and the queries and sources are what
+// the model learnt from it. The note is never signed.
+func (b *respBuilder) searchNote(it gjson.Result) {
+	b.modelSide()
+	var note strings.Builder
+	note.WriteString("Web search")
+	action := it.Get("action")
+	queries := action.Get("queries")
+	if !queries.IsArray() || len(queries.Array()) == 0 {
+		queries = action.Get("query")
+	}
+	n := 0
+	add := func(q gjson.Result) bool {
+		if q.String() == "" {
+			return true
+		}
+		if n == 0 {
+			note.WriteString(" for ")
+		} else {
+			note.WriteString(", ")
+		}
+		n++
+		note.WriteString(strconv.Quote(q.String()))
+		return true
+	}
+	if queries.IsArray() {
+		queries.ForEach(func(_, q gjson.Result) bool { return add(q) })
+	} else {
+		add(queries)
+	}
+	if u := action.Get("url").String(); u != "" {
+		note.WriteString(" opened " + u)
+	}
+	if sources := action.Get("sources"); sources.IsArray() {
+		note.WriteString(", sources:")
+		sources.ForEach(func(_, src gjson.Result) bool {
+			note.WriteString("\n- " + src.Get("url").String())
+			return true
+		})
+	}
+	raw := append(make([]byte, 0, note.Len()+12), `{"text":`...)
+	b.turn = append(b.turn, modelPart{raw: jsonw.String(raw, note.String())})
 }
 
 func (b *respBuilder) addSystem(text string) {

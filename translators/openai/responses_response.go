@@ -30,22 +30,24 @@ func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierr
 		if reason == "" {
 			reason = "no candidates returned"
 		}
-		c.items = appendMessageItem(c.items, gemini.RandomID("msg_", 24), true, []byte("Gemini blocked the prompt: "+reason), true)
+		c.items = appendMessageItem(c.items, gemini.RandomID("msg_", 24), true, []byte("Gemini blocked the prompt: "+reason), true, nil)
 		st = responseState{status: "incomplete", incomplete: "content_filter"}
 	} else {
 		f := gemini.ClassifyFinish(cand.Get("finishReason").String())
 		if f == gemini.FinishMalformed {
 			return nil, gemini.MalformedCallError(cand.Get("finishReason").String())
 		}
-		m := respMachine{req: r}
+		m := newRespMachine(r)
+		m.event(&c, cand)
 		var failure *apierror.Error
-		cand.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-			failure = m.part(&c, p)
+		cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
+			failure = m.part(&c, int(k.Int()), p)
 			return failure == nil
 		})
 		if failure != nil {
 			return nil, failure
 		}
+		m.endEvent(&c)
 		m.finish(&c)
 		st = endState(f)
 	}
@@ -56,9 +58,10 @@ func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierr
 
 // collector is the itemSink of a complete answer: items are written whole.
 type collector struct {
-	req   *ResponsesRequest
-	items []byte
-	text  []byte
+	req    *ResponsesRequest
+	items  []byte
+	text   []byte
+	annots []byte // the open message's annotations, comma-separated
 }
 
 func (c *collector) sep() {
@@ -67,7 +70,7 @@ func (c *collector) sep() {
 	}
 }
 
-func (c *collector) open(byte)         { c.text = c.text[:0] }
+func (c *collector) open(byte)         { c.text, c.annots = c.text[:0], c.annots[:0] }
 func (c *collector) delta(text string) { c.text = append(c.text, text...) }
 
 func (c *collector) close(kind byte, encrypted string) {
@@ -76,7 +79,19 @@ func (c *collector) close(kind byte, encrypted string) {
 		c.items = appendReasoningItem(c.items, gemini.RandomID("rs_", 24), true, c.text, encrypted)
 		return
 	}
-	c.items = appendMessageItem(c.items, gemini.RandomID("msg_", 24), true, c.text, false)
+	c.items = appendMessageItem(c.items, gemini.RandomID("msg_", 24), true, c.text, false, c.annots)
+}
+
+func (c *collector) annotation(a []byte) {
+	if len(c.annots) > 0 {
+		c.annots = append(c.annots, ',')
+	}
+	c.annots = append(c.annots, a...)
+}
+
+func (c *collector) searchCall(action []byte) {
+	c.sep()
+	c.items = appendSearchCallItem(c.items, gemini.RandomID("ws_", 24), true, action)
 }
 
 func (c *collector) call(fc gjson.Result, callID string) {

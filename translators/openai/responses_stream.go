@@ -45,13 +45,13 @@ type ResponsesStream struct {
 	pend   []byte // text of this upstream event not yet sent
 	kind   byte   // kind of the open item: 'r' or 'm'
 	items  []byte // finished items, comma-separated, for the terminal event
+	annots []byte // the open message's annotations, comma-separated
+	nAnnot int64  // how many annotations the open message has
 }
 
 // NewStream starts a stream translation. created is the Unix time to report.
 func (r *ResponsesRequest) NewStream(created int64) *ResponsesStream {
-	s := &ResponsesStream{req: r, created: created}
-	s.m.req = r
-	return s
+	return &ResponsesStream{req: r, created: created, m: newRespMachine(r)}
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
@@ -132,10 +132,14 @@ func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 				return false
 			}
 		}
-		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
-			failure = s.m.part(s, p)
+		s.m.event(s, c)
+		c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
+			failure = s.m.part(s, int(k.Int()), p)
 			return failure == nil
 		})
+		if failure == nil {
+			s.m.endEvent(s)
+		}
 		return failure == nil
 	})
 	s.flush() // one delta per upstream event
@@ -253,7 +257,8 @@ func (s *ResponsesStream) open(kind byte) {
 		return
 	}
 	s.itemID = gemini.RandomID("msg_", 24)
-	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, false))
+	s.annots, s.nAnnot = s.annots[:0], 0
+	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, false, nil))
 	s.begin("response.content_part.added")
 	s.itemRef()
 	s.out = append(s.out, `,"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`...)
@@ -314,9 +319,9 @@ func (s *ResponsesStream) close(kind byte, encrypted string) {
 	s.begin("response.content_part.done")
 	s.itemRef()
 	s.out = append(s.out, `,"content_index":0,"part":`...)
-	s.out = appendContentPart(s.out, s.text, false)
+	s.out = appendContentPart(s.out, s.text, false, s.annots)
 	s.end()
-	s.itemDone(appendMessageItem(nil, s.itemID, true, s.text, false))
+	s.itemDone(appendMessageItem(nil, s.itemID, true, s.text, false, s.annots))
 }
 
 // call writes a whole function or custom tool call: Gemini sends each
@@ -360,7 +365,7 @@ func (s *ResponsesStream) carrier(encrypted string) {
 // refusal writes a message item holding a refusal (a blocked prompt).
 func (s *ResponsesStream) refusal(text string) {
 	s.itemID = gemini.RandomID("msg_", 24)
-	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, true))
+	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, true, nil))
 	s.begin("response.content_part.added")
 	s.itemRef()
 	s.out = append(s.out, `,"content_index":0,"part":{"type":"refusal","refusal":""}`...)
@@ -379,7 +384,39 @@ func (s *ResponsesStream) refusal(text string) {
 	s.begin("response.content_part.done")
 	s.itemRef()
 	s.out = append(s.out, `,"content_index":0,"part":`...)
-	s.out = appendContentPart(s.out, []byte(text), true)
+	s.out = appendContentPart(s.out, []byte(text), true, nil)
 	s.end()
-	s.itemDone(appendMessageItem(nil, s.itemID, true, []byte(text), true))
+	s.itemDone(appendMessageItem(nil, s.itemID, true, []byte(text), true, nil))
+}
+
+// annotation adds a url_citation to the open message: its text so far is
+// sent first, then response.output_text.annotation.added.
+func (s *ResponsesStream) annotation(a []byte) {
+	s.flush()
+	if len(s.annots) > 0 {
+		s.annots = append(s.annots, ',')
+	}
+	s.annots = append(s.annots, a...)
+	s.begin("response.output_text.annotation.added")
+	s.itemRef()
+	s.out = append(s.out, `,"content_index":0,"annotation_index":`...)
+	s.out = jsonw.Int(s.out, s.nAnnot)
+	s.out = append(s.out, `,"annotation":`...)
+	s.out = append(s.out, a...)
+	s.end()
+	s.nAnnot++
+}
+
+// searchCall writes a web_search_call item with the events OpenAI streams
+// for one: added, in_progress, searching, completed, done. The search has
+// already happened at Gemini's; the events keep the grammar clients know.
+func (s *ResponsesStream) searchCall(action []byte) {
+	s.itemID = gemini.RandomID("ws_", 24)
+	s.itemAdded(appendSearchCallItem(nil, s.itemID, false, action))
+	for _, typ := range [...]string{"response.web_search_call.in_progress", "response.web_search_call.searching", "response.web_search_call.completed"} {
+		s.begin(typ)
+		s.itemRef()
+		s.end()
+	}
+	s.itemDone(appendSearchCallItem(nil, s.itemID, true, action))
 }

@@ -31,6 +31,8 @@ type choiceState struct {
 	seen      bool
 	toolIndex int // next tool_calls index; global for the choice (P10)
 	finish    string
+	// g follows the choice's grounding (web search); nil without it.
+	g *gemini.Grounding
 }
 
 // NewStream starts a stream translation. created is the Unix time to report.
@@ -172,6 +174,12 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		if !st.seen {
 			st.seen = true
 			s.chunk(i, `{"role":"assistant","content":""}`, "")
+			if s.req.builtins.Search {
+				st.g = new(gemini.Grounding)
+			}
+		}
+		if st.g != nil {
+			st.g.Event(c)
 		}
 		if f := c.Get("finishReason").String(); f != "" {
 			st.finish = strings.Clone(f)
@@ -198,7 +206,7 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 				thought = thought[:0]
 			}
 		}
-		c.Get("content.parts").ForEach(func(_, p gjson.Result) bool {
+		c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
 			if fc := p.Get("functionCall"); fc.Exists() {
 				if failure = gemini.CheckFunctionCall(fc); failure != nil {
 					return false
@@ -221,6 +229,9 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 				}
 			} else {
 				text = append(text, t.Str...)
+				if st.g != nil {
+					st.g.AddText(int(k.Int()), t.Str)
+				}
 			}
 			return true
 		})
@@ -228,6 +239,16 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 			return false
 		}
 		flush()
+		if st.g != nil {
+			// The annotations of text sent so far, in a delta of their
+			// own (as OpenAI's search models stream them).
+			delta = append(delta[:0], `{"annotations":[`...)
+			n := len(delta)
+			if delta = appendAnnotations(delta, st.g); len(delta) > n {
+				delta = append(delta, "]}"...)
+				s.chunkBytes(i, delta, "")
+			}
+		}
 		return true
 	})
 	return failure
