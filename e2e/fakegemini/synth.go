@@ -368,7 +368,7 @@ func GroundingFor(text string, queries []string, sources []Source, supports ...S
 		Retrieval struct{}          `json:"retrievalMetadata"`
 	}{Queries: queries, Entry: map[string]string{"renderedContent": `<style>.container{}</style><div class="container">` + strings.Join(queries, " ") + `</div>`}}
 	for _, s := range sources {
-		gm.Chunks = append(gm.Chunks, chunk{web{s.URI, s.Title}})
+		gm.Chunks = append(gm.Chunks, chunk{web(s)})
 	}
 	from := 0
 	for _, s := range supports {
