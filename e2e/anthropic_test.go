@@ -851,7 +851,8 @@ func TestAnthropicToolResultsWithMedia(t *testing.T) {
 }
 
 // Every thinking setting a Claude client sends must be accepted by every
-// thinking Gemini model it can be mapped to (budget ranges, levels, P26).
+// thinking Gemini model it can be mapped to (budget ranges, levels, never a
+// budget and a level together).
 func TestAnthropicThinkingSettings(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
 		c := anthropicClient(env, "K")

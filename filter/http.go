@@ -129,7 +129,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	_ = proxywasm.SetProperty([]string{propKeyHash}, []byte(keyHash(h.key)))
 
 	// Exactly one credential goes upstream, in the header Gemini reads. A
-	// client's Authorization would be taken for an OAuth token (P20).
+	// client's Authorization would be taken for an OAuth token (a 401).
 	_ = proxywasm.RemoveHttpRequestHeader("authorization")
 	_ = proxywasm.RemoveHttpRequestHeader("x-api-key")
 	_ = proxywasm.ReplaceHttpRequestHeader("x-goog-api-key", h.key)

@@ -262,7 +262,7 @@ const tailWindow = 16 << 10
 
 // usageTap reads token usage from a passing Gemini answer without holding
 // it back: SSE events are parsed as they pass (the last usageMetadata wins,
-// §1.9); for JSON bodies and JSON-array streams only the tail is kept.
+// its counts are running totals); for JSON bodies and JSON-array streams only the tail is kept.
 type usageTap struct {
 	active bool
 	sse    bool

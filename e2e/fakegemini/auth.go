@@ -6,14 +6,15 @@ import (
 	"strings"
 )
 
-// Messages of the real front end (P20, §1.1, §1.11).
+// Messages of the real front end for credentials it does not accept.
 const (
 	msgUnauthenticated = "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
 	msgUnregistered    = "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."
 	msgKeyInvalid      = "API key not valid. Please pass a valid API key."
 )
 
-// apiKeyInvalid is the 400 Google answers for a bad key (P20: 400, not 401).
+// apiKeyInvalid is the 400 Google answers for a bad key (a 400 with reason
+// API_KEY_INVALID, not a 401).
 func apiKeyInvalid() *apiError {
 	return invalidArgument(msgKeyInvalid,
 		ErrorInfoDetail("API_KEY_INVALID", "googleapis.com",
@@ -33,7 +34,7 @@ func requestKey(r *http.Request) string {
 // authenticate applies the key rules. rpc is the fully qualified RPC name
 // used in the ErrorInfo metadata of the 401.
 func (s *Server) authenticate(r *http.Request, q url.Values, rpc string) (string, *apiError) {
-	// P20: an Authorization header (or access_token) is parsed as an OAuth
+	// An Authorization header (or access_token) is parsed as an OAuth
 	// token, even when a valid key is present as well.
 	if r.Header.Get("Authorization") != "" || q.Get("access_token") != "" {
 		return "", newError(http.StatusUnauthorized, msgUnauthenticated,

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// TestAuth covers the key rules (P20, §1.1).
+// TestAuth covers the key rules: x-goog-api-key or ?key=, and an
+// Authorization header taken for an OAuth token.
 func TestAuth(t *testing.T) {
 	s := newServer(t)
 	const path = "/v1beta/models/gemini-2.5-flash:generateContent"
@@ -23,8 +24,8 @@ func TestAuth(t *testing.T) {
 		{"key query parameter", "?key=k1", nil, 200, "", ""},
 		{"same key in header and query", "?key=k1", map[string]string{"x-goog-api-key": "k1"}, 200, "", ""},
 		{"no key", "", nil, 403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers"},
-		{"Authorization bearer with key (P20)", "", map[string]string{"x-goog-api-key": "k1", "Authorization": "Bearer k1"}, 401, "UNAUTHENTICATED", "Expected OAuth 2 access token"},
-		{"Authorization bearer only (P20)", "", map[string]string{"Authorization": "Bearer k1"}, 401, "UNAUTHENTICATED", "Request had invalid authentication credentials."},
+		{"Authorization bearer with key", "", map[string]string{"x-goog-api-key": "k1", "Authorization": "Bearer k1"}, 401, "UNAUTHENTICATED", "Expected OAuth 2 access token"},
+		{"Authorization bearer only", "", map[string]string{"Authorization": "Bearer k1"}, 401, "UNAUTHENTICATED", "Request had invalid authentication credentials."},
 		{"x-api-key forwarded", "", map[string]string{"x-goog-api-key": "k1", "x-api-key": "sk-ant"}, 400, "INVALID_ARGUMENT", "x-api-key"},
 		{"two keys in one header", "", map[string]string{"x-goog-api-key": "k1,k2"}, 400, "INVALID_ARGUMENT", "API key not valid."},
 		{"different keys in header and query", "?key=k2", map[string]string{"x-goog-api-key": "k1"}, 400, "INVALID_ARGUMENT", "API key not valid."},

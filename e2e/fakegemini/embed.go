@@ -31,7 +31,7 @@ type embedding struct {
 // EmbeddingFor returns the vector the fake answers for text, so tests can
 // compare values: dims values (DefaultEmbeddingDims when 0) of a
 // deterministic pseudo-random vector of the model's full size, normalized
-// over the full size only (truncation is not re-normalized, §1.10).
+// over the full size only (Gemini does not re-normalize a truncated vector).
 func EmbeddingFor(text string, dims, fullDims int) []float32 {
 	if dims <= 0 {
 		dims = DefaultEmbeddingDims
@@ -118,7 +118,7 @@ func embedContent(body []byte, mi *modelInfo) (any, *apiError) {
 }
 
 // batchEmbedContents: 1..100 requests, each requests[].model equal to the
-// URL model (§1.10).
+// URL model.
 func batchEmbedContents(body []byte, mi *modelInfo) (any, *apiError) {
 	var w walker
 	canon := w.root(body, batchEmbedContentsRequestMsg)

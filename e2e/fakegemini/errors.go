@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// apiError is a google.rpc.Status as the Gemini API renders it (§1.11):
+// apiError is a google.rpc.Status as the Gemini API renders it:
 // {"error":{"code":…,"message":…,"status":…,"details":[…]}}.
 type apiError struct {
 	Code    int
@@ -107,7 +107,8 @@ func defaultMessage(code int) string {
 }
 
 // scriptedError builds the body of a scripted non-200 Reply without Body.
-// 429 carries QuotaFailure + Help and, with RetryDelay, a RetryInfo (§1.11).
+// 429 carries QuotaFailure + Help and, with RetryDelay, a RetryInfo, as
+// Google's quota errors do.
 func scriptedError(r Reply) *apiError {
 	e := newError(r.Status, defaultMessage(r.Status))
 	if r.Status == http.StatusTooManyRequests {
@@ -215,7 +216,7 @@ func setGoogleHeaders(h http.Header, contentType string) {
 }
 
 // writeError writes e. When arrayWrap is set (streamGenerateContent without
-// alt=sse) the envelope is wrapped in a JSON array, as Google does (P23).
+// alt=sse) the envelope is wrapped in a JSON array, as Google does.
 func writeError(w http.ResponseWriter, e *apiError, arrayWrap bool, extra http.Header) {
 	body := e.body()
 	if arrayWrap {

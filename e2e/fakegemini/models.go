@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Model is one entry of models.list (§1.10, S3 model.proto).
+// Model is one entry of models.list (the Model message of model.proto).
 type Model struct {
 	Name                       string   `json:"name"`
 	BaseModelID                string   `json:"baseModelId,omitempty"`
@@ -68,7 +68,7 @@ func embedModel(id, display, version string, in, dims int, methods []string) mod
 	}
 }
 
-// defaultCatalogue is the fixed model list (numbers are illustrative, §1.10).
+// defaultCatalogue is the fixed model list (limits are illustrative).
 func defaultCatalogue() []modelInfo {
 	return []modelInfo{
 		chatModel("gemini-2.0-flash", "Gemini 2.0 Flash", "2.0", 1048576, 8192, false, 0, 0, true),
@@ -156,7 +156,7 @@ func (s *Server) lookupModel(rt route) (*modelInfo, *apiError) {
 }
 
 // listModels: models.list with pageSize (default 50, max 1000) and an
-// opaque pageToken (§1.1).
+// opaque pageToken.
 func (s *Server) listModels(q url.Values) (any, *apiError) {
 	size := 50
 	if v := firstOf(q, "pageSize", "page_size"); v != "" {

@@ -12,7 +12,9 @@ import (
 
 // The real service parses bodies with a strict proto-JSON parser: unknown
 // names, lists for singular fields and values of the wrong type fail before
-// any semantic check, with "Invalid JSON payload received. …" (§1.6, P1, P7).
+// any semantic check, with "Invalid JSON payload received. …": schema
+// keywords outside the Schema proto, type lists, a list or a string as
+// functionResponse.response.
 // walker reproduces that parser over the descriptors of specs.go and emits a
 // canonical copy of the body (camelCase names, upper-case enums, numbers for
 // int64 strings) that the semantic checks then decode into Go structs.
@@ -84,7 +86,7 @@ func (f *field) typeName() string {
 }
 
 // lookup accepts the json_name (camelCase) and the proto name (snake_case),
-// as the real parser does (§1.1).
+// as the real parser does.
 func (m *message) lookup(name string) (*field, string) {
 	if f, ok := m.fields[name]; ok {
 		return f, name
@@ -338,7 +340,7 @@ func (w *walker) value(raw []byte, f *field, name, at, path string) []byte {
 		b.WriteByte(']')
 		return b.Bytes()
 	case k == '[' && f.kind != kValue:
-		// P1 (type arrays) and P7 (list as functionResponse.response).
+		// JSON Schema type lists, and a list as functionResponse.response.
 		w.unknownName(name, at, "Proto field is not repeating, cannot start list.")
 		return nil
 	}
@@ -413,7 +415,7 @@ func (w *walker) single(raw []byte, f *field, path string) []byte {
 }
 
 // Enum names are matched case-insensitively: the cookbook sends "any" and
-// "object" successfully (§1.1). Numbers are accepted as enum numbers.
+// "object" successfully. Numbers are accepted as enum numbers.
 func (w *walker) enumValue(raw []byte, f *field, path string) []byte {
 	switch jsonKind(raw) {
 	case '"':

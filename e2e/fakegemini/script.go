@@ -20,12 +20,13 @@ type Reply struct {
 	Text         string            // synthesize a candidate with this text
 	Parts        []json.RawMessage // synthesize a candidate with these raw parts (after Text)
 	FinishReason string            // default STOP
-	BlockReason  string            // answer a prompt-level block: promptFeedback only, no candidates (P17)
+	BlockReason  string            // answer a prompt-level block: promptFeedback only, no candidates
 	Usage        *Usage            // usageMetadata; synthesized from the token estimate when nil
 
 	// Events are the raw JSON objects of streamGenerateContent, one per
 	// event. An entry that does not start with '{' is written verbatim
-	// (e.g. a non-"data:" error line, §1.9). When nil, the events are
+	// (e.g. a non-"data:" error line, as Gemini sends mid-stream failures).
+	// When nil, the events are
 	// synthesized: Text split into a few pieces, then one event per Part,
 	// finishReason and the final usage on the last event.
 	Events []string
@@ -58,7 +59,7 @@ type Reply struct {
 	URLContext json.RawMessage
 }
 
-// Usage is usageMetadata (§1.8). Total defaults to the sum of the others
+// Usage is usageMetadata. Total defaults to the sum of the others
 // (Cached is part of Prompt, so it is not added).
 type Usage struct {
 	Prompt, Candidates, Thoughts, Cached, ToolUsePrompt, Total int

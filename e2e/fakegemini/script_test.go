@@ -72,7 +72,7 @@ func TestDefaultEcho(t *testing.T) {
 	}
 }
 
-// Test429RetryInfo: RESOURCE_EXHAUSTED with a RetryInfo detail (§1.11).
+// Test429RetryInfo: RESOURCE_EXHAUSTED with a RetryInfo detail.
 func Test429RetryInfo(t *testing.T) {
 	s := newServer(t)
 	s.Enqueue("", Reply{Status: 429, RetryDelay: "23s", Header: http.Header{"X-Test": {"yes"}}})

@@ -206,7 +206,7 @@ func (w *statusWriter) Flush() {
 	}
 }
 
-// ServeHTTP: route → auth (P20) → query → model → body rules → script.
+// ServeHTTP: route → auth → query → model → body rules → script.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rt, routed := parseRoute(r.URL.Path)
@@ -236,7 +236,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, routed 
 		return
 	}
 	sse := q.Get("alt") == "sse" || q.Get("$alt") == "sse"
-	arrayWrap := rt.action == "streamGenerateContent" && !sse // P23
+	arrayWrap := rt.action == "streamGenerateContent" && !sse // errors array-wrapped, as Google's
 	fail := func(e *apiError) { writeError(w, e, arrayWrap, nil) }
 	key, e := s.authenticate(r, q, rt.rpc())
 	if e != nil {
@@ -347,8 +347,8 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rt route, mi *
 
 // validateGenerate applies every rule to a GenerateContentRequest, in the
 // order the real service reports them: proto-JSON parse errors, field
-// violations (aggregated), cached content, roles (P8), turn order (P5, P6),
-// model rules (P16, P26), thought signatures (P11).
+// violations (aggregated), cached content, roles, turn order of tool calls,
+// model rules (candidates, thinking settings), thought signatures.
 func (s *Server) validateGenerate(body []byte, mi *modelInfo) (*gcRequest, *apiError) {
 	canon, e := parseGenerate(body, generateContentRequestMsg)
 	if e != nil {

@@ -18,7 +18,8 @@ func modelCall(parts ...string) string {
 	return `{"role":"model","parts":[` + strings.Join(parts, ",") + `]}`
 }
 
-// TestGemini3Signatures covers P11 / §4.12.
+// TestGemini3Signatures covers Gemini 3's thought-signature rules
+// (docs/thought-signatures.md#what-gemini-requires).
 func TestGemini3Signatures(t *testing.T) {
 	s := newServer(t)
 	const g3 = "gemini-3-pro-preview"
@@ -50,7 +51,7 @@ func TestGemini3Signatures(t *testing.T) {
 		want   string
 	}{
 		{"signature echoed", g3, body(contents(userHi, modelCall(fcPart("get_weather", sig), fcPart("get_time", "")), resp2)), 200, ""},
-		{"signature missing (P11)", g3, body(contents(userHi, modelCall(fcPart("get_weather", ""), fcPart("get_time", "")), resp2)), 400, "Function call is missing a thought_signature in functionCall parts."},
+		{"signature missing", g3, body(contents(userHi, modelCall(fcPart("get_weather", ""), fcPart("get_time", "")), resp2)), 400, "Function call is missing a thought_signature in functionCall parts."},
 		{"signature on the second call only", g3, body(contents(userHi, modelCall(fcPart("get_weather", ""), fcPart("get_time", sig)), resp2)), 400, "missing a thought_signature"},
 		{"placeholder accepted", g3, body(contents(userHi, modelCall(fcPart("get_weather", "skip_thought_signature_validator")), respOne)), 200, ""},
 		{"never issued", g3, body(contents(userHi, modelCall(fcPart("get_weather", "AAAAAAAAAAAAAAAA")), respOne)), 400, "Thought signature is not valid"},

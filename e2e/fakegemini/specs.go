@@ -1,9 +1,10 @@
 package fakegemini
 
-// Message descriptors of the v1beta request messages (S1 types.go, S2/S3
-// protos). Only fields listed here are accepted; anything else is
-// `Unknown name "x" … Cannot find field.` (§1.6, P1, P11 "Unknown name
-// thoughtSignature" when put inside functionCall).
+// Message descriptors of the v1beta request messages (from the
+// generativelanguage v1beta protos and go-genai's types.go). Only fields
+// listed here are accepted; anything else is `Unknown name "x" … Cannot find
+// field.`, as for JSON Schema keywords in `parameters` or a thoughtSignature
+// put inside functionCall.
 
 func enumOf(name string, values ...string) *enumType { return &enumType{name, values} }
 
@@ -40,7 +41,7 @@ var (
 		"fileData": oneof("data", msgF(fileDataMsg)),
 	}}
 	functionResponseMsg = &message{"FunctionResponse", map[string]*field{
-		"id": str(), "name": str(), "response": structF(), // P7: response is a Struct
+		"id": str(), "name": str(), "response": structF(), // a Struct: a list or a string is refused
 		"parts":        msgs(functionResponsePartMsg),
 		"willContinue": boolean(),
 		"scheduling":   enumF(enumOf("Scheduling", "SCHEDULING_UNSPECIFIED", "SILENT", "WHEN_IDLE", "INTERRUPT")),
@@ -57,7 +58,7 @@ var (
 		"startOffset": {kind: kDuration}, "endOffset": {kind: kDuration}, "fps": f64(),
 	}}
 
-	// Part: exactly one member of the "data" oneof (§1.3).
+	// Part: exactly one member of the "data" oneof.
 	partMsg = &message{"Part", map[string]*field{
 		"text":                oneof("data", str()),
 		"inlineData":          oneof("data", msgF(blobMsg)),
@@ -83,7 +84,7 @@ var (
 	}}
 
 	// schemaMsg is the OpenAPI-subset Schema proto of `parameters` and
-	// `responseSchema` (§1.6): the 22 fields listed there and nothing else.
+	// `responseSchema`: the fields set in init below and nothing else.
 	schemaMsg = &message{"Schema", map[string]*field{}}
 
 	functionDeclarationMsg = &message{"FunctionDeclaration", map[string]*field{
@@ -196,7 +197,7 @@ func init() {
 	f["title"] = str()
 	f["description"] = str()
 	f["nullable"] = boolean()
-	f["enum"] = strs() // P1: integer enum values → Invalid value (TYPE_STRING)
+	f["enum"] = strs() // integer enum values → Invalid value (TYPE_STRING)
 	f["maxItems"] = i64()
 	f["minItems"] = i64()
 	f["properties"] = &field{kind: kMsg, msg: schemaMsg, isMap: true}

@@ -7,7 +7,7 @@ import (
 
 // writeStream sends streamGenerateContent events.
 //
-// alt=sse (§1.9, P22): one "data: <json>" line per event terminated by
+// alt=sse: one "data: <json>" line per event terminated by
 // "\r\n\r\n", no event: lines, no [DONE]; each event is flushed on its own.
 // Without alt=sse the body is one JSON array written incrementally:
 // "[{…}\n,\r\n{…}\n]" with pretty-printed elements, as Google streams it.

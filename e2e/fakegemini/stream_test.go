@@ -24,7 +24,8 @@ func streamRequest(t *testing.T, s *Server, model, query, b string) *http.Respon
 	return resp
 }
 
-// readEvent reads one SSE event up to and including "\r\n\r\n" (P22).
+// readEvent reads one SSE event up to and including "\r\n\r\n", the
+// terminator Gemini uses.
 func readEvent(r *bufio.Reader) (string, error) {
 	var b strings.Builder
 	for {
@@ -48,7 +49,7 @@ func eventJSON(t *testing.T, ev string) genResponse {
 }
 
 // TestSSEFraming: data: lines, CRLF CRLF terminators, no [DONE], text in
-// pieces, finishReason and full usage on the last event only (§1.9).
+// pieces, finishReason and full usage on the last event only.
 func TestSSEFraming(t *testing.T) {
 	s := newServer(t)
 	const text = "The quick brown fox jumps over the lazy dog"
@@ -149,7 +150,7 @@ func TestJSONArrayStream(t *testing.T) {
 }
 
 // TestStreamErrors: errors before the stream are plain JSON with alt=sse
-// and array-wrapped without it (P23).
+// and array-wrapped without it.
 func TestStreamErrors(t *testing.T) {
 	s := newServer(t)
 	resp := streamRequest(t, s, "gemini-2.5-flash", "", `{}`)
@@ -194,7 +195,7 @@ func TestCutStream(t *testing.T) {
 	}
 }
 
-// TestScriptedEvents: raw events are sent as given (tool calls whole, P12).
+// TestScriptedEvents: raw events are sent as given (tool calls whole).
 func TestScriptedEvents(t *testing.T) {
 	s := newServer(t)
 	s.Enqueue("", Reply{Events: []string{

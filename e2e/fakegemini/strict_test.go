@@ -31,7 +31,7 @@ func TestGenerateStrictness(t *testing.T) {
 		status int
 		want   string // substring of error message
 	}{
-		// Body shape and unknown fields (§1.1, §1.6).
+		// Body shape and unknown fields (strict proto-JSON).
 		{"minimal valid", "", body(contents(userHi)), 200, ""},
 		{"snake_case accepted", "", body(contents(userHi), `"system_instruction":{"parts":[{"text":"be brief"}]}`, `"generation_config":{"max_output_tokens":64,"stop_sequences":["END"]}`), 200, ""},
 		{"unknown top-level field", "", body(contents(userHi), `"messages":[]`), 400, `Invalid JSON payload received. Unknown name "messages": Cannot find field.`},
@@ -39,50 +39,50 @@ func TestGenerateStrictness(t *testing.T) {
 		{"invalid JSON", "", `{"contents":`, 400, "Invalid JSON payload received."},
 		{"root not an object", "", `[]`, 400, "Root element must be a message."},
 
-		// contents (P3, P8, P2).
+		// contents: not empty, valid roles, one data field per part.
 		{"contents missing", "", `{}`, 400, "* GenerateContentRequest.contents: contents is not specified"},
 		{"contents empty", "", body(`"contents":[]`), 400, "contents is not specified"},
-		{"role assistant (P8)", "", body(contents(`{"role":"assistant","parts":[{"text":"hi"}]}`)), 400, "Please use a valid role: user, model."},
-		{"role system (P8)", "", body(contents(`{"role":"system","parts":[{"text":"hi"}]}`, userHi)), 400, "Please use a valid role: user, model."},
+		{"role assistant", "", body(contents(`{"role":"assistant","parts":[{"text":"hi"}]}`)), 400, "Please use a valid role: user, model."},
+		{"role system", "", body(contents(`{"role":"system","parts":[{"text":"hi"}]}`, userHi)), 400, "Please use a valid role: user, model."},
 		{"single content without role", "", body(contents(`{"parts":[{"text":"hi"}]}`)), 200, ""},
 		{"multi-turn content without role", "", body(contents(userHi, `{"parts":[{"text":"hi"}]}`)), 400, "Please use a valid role: user, model."},
-		{"empty parts (P3)", "", body(contents(userHi, `{"role":"model","parts":[]}`, userHi)), 400, "* GenerateContentRequest.contents[1].parts: contents.parts must not be empty."},
-		{"empty text part (P2)", "", body(contents(`{"role":"user","parts":[{"text":""}]}`)), 400, "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field"},
-		{"part without data (P2)", "", body(contents(`{"role":"user","parts":[{"thought":true}]}`)), 400, "required oneof field 'data' must have one initialized field"},
+		{"empty parts", "", body(contents(userHi, `{"role":"model","parts":[]}`, userHi)), 400, "* GenerateContentRequest.contents[1].parts: contents.parts must not be empty."},
+		{"empty text part", "", body(contents(`{"role":"user","parts":[{"text":""}]}`)), 400, "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field"},
+		{"part without data", "", body(contents(`{"role":"user","parts":[{"thought":true}]}`)), 400, "required oneof field 'data' must have one initialized field"},
 		{"empty text with signature", "", body(contents(userHi, `{"role":"model","parts":[{"text":"ok"},{"text":"","thoughtSignature":"skip_thought_signature_validator"}]}`, userHi)), 200, ""},
 		{"two data fields in a part", "", body(contents(`{"role":"user","parts":[{"text":"a","inlineData":{"mimeType":"image/png","data":"AAAA"}}]}`)), 400, "Oneof field 'data' is already set. Cannot set 'inlineData'"},
 		{"inlineData valid", "", body(contents(`{"role":"user","parts":[{"text":"describe"},{"inline_data":{"mime_type":"image/png","data":"iVBORw0KGgo="}}]}`)), 200, ""},
 		{"inlineData not base64", "", body(contents(`{"role":"user","parts":[{"inlineData":{"mimeType":"image/png","data":"%%%"}}]}`)), 400, "Base64 decoding failed"},
-		{"signature inside functionCall (P11)", "", body(contents(userHi, `{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{},"thoughtSignature":"abc"}}]}`, respOne)), 400, `Unknown name "thoughtSignature" at 'contents[1].parts[0].function_call': Cannot find field.`},
+		{"signature inside functionCall", "", body(contents(userHi, `{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{},"thoughtSignature":"abc"}}]}`, respOne)), 400, `Unknown name "thoughtSignature" at 'contents[1].parts[0].function_call': Cannot find field.`},
 		{"functionCall args as string", "", body(contents(userHi, `{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":"{\"city\":\"Paris\"}"}}]}`, respOne)), 400, "Invalid value at 'contents[1].parts[0].function_call.args' (type.googleapis.com/google.protobuf.Struct)"},
-		{"functionCall without name (P13)", "", body(contents(userHi, `{"role":"model","parts":[{"functionCall":{"args":{}}}]}`, respOne)), 400, "function_call.name: Name cannot be empty."},
+		{"functionCall without name", "", body(contents(userHi, `{"role":"model","parts":[{"functionCall":{"args":{}}}]}`, respOne)), 400, "function_call.name: Name cannot be empty."},
 
-		// functionResponse.response must be an object (P7).
+		// functionResponse.response must be an object (a protobuf Struct).
 		{"function response object", "", body(contents(userHi, callOne, respOne)), 200, ""},
-		{"function response list (P7)", "", body(contents(userHi, callOne, `{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":[1,2]}}]}`)), 400, `Unknown name "response" at 'contents[2].parts[0].function_response': Proto field is not repeating, cannot start list.`},
-		{"function response string (P7)", "", body(contents(userHi, callOne, `{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":"sunny"}}]}`)), 400, `Invalid value at 'contents[2].parts[0].function_response.response' (type.googleapis.com/google.protobuf.Struct), "sunny"`},
+		{"function response list", "", body(contents(userHi, callOne, `{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":[1,2]}}]}`)), 400, `Unknown name "response" at 'contents[2].parts[0].function_response': Proto field is not repeating, cannot start list.`},
+		{"function response string", "", body(contents(userHi, callOne, `{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":"sunny"}}]}`)), 400, `Invalid value at 'contents[2].parts[0].function_response.response' (type.googleapis.com/google.protobuf.Struct), "sunny"`},
 
-		// Turn order (P5, P6).
+		// Turn order of function calls and responses.
 		{"parallel calls answered in one content", "", body(contents(userHi, callTwo, respTwo)), 200, ""},
-		{"parallel calls, one response (P5)", "", body(contents(userHi, callTwo, respOne)), 400, msgResponseCount},
-		{"parallel results split over contents (P5)", "", body(contents(userHi, callTwo, respOne, respTime)), 400, msgResponseCount},
-		{"call followed by model text (P5)", "", body(contents(userHi, callOne, `{"role":"model","parts":[{"text":"done"}]}`)), 400, msgResponseCount},
-		{"response without a call (P5)", "", body(contents(userHi, `{"role":"model","parts":[{"text":"ok"}]}`, respOne)), 400, msgResponsePlace},
-		{"history starts with a call (P6)", "", body(contents(callOne, respOne)), 400, msgCallPlacement},
-		{"call right after a model turn (P6)", "", body(contents(userHi, `{"role":"model","parts":[{"text":"let me check"}]}`, callOne, respOne)), 400, msgCallPlacement},
+		{"parallel calls, one response", "", body(contents(userHi, callTwo, respOne)), 400, msgResponseCount},
+		{"parallel results split over contents", "", body(contents(userHi, callTwo, respOne, respTime)), 400, msgResponseCount},
+		{"call followed by model text", "", body(contents(userHi, callOne, `{"role":"model","parts":[{"text":"done"}]}`)), 400, msgResponseCount},
+		{"response without a call", "", body(contents(userHi, `{"role":"model","parts":[{"text":"ok"}]}`, respOne)), 400, msgResponsePlace},
+		{"history starts with a call", "", body(contents(callOne, respOne)), 400, msgCallPlacement},
+		{"call right after a model turn", "", body(contents(userHi, `{"role":"model","parts":[{"text":"let me check"}]}`, callOne, respOne)), 400, msgCallPlacement},
 		{"call as last content is allowed", "", body(contents(userHi, callOne)), 200, ""},
 
-		// Tools: Schema proto subset (§1.6, P1, P1b).
+		// Tools: the Schema proto subset of `parameters`.
 		{"parameters valid", "", body(contents(userHi), tool(`{"name":"get_weather","description":"d","parameters":{"type":"OBJECT","properties":{"city":{"type":"STRING","description":"c","enum":["Paris","Rome"]},"days":{"type":"INTEGER","format":"int32","minimum":1},"tags":{"type":"ARRAY","items":{"type":"STRING"},"maxItems":"3"},"when":{"type":"STRING","format":"date-time","nullable":true}},"required":["city"],"propertyOrdering":["city","days"]}}`)), 200, ""},
 		{"lowercase types accepted", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}}}}`)), 200, ""},
-		{"additionalProperties in parameters (P1)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING"}},"additionalProperties":false}}`)), 400, `Invalid JSON payload received. Unknown name "additionalProperties" at 'tools[0].function_declarations[0].parameters': Cannot find field.`},
-		{"nested additionalProperties (P1)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING"},"o":{"type":"OBJECT","properties":{"x":{"type":"STRING"}},"additionalProperties":false}}}}`)), 400, `Unknown name "additionalProperties" at 'tools[0].function_declarations[0].parameters.properties[1].value': Cannot find field.`},
-		{"$schema in parameters (P1)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"$schema":"http://json-schema.org/draft-07/schema#","type":"OBJECT","properties":{"a":{"type":"STRING"}}}}`)), 400, `Unknown name "$schema" at 'tools[0].function_declarations[0].parameters': Cannot find field.`},
-		{"const in parameters (P1)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING","const":"x"}}}}`)), 400, `Unknown name "const"`},
-		{"type array (P1)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":["string","null"]}}}}`)), 400, "Proto field is not repeating, cannot start list."},
-		{"integer enum (P1)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING","enum":[1,2]}}}}`)), 400, "Invalid value at 'tools[0].function_declarations[0].parameters.properties[0].value.enum[0]' (TYPE_STRING), 1"},
-		{"empty properties on OBJECT (P1b)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{}}}`)), 400, "parameters.properties: should be non-empty for OBJECT type"},
-		{"root not OBJECT (P1b)", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"STRING"}}`)), 400, "parameters.type: should be of type OBJECT"},
+		{"additionalProperties in parameters", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING"}},"additionalProperties":false}}`)), 400, `Invalid JSON payload received. Unknown name "additionalProperties" at 'tools[0].function_declarations[0].parameters': Cannot find field.`},
+		{"nested additionalProperties", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING"},"o":{"type":"OBJECT","properties":{"x":{"type":"STRING"}},"additionalProperties":false}}}}`)), 400, `Unknown name "additionalProperties" at 'tools[0].function_declarations[0].parameters.properties[1].value': Cannot find field.`},
+		{"$schema in parameters", "", body(contents(userHi), tool(`{"name":"f","parameters":{"$schema":"http://json-schema.org/draft-07/schema#","type":"OBJECT","properties":{"a":{"type":"STRING"}}}}`)), 400, `Unknown name "$schema" at 'tools[0].function_declarations[0].parameters': Cannot find field.`},
+		{"const in parameters", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING","const":"x"}}}}`)), 400, `Unknown name "const"`},
+		{"type array", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":["string","null"]}}}}`)), 400, "Proto field is not repeating, cannot start list."},
+		{"integer enum", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING","enum":[1,2]}}}}`)), 400, "Invalid value at 'tools[0].function_declarations[0].parameters.properties[0].value.enum[0]' (TYPE_STRING), 1"},
+		{"empty properties on OBJECT", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{}}}`)), 400, "parameters.properties: should be non-empty for OBJECT type"},
+		{"root not OBJECT", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"STRING"}}`)), 400, "parameters.type: should be of type OBJECT"},
 		{"no-arg tool without parameters", "", body(contents(userHi), tool(`{"name":"now","description":"current time"}`)), 200, ""},
 		{"unsupported string format", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"u":{"type":"STRING","format":"uri"}}}}`)), 400, "parameters.properties[u].format: only 'enum' and 'date-time' are supported for STRING type"},
 		{"ARRAY without items", "", body(contents(userHi), tool(`{"name":"f","parameters":{"type":"OBJECT","properties":{"l":{"type":"ARRAY"}}}}`)), 400, "parameters.properties[l].items: missing field."},
@@ -101,19 +101,19 @@ func TestGenerateStrictness(t *testing.T) {
 		{"toolConfig valid", "", body(contents(userHi), tool(`{"name":"f"}`), `"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["f"]}}`), 200, ""},
 		{"toolConfig invalid mode", "", body(contents(userHi), tool(`{"name":"f"}`), `"toolConfig":{"functionCallingConfig":{"mode":"required"}}`), 400, "Invalid value at 'tool_config.function_calling_config.mode'"},
 
-		// generationConfig (§1.5, P16, P26).
+		// generationConfig.
 		{"generationConfig unknown field", "", body(contents(userHi), `"generationConfig":{"max_tokens":10}`), 400, `Unknown name "max_tokens" at 'generation_config': Cannot find field.`},
 		{"generationConfig wrong type", "", body(contents(userHi), `"generationConfig":{"temperature":"hot"}`), 400, `Invalid value at 'generation_config.temperature' (TYPE_FLOAT), "hot"`},
 		{"temperature out of range", "", body(contents(userHi), `"generationConfig":{"temperature":2.5}`), 400, "generation_config.temperature"},
 		{"thinkingConfig valid on 2.5", "", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingBudget":1024,"includeThoughts":true}}`), 200, ""},
 		{"thinkingLevel valid on 3", "gemini-3-pro-preview", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingLevel":"LOW"}}`), 200, ""},
-		{"thinkingBudget with thinkingLevel (P26)", "gemini-3-pro-preview", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingBudget":1024,"thinkingLevel":"HIGH"}}`), 400, "Thinking budget and thinking level cannot be set at the same time"},
+		{"thinkingBudget with thinkingLevel", "gemini-3-pro-preview", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingBudget":1024,"thinkingLevel":"HIGH"}}`), 400, "Thinking budget and thinking level cannot be set at the same time"},
 		{"thinkingLevel on 2.5", "", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingLevel":"HIGH"}}`), 400, "Thinking level is not supported for this model."},
 		{"budget 0 on 2.5 pro", "gemini-2.5-pro", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingBudget":0}}`), 400, "Budget 0 is invalid. This model only works in thinking mode."},
 		{"budget out of range", "gemini-2.5-flash", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingBudget":50000}}`), 400, "The thinking budget 50000 is invalid."},
 		{"thinking on a non-thinking model", "gemini-2.0-flash", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"includeThoughts":true}}`), 400, "Thinking is not enabled for this model."},
 		{"candidateCount 2 on 2.5", "", body(contents(userHi), `"generationConfig":{"candidateCount":2}`), 200, ""},
-		{"candidateCount 2 on 3 (P16)", "gemini-3-pro-preview", body(contents(userHi), `"generationConfig":{"candidateCount":2}`), 400, "Multiple candidates is not enabled for this model"},
+		{"candidateCount 2 on 3", "gemini-3-pro-preview", body(contents(userHi), `"generationConfig":{"candidateCount":2}`), 400, "Multiple candidates is not enabled for this model"},
 		{"maxOutputTokens at the model's limit", "gemini-2.5-pro", body(contents(userHi), `"generationConfig":{"maxOutputTokens":65536}`), 200, ""},
 		{"maxOutputTokens above the model's limit", "gemini-2.5-pro", body(contents(userHi), `"generationConfig":{"maxOutputTokens":128000}`), 400, "has a maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537 (exclusive)"},
 		{"maxOutputTokens above 2.0's limit", "gemini-2.0-flash", body(contents(userHi), `"generationConfig":{"maxOutputTokens":8193}`), 400, "supported range is from 1 (inclusive) to 8193 (exclusive)"},
@@ -125,7 +125,7 @@ func TestGenerateStrictness(t *testing.T) {
 		{"unsupported mime type", "", body(contents(userHi), `"generationConfig":{"responseMimeType":"application/x-ndjson"}`), 400, "allowed mimetypes are"},
 		{"logprobs without responseLogprobs", "", body(contents(userHi), `"generationConfig":{"logprobs":3}`), 400, "logprobs can only be set when response_logprobs is true"},
 
-		// systemInstruction: text parts only (§1.2).
+		// systemInstruction: text parts only.
 		{"systemInstruction text", "", body(contents(userHi), `"systemInstruction":{"role":"system","parts":[{"text":"be terse"}]}`), 200, ""},
 		{"systemInstruction image", "", body(contents(userHi), `"systemInstruction":{"parts":[{"inlineData":{"mimeType":"image/png","data":"AAAA"}}]}`), 400, "system_instruction.parts[0]: only text parts are supported"},
 		{"systemInstruction empty text", "", body(contents(userHi), `"systemInstruction":{"parts":[{"text":""}]}`), 400, "system_instruction.parts[0].data: required oneof field 'data'"},

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// Shapes of GenerateContentResponse (§1.8). Field order follows the real
+// Shapes of GenerateContentResponse. Field order follows the real
 // service: parts before role, usage after candidates.
 type respContent struct {
 	Parts []json.RawMessage `json:"parts"`
@@ -129,7 +129,7 @@ func withSignature(raw json.RawMessage, sig string) json.RawMessage {
 	return json.RawMessage(s[:len(s)-1] + `,"thoughtSignature":` + string(q) + `}`)
 }
 
-// sign puts Gemini-3 signatures (P11, §4.12) on the first functionCall part,
+// sign puts Gemini-3 signatures on the first functionCall part,
 // on the first built-in toolCall part and on the last non-thought text part,
 // unless already present.
 func (s *Server) sign(groups [][]json.RawMessage) {
@@ -181,7 +181,7 @@ func (s *Server) nextResponseID() string {
 func (s *Server) synthesize(req *gcRequest, mi *modelInfo, r Reply, stream bool) []string {
 	id := s.nextResponseID()
 	prompt := requestTokens(req)
-	if r.BlockReason != "" { // P17: prompt blocked, no candidates at all
+	if r.BlockReason != "" { // prompt blocked: no candidates at all
 		b := respBody{UsageMetadata: &usageJSON{PromptTokenCount: prompt, TotalTokenCount: prompt}, ModelVersion: mi.id, ResponseID: id}
 		b.PromptFeedback = &struct {
 			BlockReason string `json:"blockReason"`
@@ -246,7 +246,7 @@ func (s *Server) synthesize(req *gcRequest, mi *modelInfo, r Reply, stream bool)
 		}
 		if last {
 			b.UsageMetadata = &final
-		} else { // running usage on intermediate chunks (§1.9): do not sum
+		} else { // running usage on intermediate chunks: clients must not sum
 			b.UsageMetadata = &usageJSON{PromptTokenCount: prompt, TotalTokenCount: prompt}
 		}
 		events = append(events, marshalCompact(b))

@@ -39,8 +39,8 @@ func contentTokens(c gcContent) int {
 }
 
 // requestTokens counts contents, the system instruction and the canonical
-// JSON of the tools (§1.10: the generateContentRequest wrapper includes
-// system and tools).
+// JSON of the tools (the generateContentRequest wrapper of countTokens
+// includes system and tools).
 func requestTokens(req *gcRequest) int {
 	n := 0
 	for _, c := range req.Contents {

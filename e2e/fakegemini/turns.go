@@ -6,19 +6,19 @@ import (
 	"strings"
 )
 
-// Model-level messages, verbatim from the issue trackers of §5.
+// Model-level messages, worded exactly as the real service words them.
 const (
-	msgInvalidRole    = "Please use a valid role: user, model."                                                                                             // P8
-	msgCallPlacement  = "Please ensure that function call turn comes immediately after a user turn or after a function response turn."                      // P6
-	msgResponsePlace  = "Please ensure that function response turn comes immediately after a function call turn."                                           // P5
-	msgResponseCount  = "Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn." // P5
+	msgInvalidRole    = "Please use a valid role: user, model."
+	msgCallPlacement  = "Please ensure that function call turn comes immediately after a user turn or after a function response turn."
+	msgResponsePlace  = "Please ensure that function response turn comes immediately after a function call turn."
+	msgResponseCount  = "Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn."
 	msgBadSignature   = "Thought signature is not valid."
-	msgMissingSigFmt  = "Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call `default_api:%s` , position %d. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details." // P11
+	msgMissingSigFmt  = "Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call `default_api:%s` , position %d. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
 	msgCachedConflict = "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config.\n\nProposed fix: move those values to CachedContent from GenerateContent request."
 	msgCachedNotFound = "CachedContent not found (or permission denied)"
 )
 
-// checkRoles: only "user" and "model" (P8). A single content may omit the
+// checkRoles: only "user" and "model". A single content may omit the
 // role (the cookbook does); in a multi-turn history it may not.
 func checkRoles(contents []gcContent) *apiError {
 	for _, c := range contents {
@@ -36,11 +36,11 @@ func checkRoles(contents []gcContent) *apiError {
 }
 
 // checkTurns enforces the function-calling turn structure:
-//   - P6: a model content with functionCall parts comes right after a user
+//   - a model content with functionCall parts comes right after a user
 //     content (a user turn or a function-response turn);
-//   - P5: it is followed immediately by a user content with exactly as many
+//   - it is followed immediately by a user content with exactly as many
 //     functionResponse parts (parallel results merged into one content);
-//   - P5: a content with functionResponse parts follows a function call turn.
+//   - a content with functionResponse parts follows a function call turn.
 func checkTurns(contents []gcContent) *apiError {
 	for i, c := range contents {
 		if c.count(isResponse) > 0 {
@@ -77,7 +77,7 @@ func checkCachedContent(req *gcRequest) *apiError {
 	return newError(http.StatusForbidden, msgCachedNotFound)
 }
 
-// Placeholders Google documents for history it did not produce (§4.12).
+// Placeholders Google documents for history it did not produce.
 var magicSignatures = map[string]bool{
 	"skip_thought_signature_validator":     true,
 	"context_engineering_is_the_way_to_go": true,
@@ -85,7 +85,7 @@ var magicSignatures = map[string]bool{
 
 // currentTurnStart is the index of the first content after the last user
 // content that holds ordinary (non-thought, non-empty) text: the running
-// tool loop that Gemini 3 validates (§4.12).
+// tool loop that Gemini 3 validates.
 func currentTurnStart(contents []gcContent) int {
 	for i := len(contents) - 1; i >= 0; i-- {
 		c := contents[i]
@@ -99,7 +99,7 @@ func currentTurnStart(contents []gcContent) int {
 	return 0
 }
 
-// checkSignatures (P11, §4.12):
+// checkSignatures, Gemini 3's rules (docs/thought-signatures.md):
 //   - every thoughtSignature sent back must be one this server issued (or a
 //     documented placeholder): a gateway must echo signatures byte for byte;
 //   - on gemini-3* models, in the current turn, the first functionCall part

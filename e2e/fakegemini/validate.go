@@ -122,7 +122,7 @@ func decodeGenerate(canon []byte) *gcRequest {
 func checkGenerateFields(req *gcRequest, root string) *apiError {
 	fe := &fieldErrors{root: root}
 	if len(req.Contents) == 0 {
-		fe.add("contents", "contents is not specified") // P3
+		fe.add("contents", "contents is not specified")
 	}
 	checkContents(fe, "contents", req.Contents)
 	if si := req.SystemInstruction; si != nil {
@@ -141,7 +141,7 @@ func checkContents(fe *fieldErrors, path string, contents []gcContent) {
 	for i, c := range contents {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		if len(c.Parts) == 0 {
-			fe.add(p+".parts", "contents.parts must not be empty.") // P3
+			fe.add(p+".parts", "contents.parts must not be empty.")
 			continue
 		}
 		for j, part := range c.Parts {
@@ -151,20 +151,20 @@ func checkContents(fe *fieldErrors, path string, contents []gcContent) {
 }
 
 func checkPart(fe *fieldErrors, p string, part gcPart) {
-	// P2: {"text":""} is "no data" unless it only carries a thoughtSignature
+	// {"text":""} is "no data" unless it only carries a thoughtSignature
 	// (Gemini 3 streams a trailing empty text part with the signature).
 	if part.dataFields() == 0 || (part.Text != nil && *part.Text == "" && part.ThoughtSignature == "") {
 		fe.add(p+".data", "required oneof field 'data' must have one initialized field")
 	}
 	if fc := part.FunctionCall; fc != nil && fc.Name == "" {
-		fe.add(p+".function_call.name", "Name cannot be empty.") // P13
+		fe.add(p+".function_call.name", "Name cannot be empty.") // e.g. a nameless streamed fragment replayed as a call
 	}
 	if fr := part.FunctionResponse; fr != nil && fr.Name == "" {
 		fe.add(p+".function_response.name", "Name cannot be empty.")
 	}
 }
 
-// checkSystemInstruction: text parts only (§1.2).
+// checkSystemInstruction: text parts only.
 func checkSystemInstruction(fe *fieldErrors, si *gcContent) {
 	if len(si.Parts) == 0 {
 		fe.add("system_instruction.parts", "contents.parts must not be empty.")

@@ -34,7 +34,8 @@ var allowedMimeTypes = map[string]bool{
 	"application/yaml": true, "text/x.enum": true,
 }
 
-// checkGenerationConfig: field rules of §1.5. Unknown fields were already
+// checkGenerationConfig: the field rules of generationConfig (ranges,
+// combinations, MIME types). Unknown fields were already
 // rejected by the proto-JSON walk.
 func checkGenerationConfig(fe *fieldErrors, gc *gcGenConfig) {
 	const p = "generation_config"
@@ -88,8 +89,8 @@ func checkSafety(fe *fieldErrors, settings []gcSafety) {
 }
 
 // checkModelRules are the model-dependent rules (plain messages, after the
-// field checks): P16 candidates on Gemini 3, P26 budget+level, thinking
-// support and budget ranges.
+// field checks): several candidates on Gemini 3, thinking budget and level
+// together, thinking support and budget ranges.
 func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 	gc := req.GenerationConfig
 	if gc == nil {
@@ -97,7 +98,7 @@ func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 	}
 	if c := gc.CandidateCount; c != nil && *c > 1 {
 		if isGemini3(mi.id) {
-			return invalidArgument("Multiple candidates is not enabled for this model") // P16
+			return invalidArgument("Multiple candidates is not enabled for this model")
 		}
 		if *c > 8 {
 			return invalidArgument(fmt.Sprintf("* GenerateContentRequest.generation_config.candidate_count: must be in the range [1, 8], got %d\n", *c))
@@ -113,7 +114,7 @@ func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 		return nil
 	}
 	if tc.ThinkingBudget != nil && tc.ThinkingLevel != "" {
-		return invalidArgument("Thinking budget and thinking level cannot be set at the same time. Please set only one of them.") // P26
+		return invalidArgument("Thinking budget and thinking level cannot be set at the same time. Please set only one of them.")
 	}
 	if !mi.Thinking {
 		if tc.IncludeThoughts || tc.ThinkingLevel != "" || (tc.ThinkingBudget != nil && *tc.ThinkingBudget != 0) {

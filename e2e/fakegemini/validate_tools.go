@@ -87,7 +87,7 @@ func checkToolRules(req *gcRequest, mi *modelInfo) *apiError {
 }
 
 // Function names: start with a letter or '_', then [a-zA-Z0-9_.:-], at
-// most 128 characters (§1.4).
+// most 128 characters.
 var functionNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$`)
 
 func checkTools(fe *fieldErrors, tools []gcTool) {
@@ -106,7 +106,7 @@ func checkTools(fe *fieldErrors, tools []gcTool) {
 				fe.add(p+".name", "Duplicate function declaration found: %s", d.Name)
 			}
 			seen[d.Name] = true
-			// §1.4: parameters and parametersJsonSchema are mutually exclusive.
+			// parameters and parametersJsonSchema are mutually exclusive.
 			if d.Parameters != nil && d.ParametersJSONSchema != nil {
 				fe.add(p, "parameters and parameters_json_schema are mutually exclusive; set only one of them")
 			}
@@ -132,7 +132,8 @@ func checkTools(fe *fieldErrors, tools []gcTool) {
 	}
 }
 
-// Formats the Developer API accepts per type (§1.6, S3 Schema.format).
+// Formats the Developer API accepts per type (Vertex AI takes more; the
+// Schema.format doc of the proto lists these).
 var allowedFormats = map[string]map[string]bool{
 	"STRING":  {"enum": true, "date-time": true},
 	"NUMBER":  {"float": true, "double": true},
@@ -146,15 +147,15 @@ var formatHelp = map[string]string{
 }
 
 // checkSchema walks a Schema proto (`parameters`, `response`,
-// `responseSchema`) for the semantic rules the parser does not cover:
-// P1b (root must be OBJECT, non-empty properties), formats, enum only on
-// STRING, ARRAY needs items, required names must be properties.
+// `responseSchema`) for the semantic rules the parser does not cover: the
+// root must be OBJECT, an OBJECT's properties non-empty, formats, enum only
+// on STRING, ARRAY needs items, required names must be properties.
 func checkSchema(fe *fieldErrors, p string, s *gcSchema, mustBeObject bool) {
 	if mustBeObject && s.Type != "OBJECT" {
-		fe.add(p+".type", "should be of type OBJECT") // P1b
+		fe.add(p+".type", "should be of type OBJECT")
 	}
 	if s.Type == "OBJECT" && s.Properties != nil && len(s.Properties) == 0 {
-		fe.add(p+".properties", "should be non-empty for OBJECT type") // P1b
+		fe.add(p+".properties", "should be non-empty for OBJECT type")
 	}
 	if s.Type == "ARRAY" && s.Items == nil {
 		fe.add(p+".items", "missing field.")
@@ -193,7 +194,7 @@ func checkSchema(fe *fieldErrors, p string, s *gcSchema, mustBeObject bool) {
 }
 
 // checkJSONSchemaRoot: parametersJsonSchema / responseJsonSchema take a free
-// JSON Schema (§1.6); the fake rejects nothing but a non-object root (and,
+// JSON Schema; the fake rejects nothing but a non-object root (and,
 // for parameters, a root whose "type" is not "object").
 func checkJSONSchemaRoot(fe *fieldErrors, p string, raw json.RawMessage, mustBeObject bool) {
 	if jsonKind(raw) != '{' {

@@ -35,8 +35,9 @@ type tools struct {
 }
 
 // parseTools reads `tools`: custom tools map to declarations whose
-// parametersJsonSchema is cleaned to Gemini's subset (P1: Claude Code's
-// schemas carry $schema, const, exclusiveMinimum, propertyNames); the web
+// parametersJsonSchema is cleaned to Gemini's subset (Claude Code's
+// schemas carry $schema, const, exclusiveMinimum and propertyNames, which
+// Gemini does not take; see docs/gemini-wire-notes.md#schema-subset); the web
 // search and web fetch server tools (every dated version) map to Gemini's
 // googleSearch and urlContext. Other server tools (bash, text editor, code
 // execution, …) have no Gemini equivalent and are refused by name. Tools
@@ -202,7 +203,9 @@ func (t tools) appendTo(out []byte) []byte {
 	return gemini.CloseTools(out, opened, t.send)
 }
 
-// appendToolConfig maps tool_choice (§4.5). disable_parallel_tool_use is
+// appendToolConfig maps tool_choice to Gemini's function calling mode: auto,
+// any, none to AUTO, ANY, NONE, and tool to ANY restricted to that
+// function. disable_parallel_tool_use is
 // accepted (type-checked) but has no Gemini knob. Gemini cannot be made to
 // search: naming a server tool (Claude Code's web search request may)
 // turns function calls off when there are functions, and `any` with only
@@ -331,7 +334,8 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 	}
 
 	if f := root.Get("output_config.format"); f.Exists() && f.Type != gjson.Null {
-		// Structured outputs: the same JSON-schema subset as tools (§1.6).
+		// Structured outputs: Gemini takes the same JSON Schema subset as
+		// for tool parameters, so the schema is cleaned the same way.
 		if f.Get("type").String() != "json_schema" || !f.Get("schema").IsObject() {
 			return nil, apierror.Invalid("output_config.format", "output_config.format: expected {\"type\":\"json_schema\",\"schema\":{…}}")
 		}
@@ -373,8 +377,8 @@ func thinkingConfig(root gjson.Result, model string, maxTokens int64) (string, *
 	return cfg, nil
 }
 
-// thinkingFor maps `thinking` (§4.5): Gemini 2.5 takes a token budget,
-// Gemini 3 a level; never both (P26).
+// thinkingFor maps `thinking`: Gemini 2.5 takes a token budget, Gemini 3 a
+// level; never both, which Gemini answers with a 400.
 func thinkingFor(root gjson.Result, model string, maxTokens int64) (string, *apierror.Error) {
 	th := root.Get("thinking")
 	if !th.Exists() || th.Type == gjson.Null {

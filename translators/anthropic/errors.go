@@ -6,8 +6,8 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 )
 
-// errorType maps a kind to Anthropic's error type and HTTP status (§4.11):
-// Anthropic reports overload as 529.
+// errorType maps a kind to Anthropic's error type and HTTP status
+// (docs/answer-mapping.md#errors): Anthropic reports overload as 529.
 func errorType(e *apierror.Error) (typ string, status int) {
 	switch e.Kind {
 	case apierror.Authentication:

@@ -30,7 +30,8 @@ func appendTextPart(dst []byte, text string) []byte {
 }
 
 // functionResponse builds {"functionResponse":{"name","response":{key:value}}};
-// value is raw JSON. The response is always an object (P7).
+// value is raw JSON. The response is always an object: Gemini reads it as
+// a protobuf Struct and rejects a bare string or list.
 func functionResponse(name, key, value string) []byte {
 	p := make([]byte, 0, 56+len(name)+len(value))
 	p = append(p, `{"functionResponse":{"name":`...)
@@ -54,7 +55,7 @@ func resultValue(text string, isErr bool) string {
 
 // toolResultContent reads a tool_result's content: its text (blocks joined
 // by newlines) and the parts of its images and documents, which go after the
-// function responses of the step (§4.5) — that works on every model, where
+// function responses of the step — that works on every model, where
 // functionResponse.parts does not.
 func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierror.Error) {
 	switch {
@@ -121,7 +122,7 @@ func userBlock(blk gjson.Result, typ, param string) ([][]byte, *apierror.Error) 
 			return nil, apierror.Invalid(param+".text", param+".text: Input should be a valid string")
 		}
 		if t.Str == "" {
-			return nil, nil // P2
+			return nil, nil // Gemini rejects an empty text part
 		}
 		return [][]byte{appendTextPart(nil, t.Str)}, nil
 	case "image":
@@ -167,7 +168,7 @@ func imageSource(src gjson.Result, param string) ([]byte, *apierror.Error) {
 }
 
 // urlSource hands the URL to Gemini as fileData: Gemini fetches public and
-// signed HTTPS URLs itself (protocol-mapping §1.3).
+// signed HTTPS URLs itself.
 func urlSource(src gjson.Result, param, fallbackMime string) ([]byte, *apierror.Error) {
 	u := src.Get("url")
 	if u.Type != gjson.String || !(strings.HasPrefix(u.Str, "https://") || strings.HasPrefix(u.Str, "http://")) {
@@ -293,9 +294,10 @@ func searchResult(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 }
 
 // Thinking-block signatures carry Gemini's thoughtSignature through clients
-// that echo thinking blocks verbatim (§4.12 carrier 2):
+// that echo thinking blocks verbatim:
 // "gsig1.tx.<base64url>" came from a text part, "gsig1.fc.<base64url>" from
-// a functionCall, so it can be put back on the same kind of part (P11).
+// a functionCall, so it can be put back on the same kind of part, where
+// Gemini 3 looks for it (docs/thought-signatures.md#anthropic-thinking-blocks).
 const sigPrefix = "gsig1."
 
 // encodeSignature makes a thinking-block signature from a Gemini signature

@@ -65,7 +65,7 @@ func (r *CountTokensRequest) UpstreamPath() string {
 }
 
 // ParseMessages validates an Anthropic Messages request and translates it to
-// a Gemini GenerateContentRequest (protocol-mapping §4.5). Every rejection
+// a Gemini GenerateContentRequest. Every rejection
 // names the field at fault, in Anthropic's "<path>: <problem>" wording.
 func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest, *apierror.Error) {
 	root, e := parseRoot(body)
@@ -206,7 +206,7 @@ func systemParts(sys gjson.Result) ([]byte, *apierror.Error) {
 	var out []byte
 	add := func(t string) {
 		if t == "" {
-			return // P2
+			return // Gemini rejects an empty text part
 		}
 		if len(out) > 0 {
 			out = append(out, ',')
@@ -243,7 +243,7 @@ func systemParts(sys gjson.Result) ([]byte, *apierror.Error) {
 
 // modelPart is one part of the model turn being built. The turn is kept
 // until it ends so that a thinking block's signature can be attached to the
-// right part whatever the block order (§4.12 carrier 2).
+// right part whatever the block order.
 type modelPart struct {
 	raw  []byte // the part without its closing '}'
 	call bool   // a functionCall part (else text)
@@ -344,7 +344,7 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	}
 	b.flushTurn()
 	// A history ending on tool calls gets error results too: Gemini must
-	// see one response per call (P5) and the model then explains or retries.
+	// see one response per call, and the model then explains or retries.
 	b.answerPending()
 	if b.contents.Len() == 0 {
 		return apierror.Invalid("messages", "messages: no message has content to send (only empty text or thinking blocks)")
@@ -431,7 +431,9 @@ func eachBlock(c gjson.Result, fn func(j int, blk gjson.Result) *apierror.Error)
 
 func (b *builder) userMessage(c gjson.Result, param string) *apierror.Error {
 	// Tool results go first, one per call of the previous step, in call
-	// order (§4.2 rule 3, P5); their attachments and the rest follow.
+	// order: Gemini wants the content after a call turn to answer every
+	// call (docs/gemini-wire-notes.md#tool-turns). Their attachments and the
+	// rest follow.
 	var responses [][]byte
 	if len(b.pending) > 0 {
 		responses = make([][]byte, len(b.pending))
@@ -481,7 +483,7 @@ func (b *builder) userMessage(c gjson.Result, param string) *apierror.Error {
 
 // toolResult translates a tool_result block. k is the index of the pending
 // call it answers, -1 when it answers nothing we know (dropped: it has no
-// function name and would break the one-response-per-call rule, §4.2 rule 5).
+// function name and would break Gemini's one-response-per-call rule).
 func (b *builder) toolResult(blk gjson.Result, param string) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
 	id := blk.Get("tool_use_id")
 	if id.Type != gjson.String || id.Str == "" {
@@ -663,7 +665,8 @@ func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
 
 // flushTurn writes the buffered model turn, re-attaching signatures: the
 // thinking block's `tx` signature to the first text part, its `fc` signature
-// (or the id marker) to the first functionCall (§4.12).
+// (or the id marker) to the first functionCall: Gemini wants each back on
+// the kind of part it came on (docs/thought-signatures.md).
 func (b *builder) flushTurn() {
 	firstText, firstCall := true, true
 	for _, p := range b.turn {
@@ -676,7 +679,7 @@ func (b *builder) flushTurn() {
 				if sig == "" && gemini.IsGemini3(b.model) {
 					// Gemini 3 validates the first call of every step of the
 					// current turn; history we cannot sign gets Google's
-					// documented placeholder instead of a 400 (P11).
+					// documented placeholder instead of a 400.
 					sig = gemini.SkipSignature
 				}
 			}

@@ -11,7 +11,8 @@ import (
 )
 
 // A Claude Code–like tool list: $schema, additionalProperties,
-// exclusiveMinimum, const and propertyNames are all there (P1).
+// exclusiveMinimum, const and propertyNames are all there, none of which
+// Gemini's tool schemas take.
 const claudeCodeTools = `[
  {"name":"Read","description":"Reads a file","input_schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,
    "properties":{"file_path":{"type":"string","description":"absolute path"},"offset":{"type":"number","exclusiveMinimum":0},"limit":{"type":"integer","exclusiveMinimum":0,"maximum":9007199254740991}},
@@ -244,7 +245,7 @@ func TestParseMessagesThinking(t *testing.T) {
 			}
 			jsontest.Equal(t, r.Body, `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":32000,"thinkingConfig":`+tt.want+`}}`)
 			if strings.Contains(string(r.Body), "thinkingBudget") && strings.Contains(string(r.Body), "thinkingLevel") {
-				t.Fatal("budget and level together (P26)")
+				t.Fatal("budget and level together (Gemini rejects both at once)")
 			}
 		})
 	}

@@ -15,8 +15,9 @@ import (
 // messageID is "msg_" + Gemini's responseId, or random.
 func messageID(resp gjson.Result) string { return gemini.ResponseID(resp, "msg_") }
 
-// stopReason maps a finish class (§4.9). Tool use is derived from the calls:
-// Gemini says STOP (P14).
+// stopReason maps a finish class (docs/answer-mapping.md#finish-reasons).
+// Tool use is derived from the calls: Gemini ends a turn of function calls
+// with a plain STOP.
 func stopReason(f gemini.Finish, sawCall bool) string {
 	switch f {
 	case gemini.FinishLength:
@@ -30,10 +31,12 @@ func stopReason(f gemini.Finish, sawCall bool) string {
 	return "end_turn"
 }
 
-// inputTokens is Anthropic's input_tokens: uncached input only (§4.10).
+// inputTokens is Anthropic's input_tokens: uncached input only, where
+// Gemini's prompt count includes the cached part.
 func inputTokens(u gemini.Usage) int64 { return max(u.Input()-u.Cached, 0) }
 
-// appendUsage writes the usage object of a message (§4.10); g, when the
+// appendUsage writes the usage object of a message
+// (docs/answer-mapping.md#usage); g, when the
 // request sent built-in tools, gives server_tool_use.
 func appendUsage(out []byte, u gemini.Usage, g *gemini.Grounding) []byte {
 	out = append(out, `{"input_tokens":`...)
@@ -76,9 +79,9 @@ type sink interface {
 	serverBlock(block []byte, input string)
 }
 
-// machine turns Gemini parts into content blocks (§4.6, §4.7). Both the
-// non-streaming and the streaming translation run it, so they agree on
-// every block and signature.
+// machine turns Gemini parts into content blocks and places their thought
+// signatures (docs/thought-signatures.md). Both the non-streaming and the
+// streaming translation run it, so they agree on every block and signature.
 type machine struct {
 	hide    bool   // thought parts are not content: keep-alives (Options.ThinkingPings)
 	open    byte   // 0 none, 't' thinking, 'x' text
@@ -346,7 +349,7 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 		}
 		return nil
 	}
-	if t.Str == "" { // a signature carrier, not content (§4.8)
+	if t.Str == "" { // a signature carrier, not content
 		if sig != "" {
 			if m.open == 't' {
 				m.sig = encodeSignature('t', sig)
@@ -365,7 +368,7 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 	}
 	if sig != "" {
 		// Text signature with no thinking block to hold it (includeThoughts
-		// off): the next tool_use id can still carry it (§4.7 step 3).
+		// off): the next tool_use id can still carry it.
 		m.pending = sig
 	}
 	if m.open != 'x' {
@@ -452,7 +455,7 @@ func (c *collector) toolUse(id, name, args string) {
 }
 
 // candidate0 is the candidate Anthropic can represent: index 0 (it has no
-// `n`, P16).
+// `n`).
 func candidate0(resp gjson.Result) gjson.Result { return candidate0Of(resp.Get("candidates")) }
 
 func candidate0Of(cands gjson.Result) gjson.Result {
@@ -471,7 +474,7 @@ func candidate0Of(cands gjson.Result) gjson.Result {
 	return found
 }
 
-// Response translates a complete Gemini GenerateContentResponse (§4.6).
+// Response translates a complete Gemini GenerateContentResponse.
 func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
@@ -481,14 +484,14 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	}
 	resp := gjson.ParseBytes(body)
 	if resp.IsArray() || resp.Get("error").Exists() {
-		return nil, apierror.FromGemini(0, body) // P23
+		return nil, apierror.FromGemini(0, body) // an error, maybe array-wrapped
 	}
 	cand := candidate0(resp)
-	finish := gemini.FinishFiltered // no candidate: the prompt was blocked (P17)
+	finish := gemini.FinishFiltered // no candidate: the prompt was blocked
 	if cand.Exists() {
 		reason := cand.Get("finishReason").String()
 		if finish = gemini.ClassifyFinish(reason); finish == gemini.FinishMalformed {
-			return nil, gemini.MalformedCallError(reason) // never a silent empty success (P15)
+			return nil, gemini.MalformedCallError(reason) // never a silent empty success
 		}
 	}
 	c := collector{out: make([]byte, 0, len(body)+256)}

@@ -9,15 +9,16 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Stream translates Gemini's SSE stream into Anthropic's event sequence
-// (§3.4, §4.7), event by event as the upstream bytes arrive. Its memory is
-// one unfinished upstream event plus a few counters: thinking and text go
-// out as deltas, each functionCall arrives whole (P12) and leaves at once.
+// Stream translates Gemini's SSE stream into Anthropic's event sequence,
+// event by event as the upstream bytes arrive. Its memory is one unfinished
+// upstream event plus a few counters: thinking and text go out as deltas,
+// each functionCall arrives whole (Gemini does not stream arguments) and
+// leaves at once.
 type Stream struct {
 	req     *MessagesRequest
 	events  gemini.EventReader
 	m       machine
-	next    int  // index of the next content block: contiguous from 0 (S8 Accumulate rejects gaps)
+	next    int  // index of the next content block: contiguous from 0 (Anthropic's SDK rejects gaps)
 	kind    bool // the open block is a thinking block
 	started bool // message_start was sent
 	usage   gemini.Usage
@@ -41,7 +42,7 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 		return s.out
 	}
 	if e := s.events.Feed(chunk, s.event); e != nil {
-		s.fail(e) // a mid-stream failure (§1.9, P23) or unreadable bytes
+		s.fail(e) // an error object sent mid-stream, or unreadable bytes
 	}
 	return s.out
 }
@@ -60,7 +61,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	}
 	f := gemini.ClassifyFinish(s.finish)
 	if f == gemini.FinishNone && s.blocked != "" {
-		f = gemini.FinishFiltered // blocked prompt: refusal (P17)
+		f = gemini.FinishFiltered // blocked prompt: refusal
 	}
 	if !s.started || f == gemini.FinishNone {
 		s.fail(gemini.TruncatedError())
@@ -121,7 +122,7 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	if f := cand.Get("finishReason").String(); f != "" {
 		s.finish = strings.Clone(f) // kept past the event
 		if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-			return gemini.MalformedCallError(f) // P15
+			return gemini.MalformedCallError(f) // never a silent empty success
 		}
 	}
 	s.m.event(s, cand)
@@ -225,7 +226,7 @@ func (s *Stream) toolUse(id, name, args string) {
 	s.blockStart(string(b))
 	s.next++
 	s.kind = false
-	// One input_json_delta with the whole arguments (P12).
+	// One input_json_delta with the whole arguments: the call arrived whole.
 	s.blockDelta()
 	s.out = append(s.out, `"input_json_delta","partial_json":`...)
 	s.out = jsonw.String(s.out, args)

@@ -2,9 +2,10 @@
 // wrong, in a class every client protocol can render in its own shape.
 //
 // Upstream Gemini errors are parsed here once (object or array-wrapped body,
-// RetryInfo, ErrorInfo reason) and classified by the error map of
-// protocol-mapping.md §4.11; the openai and anthropic packages only choose
-// their type strings and, where their APIs differ, the HTTP status.
+// RetryInfo, ErrorInfo reason) and classified into a Kind; the openai and
+// anthropic packages only choose their type strings and, where their APIs
+// differ, the HTTP status. The map and its reasons are in
+// docs/answer-mapping.md#errors.
 package apierror
 
 import (
@@ -45,7 +46,7 @@ type Error struct {
 	Upstream string
 	// Reason is the ErrorInfo reason from Google (API_KEY_INVALID, ...).
 	Reason string
-	// RetryAfter is the upstream's RetryInfo delay in milliseconds (0: none).
+	// RetryAfterMs is the upstream's RetryInfo delay in milliseconds (0: none).
 	RetryAfterMs int64
 }
 

@@ -6,14 +6,16 @@ package gemini
 import "github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 
 // Contents builds the `contents` array. Adjacent parts of the same role are
-// merged into one content (protocol-mapping §4.2 rule 2, P4) and contents
-// never end up empty (P3), so callers just add parts in history order.
+// merged into one content, which keeps a step's function responses in the
+// single user content Gemini wants after the calls (filler turns between
+// same-role contents are rejected). A content is opened only when a part is
+// added, so none is ever empty, which Gemini also rejects. Callers just add
+// parts in history order; see docs/gemini-wire-notes.md#parts.
 type Contents struct {
 	buf   []byte // the serialized contents so far, without the closing ']'
 	role  string // role of the open content, "" if none
 	count int    // number of contents written
-	// Roles of each content, for the validators of tool turns.
-	parts int // parts in the open content
+	parts int    // parts in the open content
 }
 
 // Add appends one part (a complete JSON object) under role "user" or
@@ -38,7 +40,8 @@ func (c *Contents) Add(role string, part []byte) {
 	c.parts++
 }
 
-// AddText appends a text part, dropping empty text (Gemini rejects it, P2).
+// AddText appends a text part, dropping empty text: Gemini rejects an empty
+// text part as a part without data.
 func (c *Contents) AddText(role, text string) {
 	if text == "" {
 		return
@@ -47,9 +50,6 @@ func (c *Contents) AddText(role, text string) {
 	p = jsonw.String(p, text)
 	c.Add(role, append(p, '}'))
 }
-
-// Role is the role of the last content, "" when there is none.
-func (c *Contents) Role() string { return c.role }
 
 // Len is the number of contents.
 func (c *Contents) Len() int { return c.count }

@@ -19,16 +19,17 @@ type Event struct {
 	Resp       gjson.Result // the whole response
 	Candidates gjson.Result // `candidates` (may not exist)
 	Usage      Usage        // usageMetadata; Present is false without one
-	// BlockReason is promptFeedback.blockReason (a prompt-level block: no
-	// candidates, P17), cloned.
+	// BlockReason is promptFeedback.blockReason (the prompt was blocked:
+	// the event has no candidates), cloned.
 	BlockReason string
 }
 
 // EventReader turns the bytes of streamGenerateContent?alt=sse into
 // Events as they arrive, for every client protocol: SSE framing for any
-// split of the bytes, JSON validation, mid-stream error objects (a `data:`
-// event or a bare line, array-wrapped or not: §1.9, P23), and one pass over
-// each event's top level.
+// split of the bytes, JSON validation, mid-stream error objects (Gemini
+// sends them as a `data:` event or as a bare line, array-wrapped or not; see
+// docs/gemini-wire-notes.md#streaming), and one pass over each event's top
+// level.
 type EventReader struct {
 	parser sse.Parser
 	idx    jsonidx.Object

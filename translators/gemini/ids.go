@@ -10,8 +10,9 @@ import (
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// RandomID returns prefix and n random base62 characters. Gemini never
-// supplies stable call ids (P9): every tool call gets one, minted once.
+// RandomID returns prefix and n random base62 characters. Gemini seldom
+// sends a call id and never a stable one, so every tool call gets one,
+// minted once and used in every representation of the call.
 func RandomID(prefix string, n int) string {
 	b := make([]byte, len(prefix), len(prefix)+n)
 	copy(b, prefix)
@@ -34,8 +35,9 @@ func IDSafe(s string) bool {
 }
 
 // MalformedCallError is what a MALFORMED_FUNCTION_CALL or
-// UNEXPECTED_TOOL_CALL finish becomes: an error the client can retry, never
-// a silent empty answer (P15).
+// UNEXPECTED_TOOL_CALL finish becomes: an error the client can retry. The
+// candidate has no usable content, and passed off as a normal stop it would
+// end an agent's loop with an empty answer and no error.
 func MalformedCallError(reason string) *apierror.Error {
 	return malformedCall(reason, reason)
 }

@@ -45,7 +45,8 @@ func (u Usage) Output() int64 { return u.Candidates + u.Thoughts }
 // Input is the prompt including server-side tool results.
 func (u Usage) Input() int64 { return u.Prompt + u.ToolUsePrompt }
 
-// Finish classifies a finishReason (protocol-mapping §4.9).
+// Finish classifies a finishReason into what every client protocol can
+// express; see docs/answer-mapping.md#finish-reasons.
 type Finish uint8
 
 const (
@@ -53,7 +54,7 @@ const (
 	FinishStop                    // natural end or stop sequence
 	FinishLength                  // MAX_TOKENS
 	FinishFiltered                // safety, recitation, blocklist...
-	FinishMalformed               // MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL: an error, never a silent stop (P15)
+	FinishMalformed               // MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL: an error, never a silent stop
 )
 
 // ClassifyFinish maps Gemini's finishReason.

@@ -17,7 +17,7 @@ type Entry struct {
 
 // FromGemini reads Gemini models.list pages and keeps the models a
 // client of this gateway can use (generateContent or embedContent), ids
-// without the "models/" prefix (§4.13).
+// without the "models/" prefix, as OpenAI clients expect.
 func FromGemini(pages ...[]byte) ([]Entry, *apierror.Error) {
 	var out []Entry
 	for _, p := range pages {

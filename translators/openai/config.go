@@ -12,7 +12,7 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// appendTools writes tools and toolConfig (protocol-mapping §4.1); send
+// appendTools writes tools and toolConfig; send
 // are the built-in tools that follow the functions, combine that they mix
 // (gemini.PlanBuiltins).
 func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine bool) ([]byte, *apierror.Error) {
@@ -176,8 +176,9 @@ func approximateLocation(loc gjson.Result) string {
 	return strings.Join(parts, ", ")
 }
 
-// generation config fields, with the OpenAI ranges checked so a client gets
-// OpenAI's kind of 400 instead of a Gemini one.
+// appendGenerationConfig writes generationConfig from the sampling, limit,
+// output-format and reasoning fields, with the OpenAI ranges checked so a
+// client gets OpenAI's kind of 400 instead of a Gemini one.
 func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
 	start := len(out)
 	out = append(out, `,"generationConfig":{`...)
@@ -343,7 +344,7 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 }
 
 // thinkingConfig maps reasoning_effort (Google's own mapping for 2.5, levels
-// for Gemini 3; never both fields, P26).
+// for Gemini 3; never both fields, which Gemini answers with a 400).
 func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Error) {
 	effort := root.Get("reasoning_effort")
 	// The deployment-wide option must not break models that cannot think:

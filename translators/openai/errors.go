@@ -5,7 +5,8 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 )
 
-// errorType returns OpenAI's error type and code for a kind (§4.11).
+// errorType returns OpenAI's error type and code for a kind
+// (docs/answer-mapping.md#errors).
 func errorType(e *apierror.Error) (typ, code string) {
 	switch e.Kind {
 	case apierror.Authentication:

@@ -207,7 +207,8 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 }
 
 // closeToolStep answers calls the client never answered, so Gemini sees one
-// functionResponse per functionCall (protocol-mapping §4.2 rule 5, P5).
+// functionResponse per functionCall, as it requires
+// (docs/gemini-wire-notes.md#tool-turns).
 func (b *builder) closeToolStep() {
 	for _, p := range b.pending {
 		if !p.answered {

@@ -155,9 +155,9 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 }
 
 // appendToolCall writes one tool call. The first call of a step carries the
-// step's thought signature in its id (§4.12 carrier 1) and in Google's
-// extra_content field (carrier 3). With stream set, it writes the
-// streaming delta form (index first).
+// step's thought signature in its id and in the extra_content field of
+// Google's own OpenAI endpoint (docs/thought-signatures.md). With stream
+// set, it writes the streaming delta form (index first).
 func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
 	id := fc.Get("id").String()
 	if id == "" || !gemini.IDSafe(id) {
@@ -236,7 +236,8 @@ func appendTokenLogprob(out []byte, c gjson.Result) []byte {
 	return append(out, ']')
 }
 
-// appendUsage writes `,"usage":{...}` (§4.10).
+// appendUsage writes `,"usage":{...}`: completion tokens include thoughts,
+// which Gemini counts apart (docs/answer-mapping.md#usage).
 func appendUsage(out []byte, u gemini.Usage) []byte {
 	out = append(out, `,"usage":{"prompt_tokens":`...)
 	out = jsonw.Int(out, u.Input())

@@ -30,7 +30,7 @@ var droppedTools = map[string]bool{
 func webSearchTool(typ string) bool { return strings.HasPrefix(typ, "web_search") }
 
 // parseTools translates `tools` and `tool_choice` into Gemini's tools and
-// toolConfig (protocol-mapping §4.1, Responses shapes): function tools are
+// toolConfig: function tools are
 // flat ({type, name, description, parameters, strict}), custom tools take
 // text, and namespace tools group functions under a prefix. It returns the
 // JSON to append and the map from client names to Gemini names.
@@ -347,8 +347,8 @@ func (r *ResponsesRequest) appendGenerationConfig(out []byte, root jsonidx.Objec
 }
 
 // thinkingConfig maps reasoning.effort (levels on Gemini 3, budgets on 2.5:
-// the chat mapping, never both, P26) and reasoning.summary (thought
-// summaries, which come back as reasoning items).
+// the chat mapping, never both, which Gemini rejects) and reasoning.summary
+// (thought summaries, which come back as reasoning items).
 func (r *ResponsesRequest) thinkingConfig(reasoning gjson.Result) (string, *apierror.Error) {
 	if !reasoning.Exists() || reasoning.Type == gjson.Null {
 		return "", nil

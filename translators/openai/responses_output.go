@@ -13,10 +13,10 @@ import (
 // Output items of a response, shared by the complete answer and the stream
 // so that both produce the same items and signatures.
 //
-// Where Gemini 3 thought signatures ride (§4.12): a functionCall's
-// signature in its call_id (`call_<random>__ts_<base64url>`, as for chat
-// completions), since every client echoes call ids; a signature on text or
-// thought parts in the encrypted_content of a reasoning item
+// Where Gemini 3 thought signatures ride (docs/thought-signatures.md): a
+// functionCall's signature in its call_id (`call_<random>__ts_<base64url>`,
+// as for chat completions), since every client echoes call ids; a signature
+// on text or thought parts in the encrypted_content of a reasoning item
 // ("gsig1.tx.<base64url>", the format of the Anthropic thinking
 // signatures), which clients replay when they ask for
 // include:["reasoning.encrypted_content"] as Codex does. A text signature
@@ -191,7 +191,7 @@ func (m *respMachine) part(s itemSink, k int, p gjson.Result) *apierror.Error {
 		m.sig = strings.Clone(sig) // kept past the upstream event
 	}
 	if t.Str == "" {
-		return nil // a signature carrier, not content (§4.8)
+		return nil // a signature carrier, not content
 	}
 	kind := byte('m')
 	if gemini.IsThought(p) {
@@ -416,7 +416,7 @@ func appendReasoningItem(out []byte, id string, done bool, text []byte, encrypte
 	return append(out, '}')
 }
 
-// appendResponseUsage writes the usage object (§4.10): input includes
+// appendResponseUsage writes the usage object: input includes
 // cached tokens, output includes thoughts, as OpenAI counts them.
 func appendResponseUsage(out []byte, u gemini.Usage) []byte {
 	out = append(out, `{"input_tokens":`...)
@@ -511,7 +511,8 @@ func itoa(v int64) string { return string(jsonw.Int(nil, v)) }
 func responseID(resp gjson.Result) string { return gemini.ResponseID(resp, "resp_") }
 
 // endState maps the finish of the answer to the Response's status
-// (§4.9): MAX_TOKENS and safety stops are incomplete responses.
+// (docs/answer-mapping.md#finish-reasons): MAX_TOKENS and safety stops are
+// incomplete responses.
 func endState(f gemini.Finish) responseState {
 	switch f {
 	case gemini.FinishLength:

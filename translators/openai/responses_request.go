@@ -188,10 +188,10 @@ const MaxIncludes = 32
 // message, function calls), so a step of tool use — the model content and
 // the results that answer it — is held until it ends: a reasoning item's
 // signature belongs on a part that comes after it, Gemini 3 wants a
-// signature on the first call of every model content (§4.12), and clients
-// often put each output right after its call (call, output, call, output)
-// where Gemini needs the calls of one step together and their results in the
-// next content (P5).
+// signature on the first call of every model content, and clients often put
+// each output right after its call (call, output, call, output) where Gemini
+// needs the calls of one step together and their results in the next
+// content (docs/thought-signatures.md#grouping-responses-calls).
 type respBuilder struct {
 	model    string
 	gemini3  bool
@@ -482,7 +482,7 @@ func (b *respBuilder) modelSide() {
 
 func (b *respBuilder) addModelText(t string) {
 	if t == "" {
-		return // Gemini rejects empty text parts (P2)
+		return // Gemini rejects empty text parts
 	}
 	raw := append(make([]byte, 0, len(t)+12), `{"text":`...)
 	raw = jsonw.String(raw, t)
@@ -490,7 +490,8 @@ func (b *respBuilder) addModelText(t string) {
 }
 
 // reasoning reads what a reasoning item carries for Gemini: only our own
-// signature. Summaries are never sent back as text (§4.8), and foreign
+// signature. Summaries are never sent back as text (they were never answer
+// text), and foreign
 // encrypted_content (OpenAI's) means nothing to Gemini.
 func (b *respBuilder) reasoning(it gjson.Result) {
 	b.modelSide()
@@ -573,7 +574,7 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 // wants them: each call's own (from its call id); the first call of the
 // content gets one recovered from a reasoning item, or on Gemini 3 Google's
 // documented placeholder, since Gemini 3 rejects a model content whose
-// first call is unsigned (§4.12 carrier 5); a text signature goes on the
+// first call is unsigned; a text signature goes on the
 // last text part, where Gemini put it.
 func (b *respBuilder) flushTurn() {
 	if len(b.turn) == 0 {
@@ -617,7 +618,8 @@ func (b *respBuilder) flushTurn() {
 }
 
 // callOutput adds a function_call_output or custom_tool_call_output as a
-// functionResponse, in the user content that follows the calls (P5).
+// functionResponse, in the user content that follows the calls, where
+// Gemini wants every result of the step.
 func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error {
 	id := it.Get("call_id")
 	if id.Type != gjson.String || id.Str == "" {
@@ -644,7 +646,8 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 	part = append(part, `,"response":{"output":`...)
 	// Results that are JSON objects or arrays go as values (the model
 	// reads structure better than an escaped string); anything else as a
-	// string (P7: the response itself is always an object), as is JSON
+	// string (the response itself is always an object: Gemini reads it as a
+	// protobuf Struct), as is JSON
 	// nested too deeply to validate safely.
 	if t := strings.TrimSpace(text); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
 		part = append(part, t...)
@@ -704,7 +707,7 @@ func outputContent(o gjson.Result, param string) (string, [][]byte, *apierror.Er
 
 // closeStep writes the open step: the model content, then the results in
 // one user content. Calls the client never answered get an error result,
-// so Gemini sees one functionResponse per functionCall (§4.2 rule 5, P5);
+// so Gemini sees one functionResponse per functionCall, as it requires;
 // media of the results follow the responses.
 func (b *respBuilder) closeStep() {
 	b.flushTurn()

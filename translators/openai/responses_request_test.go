@@ -79,7 +79,7 @@ func TestParseResponsesTranslates(t *testing.T) {
 			// Clients often put each output right after its call. Gemini 3
 			// signs the first call of every step, so an unsigned call after
 			// an output is another call of the same step: the calls go
-			// together, then their results (P5). A signed call starts the
+			// together, then their results, as Gemini wants. A signed call starts the
 			// next step; a model content never starts unsigned (placeholder).
 			name: "interleaved outputs of parallel calls regrouped (Gemini 3)",
 			in: `{"model":"gemini-3-flash-preview","input":[{"role":"user","content":"go"},

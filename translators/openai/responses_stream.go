@@ -325,7 +325,8 @@ func (s *ResponsesStream) close(kind byte, encrypted string) {
 }
 
 // call writes a whole function or custom tool call: Gemini sends each
-// functionCall complete (§1.3, P12), so its arguments are one delta.
+// functionCall complete (it does not stream arguments), so its arguments
+// are one delta.
 func (s *ResponsesStream) call(fc gjson.Result, callID string) {
 	shape := s.req.callShape(fc)
 	prefix := "fc_"

@@ -10,7 +10,7 @@ import (
 )
 
 // Stream translates Gemini's SSE stream into OpenAI chat.completion.chunk
-// events, event by event, as the upstream bytes arrive (§4.4). Its memory is
+// events, event by event, as the upstream bytes arrive. Its memory is
 // one unfinished upstream event plus a few counters per choice.
 type Stream struct {
 	req     *ChatRequest
@@ -29,7 +29,7 @@ type Stream struct {
 
 type choiceState struct {
 	seen      bool
-	toolIndex int // next tool_calls index; global for the choice (P10)
+	toolIndex int // next tool_calls index; global for the choice (restarting it merges parallel calls)
 	finish    string
 	// g follows the choice's grounding (web search); nil without it.
 	g *gemini.Grounding
