@@ -119,7 +119,7 @@ func loadIstio(t *testing.T) *istioManifests {
 	return m
 }
 
-// patch returns the Envoy value of each EnvoyFilter patch of that kind
+// patches returns the Envoy value of each EnvoyFilter patch of that kind
 // (applyTo), decoded into its Envoy type as Istio does (and strictly).
 func (m *istioManifests) patches(t *testing.T, applyTo networking.EnvoyFilter_ApplyTo) []*networking.EnvoyFilter_EnvoyConfigObjectPatch {
 	t.Helper()
