@@ -29,6 +29,7 @@ $(WASM): $(GO_SOURCES)
 .PHONY: test
 test: build vet ## Build the module, check formatting and vet, run every test (translators, filter in Go and wasm, e2e)
 	GCA_WASM=$(CURDIR)/$(WASM) go test -count=1 ./...
+	cd internal/gjsonpretty && go test -count=1 ./...
 
 .PHONY: vet
 vet: ## gofmt check, go vet and staticcheck on every package (and staticcheck on the module as built for wasm)
@@ -40,8 +41,21 @@ vet: ## gofmt check, go vet and staticcheck on every package (and staticcheck on
 	GOOS=wasip1 GOARCH=wasm dist/tools/staticcheck -tests=false . ./filter/... ./translators/...
 
 .PHONY: bench
-bench: build ## Benchmarks: translators and round trips through the compiled module
-	GCA_WASM=$(CURDIR)/$(WASM) go test -run '^$$' -bench . -benchmem ./translators/... ./filter/
+BENCH_TRANSLATORS := 'ChatRequest|Stream50Events|MessagesRequest'
+
+bench: build ## Benchmarks (BENCHMARKS.md): translators natively and compiled to wasm, then module time on the e2e host next to a do-nothing module, and linear memory over 100k requests
+	go test -run '^$$' -bench $(BENCH_TRANSLATORS) -benchmem ./translators/openai/ ./translators/anthropic/
+	@mkdir -p dist/bench && go build -o dist/bench/wazero github.com/tetratelabs/wazero/cmd/wazero
+	@set -e; for p in openai anthropic; do \
+		GOOS=wasip1 GOARCH=wasm go test -c -o dist/bench/$$p.test.wasm ./translators/$$p/; \
+		echo "== translators/$$p compiled to wasip1, on wazero"; \
+		(cd translators/$$p && ../../dist/bench/wazero run -mount=.:/ ../../dist/bench/$$p.test.wasm -test.run '^$$' -test.bench $(BENCH_TRANSLATORS) -test.benchmem | grep Benchmark); \
+	done
+	GCA_WASM=$(CURDIR)/$(WASM) go run ./tools/modbench -variants memstats,gcoff -memory $${BENCH_REQUESTS:-100000}
+
+.PHONY: bench-check
+bench-check: build ## CI guard: module time per scenario over the do-nothing module's, and module size, within tools/modbench/thresholds.json
+	GCA_WASM=$(CURDIR)/$(WASM) go run ./tools/modbench -n 200 -memory 2000 -check tools/modbench/thresholds.json
 
 # FUZZERS lists every fuzz target of the repository as <package dir>:<FuzzName>,
 # found in the test files, so a new fuzzer is run without editing this file.

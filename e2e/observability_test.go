@@ -37,8 +37,10 @@ func TestObservability(t *testing.T) {
 	env := harness.NewHost(t, "")
 	const k1, ka, kb = "AIzaSECRETONE", "AIzaSECRETA", "AIzaSECRETB"
 
-	// 1. OpenAI, answered whole: gpt-4o -> gemini-2.5-pro.
-	env.Fake.Enqueue("", fakegemini.Reply{Text: "ok", Usage: &fakegemini.Usage{Prompt: 12, Candidates: 5, Thoughts: 3, Cached: 4}})
+	// 1. OpenAI, answered whole: gpt-4o -> gemini-2.5-pro. The delay makes
+	// the upstream latency at least a millisecond (the histogram's unit):
+	// a local fake otherwise answers every request in less.
+	env.Fake.Enqueue("", fakegemini.Reply{Text: "ok", Usage: &fakegemini.Usage{Prompt: 12, Candidates: 5, Thoughts: 3, Cached: 4}, Delay: 5 * time.Millisecond})
 	oc := openaiClient(env, k1)
 	if _, err := oc.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
 		Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},

@@ -154,7 +154,7 @@ func (h *httpContext) fetchModels(pageToken string, pages [][]byte, hash string)
 				h.fail(e) // the key is bad: say so rather than list models
 				return
 			}
-			proxywasm.LogWarnf("gemini-code-api: model list unavailable (HTTP %d); answering from the configured model map", status)
+			proxywasm.LogWarn("gemini-code-api: model list unavailable (HTTP " + strconv.Itoa(status) + "); answering from the configured model map")
 			h.answerModels(h.plugin.fallbackModels())
 			return
 		}
@@ -173,7 +173,7 @@ func (h *httpContext) fetchModels(pageToken string, pages [][]byte, hash string)
 		h.answerModels(list)
 	})
 	if err != nil {
-		proxywasm.LogWarnf("gemini-code-api: cannot call cluster %q for the model list: %v; answering from the configured model map", h.plugin.cfg.GeminiCluster, err)
+		proxywasm.LogWarn("gemini-code-api: cannot call cluster " + strconv.Quote(h.plugin.cfg.GeminiCluster) + " for the model list: " + err.Error() + "; answering from the configured model map")
 		h.answerModels(h.plugin.fallbackModels())
 	}
 }
@@ -252,7 +252,7 @@ func (p *pluginContext) storeModels(hash string, list []models.Entry) {
 	}
 	// A CAS of 0 overwrites: last writer wins, which is fine for a cache.
 	if err := proxywasm.SetSharedData(modelSlot(hash), []byte(b.String()), 0); err != nil {
-		proxywasm.LogDebugf("gemini-code-api: model cache not stored: %v", err)
+		proxywasm.LogDebug("gemini-code-api: model cache not stored: " + err.Error())
 	}
 }
 

@@ -2,10 +2,8 @@ package filter
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
@@ -121,7 +119,7 @@ func (k KeyPoolConfig) poolConfig() (keypool.Config, error) {
 	}
 	for _, c := range checks {
 		if c.v < c.lo || c.v > c.hi {
-			return keypool.Config{}, fmt.Errorf(`configuration field "key_pool.%s" must be between %v and %v, got %v`, c.name, c.lo, c.hi, c.v)
+			return keypool.Config{}, errors.New(`configuration field "key_pool.` + c.name + `" must be between ` + num(c.lo) + ` and ` + num(c.hi) + `, got ` + num(c.v))
 		}
 	}
 	if k.LatencyWeight+k.SuccessWeight <= 0 {
@@ -155,13 +153,8 @@ func defaultConfig() Config {
 func ParseConfig(data []byte) (*Config, error) {
 	c := defaultConfig()
 	if len(bytes.TrimSpace(data)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return nil, describeJSONError(err)
-		}
-		if dec.More() {
-			return nil, errors.New("configuration: extra data after the JSON object")
+		if err := decodeConfig(data, &c); err != nil {
+			return nil, err
 		}
 	}
 	if c.GeminiHost == "" {
@@ -171,16 +164,16 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, errors.New(`configuration field "gemini_cluster" must not be empty`)
 	}
 	if c.MaxKeys < 1 || c.MaxKeys > 256 {
-		return nil, fmt.Errorf(`configuration field "max_keys_per_request" must be between 1 and 256, got %d`, c.MaxKeys)
+		return nil, errors.New(`configuration field "max_keys_per_request" must be between 1 and 256, got ` + strconv.Itoa(c.MaxKeys))
 	}
 	if c.ModelsCacheTTL < 0 || c.ModelsCacheTTL > 7*24*3600 {
-		return nil, fmt.Errorf(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got %d`, c.ModelsCacheTTL)
+		return nil, errors.New(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got ` + strconv.Itoa(c.ModelsCacheTTL))
 	}
 	if c.MaxEmbeddingValues < 1 || c.MaxEmbeddingValues > openai.MaxEmbeddingValuesLimit {
-		return nil, fmt.Errorf(`configuration field "max_embedding_values" must be between 1 and %d, got %d`, openai.MaxEmbeddingValuesLimit, c.MaxEmbeddingValues)
+		return nil, errors.New(`configuration field "max_embedding_values" must be between 1 and ` + strconv.Itoa(openai.MaxEmbeddingValuesLimit) + `, got ` + strconv.Itoa(c.MaxEmbeddingValues))
 	}
 	if c.Role != roleDownstream && c.Role != roleUpstream {
-		return nil, fmt.Errorf(`configuration field "role" must be "downstream" or "upstream", got %q`, c.Role)
+		return nil, errors.New(`configuration field "role" must be "downstream" or "upstream", got ` + strconv.Quote(c.Role))
 	}
 	pool, err := c.KeyPool.poolConfig()
 	if err != nil {
@@ -193,36 +186,22 @@ func ParseConfig(data []byte) (*Config, error) {
 	}
 	for k, v := range c.Models {
 		if !models.ValidName(v) {
-			return nil, fmt.Errorf(`configuration field "models": %q maps to %q, which is not a valid Gemini model name`, k, v)
+			return nil, errors.New(`configuration field "models": ` + strconv.Quote(k) + ` maps to ` + strconv.Quote(v) + `, which is not a valid Gemini model name`)
 		}
 		m.Aliases[k] = v
 	}
 	for k, v := range c.ClaudeFamilies {
 		if k != "opus" && k != "sonnet" && k != "haiku" {
-			return nil, fmt.Errorf(`configuration field "claude_families": unknown family %q (use opus, sonnet or haiku)`, k)
+			return nil, errors.New(`configuration field "claude_families": unknown family ` + strconv.Quote(k) + ` (use opus, sonnet or haiku)`)
 		}
 		if !models.ValidName(v) {
-			return nil, fmt.Errorf(`configuration field "claude_families": %q maps to %q, which is not a valid Gemini model name`, k, v)
+			return nil, errors.New(`configuration field "claude_families": ` + strconv.Quote(k) + ` maps to ` + strconv.Quote(v) + `, which is not a valid Gemini model name`)
 		}
 		m.Families[k] = v
 	}
 	if c.FallbackModel != "" && !models.ValidName(c.FallbackModel) {
-		return nil, fmt.Errorf(`configuration field "fallback_model": %q is not a valid Gemini model name`, c.FallbackModel)
+		return nil, errors.New(`configuration field "fallback_model": ` + strconv.Quote(c.FallbackModel) + ` is not a valid Gemini model name`)
 	}
 	c.models = m
 	return &c, nil
-}
-
-func describeJSONError(err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		return fmt.Errorf("configuration field %q: expected %s, got JSON %s", te.Field, te.Type, te.Value)
-	case errors.As(err, &se):
-		return fmt.Errorf("configuration is not valid JSON (at byte %d): %v", se.Offset, err)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("configuration has an unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	}
-	return fmt.Errorf("configuration: %v", err)
 }

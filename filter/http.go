@@ -44,6 +44,12 @@ type httpContext struct {
 	// codexCatalog: a model list request from Codex (?client_version=),
 	// answered with Codex's model catalog as well.
 	codexCatalog bool
+	// reqHeaders: the request headers, read in one host call while
+	// on_request_headers runs (each single read is a host call and a call
+	// back into the module to allocate the value); nil after it.
+	reqHeaders [][2]string
+	// hadContentLength: the client's request carried content-length.
+	hadContentLength bool
 
 	// What the request's metrics are made of (recorded once, at its end:
 	// OnHttpStreamDone).
@@ -76,23 +82,26 @@ func envoyError(status int, body []byte) *apierror.Error {
 }
 
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
-	method, _ := proxywasm.GetHttpRequestHeader(":method")
-	path, _ := proxywasm.GetHttpRequestHeader(":path")
+	h.reqHeaders, _ = proxywasm.GetHttpRequestHeaders()
+	defer func() { h.reqHeaders = nil }()
+	method, _ := h.header(":method")
+	path, _ := h.header(":path")
+	_, h.hadContentLength = h.header("content-length")
 	qkeys, bare := queryKeys(path)
 	onlyPath, _, _ := strings.Cut(bare, "?")
 	hs := hints{
-		anthropic: hasHeader("anthropic-version") || hasHeader("x-api-key"),
-		google:    hasHeader("x-goog-api-key") || len(qkeys) > 0,
+		anthropic: h.hasHeader("anthropic-version") || h.hasHeader("x-api-key"),
+		google:    h.hasHeader("x-goog-api-key") || len(qkeys) > 0,
 	}
 	h.route = routeFor(onlyPath, hs)
 	h.start = time.Now()
-	_ = proxywasm.SetProperty([]string{"gca_protocol"}, []byte(h.route.proto.String()))
+	setProperty("gca_protocol", h.route.proto.String())
 	// The client's path without its query (where keys may be), for the
 	// access log: :path is rewritten for Gemini.
-	_ = proxywasm.SetProperty([]string{"gca_path"}, []byte(truncate(onlyPath, maxLoggedPath)))
+	setProperty("gca_path", truncate(onlyPath, maxLoggedPath))
 
 	switch {
-	case isWebSocketUpgrade():
+	case h.isWebSocketUpgrade():
 		// Codex tries a WebSocket to /v1/responses first when its provider
 		// says it supports them, and falls back to HTTP at once on a 426 (any
 		// other answer is retried as a transient error first). The gateway
@@ -126,16 +135,23 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	}
 	order := h.plugin.plan(keys.keys)
 	h.key, h.keys = order[0], order
-	_ = proxywasm.SetProperty([]string{propKeyHash}, []byte(keyHash(h.key)))
+	setProperty(propKeyHash, keyHash(h.key))
 
 	// Exactly one credential goes upstream, in the header Gemini reads. A
 	// client's Authorization would be taken for an OAuth token (a 401).
-	_ = proxywasm.RemoveHttpRequestHeader("authorization")
-	_ = proxywasm.RemoveHttpRequestHeader("x-api-key")
+	// (Headers the request does not carry are not removed: each removal
+	// is a host call.)
+	for _, name := range [...]string{"authorization", "x-api-key"} {
+		if _, ok := h.header(name); ok {
+			_ = proxywasm.RemoveHttpRequestHeader(name)
+		}
+	}
 	_ = proxywasm.ReplaceHttpRequestHeader("x-goog-api-key", h.key)
 	h.setFailover(order)
 	// The answer must come back uncompressed for the filter to read it.
-	_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
+	if _, ok := h.header("accept-encoding"); ok {
+		_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
+	}
 
 	switch h.route.kind {
 	case epNative:
@@ -204,10 +220,14 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 		runtime.GC()
 	}
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", tx.UpstreamPath())
-	_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
+	if h.route.method != "POST" { // translated routes take POST only: it is POST already
+		_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
+	}
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
 	_ = proxywasm.ReplaceHttpRequestHeader("content-type", "application/json")
-	_ = proxywasm.RemoveHttpRequestHeader("content-length")
+	if h.hadContentLength {
+		_ = proxywasm.RemoveHttpRequestHeader("content-length")
+	}
 	clearRouteCache()
 	h.sentAt = time.Now()
 	return types.ActionContinue
@@ -218,13 +238,13 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 func (h *httpContext) requestKeys(qkeys []string) (keys clientKeys, ok bool) {
 	limit := h.plugin.cfg.MaxKeys
 	ok = true
-	if v, err := proxywasm.GetHttpRequestHeader("authorization"); err == nil {
+	if v, found := h.header("authorization"); found {
 		if b := bearer(v); b != "" {
 			ok = keys.add(b, limit) && ok
 		}
 	}
 	for _, name := range [...]string{"x-api-key", "x-goog-api-key"} {
-		if v, err := proxywasm.GetHttpRequestHeader(name); err == nil {
+		if v, found := h.header(name); found {
 			ok = keys.add(v, limit) && ok
 		}
 	}
@@ -242,7 +262,7 @@ func (h *httpContext) requestKeys(qkeys []string) (keys clientKeys, ok bool) {
 func (h *httpContext) setFailover(order []string) {
 	retries := 0
 	if h.plugin.cfg.KeyPool.Failover && len(order) > 1 {
-		_ = proxywasm.SetProperty([]string{propKeys}, []byte(joinKeys(order)))
+		setProperty(propKeys, joinKeys(order))
 		retries = len(order) - 1
 	}
 	_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-max-retries", strconv.Itoa(retries))
@@ -265,15 +285,15 @@ func (h *httpContext) report(status int, e *apierror.Error) {
 
 func (h *httpContext) setModels(client, upstream string) {
 	h.served = upstream
-	_ = proxywasm.SetProperty([]string{"gca_model"}, []byte(upstream))
-	_ = proxywasm.SetProperty([]string{"gca_client_model"}, []byte(client))
+	setProperty("gca_model", upstream)
+	setProperty("gca_client_model", client)
 }
 
 // clearRouteCache asks Envoy to match the route again, so route rules see
 // the rewritten request rather than the client's path.
 func clearRouteCache() {
 	if _, err := proxywasm.CallForeignFunction("clear_route_cache", nil); err != nil {
-		proxywasm.LogDebugf("clear_route_cache unavailable: %v", err)
+		proxywasm.LogDebug("clear_route_cache unavailable: " + err.Error())
 	}
 }
 
@@ -453,13 +473,13 @@ func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.A
 func (h *httpContext) finish(u gemini.Usage, failed bool) {
 	h.endAt = time.Now()
 	if failed {
-		_ = proxywasm.SetProperty([]string{"gca_error"}, []byte("true"))
+		setProperty("gca_error", "true")
 	}
 	if u.Present {
 		h.usage = u
-		_ = proxywasm.SetProperty([]string{"gca_input_tokens"}, []byte(strconv.FormatInt(u.Input(), 10)))
-		_ = proxywasm.SetProperty([]string{"gca_output_tokens"}, []byte(strconv.FormatInt(u.Output(), 10)))
-		_ = proxywasm.SetProperty([]string{"gca_total_tokens"}, []byte(strconv.FormatInt(u.Input()+u.Output(), 10)))
+		setProperty("gca_input_tokens", strconv.FormatInt(u.Input(), 10))
+		setProperty("gca_output_tokens", strconv.FormatInt(u.Output(), 10))
+		setProperty("gca_total_tokens", strconv.FormatInt(u.Input()+u.Output(), 10))
 	}
 }
 
@@ -477,7 +497,7 @@ func setStreamed(streamed bool) {
 	if streamed {
 		v = "true"
 	}
-	_ = proxywasm.SetProperty([]string{"gca_streamed"}, []byte(v))
+	setProperty("gca_streamed", v)
 }
 
 // maxLoggedPath and maxLoggedError bound what the access log gets of a
@@ -498,10 +518,10 @@ func (h *httpContext) noteError(e *apierror.Error) {
 			msg = strings.ReplaceAll(msg, k, "[key]")
 		}
 	}
-	_ = proxywasm.SetProperty([]string{"gca_error"}, []byte("true"))
-	_ = proxywasm.SetProperty([]string{"gca_error_type"}, []byte(errorType(e.Kind)))
+	setProperty("gca_error", "true")
+	setProperty("gca_error_type", errorType(e.Kind))
 	if msg != "" {
-		_ = proxywasm.SetProperty([]string{"gca_error_message"}, []byte(msg))
+		setProperty("gca_error_message", msg)
 	}
 }
 
@@ -642,7 +662,7 @@ func (h *httpContext) failWith(e *apierror.Error, extra ...[2]string) types.Acti
 	headers := append([][2]string{{"content-type", "application/json"}}, extra...)
 	setRetryAfter(e, func(k, v string) error { headers = append(headers, [2]string{k, v}); return nil })
 	if err := proxywasm.SendHttpResponse(uint32(status), headers, body, -1); err != nil {
-		proxywasm.LogErrorf("gemini-code-api: local reply failed: %v", err)
+		proxywasm.LogError("gemini-code-api: local reply failed: " + err.Error())
 	}
 	return types.ActionPause
 }
@@ -682,14 +702,26 @@ func (h *httpContext) health(keys []string) types.Action {
 
 // isWebSocketUpgrade reports a WebSocket upgrade request (Envoy passes the
 // upgrade header through when the listener allows websocket upgrades).
-func isWebSocketUpgrade() bool {
-	v, err := proxywasm.GetHttpRequestHeader("upgrade")
-	return err == nil && strings.EqualFold(strings.TrimSpace(v), "websocket")
+func (h *httpContext) isWebSocketUpgrade() bool {
+	v, ok := h.header("upgrade")
+	return ok && strings.EqualFold(strings.TrimSpace(v), "websocket")
 }
 
-func hasHeader(name string) bool {
-	v, err := proxywasm.GetHttpRequestHeader(name)
-	return err == nil && v != ""
+func (h *httpContext) hasHeader(name string) bool {
+	v, ok := h.header(name)
+	return ok && v != ""
+}
+
+// header is the first value of a request header, as Envoy's
+// proxy_get_header_map_value returns it, from the headers read once by
+// OnHttpRequestHeaders.
+func (h *httpContext) header(name string) (string, bool) {
+	for _, kv := range h.reqHeaders {
+		if len(kv[0]) == len(name) && strings.EqualFold(kv[0], name) {
+			return kv[1], true
+		}
+	}
+	return "", false
 }
 
 func strconvQuote(s string) string {

@@ -51,7 +51,7 @@ func (sharedStore) Get(key string) ([]byte, uint32, bool) {
 func (sharedStore) Set(key string, value []byte, cas uint32) bool {
 	err := proxywasm.SetSharedData(key, value, cas)
 	if err != nil && err != types.ErrorStatusCasMismatch {
-		proxywasm.LogDebugf("gemini-code-api: key health not stored: %v", err)
+		proxywasm.LogDebug("gemini-code-api: key health not stored: " + err.Error())
 	}
 	return err == nil
 }

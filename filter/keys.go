@@ -1,10 +1,10 @@
 package filter
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
-	"net/url"
 	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/filter/internal/sha256"
 )
 
 // clientKeys collects the Gemini keys a client sent. Clients of every
@@ -83,7 +83,7 @@ func queryKeys(path string) (keys []string, stripped string) {
 		name, value, _ := strings.Cut(kv, "=")
 		if isKeyName(name) {
 			found = true
-			if v, err := url.QueryUnescape(value); err == nil {
+			if v, ok := queryUnescape(value); ok {
 				keys = append(keys, v)
 			} else {
 				keys = append(keys, value)
@@ -137,6 +137,31 @@ func isKeyName(name string) bool {
 	return strings.EqualFold(string(b), "key")
 }
 
+// queryUnescape decodes a query value as net/url's QueryUnescape does
+// (%XX escapes, '+' for a space; ok is false for a malformed escape),
+// without linking net/url and what it imports into the module.
+func queryUnescape(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, true
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return "", false
+			}
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		case c == '+':
+			b = append(b, ' ')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b), true
+}
+
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
@@ -154,6 +179,6 @@ func unhex(c byte) byte {
 // keyHash is the short fingerprint used wherever a key must be identified
 // (logs, metrics, access logs): never the key itself.
 func keyHash(key string) string {
-	sum := sha256.Sum256([]byte(key))
+	sum := sha256.Sum256(key)
 	return hex.EncodeToString(sum[:6])
 }

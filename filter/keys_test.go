@@ -94,3 +94,13 @@ func nonEmpty(in []string) []string {
 	}
 	return out
 }
+
+func TestQueryUnescapeMatchesNetURL(t *testing.T) {
+	for _, in := range []string{"", "AIza", "a+b", "%41%7a", "%4", "%zz", "%", "a%2Bb%2C", "%e2%82%ac", "100%", "%%41"} {
+		want, err := url.QueryUnescape(in)
+		got, ok := queryUnescape(in)
+		if ok != (err == nil) || ok && got != want {
+			t.Errorf("queryUnescape(%q) = %q, %v; net/url: %q, %v", in, got, ok, want, err)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 )
 
 // The module's stats, next to Envoy's own. Envoy stores a Wasm metric under
@@ -91,17 +90,17 @@ type reqKey struct {
 }
 
 type metrics struct {
-	requests map[reqKey]proxywasm.MetricCounter
-	tokens   map[string]*[len(tokenTypes)]proxywasm.MetricCounter
-	attempts map[uint16]proxywasm.MetricCounter // attempt<<8 | result
+	requests map[reqKey]counter
+	tokens   map[string]*[len(tokenTypes)]counter
+	attempts map[uint16]counter // attempt<<8 | result
 
-	latency     [2]proxywasm.MetricHistogram // [0] answered whole, [1] streamed
-	ttft        proxywasm.MetricHistogram
-	cooldowns   [len(cooldownReason)]proxywasm.MetricCounter
-	keyProbes   proxywasm.MetricCounter
-	keys        [len(keyStates)]proxywasm.MetricGauge
-	modelsCache [2]proxywasm.MetricCounter // [0] hit, [1] miss
-	streams     [protocolCount][len(streamOutcomes)]proxywasm.MetricCounter
+	latency     [2]histogram // [0] answered whole, [1] streamed
+	ttft        histogram
+	cooldowns   [len(cooldownReason)]counter
+	keyProbes   counter
+	keys        [len(keyStates)]gauge
+	modelsCache [2]counter // [0] hit, [1] miss
+	streams     [protocolCount][len(streamOutcomes)]counter
 
 	models modelLabels
 }
@@ -110,26 +109,26 @@ type metrics struct {
 // model or an attempt number are defined on first use.
 func defineMetrics(cfg *Config) metrics {
 	m := metrics{
-		requests: map[reqKey]proxywasm.MetricCounter{},
-		tokens:   map[string]*[len(tokenTypes)]proxywasm.MetricCounter{},
-		attempts: map[uint16]proxywasm.MetricCounter{},
+		requests: map[reqKey]counter{},
+		tokens:   map[string]*[len(tokenTypes)]counter{},
+		attempts: map[uint16]counter{},
 		models:   newModelLabels(cfg),
 	}
-	m.latency[0] = proxywasm.DefineHistogramMetric(metricPrefix + "upstream_latency_ms.streamed.false")
-	m.latency[1] = proxywasm.DefineHistogramMetric(metricPrefix + "upstream_latency_ms.streamed.true")
-	m.ttft = proxywasm.DefineHistogramMetric(metricPrefix + "time_to_first_token_ms")
+	m.latency[0] = defineHistogram(metricPrefix + "upstream_latency_ms.streamed.false")
+	m.latency[1] = defineHistogram(metricPrefix + "upstream_latency_ms.streamed.true")
+	m.ttft = defineHistogram(metricPrefix + "time_to_first_token_ms")
 	for i, r := range cooldownReason {
-		m.cooldowns[i] = proxywasm.DefineCounterMetric(metricPrefix + "key_cooldowns.reason." + r)
+		m.cooldowns[i] = defineCounter(metricPrefix + "key_cooldowns.reason." + r)
 	}
-	m.keyProbes = proxywasm.DefineCounterMetric(metricPrefix + "key_probes")
+	m.keyProbes = defineCounter(metricPrefix + "key_probes")
 	for i, s := range keyStates {
-		m.keys[i] = proxywasm.DefineGaugeMetric(metricPrefix + "keys.state." + s)
+		m.keys[i] = defineGauge(metricPrefix + "keys.state." + s)
 	}
-	m.modelsCache[0] = proxywasm.DefineCounterMetric(metricPrefix + "models_cache.result.hit")
-	m.modelsCache[1] = proxywasm.DefineCounterMetric(metricPrefix + "models_cache.result.miss")
+	m.modelsCache[0] = defineCounter(metricPrefix + "models_cache.result.hit")
+	m.modelsCache[1] = defineCounter(metricPrefix + "models_cache.result.miss")
 	for p := protocol(0); p < protocolCount; p++ {
 		for i, o := range streamOutcomes {
-			m.streams[p][i] = proxywasm.DefineCounterMetric(metricPrefix + "streams.protocol." + p.String() + ".outcome." + o)
+			m.streams[p][i] = defineCounter(metricPrefix + "streams.protocol." + p.String() + ".outcome." + o)
 		}
 	}
 	return m
@@ -140,7 +139,7 @@ func (m *metrics) request(p protocol, ep endpointKind, status int, model string)
 	k := reqKey{proto: p, ep: ep, class: statusClass(status), model: m.models.label(model)}
 	c, ok := m.requests[k]
 	if !ok {
-		c = proxywasm.DefineCounterMetric(metricPrefix + "requests.protocol." + p.String() +
+		c = defineCounter(metricPrefix + "requests.protocol." + p.String() +
 			".endpoint." + endpointName(ep) + ".status." + classLabel(k.class) + ".model." + k.model)
 		m.requests[k] = c
 	}
@@ -148,13 +147,13 @@ func (m *metrics) request(p protocol, ep endpointKind, status int, model string)
 }
 
 // tokenCounters returns the token counters of a served model.
-func (m *metrics) tokenCounters(model string) *[len(tokenTypes)]proxywasm.MetricCounter {
+func (m *metrics) tokenCounters(model string) *[len(tokenTypes)]counter {
 	label := m.models.label(model)
 	cs, ok := m.tokens[label]
 	if !ok {
-		cs = new([len(tokenTypes)]proxywasm.MetricCounter)
+		cs = new([len(tokenTypes)]counter)
 		for i, t := range tokenTypes {
-			cs[i] = proxywasm.DefineCounterMetric(metricPrefix + "tokens.type." + t + ".model." + label)
+			cs[i] = defineCounter(metricPrefix + "tokens.type." + t + ".model." + label)
 		}
 		m.tokens[label] = cs
 	}
@@ -167,7 +166,7 @@ func (m *metrics) attempt(n, result int) {
 	k := uint16(n)<<8 | uint16(result)
 	c, ok := m.attempts[k]
 	if !ok {
-		c = proxywasm.DefineCounterMetric(metricPrefix + "upstream_attempts.attempt." + strconv.Itoa(n) + ".result." + attemptResults[result])
+		c = defineCounter(metricPrefix + "upstream_attempts.attempt." + strconv.Itoa(n) + ".result." + attemptResults[result])
 		m.attempts[k] = c
 	}
 	c.Increment(1)
@@ -186,7 +185,7 @@ func (m *metrics) setKeyGauges(s keypool.Summary) {
 }
 
 // add increments a counter; Envoy rejects increments of zero.
-func add(c proxywasm.MetricCounter, n int64) {
+func add(c counter, n int64) {
 	if n > 0 {
 		c.Increment(uint64(n))
 	}

@@ -53,7 +53,7 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 		var err error
 		data, err = proxywasm.GetPluginConfiguration()
 		if err != nil {
-			proxywasm.LogCriticalf("gemini-code-api: cannot read the plugin configuration: %v", err)
+			proxywasm.LogCritical("gemini-code-api: cannot read the plugin configuration: " + err.Error())
 			return types.OnPluginStartStatusFailed
 		}
 	}
@@ -61,7 +61,7 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	if err != nil {
 		// Failing here makes Envoy reject the configuration: better than
 		// serving with settings the operator did not ask for.
-		proxywasm.LogCriticalf("gemini-code-api: invalid plugin configuration: %v", err)
+		proxywasm.LogCritical("gemini-code-api: invalid plugin configuration: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	p.cfg = cfg
@@ -74,7 +74,7 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 		// The upstream instance shares this VM and records per attempt
 		// only; one ticking instance per VM is enough.
 		if err := proxywasm.SetTickPeriodMilliSeconds(tickMs); err != nil {
-			proxywasm.LogWarnf("gemini-code-api: no tick (%v): /health shows this VM's requests only when it answers, and the key gauges stay unset", err)
+			proxywasm.LogWarn("gemini-code-api: no tick (" + err.Error() + "): /health shows this VM's requests only when it answers, and the key gauges stay unset")
 		}
 	}
 	return types.OnPluginStartStatusOK

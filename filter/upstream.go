@@ -53,7 +53,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 			attempt = n + 1
 		}
 	}
-	_ = proxywasm.SetProperty([]string{propAttempts}, []byte(strconv.Itoa(attempt)))
+	setProperty(propAttempts, strconv.Itoa(attempt))
 
 	u.last = true
 	if list, err := proxywasm.GetProperty([]string{propKeys}); err == nil && len(list) > 0 {
@@ -64,7 +64,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 			u.key = ""
 		} else {
 			_ = proxywasm.ReplaceHttpRequestHeader("x-goog-api-key", u.key)
-			_ = proxywasm.SetProperty([]string{propKeyHash}, []byte(keyHash(u.key)))
+			setProperty(propKeyHash, keyHash(u.key))
 		}
 	}
 	if u.key == "" {

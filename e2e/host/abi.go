@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -79,8 +80,15 @@ type hostCall struct {
 // source/extensions/common/wasm/context.cc).
 func (h *Host) exportABI(ctx context.Context, r wazero.Runtime) error {
 	b := r.NewHostModuleBuilder("env")
-	for _, c := range h.hostCalls() {
-		b.NewFunctionBuilder().WithFunc(c.fn).Export(c.name)
+	calls := h.hostCalls()
+	h.importNames = make([]string, len(calls))
+	for i, c := range calls {
+		h.importNames[i] = c.name
+		f, params, ok := goModuleFunc(c.fn)
+		if !ok {
+			return fmt.Errorf("host function %s: signature without a stack-based adapter (hostfunc.go)", c.name)
+		}
+		b.NewFunctionBuilder().WithGoModuleFunction(countedHostFunc(i, f), params, []api.ValueType{i32}).Export(c.name)
 	}
 	_, err := b.Instantiate(ctx)
 	return err

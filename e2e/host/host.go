@@ -56,6 +56,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Route is one entry of the route table: the first route whose Prefix
@@ -148,6 +150,19 @@ type Config struct {
 	// too; see tagProducer).
 	StatsTags []StatsTag
 
+	// CopyingMemory gives each VM wazero's default linear memory, which
+	// copies the whole memory into a larger buffer whenever it grows
+	// beyond its capacity. The default instead reserves the memory limit
+	// up front (virtual address space, one mmap) and grows in place, as
+	// V8 and the other runtimes Envoy embeds do: a module's measured time
+	// then holds no copying that Envoy would not do.
+	CopyingMemory bool
+	// FunctionListeners, when set, is given to wazero when the module is
+	// compiled (experimental.FunctionListenerFactory: profiling the guest,
+	// see tools/modbench). The module is then compiled for this host only,
+	// not shared through the process's compilation cache.
+	FunctionListeners experimental.FunctionListenerFactory
+
 	recordCalls bool // tests: record every guest callback (Host.calls)
 }
 
@@ -195,7 +210,9 @@ type Host struct {
 	plugins  []*pluginCfg             // [0] downstream filter, [1] upstream filter (if any)
 	clusters map[string]*clusterState // by cluster name
 	callsMu  sync.Mutex
-	callLog  []callRecord
+	// importNames are the host functions' names, by index (stats.go).
+	importNames []string
+	callLog     []callRecord
 }
 
 // Start compiles (cached per process) and instantiates the module on

@@ -53,10 +53,7 @@ func readString(mod api.Module, ptr, size uint32) (string, error) {
 func copyOut(ctx context.Context, mod api.Module, data []byte, ptrPtr, sizePtr uint32) uint32 {
 	var addr uint32
 	if len(data) > 0 {
-		alloc := mod.ExportedFunction("proxy_on_memory_allocate")
-		if alloc == nil {
-			alloc = mod.ExportedFunction("malloc")
-		}
+		alloc := allocFunc(ctx, mod)
 		if alloc == nil {
 			return resInvalidMemoryAccess
 		}
@@ -81,6 +78,23 @@ func copyOut(ctx context.Context, mod api.Module, data []byte, ptrPtr, sizePtr u
 		return resInvalidMemoryAccess
 	}
 	return resOK
+}
+
+// allocFunc returns the module's allocator export (proxy_on_memory_allocate,
+// or malloc for older SDKs), looked up once per VM (see vm.fns).
+func allocFunc(ctx context.Context, mod api.Module) api.Function {
+	v, _ := ctx.Value(vmCtxKey{}).(*vm)
+	if v != nil && v.alloc != nil && v.allocMod == mod {
+		return v.alloc
+	}
+	f := mod.ExportedFunction("proxy_on_memory_allocate")
+	if f == nil {
+		f = mod.ExportedFunction("malloc")
+	}
+	if v != nil && f != nil {
+		v.alloc, v.allocMod = f, mod
+	}
+	return f
 }
 
 // encodePairs serializes a header map the proxy-wasm way:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -32,9 +33,13 @@ type runtime struct {
 func newRuntime(h *Host) (*runtime, error) {
 	compCacheOnce.Do(func() { compCache = wazero.NewCompilationCache() })
 	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
-		WithCompilationCache(compCache).
-		WithMemoryLimitPages(h.cfg.MemoryLimitPages))
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(h.cfg.MemoryLimitPages)
+	if h.cfg.FunctionListeners == nil {
+		rc = rc.WithCompilationCache(compCache)
+	} else {
+		ctx = experimental.WithFunctionListenerFactory(ctx, h.cfg.FunctionListeners)
+	}
+	r := wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		r.Close(ctx)
 		return nil, err
@@ -91,6 +96,29 @@ type vm struct {
 	nextCallout  uint32
 	metricIDs    map[uint32]*metric
 	nextMetricID [3]uint32
+
+	stats vmStats // module time (stats.go)
+
+	// Exported functions by name, looked up once: wazero's
+	// ExportedFunction makes a new call engine (with a new 10 KiB stack)
+	// on every lookup, which Envoy's runtimes do not (cpp-host resolves
+	// each callback once per VM). alloc/allocMod: the allocator for copyOut.
+	fns      map[string]api.Function
+	alloc    api.Function
+	allocMod api.Module
+}
+
+// export returns the exported function name (nil if absent), cached.
+func (v *vm) export(name string) api.Function {
+	if f, ok := v.fns[name]; ok {
+		return f
+	}
+	if v.fns == nil {
+		v.fns = map[string]api.Function{}
+	}
+	f := v.mod.ExportedFunction(name)
+	v.fns[name] = f
+	return f
 }
 
 var errVMFailed = errors.New("wasm vm failed")
@@ -114,6 +142,10 @@ func (h *Host) newVM(idx int) (*vm, error) {
 		effRoot: &rootCtx{id: 0, p: h.plugins[0]},
 	}
 	v.ctx = context.WithValue(context.Background(), vmCtxKey{}, v)
+	ictx := v.ctx
+	if !h.cfg.CopyingMemory {
+		ictx = experimental.WithMemoryAllocator(ictx, reservedMemory{})
+	}
 	mc := wazero.NewModuleConfig().
 		// Unique per instance: a FAIL_RELOAD replacement lives in the same
 		// runtime as the VM it replaces.
@@ -123,7 +155,7 @@ func (h *Host) newVM(idx int) (*vm, error) {
 		WithRandSource(rand.Reader).
 		WithStdout(logWriter{h, fmt.Sprintf("[vm%d stdout] ", idx)}).
 		WithStderr(logWriter{h, fmt.Sprintf("[vm%d stderr] ", idx)})
-	mod, err := h.rt.r.InstantiateModule(v.ctx, h.rt.compiled, mc)
+	mod, err := h.rt.r.InstantiateModule(ictx, h.rt.compiled, mc)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate vm%d: %w", idx, err)
 	}
@@ -218,7 +250,7 @@ func (v *vm) invokeGuest(eff hctx, root *rootCtx, name string, args ...uint64) (
 	if v.failed {
 		return 0, errVMFailed
 	}
-	fn := v.mod.ExportedFunction(name)
+	fn := v.export(name)
 	if fn == nil {
 		return 0, nil
 	}
@@ -234,7 +266,9 @@ func (v *vm) invokeGuest(eff hctx, root *rootCtx, name string, args ...uint64) (
 	}
 	prevEff, prevRoot := v.eff, v.effRoot
 	v.eff, v.effRoot = eff, root
+	t0 := time.Now()
 	res, err := fn.Call(v.ctx, args...)
+	v.stats.export(name, time.Since(t0))
 	v.eff, v.effRoot = prevEff, prevRoot
 	if err != nil {
 		v.failed = true

@@ -24,9 +24,9 @@
 package keypool
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/gemini-code-api/gemini-code-api/filter/internal/sha256"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -107,7 +107,7 @@ type ID uint64
 
 // IDOf returns the key's id.
 func IDOf(key string) ID {
-	sum := sha256.Sum256([]byte(key))
+	sum := sha256.Sum256(key)
 	return ID(binary.BigEndian.Uint64(sum[:8]))
 }
 

@@ -210,7 +210,7 @@ func (t tools) appendTo(out []byte) []byte {
 // search: naming a server tool (Claude Code's web search request may)
 // turns function calls off when there are functions, and `any` with only
 // server tools leaves the choice to the model.
-func appendToolConfig(out []byte, root gjson.Result, t tools) ([]byte, *apierror.Error) {
+func appendToolConfig(out []byte, root jsonidx.Object, t tools) ([]byte, *apierror.Error) {
 	names := t.names
 	choice := root.Get("tool_choice")
 	if !choice.Exists() || choice.Type == gjson.Null {
@@ -262,7 +262,7 @@ func appendToolConfig(out []byte, root gjson.Result, t tools) ([]byte, *apierror
 // appendGenerationConfig writes sampling, limits and thinking, with
 // Anthropic's ranges checked so a client gets Anthropic's kind of 400.
 // hideThoughts asks for thought summaries the client will see as pings.
-func appendGenerationConfig(out []byte, root gjson.Result, model string, hideThoughts bool) ([]byte, *apierror.Error) {
+func appendGenerationConfig(out []byte, root jsonidx.Object, model string, hideThoughts bool) ([]byte, *apierror.Error) {
 	start := len(out)
 	out = append(out, `,"generationConfig":{`...)
 	n := 0
@@ -333,7 +333,7 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 		}
 	}
 
-	if f := root.Get("output_config.format"); f.Exists() && f.Type != gjson.Null {
+	if f := root.Get("output_config").Get("format"); f.Exists() && f.Type != gjson.Null {
 		// Structured outputs: Gemini takes the same JSON Schema subset as
 		// for tool parameters, so the schema is cleaned the same way.
 		if f.Get("type").String() != "json_schema" || !f.Get("schema").IsObject() {
@@ -369,7 +369,7 @@ func appendGenerationConfig(out []byte, root gjson.Result, model string, hideTho
 // thinkingConfig validates `thinking` and maps it for the model. A model
 // without thinking (Gemini 1.x, 2.0, Gemma) gets no thinkingConfig at all:
 // Gemini answers 400 to any, so the setting is moot there.
-func thinkingConfig(root gjson.Result, model string, maxTokens int64) (string, *apierror.Error) {
+func thinkingConfig(root jsonidx.Object, model string, maxTokens int64) (string, *apierror.Error) {
 	cfg, e := thinkingFor(root, model, maxTokens)
 	if e != nil || !gemini.CanThink(model) {
 		return "", e
@@ -379,7 +379,7 @@ func thinkingConfig(root gjson.Result, model string, maxTokens int64) (string, *
 
 // thinkingFor maps `thinking`: Gemini 2.5 takes a token budget, Gemini 3 a
 // level; never both, which Gemini answers with a 400.
-func thinkingFor(root gjson.Result, model string, maxTokens int64) (string, *apierror.Error) {
+func thinkingFor(root jsonidx.Object, model string, maxTokens int64) (string, *apierror.Error) {
 	th := root.Get("thinking")
 	if !th.Exists() || th.Type == gjson.Null {
 		if e := effortConfig(root, model); e != "" {
@@ -446,8 +446,8 @@ func thinkingFor(root gjson.Result, model string, maxTokens int64) (string, *api
 // budget, as `,"thinkingLevel":…` / `,"thinkingBudget":…`; "" when absent
 // or unknown. Gemini 3 Pro knows only LOW and HIGH; 2.5 budgets follow
 // Google's own effort mapping (low 1K, medium 8K, high 24K).
-func effortConfig(root gjson.Result, model string) string {
-	effort := root.Get("output_config.effort").String()
+func effortConfig(root jsonidx.Object, model string) string {
+	effort := root.Get("output_config").Get("effort").String()
 	pro := strings.Contains(model, "pro")
 	if gemini.IsGemini3(model) {
 		level := map[string]string{"low": "LOW", "medium": "MEDIUM", "high": "HIGH", "xhigh": "HIGH", "max": "HIGH"}[effort]
@@ -470,7 +470,7 @@ func effortConfig(root gjson.Result, model string) string {
 }
 
 // intField reads an optional integer field of at least lo.
-func intField(obj gjson.Result, name string, lo int64) (int64, bool, *apierror.Error) {
+func intField(obj getter, name string, lo int64) (int64, bool, *apierror.Error) {
 	v := obj.Get(name)
 	if !v.Exists() || v.Type == gjson.Null {
 		return 0, false, nil

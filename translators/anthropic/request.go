@@ -85,7 +85,7 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 	}
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, '{')
-	choiceNone := root.Get("tool_choice.type").String() == "none"
+	choiceNone := root.Get("tool_choice").Get("type").String() == "none"
 	out, tools, e := appendCommon(out, root, r.GeminiModel, choiceNone)
 	if e != nil {
 		return nil, e
@@ -126,21 +126,34 @@ func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierr
 	return r, nil
 }
 
-func parseRoot(body []byte) (gjson.Result, *apierror.Error) {
+// parseRoot validates the body and indexes its top level once: gjson's
+// Get scans the object from its start on every call, skipping the whole
+// `messages` array for each field after it or absent (jsonidx).
+func parseRoot(body []byte) (jsonidx.Object, *apierror.Error) {
 	if e := jsondepth.CheckRequest(body); e != nil {
-		return gjson.Result{}, e // before gjson's validation, which recurses per level
+		return jsonidx.Object{}, e // before gjson's validation, which recurses per level
 	}
 	if !gjson.ValidBytes(body) {
-		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
+		return jsonidx.Object{}, apierror.Invalid("", "The request body is not valid JSON.")
 	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
-		return gjson.Result{}, apierror.Invalid("", "The request body must be a JSON object.")
+	parsed := gjson.ParseBytes(body)
+	if !parsed.IsObject() {
+		return jsonidx.Object{}, apierror.Invalid("", "The request body must be a JSON object.")
+	}
+	root, ok := jsonidx.Index(parsed)
+	if !ok {
+		return jsonidx.Object{}, apierror.Invalid("", "The request body has more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(jsonidx.MaxFields)+".")
 	}
 	return root, nil
 }
 
-func resolveModel(root gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error) {
+// getter is a JSON object read by field: a gjson.Result, or an indexed
+// top level (jsonidx.Object).
+type getter interface {
+	Get(name string) gjson.Result
+}
+
+func resolveModel(root jsonidx.Object, mm *models.Map) (client, upstream string, e *apierror.Error) {
 	model := root.Get("model")
 	switch {
 	case !model.Exists() || model.Type == gjson.Null:
@@ -165,7 +178,7 @@ func resolveModel(root gjson.Result, mm *models.Map) (client, upstream string, e
 // appendCommon writes contents, systemInstruction and tools — what both
 // generateContent and countTokens carry. It returns the request's tools.
 // choiceNone (tool_choice none) sends no built-in tool.
-func appendCommon(out []byte, root gjson.Result, model string, choiceNone bool) ([]byte, tools, *apierror.Error) {
+func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool) ([]byte, tools, *apierror.Error) {
 	b := builder{model: model}
 	if e := b.messages(root.Get("messages")); e != nil {
 		return nil, tools{}, e
@@ -712,7 +725,7 @@ func (b *builder) answerPending() {
 	b.resetPending()
 }
 
-func boolField(obj gjson.Result, name string, dst *bool) *apierror.Error {
+func boolField(obj getter, name string, dst *bool) *apierror.Error {
 	v := obj.Get(name)
 	switch v.Type {
 	case gjson.True:

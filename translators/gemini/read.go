@@ -1,6 +1,10 @@
 package gemini
 
-import "github.com/tidwall/gjson"
+import (
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
 
 // Usage is Gemini's usageMetadata.
 type Usage struct {
@@ -17,25 +21,140 @@ func UsageOf(u gjson.Result) Usage {
 	if !u.IsObject() {
 		return Usage{}
 	}
+	if us, ok := usageFast(u.Raw); ok {
+		return us
+	}
 	us := Usage{Present: true}
 	u.ForEach(func(k, v gjson.Result) bool {
-		switch k.Str {
-		case "promptTokenCount":
-			us.Prompt = v.Int()
-		case "candidatesTokenCount":
-			us.Candidates = v.Int()
-		case "thoughtsTokenCount":
-			us.Thoughts = v.Int()
-		case "cachedContentTokenCount":
-			us.Cached = v.Int()
-		case "toolUsePromptTokenCount":
-			us.ToolUsePrompt = v.Int()
-		case "totalTokenCount":
-			us.Total = v.Int()
-		}
+		us.set(k.Str, v.Int())
 		return true
 	})
 	return us
+}
+
+func (us *Usage) set(name string, n int64) {
+	switch name {
+	case "promptTokenCount":
+		us.Prompt = n
+	case "candidatesTokenCount":
+		us.Candidates = n
+	case "thoughtsTokenCount":
+		us.Thoughts = n
+	case "cachedContentTokenCount":
+		us.Cached = n
+	case "toolUsePromptTokenCount":
+		us.ToolUsePrompt = n
+	case "totalTokenCount":
+		us.Total = n
+	}
+}
+
+// usageFast reads a usageMetadata object (valid JSON) by its bytes: names
+// without escapes and counts as plain integers, the shape Gemini sends on
+// every stream event. Walking it with gjson made a Result per member and
+// parsed every count as a float, a cost multiplied in the Wasm module
+// (issue #13). ok is false for anything else (an escape, a count that is
+// not a plain integer), which UsageOf then reads with gjson.
+func usageFast(raw string) (us Usage, ok bool) {
+	if strings.IndexByte(raw, '\\') >= 0 {
+		return Usage{}, false
+	}
+	us.Present = true
+	i := 1 // after '{'
+	for {
+		i = skipSpace(raw, i)
+		if i >= len(raw) || raw[i] == '}' {
+			return us, true
+		}
+		if raw[i] == ',' {
+			i++
+			continue
+		}
+		if raw[i] != '"' {
+			return Usage{}, false
+		}
+		end := strings.IndexByte(raw[i+1:], '"')
+		if end < 0 {
+			return Usage{}, false
+		}
+		name := raw[i+1 : i+1+end]
+		i = skipSpace(raw, i+2+end)
+		if i >= len(raw) || raw[i] != ':' {
+			return Usage{}, false
+		}
+		i = skipSpace(raw, i+1)
+		start := i
+		if i < len(raw) && raw[i] == '-' {
+			i++
+		}
+		var n int64
+		digits := 0
+		for ; i < len(raw) && raw[i] >= '0' && raw[i] <= '9'; i++ {
+			if digits++; digits > 15 {
+				return Usage{}, false
+			}
+			n = n*10 + int64(raw[i]-'0')
+		}
+		if digits > 0 && (i == len(raw) || raw[i] == ',' || raw[i] == '}' || isSpace(raw[i])) {
+			if raw[start] == '-' {
+				n = -n
+			}
+			us.set(name, n)
+			continue
+		}
+		// Not a plain count: one of the names read here must then go
+		// through gjson; any other value (a details array) is skipped.
+		switch name {
+		case "promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount",
+			"cachedContentTokenCount", "toolUsePromptTokenCount", "totalTokenCount":
+			return Usage{}, false
+		}
+		if i = skipValue(raw, start); i < 0 {
+			return Usage{}, false
+		}
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index after the value at i (strings hold no
+// escapes here), or -1.
+func skipValue(s string, i int) int {
+	depth := 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			end := strings.IndexByte(s[i+1:], '"')
+			if end < 0 {
+				return -1
+			}
+			i += 1 + end
+			if depth == 0 {
+				return i + 1
+			}
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth == 0 {
+				return i // the end of the usage object itself
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // Output is the output token count as OpenAI and Anthropic define it:

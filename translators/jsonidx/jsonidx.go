@@ -42,6 +42,11 @@ func (o *Object) Load(obj gjson.Result) bool {
 	if !obj.IsObject() {
 		return true
 	}
+	if o.keys == nil {
+		// Room for a request's or an event's fields in one allocation
+		// each, rather than growing through 1, 2, 4, 8, 16.
+		o.keys, o.vals = make([]string, 0, 16), make([]gjson.Result, 0, 16)
+	}
 	ok := true
 	obj.ForEach(func(k, v gjson.Result) bool {
 		if len(o.keys) == MaxFields {
