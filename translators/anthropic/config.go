@@ -391,7 +391,7 @@ func thinkingFor(root jsonidx.Object, model string, maxTokens int64) (string, *a
 		return "", apierror.Invalid("thinking", "thinking: Input should be a valid dictionary")
 	}
 	g3 := gemini.IsGemini3(model)
-	pro := strings.Contains(model, "pro")
+	pro := gemini.IsPro(model)
 	switch typ := th.Get("type").String(); typ {
 	case "enabled":
 		budget, ok, e := intField(th, "budget_tokens", 1024)
@@ -448,7 +448,7 @@ func thinkingFor(root jsonidx.Object, model string, maxTokens int64) (string, *a
 // Google's own effort mapping (low 1K, medium 8K, high 24K).
 func effortConfig(root jsonidx.Object, model string) string {
 	effort := root.Get("output_config").Get("effort").String()
-	pro := strings.Contains(model, "pro")
+	pro := gemini.IsPro(model)
 	if gemini.IsGemini3(model) {
 		level := map[string]string{"low": "LOW", "medium": "MEDIUM", "high": "HIGH", "xhigh": "HIGH", "max": "HIGH"}[effort]
 		if level == "MEDIUM" && pro {

@@ -1,7 +1,5 @@
 package gemini
 
-import "strings"
-
 // Builtins are Gemini's built-in (server-side) tools a request asks for:
 // Google Search (the clients' web search tools) and URL context (reading
 // the URLs of the conversation: Anthropic's web_fetch).
@@ -16,20 +14,6 @@ const MaxDomains = 256
 
 // Any reports whether any built-in tool is asked for.
 func (b Builtins) Any() bool { return b.Search || b.URLContext }
-
-// CanSearch reports whether a model takes the googleSearch and urlContext
-// tools: the Gemini 2.x and 3 families. Gemma and embedding models have no
-// built-in tools, and Gemini 1.5 knew only the older googleSearchRetrieval.
-func CanSearch(model string) bool {
-	return strings.HasPrefix(model, "gemini-") && !strings.HasPrefix(model, "gemini-1.") &&
-		!strings.HasPrefix(model, "gemini-embedding")
-}
-
-// CanCombine reports whether a model accepts built-in tools together with
-// function declarations in one request. Gemini 3 does, when the request
-// sets toolConfig.includeServerSideToolInvocations; Gemini 2.x answers 400
-// "Tool use with function calling is unsupported by the model".
-func CanCombine(model string) bool { return IsGemini3(model) }
 
 // PlanBuiltins decides which of the asked built-in tools go to model, given
 // whether the request also declares functions. Where the model cannot mix

@@ -255,7 +255,7 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 		if nv > 8 {
 			return nil, apierror.Invalid("n", "Invalid 'n': Gemini returns at most 8 choices.")
 		}
-		if strings.HasPrefix(r.GeminiModel, "gemini-3") {
+		if gemini.IsGemini3(r.GeminiModel) {
 			return nil, apierror.Invalid("n", "Invalid 'n': "+r.GeminiModel+" does not support several choices (Gemini 3 models reject candidateCount > 1).")
 		}
 		r.N = int(nv)
@@ -360,8 +360,8 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 	}
 	if effort.Exists() && effort.Type != gjson.Null {
 		e := effort.String()
-		if strings.HasPrefix(r.GeminiModel, "gemini-3") {
-			pro := strings.Contains(r.GeminiModel, "pro")
+		if gemini.IsGemini3(r.GeminiModel) {
+			pro := gemini.IsPro(r.GeminiModel)
 			level := map[string]string{"none": "MINIMAL", "minimal": "MINIMAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH", "xhigh": "HIGH", "max": "HIGH"}[e]
 			if pro && (level == "MINIMAL") {
 				level = "LOW" // Gemini 3 Pro knows only LOW and HIGH
@@ -377,7 +377,7 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 			if !ok {
 				return "", apierror.Invalid("reasoning_effort", "Invalid 'reasoning_effort': expected none, minimal, low, medium, high, xhigh or max.")
 			}
-			if budget == 0 && strings.Contains(r.GeminiModel, "pro") {
+			if budget == 0 && gemini.IsPro(r.GeminiModel) {
 				budget = 128 // 2.5 Pro cannot turn thinking off; 128 is its minimum
 			}
 			parts = append(parts, `"thinkingBudget":`+strconv.Itoa(budget))

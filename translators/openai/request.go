@@ -367,7 +367,7 @@ func (b *builder) toolCall(j int, tc gjson.Result, pp string) *apierror.Error {
 	if sig == "" {
 		sig = tc.Get("extra_content.google.thought_signature").String()
 	}
-	if sig == "" && j == 0 && strings.HasPrefix(b.model, "gemini-3") {
+	if sig == "" && j == 0 && gemini.IsGemini3(b.model) {
 		// Gemini 3 validates the first call of every step in the current
 		// turn; history we cannot sign gets Google's documented
 		// placeholder instead of a 400.

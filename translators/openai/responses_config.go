@@ -385,7 +385,7 @@ func (r *ResponsesRequest) thinkingConfig(reasoning gjson.Result) (string, *apie
 			if level == "" {
 				return "", apierror.Invalid("reasoning.effort", "Invalid 'reasoning.effort': expected none, minimal, low, medium, high or xhigh.")
 			}
-			if strings.Contains(r.GeminiModel, "pro") {
+			if gemini.IsPro(r.GeminiModel) {
 				// Gemini 3 Pro knows only LOW and HIGH.
 				if level == "MINIMAL" {
 					level = "LOW"
@@ -399,7 +399,7 @@ func (r *ResponsesRequest) thinkingConfig(reasoning gjson.Result) (string, *apie
 			if !ok {
 				return "", apierror.Invalid("reasoning.effort", "Invalid 'reasoning.effort': expected none, minimal, low, medium, high or xhigh.")
 			}
-			if budget == 0 && strings.Contains(r.GeminiModel, "pro") {
+			if budget == 0 && gemini.IsPro(r.GeminiModel) {
 				budget = 128 // 2.5 Pro cannot turn thinking off; 128 is its minimum
 			}
 			parts = append(parts, `"thinkingBudget":`+strconv.Itoa(budget))

@@ -3,6 +3,7 @@ package openai
 import (
 	"strings"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -85,7 +86,7 @@ func appendCodexModel(out []byte, slug, target string, priority int) []byte {
 	// Reasoning levels Gemini can honour (see thinkingConfig): Gemini 3
 	// Pro has only LOW and HIGH.
 	levels, def := []string{"low", "medium", "high"}, "medium"
-	if strings.HasPrefix(target, "gemini-3") && strings.Contains(target, "pro") {
+	if gemini.IsGemini3(target) && gemini.IsPro(target) {
 		levels, def = []string{"low", "high"}, "high"
 	}
 	out = append(out, `,"default_reasoning_level":`...)
