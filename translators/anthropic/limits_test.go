@@ -103,12 +103,12 @@ func TestToolResultsMatchInLinearWork(t *testing.T) {
 		sb.WriteString(`{"type":"tool_result","tool_use_id":"t` + strconv.Itoa(i%(n/2)) + `","content":"r` + strconv.Itoa(i) + `"}`)
 	}
 	sb.WriteString(`]}]`)
-	b := builder{model: "gemini-2.5-flash"}
+	b := newBuilder("gemini-2.5-flash")
 	if e := b.messages(gjson.Parse(sb.String())); e != nil {
 		t.Fatal(e)
 	}
-	if b.lookups > 2*n {
-		t.Fatalf("%d pending calls examined to match %d results", b.lookups, n)
+	if b.pending.Lookups > 2*n {
+		t.Fatalf("%d pending calls examined to match %d results", b.pending.Lookups, n)
 	}
 	out := string(b.contents.AppendTo(nil))
 	if got := strings.Count(out, `"functionResponse"`); got != n {

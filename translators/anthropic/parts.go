@@ -7,51 +7,9 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
-
-var appendString = jsonw.String
-
-// textPartOpen is a text part without its closing brace, so a
-// thoughtSignature can still be added.
-func textPartOpen(text string) []byte {
-	p := make([]byte, 0, len(text)+16)
-	p = append(p, `{"text":`...)
-	return jsonw.String(p, text)
-}
-
-func appendTextPart(dst []byte, text string) []byte {
-	dst = append(dst, `{"text":`...)
-	dst = jsonw.String(dst, text)
-	return append(dst, '}')
-}
-
-// functionResponse builds {"functionResponse":{"name","response":{key:value}}};
-// value is raw JSON. The response is always an object: Gemini reads it as
-// a protobuf Struct and rejects a bare string or list.
-func functionResponse(name, key, value string) []byte {
-	p := make([]byte, 0, 56+len(name)+len(value))
-	p = append(p, `{"functionResponse":{"name":`...)
-	p = jsonw.String(p, name)
-	p = append(p, `,"response":{`...)
-	p = jsonw.Key(p, key)
-	p = append(p, value...)
-	return append(p, "}}}"...)
-}
-
-// resultValue is the raw JSON of a tool result: results that are JSON
-// objects or arrays go as values (the model reads structure better than an
-// escaped string), anything else, every error, and JSON nested too deeply
-// to validate safely, as a string: nothing is lost.
-func resultValue(text string, isErr bool) string {
-	if t := strings.TrimSpace(text); !isErr && (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
-		return t
-	}
-	return string(jsonw.String(nil, text))
-}
 
 // toolResultContent reads a tool_result's content: its text (blocks joined
 // by newlines) and the parts of its images and documents, which go after the
@@ -124,7 +82,7 @@ func userBlock(blk gjson.Result, typ, param string) ([][]byte, *apierror.Error) 
 		if t.Str == "" {
 			return nil, nil // Gemini rejects an empty text part
 		}
-		return [][]byte{appendTextPart(nil, t.Str)}, nil
+		return [][]byte{gemini.TextPart(nil, t.Str)}, nil
 	case "image":
 		p, e := imageSource(blk.Get("source"), param+".source")
 		if e != nil {
@@ -195,7 +153,7 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 		title = strings.TrimSpace(title + "\n" + ctx)
 	}
 	if title != "" {
-		head = appendTextPart(nil, title)
+		head = gemini.TextPart(nil, title)
 	}
 	with := func(parts ...[]byte) [][]byte {
 		if head != nil {
@@ -222,14 +180,14 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 		if data.Str == "" {
 			return with(), nil
 		}
-		return with(appendTextPart(nil, data.Str)), nil
+		return with(gemini.TextPart(nil, data.Str)), nil
 	case "content":
 		c := src.Get("content")
 		if c.Type == gjson.String {
 			if c.Str == "" {
 				return with(), nil
 			}
-			return with(appendTextPart(nil, c.Str)), nil
+			return with(gemini.TextPart(nil, c.Str)), nil
 		}
 		if !c.IsArray() {
 			return nil, apierror.Invalid(sp+".content", sp+".content: Input should be a valid string or a list of content blocks")
@@ -290,7 +248,7 @@ func searchResult(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 	if s == "" {
 		return nil, nil
 	}
-	return [][]byte{appendTextPart(nil, s)}, nil
+	return [][]byte{gemini.TextPart(nil, s)}, nil
 }
 
 // Thinking-block signatures carry Gemini's thoughtSignature through clients
@@ -349,11 +307,4 @@ func decodeAnyBase64(s string) []byte {
 		}
 	}
 	return nil
-}
-
-// shallow reports whether JSON held in a string nests shallowly enough for
-// gjson's recursive validation.
-func shallow(s string) bool {
-	_, ok := jsondepth.CheckString(s, jsondepth.MaxDepth)
-	return ok
 }

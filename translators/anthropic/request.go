@@ -11,7 +11,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
@@ -68,7 +67,7 @@ func (r *CountTokensRequest) UpstreamPath() string {
 // a Gemini GenerateContentRequest. Every rejection
 // names the field at fault, in Anthropic's "<path>: <problem>" wording.
 func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest, *apierror.Error) {
-	root, e := parseRoot(body)
+	root, e := jsonidx.ParseRequest(body)
 	if e != nil {
 		return nil, e
 	}
@@ -76,11 +75,11 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 	if r.Model, r.GeminiModel, e = resolveModel(root, mm); e != nil {
 		return nil, e
 	}
-	if e := boolField(root, "stream", &r.Stream); e != nil {
+	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
 		return nil, e
 	}
 	maxTok := root.Get("max_tokens")
-	if !maxTok.Exists() || maxTok.Type == gjson.Null {
+	if gemini.Unset(maxTok) {
 		return nil, apierror.Invalid("max_tokens", "max_tokens: Field required")
 	}
 	out := make([]byte, 0, len(body)+256)
@@ -90,12 +89,12 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 	if e != nil {
 		return nil, e
 	}
-	if out, e = appendToolConfig(out, root, tools); e != nil {
+	if out, e = appendToolConfig(out, root, &tools); e != nil {
 		return nil, e
 	}
 	r.builtins, r.Notice = tools.send, tools.notice
 	th := root.Get("thinking")
-	r.hideThoughts = opts.ThinkingPings && r.Stream && (!th.Exists() || th.Type == gjson.Null) && gemini.CanThink(r.GeminiModel)
+	r.hideThoughts = opts.ThinkingPings && r.Stream && gemini.Unset(th) && gemini.CanThink(r.GeminiModel)
 	if out, e = appendGenerationConfig(out, root, r.GeminiModel, r.hideThoughts); e != nil {
 		return nil, e
 	}
@@ -107,7 +106,7 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 // system and tools as ParseMessages (max_tokens is not required there),
 // wrapped in countTokens' generateContentRequest so system and tools count.
 func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierror.Error) {
-	root, e := parseRoot(body)
+	root, e := jsonidx.ParseRequest(body)
 	if e != nil {
 		return nil, e
 	}
@@ -126,37 +125,10 @@ func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierr
 	return r, nil
 }
 
-// parseRoot validates the body and indexes its top level once: gjson's
-// Get scans the object from its start on every call, skipping the whole
-// `messages` array for each field after it or absent (jsonidx).
-func parseRoot(body []byte) (jsonidx.Object, *apierror.Error) {
-	if e := jsondepth.CheckRequest(body); e != nil {
-		return jsonidx.Object{}, e // before gjson's validation, which recurses per level
-	}
-	if !gjson.ValidBytes(body) {
-		return jsonidx.Object{}, apierror.Invalid("", "The request body is not valid JSON.")
-	}
-	parsed := gjson.ParseBytes(body)
-	if !parsed.IsObject() {
-		return jsonidx.Object{}, apierror.Invalid("", "The request body must be a JSON object.")
-	}
-	root, ok := jsonidx.Index(parsed)
-	if !ok {
-		return jsonidx.Object{}, apierror.Invalid("", "The request body has more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(jsonidx.MaxFields)+".")
-	}
-	return root, nil
-}
-
-// getter is a JSON object read by field: a gjson.Result, or an indexed
-// top level (jsonidx.Object).
-type getter interface {
-	Get(name string) gjson.Result
-}
-
 func resolveModel(root jsonidx.Object, mm *models.Map) (client, upstream string, e *apierror.Error) {
 	model := root.Get("model")
 	switch {
-	case !model.Exists() || model.Type == gjson.Null:
+	case gemini.Unset(model):
 		return "", "", apierror.Invalid("model", "model: Field required")
 	case model.Type != gjson.String || model.Str == "":
 		return "", "", apierror.Invalid("model", "model: Input should be a non-empty string")
@@ -179,59 +151,35 @@ func resolveModel(root jsonidx.Object, mm *models.Map) (client, upstream string,
 // generateContent and countTokens carry. It returns the request's tools.
 // choiceNone (tool_choice none) sends no built-in tool.
 func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool) ([]byte, tools, *apierror.Error) {
-	b := builder{model: model}
+	b := newBuilder(model)
 	if e := b.messages(root.Get("messages")); e != nil {
 		return nil, tools{}, e
 	}
 	out = b.contents.AppendTo(out)
-	system, e := systemParts(root.Get("system"))
-	if e != nil {
+	var system gemini.System
+	if e := systemParts(&system, root.Get("system")); e != nil {
 		return nil, tools{}, e
 	}
-	if len(b.system) > 0 {
-		if len(system) > 0 {
-			system = append(system, ',')
-		}
-		system = append(system, b.system...)
-	}
+	system.Extend(&b.system)
 	ts, e := parseTools(root.Get("tools"), b.lateTools...)
 	if e != nil {
 		return nil, tools{}, e
 	}
 	t := ts.plan(model, choiceNone)
-	if h := t.hint(); h != "" {
-		if len(system) > 0 {
-			system = append(system, ',')
-		}
-		system = appendTextPart(system, h)
-	}
-	if len(system) > 0 {
-		out = append(out, `,"systemInstruction":{"parts":[`...)
-		out = append(out, system...)
-		out = append(out, "]}"...)
-	}
+	system.Add(t.hint())
+	out = system.AppendTo(out)
 	return t.appendTo(out), t, nil
 }
 
-// systemParts returns the comma-separated text parts of `system` (a string
-// or text blocks; cache_control and citations are dropped).
-func systemParts(sys gjson.Result) ([]byte, *apierror.Error) {
-	var out []byte
-	add := func(t string) {
-		if t == "" {
-			return // Gemini rejects an empty text part
-		}
-		if len(out) > 0 {
-			out = append(out, ',')
-		}
-		out = appendTextPart(out, t)
-	}
+// systemParts adds the text parts of `system` (a string or text blocks;
+// cache_control and citations are dropped) to the system instruction.
+func systemParts(system *gemini.System, sys gjson.Result) *apierror.Error {
 	switch {
-	case !sys.Exists() || sys.Type == gjson.Null:
+	case gemini.Unset(sys):
 	case sys.Type == gjson.String:
-		add(sys.Str)
+		system.Add(sys.Str)
 	case sys.IsArray():
-		if e := jsonidx.Each(sys, func(i int, blk gjson.Result) *apierror.Error {
+		return jsonidx.Each(sys, func(i int, blk gjson.Result) *apierror.Error {
 			p := "system." + strconv.Itoa(i)
 			if !blk.IsObject() {
 				return apierror.Invalid(p, p+": Input should be a valid dictionary")
@@ -243,15 +191,13 @@ func systemParts(sys gjson.Result) ([]byte, *apierror.Error) {
 			if t.Type != gjson.String {
 				return apierror.Invalid(p+".text", p+".text: Input should be a valid string")
 			}
-			add(t.Str)
+			system.Add(t.Str)
 			return nil
-		}); e != nil {
-			return nil, e
-		}
+		})
 	default:
-		return nil, apierror.Invalid("system", "system: Input should be a valid string or a list of text blocks")
+		return apierror.Invalid("system", "system: Input should be a valid string or a list of text blocks")
 	}
-	return out, nil
+	return nil
 }
 
 // modelPart is one part of the model turn being built. The turn is kept
@@ -272,70 +218,22 @@ type builder struct {
 	// Gemini content, so signatures are tracked per turn, not per message.
 	turn         []modelPart
 	sigTx, sigFc string // Gemini signatures recovered from our thinking blocks
-	// Calls of the open/last model turn still waiting for their results.
-	pending []pendingCall
-	// pendingAt chains the pending calls by id, so a result finds its call
-	// in constant work however many calls a step has.
-	pendingAt map[string]callChain
-	lookups   int // pending calls examined to match results (tests check it stays linear)
+	// Calls of the open/last model turn still waiting for their results;
+	// calls sharing an id are answered in order.
+	pending gemini.Calls
 	// system holds the text of `system` messages inside `messages` (Claude
 	// Code's per-turn system messages), hoisted after the top-level system;
 	// lateTools the tool definitions they add.
-	system    []byte
+	system    gemini.System
 	lateTools []gjson.Result
 	// searched holds the queries (web_search) and URLs (web_fetch) of the
 	// server_tool_use blocks waiting for their result block.
 	searched, fetched []string
 }
 
-type pendingCall struct {
-	id, name string
-	answered bool
-	next     int // the next pending call with the same id, -1 for none
-}
-
-// callChain locates the pending calls sharing an id: first is the first one
-// not answered yet (-1 once all are), last the last one added. Results are
-// matched in call order, so the answered calls of an id are always the
-// start of its chain.
-type callChain struct{ first, last int }
-
-// addPending records a call of the current step, waiting for its result.
-func (b *builder) addPending(id, name string) {
-	k := len(b.pending)
-	b.pending = append(b.pending, pendingCall{id: id, name: name, next: -1})
-	if b.pendingAt == nil {
-		b.pendingAt = make(map[string]callChain)
-	}
-	c, ok := b.pendingAt[id]
-	if !ok {
-		c.first = k
-	} else {
-		b.pending[c.last].next = k
-	}
-	c.last = k
-	b.pendingAt[id] = c
-}
-
-// takePending marks the first unanswered call with id as answered and
-// returns its index, or -1 when there is none.
-func (b *builder) takePending(id string) int {
-	c, ok := b.pendingAt[id]
-	if !ok || c.first < 0 {
-		return -1
-	}
-	b.lookups++
-	k := c.first
-	c.first = b.pending[k].next
-	b.pendingAt[id] = c
-	b.pending[k].answered = true
-	return k
-}
-
-// resetPending ends a step.
-func (b *builder) resetPending() {
-	b.pending = b.pending[:0]
-	b.pendingAt = nil // a fresh map per step: clearing a large one would cost its size every time
+// newBuilder starts the contents of a request to model.
+func newBuilder(model string) builder {
+	return builder{model: model, pending: gemini.Calls{InOrder: true}}
 }
 
 func (b *builder) messages(msgs gjson.Result) *apierror.Error {
@@ -403,12 +301,7 @@ func (b *builder) systemMessage(c gjson.Result, param string) *apierror.Error {
 			if blk.IsObject() {
 				t = blk.Get("text").String()
 			}
-			if t != "" {
-				if len(b.system) > 0 {
-					b.system = append(b.system, ',')
-				}
-				b.system = appendTextPart(b.system, t)
-			}
+			b.system.Add(t)
 		case typ == "tool_addition":
 			if def := blk.Get("tool.definition"); blk.Get("tool.type").String() == "tool_definition" && def.IsObject() {
 				b.lateTools = append(b.lateTools, def)
@@ -448,15 +341,15 @@ func (b *builder) userMessage(c gjson.Result, param string) *apierror.Error {
 	// call (docs/gemini-wire-notes.md#tool-turns). Their attachments and the
 	// rest follow.
 	var responses [][]byte
-	if len(b.pending) > 0 {
-		responses = make([][]byte, len(b.pending))
+	if b.pending.Len() > 0 {
+		responses = make([][]byte, b.pending.Len())
 	}
 	var rest [][]byte
 	if e := eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
 		pp := param + "." + strconv.Itoa(j)
 		if blk.Type == gjson.String { // the string shorthand
 			if blk.Str != "" {
-				rest = append(rest, appendTextPart(nil, blk.Str))
+				rest = append(rest, gemini.TextPart(nil, blk.Str))
 			}
 			return nil
 		}
@@ -481,13 +374,13 @@ func (b *builder) userMessage(c gjson.Result, param string) *apierror.Error {
 	}); e != nil {
 		return e
 	}
-	for k, p := range b.pending {
-		if responses[k] == nil {
-			responses[k] = functionResponse(p.name, "error", `"no result returned"`)
+	for k, resp := range responses {
+		if resp == nil {
+			resp = gemini.NoResult(b.pending.Name(k))
 		}
-		b.contents.Add("user", responses[k])
+		b.contents.Add("user", resp)
 	}
-	b.resetPending()
+	b.pending.Reset()
 	for _, p := range rest {
 		b.contents.Add("user", p)
 	}
@@ -503,22 +396,17 @@ func (b *builder) toolResult(blk gjson.Result, param string) (k int, resp []byte
 		return -1, nil, nil, apierror.Invalid(param+".tool_use_id", param+".tool_use_id: Field required")
 	}
 	isErr := false
-	if e := boolField(blk, "is_error", &isErr); e != nil {
-		e.Param, e.Message = param+".is_error", param+".is_error: Input should be a valid boolean"
+	if e := fields.Bool(blk.Get("is_error"), param+".is_error", &isErr); e != nil {
 		return -1, nil, nil, e
 	}
 	text, extra, e := toolResultContent(blk.Get("content"), param+".content")
 	if e != nil {
 		return -1, nil, nil, e
 	}
-	if k = b.takePending(id.Str); k < 0 {
+	if k = b.pending.Answer(id.Str); k < 0 {
 		return -1, nil, nil, nil
 	}
-	key := "output"
-	if isErr {
-		key = "error"
-	}
-	return k, functionResponse(b.pending[k].name, key, resultValue(text, isErr)), extra, nil
+	return k, gemini.FunctionResponse(b.pending.Name(k), text, isErr, nil), extra, nil
 }
 
 func (b *builder) assistantMessage(c gjson.Result, param string) *apierror.Error {
@@ -530,7 +418,7 @@ func (b *builder) assistantMessage(c gjson.Result, param string) *apierror.Error
 func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
 	if blk.Type == gjson.String {
 		if blk.Str != "" {
-			b.turn = append(b.turn, modelPart{raw: textPartOpen(blk.Str)})
+			b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, blk.Str)})
 		}
 		return nil
 	}
@@ -544,7 +432,7 @@ func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
 			return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
 		}
 		if t.Str != "" { // Claude Code sends empty text blocks; Gemini refuses empty text
-			b.turn = append(b.turn, modelPart{raw: textPartOpen(t.Str)})
+			b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, t.Str)})
 		}
 	case "thinking":
 		// Thoughts are never sent back as text; only our own signature
@@ -643,7 +531,7 @@ func (b *builder) serverBlock(blk gjson.Result, typ string) {
 			note.WriteString(":\n" + data.Str)
 		}
 	}
-	b.turn = append(b.turn, modelPart{raw: textPartOpen(note.String()), note: true})
+	b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, note.String()), note: true})
 }
 
 func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
@@ -665,14 +553,8 @@ func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
 		return apierror.Invalid(param+".input", param+".input: Input should be a valid dictionary")
 	}
 	_, sig := gemini.SignatureFromID(id.Str)
-	raw := make([]byte, 0, 48+len(name.Str)+len(args))
-	raw = append(raw, `{"functionCall":{"name":`...)
-	raw = appendString(raw, name.Str)
-	raw = append(raw, `,"args":`...)
-	raw = append(raw, args...)
-	raw = append(raw, '}')
-	b.turn = append(b.turn, modelPart{raw: raw, call: true, sig: sig})
-	b.addPending(id.Str, name.Str)
+	b.turn = append(b.turn, modelPart{raw: gemini.FunctionCallOpen(name.Str, args), call: true, sig: sig})
+	b.pending.Add(id.Str, name.Str)
 	return nil
 }
 
@@ -703,12 +585,7 @@ func (b *builder) flushTurn() {
 			}
 			firstText = false
 		}
-		raw := p.raw
-		if sig != "" {
-			raw = append(raw, `,"thoughtSignature":`...)
-			raw = appendString(raw, sig)
-		}
-		b.contents.Add("model", append(raw, '}'))
+		b.contents.Add("model", gemini.Signed(p.raw, sig))
 	}
 	b.turn = b.turn[:0]
 	b.sigTx, b.sigFc = "", ""
@@ -716,25 +593,4 @@ func (b *builder) flushTurn() {
 }
 
 // answerPending synthesizes error results for calls nobody answered.
-func (b *builder) answerPending() {
-	for _, p := range b.pending {
-		if !p.answered {
-			b.contents.Add("user", functionResponse(p.name, "error", `"no result returned"`))
-		}
-	}
-	b.resetPending()
-}
-
-func boolField(obj getter, name string, dst *bool) *apierror.Error {
-	v := obj.Get(name)
-	switch v.Type {
-	case gjson.True:
-		*dst = true
-	case gjson.False, gjson.Null:
-	default:
-		if v.Exists() {
-			return apierror.Invalid(name, name+": Input should be a valid boolean")
-		}
-	}
-	return nil
-}
+func (b *builder) answerPending() { b.pending.Close(&b.contents) }

@@ -1,5 +1,11 @@
 package gemini
 
+import (
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
 // Builtins are Gemini's built-in (server-side) tools a request asks for:
 // Google Search (the clients' web search tools) and URL context (reading
 // the URLs of the conversation: Anthropic's web_fetch).
@@ -37,58 +43,18 @@ func PlanBuiltins(model string, want Builtins, functions bool) (send Builtins, c
 	return want, true, ""
 }
 
-// CloseTools ends the `tools` array of a request: opened says whether the
-// caller already wrote `,"tools":[` and a closed functionDeclarations tool;
-// the built-ins follow as tools of their own, and the array is closed when
-// anything was written.
-func CloseTools(out []byte, opened bool, b Builtins) []byte {
-	for _, t := range [...]struct {
-		on   bool
-		tool string
-	}{{b.Search, `{"googleSearch":{}}`}, {b.URLContext, `{"urlContext":{}}`}} {
-		if !t.on {
-			continue
-		}
-		if opened {
-			out = append(out, ',')
-		} else {
-			out = append(out, `,"tools":[`...)
-			opened = true
-		}
-		out = append(out, t.tool...)
-	}
-	if opened {
-		out = append(out, ']')
-	}
-	return out
-}
-
-// AppendToolConfig writes `,"toolConfig":{…}`: the function-calling mode
-// (with its allowed names, raw comma-separated JSON strings) when mode is
-// set, and includeServerSideToolInvocations when built-in tools are mixed
-// with functions (Gemini 3 refuses the mix without it). Nothing is written
-// when neither applies.
-func AppendToolConfig(out []byte, mode, allowed string, combine bool) []byte {
-	if mode == "" && !combine {
-		return out
-	}
-	out = append(out, `,"toolConfig":{`...)
-	if mode != "" {
-		out = append(out, `"functionCallingConfig":{"mode":"`...)
-		out = append(out, mode...)
-		out = append(out, '"')
-		if allowed != "" {
-			out = append(out, `,"allowedFunctionNames":[`...)
-			out = append(out, allowed...)
-			out = append(out, ']')
-		}
-		out = append(out, '}')
-		if combine {
-			out = append(out, ',')
+// Location joins the fields of a client's approximate user location
+// (OpenAI's user_location.approximate and Responses tool user_location,
+// Anthropic's web search user_location) for SearchHint.
+func Location(loc gjson.Result) string {
+	var parts []string
+	for _, f := range [...]string{"city", "region", "country"} {
+		if s := loc.Get(f).String(); s != "" {
+			parts = append(parts, s)
 		}
 	}
-	if combine {
-		out = append(out, `"includeServerSideToolInvocations":true`...)
+	if tz := loc.Get("timezone").String(); tz != "" {
+		parts = append(parts, "time zone "+tz)
 	}
-	return append(out, '}')
+	return strings.Join(parts, ", ")
 }

@@ -186,26 +186,30 @@ func TestPlanBuiltins(t *testing.T) {
 func TestToolsAndConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		out     string
-		opened  bool
+		decl    string // a function declared, "" for none
 		b       Builtins
 		mode    string
-		allowed string
+		allowed []string
 		combine bool
 		want    string
 	}{
-		{"search only", ``, false, Builtins{Search: true}, "", "", false, `,"tools":[{"googleSearch":{}}]`},
-		{"both, no functions", ``, false, Builtins{true, true}, "", "", false, `,"tools":[{"googleSearch":{}},{"urlContext":{}}]`},
-		{"functions and search", `,"tools":[{"functionDeclarations":[{"name":"f"}]}`, true, Builtins{Search: true}, "", "", true,
+		{"search only", "", Builtins{Search: true}, "", nil, false, `,"tools":[{"googleSearch":{}}]`},
+		{"both, no functions", "", Builtins{true, true}, "", nil, false, `,"tools":[{"googleSearch":{}},{"urlContext":{}}]`},
+		{"functions and search", "f", Builtins{Search: true}, "", nil, true,
 			`,"tools":[{"functionDeclarations":[{"name":"f"}]},{"googleSearch":{}}],"toolConfig":{"includeServerSideToolInvocations":true}`},
-		{"functions, mode and search", `,"tools":[{"functionDeclarations":[{"name":"f"}]}`, true, Builtins{Search: true}, "ANY", `"f"`, true,
+		{"functions, mode and search", "f", Builtins{Search: true}, "ANY", []string{"f"}, true,
 			`,"tools":[{"functionDeclarations":[{"name":"f"}]},{"googleSearch":{}}],"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["f"]},"includeServerSideToolInvocations":true}`},
-		{"functions only", `,"tools":[{"functionDeclarations":[{"name":"f"}]}`, true, Builtins{}, "AUTO", "", false,
+		{"functions only", "f", Builtins{}, "AUTO", nil, false,
 			`,"tools":[{"functionDeclarations":[{"name":"f"}]}],"toolConfig":{"functionCallingConfig":{"mode":"AUTO"}}`},
-		{"nothing", ``, false, Builtins{}, "", "", false, ``},
+		{"nothing", "", Builtins{}, "", nil, false, ``},
+		{"a mode without functions", "", Builtins{Search: true}, "NONE", nil, false, `,"tools":[{"googleSearch":{}}]`},
 	} {
-		out := CloseTools([]byte(tc.out), tc.opened, tc.b)
-		out = AppendToolConfig(out, tc.mode, tc.allowed, tc.combine)
+		var d Declarations
+		if tc.decl != "" {
+			d.Declare(tc.decl, "", gjson.Result{})
+		}
+		out := d.AppendTools(nil, tc.b)
+		out = d.AppendToolConfig(out, ToolConfig{Mode: tc.mode, Allowed: tc.allowed, Combine: tc.combine})
 		if string(out) != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, out, tc.want)
 		}

@@ -53,27 +53,13 @@ type EmbeddingsRequest struct {
 // inputs × dimensions (see DefaultMaxEmbeddingValues): a request above it is
 // refused here, before anything is sent to Gemini.
 func ParseEmbeddings(body []byte, mm *models.Map, maxValues int64) (*EmbeddingsRequest, *apierror.Error) {
-	if e := jsondepth.CheckRequest(body); e != nil {
-		return nil, e // before gjson's validation, which recurses per level
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.Invalid("", "The request body is not valid JSON.")
-	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
-		return nil, apierror.Invalid("", "The request body must be a JSON object.")
-	}
-	r := &EmbeddingsRequest{}
-	model := root.Get("model")
-	if model.Type != gjson.String || model.Str == "" {
-		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
-	}
-	if e := models.CheckClientName(model.Str); e != nil {
+	root, e := jsonidx.Parse(body)
+	if e != nil {
 		return nil, e
 	}
-	r.Model, r.GeminiModel = model.Str, mm.Resolve(model.Str)
-	if !models.ValidName(r.GeminiModel) {
-		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
+	r := &EmbeddingsRequest{}
+	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), mm); e != nil {
+		return nil, e
 	}
 	in := root.Get("input")
 	switch {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
@@ -20,7 +19,7 @@ func userPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 		if t.Str == "" {
 			return nil, nil
 		}
-		return append(jsonw.String(append([]byte(nil), `{"text":`...), t.Str), '}'), nil
+		return gemini.TextPart(nil, t.Str), nil
 	case "image_url":
 		u := p.Get("image_url.url")
 		if u.Type != gjson.String {

@@ -10,7 +10,6 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
 )
@@ -56,43 +55,22 @@ func (r *ChatRequest) UpstreamPath() string {
 // ParseChat validates an OpenAI chat completion request and translates it to
 // a Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierror.Error) {
-	if e := jsondepth.CheckRequest(body); e != nil {
-		return nil, e // before gjson's validation, which recurses per level
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.Invalid("", "The request body is not valid JSON.")
-	}
-	parsed := gjson.ParseBytes(body)
-	if !parsed.IsObject() {
-		return nil, apierror.Invalid("", "The request body must be a JSON object.")
-	}
-	root, ok := jsonidx.Index(parsed)
-	if !ok {
-		return nil, apierror.Invalid("", "The request body has more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(jsonidx.MaxFields)+".")
+	root, e := jsonidx.ParseRequest(body)
+	if e != nil {
+		return nil, e
 	}
 	r := &ChatRequest{N: 1, Options: opts}
-	model := root.Get("model")
-	if model.Type != gjson.String || model.Str == "" {
-		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
-	}
-	if e := models.CheckClientName(model.Str); e != nil {
+	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), mm); e != nil {
 		return nil, e
 	}
-	// gjson strings point into a copy of the whole body; the request lives
-	// as long as its answer (a stream's whole duration) and must not pin it.
-	r.Model = strings.Clone(model.Str)
-	r.GeminiModel = mm.Resolve(r.Model)
-	if !models.ValidName(r.GeminiModel) {
-		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
-	}
-	if e := boolValue(root.Get("stream"), "stream", &r.Stream); e != nil {
+	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
 		return nil, e
 	}
-	if so := root.Get("stream_options"); so.Exists() && so.Type != gjson.Null {
+	if so := root.Get("stream_options"); !gemini.Unset(so) {
 		if !so.IsObject() {
 			return nil, apierror.Invalid("stream_options", "stream_options must be an object.")
 		}
-		if e := boolValue(so.Get("include_usage"), "include_usage", &r.IncludeUsage); e != nil {
+		if e := fields.Bool(so.Get("include_usage"), "include_usage", &r.IncludeUsage); e != nil {
 			return nil, e
 		}
 	}
@@ -126,14 +104,10 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 	}
 	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, hasTools(root.Get("tools")))
 	r.builtins, r.Notice = send, notice
-	if h := gemini.SearchHint(nil, nil, location); h != "" && send.Search {
-		b.addSystem(h)
+	if send.Search {
+		b.system.Add(gemini.SearchHint(nil, nil, location))
 	}
-	if len(b.system) > 0 {
-		out = append(out, `,"systemInstruction":{"parts":[`...)
-		out = append(out, b.system...)
-		out = append(out, "]}"...)
-	}
+	out = b.system.AppendTo(out)
 	if out, e = appendTools(out, root, send, combine); e != nil {
 		return nil, e
 	}
@@ -148,18 +122,9 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 type builder struct {
 	model    string
 	contents gemini.Contents
-	system   []byte            // comma-separated text parts
+	system   gemini.System
 	calls    map[string]string // tool call id -> function name
-	pending  []pendingCall     // calls of the last assistant message still unanswered
-	// pendingAt finds a pending call by id (its first occurrence), so that
-	// matching results to calls stays linear however many calls a step has.
-	pendingAt map[string]int
-	lookups   int // pending calls examined to match results (tests check it stays linear)
-}
-
-type pendingCall struct {
-	id, name string
-	answered bool
+	pending  gemini.Calls      // calls of the last assistant message, until their results
 }
 
 func (b *builder) messages(msgs gjson.Result) *apierror.Error {
@@ -209,29 +174,7 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 // closeToolStep answers calls the client never answered, so Gemini sees one
 // functionResponse per functionCall, as it requires
 // (docs/gemini-wire-notes.md#tool-turns).
-func (b *builder) closeToolStep() {
-	for _, p := range b.pending {
-		if !p.answered {
-			part := append([]byte(`{"functionResponse":{"name":`), nil...)
-			part = jsonw.String(part, p.name)
-			part = append(part, `,"response":{"error":"no result returned"}}}`...)
-			b.contents.Add("user", part)
-		}
-	}
-	b.pending = b.pending[:0]
-	b.pendingAt = nil // a fresh map per step: clearing a large one would cost its size every time
-}
-
-// addPending records a call of the current step, waiting for its result.
-func (b *builder) addPending(id, name string) {
-	if b.pendingAt == nil {
-		b.pendingAt = make(map[string]int)
-	}
-	if _, dup := b.pendingAt[id]; !dup {
-		b.pendingAt[id] = len(b.pending)
-	}
-	b.pending = append(b.pending, pendingCall{id: id, name: name})
-}
+func (b *builder) closeToolStep() { b.pending.Close(&b.contents) }
 
 // textOf returns the text of a content that must be a string or text parts.
 func textOf(c gjson.Result, param string) ([]string, *apierror.Error) {
@@ -269,22 +212,9 @@ func (b *builder) systemMessage(m gjson.Result, param string) *apierror.Error {
 		return e
 	}
 	for _, t := range texts {
-		b.addSystem(t)
+		b.system.Add(t)
 	}
 	return nil
-}
-
-// addSystem adds a text part to the system instruction.
-func (b *builder) addSystem(t string) {
-	if t == "" {
-		return
-	}
-	if len(b.system) > 0 {
-		b.system = append(b.system, ',')
-	}
-	b.system = append(b.system, `{"text":`...)
-	b.system = jsonw.String(b.system, t)
-	b.system = append(b.system, '}')
 }
 
 // hasTools reports whether `tools` declares anything (the built-in tools
@@ -347,21 +277,9 @@ func (b *builder) toolCall(j int, tc gjson.Result, pp string) *apierror.Error {
 	if name.Type != gjson.String || name.Str == "" {
 		return apierror.Invalid(pp+".function.name", "Invalid '"+pp+".function.name': expected a non-empty string.")
 	}
-	args := tc.Get("function.arguments")
-	argsRaw := "{}"
-	switch {
-	case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
-		// JSON inside a string escaped the body's depth check.
-		if d, ok := jsondepth.CheckString(args.Str, jsondepth.MaxDepth); !ok {
-			return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
-		}
-		a := gjson.Parse(args.Str)
-		if !gjson.Valid(args.Str) || !a.IsObject() {
-			return apierror.Invalid(pp+".function.arguments", "Invalid '"+pp+".function.arguments': expected a JSON object encoded as a string.")
-		}
-		argsRaw = a.Raw
-	case args.IsObject():
-		argsRaw = args.Raw
+	args, e := callArgs(tc.Get("function.arguments"), pp+".function.arguments")
+	if e != nil {
+		return e
 	}
 	_, sig := gemini.SignatureFromID(id)
 	if sig == "" {
@@ -373,22 +291,35 @@ func (b *builder) toolCall(j int, tc gjson.Result, pp string) *apierror.Error {
 		// placeholder instead of a 400.
 		sig = gemini.SkipSignature
 	}
-	part := append(make([]byte, 0, 64+len(argsRaw)), `{"functionCall":{"name":`...)
-	part = jsonw.String(part, name.Str)
-	part = append(part, `,"args":`...)
-	part = append(part, argsRaw...)
-	part = append(part, '}')
-	if sig != "" && j == 0 {
-		part = append(part, `,"thoughtSignature":`...)
-		part = jsonw.String(part, sig)
+	if j > 0 {
+		sig = "" // the step's signature goes on its first call
 	}
-	part = append(part, '}')
-	b.contents.Add("model", part)
+	b.contents.Add("model", gemini.Signed(gemini.FunctionCallOpen(name.Str, args), sig))
 	if id != "" {
 		b.calls[id] = name.Str
 	}
-	b.addPending(id, name.Str)
+	b.pending.Add(id, name.Str)
 	return nil
+}
+
+// callArgs reads a call's arguments: a JSON object, or one encoded as a
+// string (OpenAI's form); "{}" when there are none.
+func callArgs(args gjson.Result, param string) (string, *apierror.Error) {
+	switch {
+	case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
+		// JSON inside a string escaped the body's depth check.
+		if d, ok := jsondepth.CheckString(args.Str, jsondepth.MaxDepth); !ok {
+			return "", apierror.Invalid(param, "Invalid '"+param+"': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+		}
+		a := gjson.Parse(args.Str)
+		if !gjson.Valid(args.Str) || !a.IsObject() {
+			return "", apierror.Invalid(param, "Invalid '"+param+"': expected a JSON object encoded as a string.")
+		}
+		return a.Raw, nil
+	case args.IsObject():
+		return args.Raw, nil
+	}
+	return "{}", nil
 }
 
 func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
@@ -402,52 +333,32 @@ func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
 		// name and would break Gemini's one-response-per-call rule: drop it.
 		return nil
 	}
-	k, ok := b.pendingAt[id.Str]
-	if !ok {
-		return nil // answers a call of an earlier step: out of place, drop
+	if b.pending.Answer(id.Str) < 0 {
+		return nil // answers a call of an earlier step, or answers one twice: out of place, drop
 	}
-	b.lookups++
-	if b.pending[k].answered {
-		return nil // a second result for the same call
-	}
-	b.pending[k].answered = true
 	texts, e := textOf(m.Get("content"), param+".content")
 	if e != nil {
 		return e
 	}
-	result := strings.Join(texts, "")
-	part := append(make([]byte, 0, 48+len(result)), `{"functionResponse":{"name":`...)
-	part = jsonw.String(part, name)
-	part = append(part, `,"response":{"output":`...)
-	// Results that are JSON objects or arrays go as values (the model reads
-	// structure better than an escaped string); anything else, and JSON
-	// nested too deeply to validate safely, as a string: nothing is lost.
-	if t := strings.TrimSpace(result); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
-		part = append(part, t...)
-	} else {
-		part = jsonw.String(part, result)
-	}
-	part = append(part, "}}}"...)
-	b.contents.Add("user", part)
+	b.contents.Add("user", gemini.FunctionResponse(name, strings.Join(texts, ""), false, nil))
 	return nil
 }
 
-func boolValue(v gjson.Result, name string, dst *bool) *apierror.Error {
-	switch v.Type {
-	case gjson.True:
-		*dst = true
-	case gjson.False, gjson.Null:
-	default:
-		if v.Exists() {
-			return apierror.Invalid(name, "Invalid type for '"+name+"': expected a boolean.")
-		}
+// resolveModel reads the client's `model` and the Gemini model that serves
+// it.
+func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error) {
+	if model.Type != gjson.String || model.Str == "" {
+		return "", "", apierror.Invalid("model", "you must provide a model parameter (a string).")
 	}
-	return nil
-}
-
-// shallow reports whether JSON held in a string nests shallowly enough
-// for gjson's recursive validation.
-func shallow(s string) bool {
-	_, ok := jsondepth.CheckString(s, jsondepth.MaxDepth)
-	return ok
+	if e := models.CheckClientName(model.Str); e != nil {
+		return "", "", e
+	}
+	// gjson strings point into a copy of the whole body; the request lives
+	// as long as its answer (a stream's whole duration) and must not pin it.
+	client = strings.Clone(model.Str)
+	upstream = mm.Resolve(client)
+	if !models.ValidName(upstream) {
+		return "", "", apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
+	}
+	return client, upstream, nil
 }

@@ -22,7 +22,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
@@ -87,36 +86,15 @@ var statelessFields = [...]struct{ name, why string }{
 // ParseResponses validates a Responses API request and translates it to a
 // Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, *apierror.Error) {
-	if e := jsondepth.CheckRequest(body); e != nil {
-		return nil, e // before gjson's validation, which recurses per level
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.Invalid("", "The request body is not valid JSON.")
-	}
-	parsed := gjson.ParseBytes(body)
-	if !parsed.IsObject() {
-		return nil, apierror.Invalid("", "The request body must be a JSON object.")
-	}
-	root, ok := jsonidx.Index(parsed)
-	if !ok {
-		return nil, apierror.Invalid("", "The request body has more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(jsonidx.MaxFields)+".")
-	}
-	r := &ResponsesRequest{}
-	model := root.Get("model")
-	if model.Type != gjson.String || model.Str == "" {
-		return nil, apierror.Invalid("model", "you must provide a model parameter (a string).")
-	}
-	if e := models.CheckClientName(model.Str); e != nil {
+	root, e := jsonidx.ParseRequest(body)
+	if e != nil {
 		return nil, e
 	}
-	// gjson strings point into a copy of the whole body; the request lives
-	// as long as its answer (a stream's whole duration) and must not pin it.
-	r.Model = strings.Clone(model.Str)
-	r.GeminiModel = mm.Resolve(r.Model)
-	if !models.ValidName(r.GeminiModel) {
-		return nil, apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
+	r := &ResponsesRequest{}
+	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), mm); e != nil {
+		return nil, e
 	}
-	if e := boolValue(root.Get("stream"), "stream", &r.Stream); e != nil {
+	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
 		return nil, e
 	}
 	for _, f := range statelessFields {
@@ -163,12 +141,8 @@ func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, 
 		return nil, e
 	}
 	out = b.contents.AppendTo(out)
-	b.addSystem(r.hint)
-	if len(b.system) > 0 {
-		out = append(out, `,"systemInstruction":{"parts":[`...)
-		out = append(out, b.system...)
-		out = append(out, "]}"...)
-	}
+	b.system.Add(r.hint)
+	out = b.system.AppendTo(out)
 	out = append(out, tools...)
 	if out, e = r.appendGenerationConfig(out, root); e != nil {
 		return nil, e
@@ -196,18 +170,15 @@ type respBuilder struct {
 	model    string
 	gemini3  bool
 	contents gemini.Contents
-	system   []byte            // comma-separated text parts
+	system   gemini.System
 	names    map[string]string // client tool name ("ns.name" for namespaced) -> Gemini name
 	calls    map[string]string // call_id -> Gemini function name
-	pending  []pendingCall     // calls of the open step, answered or not
-	// pendingAt finds a pending call by call_id (its first occurrence), so
-	// matching outputs to calls stays linear however many calls a step has.
-	pendingAt map[string]int
-	results   [][]byte    // functionResponse parts of the open step
-	extra     [][]byte    // media of tool results, sent after the step's responses
-	turn      []modelPart // the open model content
-	sigTx     string      // a text signature recovered from a reasoning item of this turn
-	phase     byte        // 'm': model items open; 'r': tool results open; 0: neither
+	pending  gemini.Calls      // calls of the open step, answered or not
+	results  [][]byte          // functionResponse parts of the open step
+	extra    [][]byte          // media of tool results, sent after the step's responses
+	turn     []modelPart       // the open model content
+	sigTx    string            // a text signature recovered from a reasoning item of this turn
+	phase    byte              // 'm': model items open; 'r': tool results open; 0: neither
 }
 
 type modelPart struct {
@@ -220,7 +191,7 @@ type modelPart struct {
 func (b *respBuilder) instructions(in gjson.Result) *apierror.Error {
 	switch {
 	case in.Type == gjson.String:
-		b.addSystem(in.Str)
+		b.system.Add(in.Str)
 	case in.IsArray():
 		// The API also takes instructions as a list of input items.
 		return b.items(in, "instructions")
@@ -329,20 +300,7 @@ func (b *respBuilder) searchNote(it gjson.Result) {
 			return true
 		})
 	}
-	raw := append(make([]byte, 0, note.Len()+12), `{"text":`...)
-	b.turn = append(b.turn, modelPart{raw: jsonw.String(raw, note.String())})
-}
-
-func (b *respBuilder) addSystem(text string) {
-	if text == "" {
-		return
-	}
-	if len(b.system) > 0 {
-		b.system = append(b.system, ',')
-	}
-	b.system = append(b.system, `{"text":`...)
-	b.system = jsonw.String(b.system, text)
-	b.system = append(b.system, '}')
+	b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, note.String())})
 }
 
 func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
@@ -354,7 +312,7 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 		// Hoisted to systemInstruction, in order (as for chat): Gemini has
 		// no system turns, and hoisting does not disturb tool turns.
 		if c.Type == gjson.String {
-			b.addSystem(c.Str)
+			b.system.Add(c.Str)
 			return nil
 		}
 		if !c.IsArray() {
@@ -366,7 +324,7 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 			if !ok {
 				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed in "+role+" messages.")
 			}
-			b.addSystem(t)
+			b.system.Add(t)
 			return nil
 		})
 	case "user":
@@ -430,7 +388,7 @@ func inputPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 		if t.Str == "" {
 			return nil, nil
 		}
-		return append(jsonw.String(append([]byte(nil), `{"text":`...), t.Str), '}'), nil
+		return gemini.TextPart(nil, t.Str), nil
 	case "input_image":
 		if p.Get("file_id").String() != "" {
 			return nil, apierror.Invalid(param+".file_id", "OpenAI file ids cannot be read by the Gemini backend; send the image as a data URL or an http(s) URL in `image_url`.")
@@ -484,9 +442,7 @@ func (b *respBuilder) addModelText(t string) {
 	if t == "" {
 		return // Gemini rejects empty text parts
 	}
-	raw := append(make([]byte, 0, len(t)+12), `{"text":`...)
-	raw = jsonw.String(raw, t)
-	b.turn = append(b.turn, modelPart{raw: raw, text: true})
+	b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, t), text: true})
 }
 
 // reasoning reads what a reasoning item carries for Gemini: only our own
@@ -533,40 +489,17 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 		// the text travels as the one `input` argument (see parseTools).
 		args = `{"input":` + string(jsonw.String(nil, it.Get("input").String())) + `}`
 	} else {
-		a := it.Get("arguments")
-		switch {
-		case a.Type == gjson.String && strings.TrimSpace(a.Str) != "":
-			if d, ok := jsondepth.CheckString(a.Str, jsondepth.MaxDepth); !ok {
-				return apierror.Invalid(param+".arguments", "Invalid '"+param+".arguments': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
-			}
-			v := gjson.Parse(a.Str)
-			if !gjson.Valid(a.Str) || !v.IsObject() {
-				return apierror.Invalid(param+".arguments", "Invalid '"+param+".arguments': expected a JSON object encoded as a string.")
-			}
-			args = v.Raw
-		case a.IsObject():
-			args = a.Raw
-		default:
-			args = "{}"
+		var e *apierror.Error
+		if args, e = callArgs(it.Get("arguments"), param+".arguments"); e != nil {
+			return e
 		}
 	}
-	raw := append(make([]byte, 0, 48+len(gname)+len(args)), `{"functionCall":{"name":`...)
-	raw = jsonw.String(raw, gname)
-	raw = append(raw, `,"args":`...)
-	raw = append(raw, args...)
-	raw = append(raw, '}')
-	b.turn = append(b.turn, modelPart{raw: raw, call: true, sig: sig})
+	b.turn = append(b.turn, modelPart{raw: gemini.FunctionCallOpen(gname, args), call: true, sig: sig})
 	if b.calls == nil {
 		b.calls = make(map[string]string)
 	}
 	b.calls[id] = gname
-	if b.pendingAt == nil {
-		b.pendingAt = make(map[string]int)
-	}
-	if _, dup := b.pendingAt[id]; !dup {
-		b.pendingAt[id] = len(b.pending)
-	}
-	b.pending = append(b.pending, pendingCall{id: id, name: gname})
+	b.pending.Add(id, gname)
 	return nil
 }
 
@@ -603,15 +536,9 @@ func (b *respBuilder) flushTurn() {
 		b.turn[lastText].sig = b.sigTx
 	}
 	for _, p := range b.turn {
-		if p.raw == nil {
-			continue
+		if p.raw != nil {
+			b.contents.Add("model", gemini.Signed(p.raw, p.sig))
 		}
-		part := p.raw
-		if p.sig != "" {
-			part = append(part, `,"thoughtSignature":`...)
-			part = jsonw.String(part, p.sig)
-		}
-		b.contents.Add("model", append(part, '}'))
 	}
 	b.turn = b.turn[:0]
 	b.sigTx = ""
@@ -632,44 +559,20 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 		// would break Gemini's one-response-per-call rule. Dropped.
 		return nil
 	}
-	k, ok := b.pendingAt[id.Str]
-	if !ok || b.pending[k].answered {
+	if b.pending.Answer(id.Str) < 0 {
 		return nil // answers a call of an earlier step, or a second time
 	}
-	b.pending[k].answered = true
 	text, media, e := outputContent(it.Get("output"), param+".output")
 	if e != nil {
 		return e
 	}
-	part := append(make([]byte, 0, 64+len(text)), `{"functionResponse":{"name":`...)
-	part = jsonw.String(part, name)
-	part = append(part, `,"response":{"output":`...)
-	// Results that are JSON objects or arrays go as values (the model
-	// reads structure better than an escaped string); anything else as a
-	// string (the response itself is always an object: Gemini reads it as a
-	// protobuf Struct), as is JSON
-	// nested too deeply to validate safely.
-	if t := strings.TrimSpace(text); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && shallow(t) && gjson.Valid(t) {
-		part = append(part, t...)
-	} else {
-		part = jsonw.String(part, text)
-	}
-	part = append(part, '}')
-	if len(media) > 0 && b.gemini3 {
+	var inside [][]byte
+	if b.gemini3 {
 		// Gemini 3 takes images and documents inside the function response
 		// (multimodal function responses); Codex's view_image needs it.
-		part = append(part, `,"parts":[`...)
-		for i, m := range media {
-			if i > 0 {
-				part = append(part, ',')
-			}
-			part = append(part, m...)
-		}
-		part = append(part, ']')
-		media = nil
+		inside, media = media, nil
 	}
-	part = append(part, "}}"...)
-	b.results = append(b.results, part)
+	b.results = append(b.results, gemini.FunctionResponse(name, text, false, inside))
 	b.extra = append(b.extra, media...)
 	return nil
 }
@@ -714,19 +617,11 @@ func (b *respBuilder) closeStep() {
 	for _, r := range b.results {
 		b.contents.Add("user", r)
 	}
-	for _, p := range b.pending {
-		if !p.answered {
-			part := append([]byte(`{"functionResponse":{"name":`), nil...)
-			part = jsonw.String(part, p.name)
-			part = append(part, `,"response":{"error":"no result returned"}}}`...)
-			b.contents.Add("user", part)
-		}
-	}
+	b.pending.Close(&b.contents)
 	for _, m := range b.extra {
 		b.contents.Add("user", m)
 	}
-	b.pending, b.results, b.extra = b.pending[:0], b.results[:0], b.extra[:0]
-	clear(b.pendingAt)
+	b.results, b.extra = b.results[:0], b.extra[:0]
 	b.phase = 0
 }
 

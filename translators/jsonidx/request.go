@@ -1,0 +1,41 @@
+package jsonidx
+
+import (
+	"strconv"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/tidwall/gjson"
+)
+
+// Parse checks that a client's request body is a JSON object the
+// translators may read: nesting first (jsondepth, before gjson's
+// validation, which recurses per level), then JSON, then an object.
+func Parse(body []byte) (gjson.Result, *apierror.Error) {
+	if e := jsondepth.CheckRequest(body); e != nil {
+		return gjson.Result{}, e
+	}
+	if !gjson.ValidBytes(body) {
+		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
+	}
+	parsed := gjson.ParseBytes(body)
+	if !parsed.IsObject() {
+		return gjson.Result{}, apierror.Invalid("", "The request body must be a JSON object.")
+	}
+	return parsed, nil
+}
+
+// ParseRequest is Parse, then the body's top level indexed once: gjson's
+// Get scans the object from its start on every call, skipping the whole
+// `messages` array for each field after it or absent.
+func ParseRequest(body []byte) (Object, *apierror.Error) {
+	parsed, e := Parse(body)
+	if e != nil {
+		return Object{}, e
+	}
+	root, ok := Index(parsed)
+	if !ok {
+		return Object{}, apierror.Invalid("", "The request body has more than "+strconv.Itoa(MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(MaxFields)+".")
+	}
+	return root, nil
+}

@@ -1,0 +1,142 @@
+package openai
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+// chatGeneration are the chat fields that map one to one to
+// generationConfig, with OpenAI's ranges.
+var chatGeneration = []gemini.Param{
+	{Client: "temperature", Gemini: "temperature", Min: 0, Max: 2},
+	{Client: "top_p", Gemini: "topP", Min: 0, Max: 1},
+	{Client: "presence_penalty", Gemini: "presencePenalty", Min: -2, Max: 2},
+	{Client: "frequency_penalty", Gemini: "frequencyPenalty", Min: -2, Max: 2},
+	{Client: "max_completion_tokens", Or: "max_tokens", Gemini: "maxOutputTokens", Integer: true, Min: 1},
+	{Client: "seed", Gemini: "seed", Integer: true, Min: -1 << 53},
+}
+
+// appendGenerationConfig writes generationConfig from the sampling, limit,
+// output-format and reasoning fields, with the OpenAI ranges checked so a
+// client gets OpenAI's kind of 400 instead of a Gemini one.
+func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
+	g := gemini.NewGeneration(out)
+	if e := g.Params(&fields, root, r.GeminiModel, chatGeneration); e != nil {
+		return nil, e
+	}
+	if nv, ok, e := fields.Int(root.Get("n"), "n", 1); e != nil {
+		return nil, e
+	} else if ok && nv > 1 {
+		if nv > 8 {
+			return nil, apierror.Invalid("n", "Invalid 'n': Gemini returns at most 8 choices.")
+		}
+		if gemini.IsGemini3(r.GeminiModel) {
+			return nil, apierror.Invalid("n", "Invalid 'n': "+r.GeminiModel+" does not support several choices (Gemini 3 models reject candidateCount > 1).")
+		}
+		r.N = int(nv)
+		g.Int("candidateCount", nv)
+	}
+	switch stop := root.Get("stop"); {
+	case stop.Type == gjson.String:
+		if stop.Str != "" {
+			g.Array("stopSequences", jsonw.String(nil, stop.Str))
+		}
+	case stop.IsArray():
+		var list []byte
+		if e := jsonidx.Each(stop, func(i int, s gjson.Result) *apierror.Error {
+			if i >= gemini.MaxStopSequences {
+				return apierror.Invalid("stop", "Invalid 'stop': at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences are supported.")
+			}
+			if s.Type != gjson.String {
+				return apierror.Invalid("stop", "Invalid 'stop': expected strings.")
+			}
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = jsonw.String(list, s.Str)
+			return nil
+		}); e != nil {
+			return nil, e
+		}
+		g.Array("stopSequences", list)
+	case !gemini.Unset(stop):
+		return nil, apierror.Invalid("stop", "Invalid type for 'stop': expected a string or an array of strings.")
+	}
+	if lp := root.Get("logprobs"); lp.Type == gjson.True {
+		g.Raw("responseLogprobs", "true")
+		if top, ok, e := fields.Int(root.Get("top_logprobs"), "top_logprobs", 0); e != nil {
+			return nil, e
+		} else if ok {
+			if top > 20 {
+				return nil, apierror.Invalid("top_logprobs", "Invalid 'top_logprobs': must be at most 20.")
+			}
+			g.Int("logprobs", top)
+		}
+	}
+	rf := root.Get("response_format")
+	if e := responseFormat(&g, rf.Get("type").String(), rf.Get("json_schema.schema"), "response_format",
+		"response_format.json_schema.schema", "Invalid 'response_format.json_schema': a `schema` object is required."); e != nil {
+		return nil, e
+	}
+	thinking, e := r.thinkingConfig(root)
+	if e != nil {
+		return nil, e
+	}
+	if thinking != "" {
+		g.Raw("thinkingConfig", thinking)
+	}
+	return g.End(), nil
+}
+
+// responseFormat writes structured output: chat's response_format and
+// Responses' text.format (field) of type typ, text, json_object or
+// json_schema with its schema (at schemaParam; missing refuses its absence).
+func responseFormat(g *gemini.Generation, typ string, schema gjson.Result, field, schemaParam, missing string) *apierror.Error {
+	switch typ {
+	case "", "text":
+	case "json_object":
+		g.JSONObject()
+	case "json_schema":
+		if !schema.IsObject() {
+			return apierror.Invalid(schemaParam, missing)
+		}
+		if depth, ok := g.JSONSchema(schema); !ok {
+			return fields.TooDeep(schemaParam, depth)
+		}
+	default:
+		return apierror.Invalid(field+".type", "Invalid '"+field+".type': expected text, json_object or json_schema.")
+	}
+	return nil
+}
+
+// thinkingConfig maps reasoning_effort (gemini.Effort: levels on Gemini 3,
+// budgets on 2.5) and, with Options.ReasoningContent, asks for thought
+// summaries.
+func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Error) {
+	effort := root.Get("reasoning_effort")
+	// The deployment-wide option must not break models that cannot think:
+	// Gemini answers includeThoughts on them with a 400 ("Thinking is not
+	// enabled for this model").
+	include := r.Options.ReasoningContent && gemini.CanThink(r.GeminiModel)
+	if gemini.Unset(effort) && !include {
+		return "", nil
+	}
+	var parts []string
+	if include {
+		parts = append(parts, `"includeThoughts":true`)
+	}
+	if !gemini.Unset(effort) {
+		m, ok := gemini.Effort(r.GeminiModel, effort.String())
+		if !ok {
+			return "", apierror.Invalid("reasoning_effort", "Invalid 'reasoning_effort': expected none, minimal, low, medium, high, xhigh or max.")
+		}
+		parts = append(parts, m)
+	}
+	return "{" + strings.Join(parts, ",") + "}", nil
+}
