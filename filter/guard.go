@@ -177,20 +177,19 @@ func (h *httpContext) recovered(callback string, r any) types.Action {
 			logPanic(callback+" (while answering a panic)", r)
 		}
 	}()
-	switch {
-	case h.replied:
+	if _, ok := h.handler.(answered); ok {
 		// A local reply is on its way; it passes the response callbacks.
 		return types.ActionContinue
-	case !h.guard.respSent:
-		h.finalized = true
+	}
+	if !h.guard.respSent {
 		h.fail(apierror.New(apierror.Server, "The gateway failed while handling this request (internal error in "+callback+"); it was not completed. Please report this bug to the gateway's operator."))
 		return types.ActionPause
 	}
 	// The answer has begun: end a translated stream with an error event in
-	// the client's protocol and drop the rest of what Gemini sends; a
-	// native answer (Google's own bytes) passes on as it is.
+	// the client's protocol and drop the rest of what Gemini sends (the
+	// guard calls the filter no more); a native answer (Google's own bytes)
+	// passes on as it is.
 	h.guard.broken = true
-	h.finalized = true
 	e := apierror.New(apierror.Server, "The gateway failed while translating this answer (internal error in "+callback+"); the answer is incomplete.")
 	h.noteError(e)
 	switch {

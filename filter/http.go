@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -14,36 +13,22 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// httpContext is one request. Its life: headers (route, keys) -> body
-// (buffered to the end, translated) -> upstream -> response headers ->
-// response body (translated at the end, or event by event for streams).
-// Native Gemini requests skip the buffering and pass through.
+// httpContext is one request: what every kind of request shares (route,
+// keys, times, the figures its metrics and access log are made of). What
+// the request is, and what its callbacks do, is its handler (handler.go),
+// chosen by OnHttpRequestHeaders.
 type httpContext struct {
 	types.DefaultHttpContext
-	plugin *pluginContext
-	route  route
+	plugin  *pluginContext
+	route   route
+	handler handler
 
-	key       string    // the first key sent upstream (the upstream instance may fail over)
-	keys      []string  // the request's keys, kept out of logged error messages
-	start     time.Time // when the request's headers arrived
-	sentAt    time.Time // when the request went upstream
-	replied   bool      // a local reply was sent: let everything else pass
-	tx        translation
-	stream    streamer
-	native    *usageTap // native passthrough: reads usage from the answer
-	nativeErr bool      // a native error answer, held until checked (nativeErrorBody)
-	status    int       // upstream response status
-	out       []byte    // reused output buffer for stream chunks
-	finalized bool
-	pending   *calloutSet // in-flight HTTP callouts (models, large embeddings)
-	// aliasFrom/aliasTo: a native batchEmbedContents whose body must name
-	// the resolved model too.
-	aliasFrom, aliasTo string
-	envoyReply         bool // rewriting an Envoy local reply into the client's error shape
-	guard              guardState
-	// codexCatalog: a model list request from Codex (?client_version=),
-	// answered with Codex's model catalog as well.
-	codexCatalog bool
+	key    string    // the first key sent upstream (the upstream instance may fail over)
+	keys   []string  // the request's keys, kept out of logged error messages
+	start  time.Time // when the request's headers arrived
+	sentAt time.Time // when the request went upstream
+	status int       // upstream response status
+	guard  guardState
 	// reqHeaders: the request headers, read in one host call while
 	// on_request_headers runs (each single read is a host call and a call
 	// back into the module to allocate the value); nil after it.
@@ -62,23 +47,6 @@ type httpContext struct {
 	streamed     bool         // a 200 stream began
 	streamEnded  bool         // ...and reached its end
 	streamFailed bool         // ...where Gemini had not finished it (error event, no finish reason)
-}
-
-// collectAfterBody is the request body size from which the translation's
-// garbage is collected at once (see OnHttpRequestBody).
-const collectAfterBody = 1 << 20
-
-// envoyError describes a reply Envoy made itself, before any translation.
-func envoyError(status int, body []byte) *apierror.Error {
-	if status == 413 {
-		return apierror.New(apierror.RequestTooLarge, "The request body is larger than the gateway's buffer limit (Envoy's per_connection_buffer_limit_bytes). Send a smaller request, or raise the limit in the Envoy configuration.")
-	}
-	e := apierror.FromGemini(status, body)
-	e.Message = "The gateway answered HTTP " + strconv.Itoa(status) + " before the request reached Gemini"
-	if text := apierror.Snippet(body); text != "" {
-		e.Message += ": " + text
-	}
-	return e
 }
 
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
@@ -114,7 +82,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	case method == "OPTIONS" && h.route.kind != epNative:
 		// Preflights are Envoy's CORS filter's job; one that reaches us
 		// came without CORS configured: answer it plainly.
-		h.replied = true
+		h.handler = answered{}
 		h.sentStatus = 204
 		_ = proxywasm.SendHttpResponse(204, [][2]string{{"allow", h.route.method + ", OPTIONS"}}, nil, -1)
 		return types.ActionPause
@@ -156,81 +124,29 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	switch h.route.kind {
 	case epNative:
 		h.sentAt = time.Now()
-		return h.nativeRequest(bare)
+		return h.passThrough(bare)
 	case epModels:
-		h.codexCatalog = h.route.proto == protoOpenAI && strings.Contains(bare, "client_version=")
-		return h.models()
+		return h.listModels(h.route.proto == protoOpenAI && strings.Contains(bare, "client_version="))
 	}
 	if endOfStream {
 		return h.fail(apierror.Invalid("", "The request has no body; send a JSON request body."))
 	}
 	// Hold the headers until the body is translated (Envoy config sets
 	// allow_on_headers_stop_iteration so body callbacks still arrive).
+	h.handler = translating{}
 	return types.ActionPause
 }
 
 func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action {
-	if h.replied {
-		return types.ActionContinue
-	}
-	if h.route.kind == epNative {
-		return h.nativeBody(bodySize, endOfStream)
-	}
-	if h.pending != nil {
-		return types.ActionPause
-	}
-	if !endOfStream {
-		return types.ActionPause // buffer the whole body
-	}
-	body, err := proxywasm.GetHttpRequestBody(0, bodySize)
-	if err != nil && bodySize > 0 {
-		return h.fail(apierror.New(apierror.Server, "The gateway could not read the request body."))
-	}
-	var tx translation
-	var e *apierror.Error
-	if h.route.kind == epEmbeddings {
-		var r *openai.EmbeddingsRequest
-		if r, e = openai.ParseEmbeddings(body, h.plugin.cfg.models, int64(h.plugin.cfg.MaxEmbeddingValues)); e == nil {
-			if len(r.Inputs) > openai.MaxEmbedBatch {
-				h.setModels(r.Model, r.GeminiModel)
-				return h.embedInBatches(r)
-			}
-			tx = embedTx{r}
-		}
-	} else {
-		tx, e = h.parseRequest(body)
-	}
-	if e != nil {
-		return h.fail(e)
-	}
-	h.tx = tx
-	h.setModels(tx.models())
-	setStreamed(tx.streaming())
-	if err := proxywasm.ReplaceHttpRequestBody(tx.upstreamBody()); err != nil {
-		return h.fail(apierror.New(apierror.Server, "The gateway could not replace the request body."))
-	}
-	tx.release()
-	body = nil
-	if bodySize >= collectAfterBody {
-		// A Go module in a Wasm VM runs no goroutine between callbacks, so
-		// the collector only progresses inside them; requests with large
-		// bodies arriving back to back can then grow the VM's memory far
-		// beyond what they hold. Collecting here, once per large request,
-		// returns the several copies of the body this translation made.
-		runtime.GC()
-	}
-	_ = proxywasm.ReplaceHttpRequestHeader(":path", tx.UpstreamPath())
-	if h.route.method != "POST" { // translated routes take POST only: it is POST already
-		_ = proxywasm.ReplaceHttpRequestHeader(":method", "POST")
-	}
-	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
-	_ = proxywasm.ReplaceHttpRequestHeader("content-type", "application/json")
-	if h.hadContentLength {
-		_ = proxywasm.RemoveHttpRequestHeader("content-length")
-	}
-	clearRouteCache()
-	h.sentAt = time.Now()
-	return types.ActionContinue
+	return h.handler.requestBody(h, bodySize, endOfStream)
+}
+
+func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
+	return h.handler.responseHeaders(h, endOfStream)
+}
+
+func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.Action {
+	return h.handler.responseBody(h, bodySize, endOfStream)
 }
 
 // requestKeys collects the client's own Gemini keys from wherever its SDK
@@ -295,175 +211,6 @@ func clearRouteCache() {
 	if _, err := proxywasm.CallForeignFunction("clear_route_cache", nil); err != nil {
 		proxywasm.LogDebug("clear_route_cache unavailable: " + err.Error())
 	}
-}
-
-func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
-	if h.replied {
-		return types.ActionContinue
-	}
-	s, _ := proxywasm.GetHttpResponseHeader(":status")
-	h.status, _ = strconv.Atoi(s)
-	// Set by the upstream instance for the router's retry decision; the
-	// last attempt's answer may still carry it.
-	_ = proxywasm.RemoveHttpResponseHeader(failoverHeader)
-	// Google advertises its own HTTP/3 endpoint; passed on, it would point
-	// clients (browsers) at a QUIC port of the gateway's host that may not
-	// exist or may be something else.
-	_ = proxywasm.RemoveHttpResponseHeader("alt-svc")
-	if h.native != nil {
-		h.report(h.status, nil)
-		if h.status != 200 {
-			h.finish(gemini.Usage{}, true)
-		} else if h.nativeStream {
-			h.streamed = true
-		}
-		if h.status >= 400 {
-			return h.nativeErrorHeaders(endOfStream)
-		}
-		if endOfStream {
-			h.native = nil
-		}
-		return types.ActionContinue
-	}
-	if h.tx == nil {
-		if h.status >= 400 && h.route.proto != protoGemini && h.route.kind != epHealth {
-			// Envoy's own reply before the request was translated (413 when
-			// the body exceeds the buffer limit): give it the client's
-			// protocol's error shape, as every other error.
-			h.envoyReply = true
-			_ = proxywasm.RemoveHttpResponseHeader("content-length")
-			if endOfStream {
-				h.finalized = true
-				return h.replaceWithLocal(envoyError(h.status, nil))
-			}
-			return types.ActionPause
-		}
-		return types.ActionContinue
-	}
-	_ = proxywasm.RemoveHttpResponseHeader("content-length")
-	if n := h.tx.notice(); n != "" {
-		// What the translation had to leave out (web search on a model
-		// that cannot combine it with functions, search settings Gemini
-		// cannot enforce): the answer itself stays the client's protocol.
-		_ = proxywasm.ReplaceHttpResponseHeader(noticeHeader, n)
-	}
-	if h.status == 200 && h.tx.streaming() {
-		h.report(200, nil)
-		h.stream = h.tx.newStream()
-		h.streamed = true
-		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "text/event-stream")
-		_ = proxywasm.ReplaceHttpResponseHeader("cache-control", "no-cache")
-		if endOfStream { // a 200 with no body at all: still tell the client
-			h.finalized = true
-			return h.replaceWithLocal(apierror.New(apierror.BadGateway, "Gemini answered 200 with an empty stream."))
-		}
-		return types.ActionContinue
-	}
-	if endOfStream {
-		h.finalized = true
-		e := apierror.FromGemini(h.status, nil)
-		if h.status == 200 {
-			e = apierror.New(apierror.BadGateway, "Gemini answered 200 with an empty body.")
-		}
-		h.finish(gemini.Usage{}, true)
-		return h.replaceWithLocal(e)
-	}
-	// Hold the headers: the status may change once the body is read.
-	return types.ActionPause
-}
-
-func (h *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) types.Action {
-	if h.replied || h.finalized {
-		return types.ActionContinue
-	}
-	if h.native != nil {
-		if h.nativeErr {
-			return h.nativeErrorBody(bodySize, endOfStream)
-		}
-		if bodySize > 0 {
-			h.firstBytes()
-			if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
-				h.native.write(chunk)
-			}
-		}
-		if endOfStream && h.status == 200 {
-			h.streamEnded = h.streamed
-			h.finish(h.native.usage(), false)
-		}
-		return types.ActionContinue
-	}
-	if h.envoyReply {
-		if !endOfStream {
-			return types.ActionPause
-		}
-		var body []byte
-		if bodySize > 0 {
-			body, _ = proxywasm.GetHttpResponseBody(0, bodySize)
-		}
-		e := envoyError(h.status, body)
-		h.noteError(e)
-		status, out := renderError(h.route.proto, e)
-		h.sentStatus = status
-		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
-		_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")
-		_ = proxywasm.ReplaceHttpResponseBody(out)
-		h.finalized = true
-		return types.ActionContinue
-	}
-	if h.tx == nil {
-		return types.ActionContinue
-	}
-	if h.stream != nil {
-		var chunk []byte
-		if bodySize > 0 {
-			h.firstBytes()
-			chunk, _ = proxywasm.GetHttpResponseBody(0, bodySize)
-		}
-		h.out = h.stream.Write(h.out[:0], chunk)
-		if endOfStream {
-			h.out = h.stream.Close(h.out)
-			h.streamEnded = true
-			h.streamFailed = h.stream.Failed()
-			if h.streamFailed {
-				h.noteError(apierror.New(apierror.BadGateway, "Gemini's stream ended before it finished (an error event, or no finish reason)."))
-			}
-			h.finish(h.stream.Usage(), h.streamFailed)
-		}
-		_ = proxywasm.ReplaceHttpResponseBody(h.out)
-		return types.ActionContinue
-	}
-	if !endOfStream {
-		return types.ActionPause
-	}
-	var body []byte
-	if bodySize > 0 {
-		body, _ = proxywasm.GetHttpResponseBody(0, bodySize)
-	}
-	var out []byte
-	var e *apierror.Error
-	if h.status == 200 {
-		h.report(200, nil)
-		out, e = h.tx.response(body)
-		if e == nil {
-			h.finish(gemini.ReadUsageBytes(body), false)
-		}
-	} else {
-		e = apierror.FromGemini(h.status, body)
-		h.report(h.status, e)
-	}
-	if e != nil {
-		h.noteError(e)
-		h.finish(gemini.Usage{}, true)
-		var status int
-		status, out = renderError(h.route.proto, e)
-		h.sentStatus = status
-		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
-		setRetryAfter(e, proxywasm.ReplaceHttpResponseHeader)
-	}
-	_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")
-	_ = proxywasm.ReplaceHttpResponseBody(out)
-	h.finalized = true
-	return types.ActionContinue
 }
 
 // finish ends the answer: its usage goes to the access log now (filter
@@ -586,12 +333,7 @@ func (h *httpContext) OnHttpStreamDone() {
 
 	u := h.usage
 	if !u.Present && h.streamed && !h.streamEnded {
-		// A stream cut short: count what Gemini reported so far.
-		if h.stream != nil {
-			u = h.stream.Usage()
-		} else if h.native != nil {
-			u = h.native.usage()
-		}
+		u = h.handler.usage() // a stream cut short: count what Gemini reported so far
 	}
 	if u.Present {
 		cs := m.tokenCounters(h.served)
@@ -643,7 +385,7 @@ func millis(d time.Duration) uint64 {
 // replaceWithLocal answers with a local reply from a response callback; the
 // upstream's headers were not sent yet, so the reply replaces them.
 func (h *httpContext) replaceWithLocal(e *apierror.Error) types.Action {
-	h.replied = true
+	h.handler = answered{}
 	h.noteError(e)
 	status, body := renderError(h.route.proto, e)
 	h.sentStatus = status
@@ -655,7 +397,7 @@ func (h *httpContext) replaceWithLocal(e *apierror.Error) types.Action {
 func (h *httpContext) fail(e *apierror.Error) types.Action { return h.failWith(e) }
 
 func (h *httpContext) failWith(e *apierror.Error, extra ...[2]string) types.Action {
-	h.replied = true
+	h.handler = answered{}
 	h.noteError(e)
 	status, body := renderError(h.route.proto, e)
 	h.sentStatus = status
@@ -669,7 +411,7 @@ func (h *httpContext) failWith(e *apierror.Error, extra ...[2]string) types.Acti
 
 // reply sends a successful local answer (models list, joined embeddings).
 func (h *httpContext) reply(body []byte) {
-	h.replied = true
+	h.handler = answered{}
 	h.sentStatus = 200
 	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}}, body, -1)
 }
@@ -694,7 +436,7 @@ func setRetryAfter(e *apierror.Error, set func(k, v string) error) {
 }
 
 func (h *httpContext) health(keys []string) types.Action {
-	h.replied = true
+	h.handler = answered{}
 	h.sentStatus = 200
 	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}, {"cache-control", "no-store"}}, h.plugin.healthBody(keys), -1)
 	return types.ActionPause

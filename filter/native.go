@@ -14,14 +14,28 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// nativeRequest passes a Gemini API request through once checkNativePath
-// accepts its path: the body is not buffered or touched; only the key
-// handling (done by the caller) and a configured alias in the model path
-// segment change the request.
-func (h *httpContext) nativeRequest(path string) types.Action {
+// native is a request to Gemini's own API, passed through: the body is not
+// buffered or touched (but for an alias in a batchEmbedContents body), the
+// answer passes as it comes while its usage is read for the metrics and
+// the access log, and only an error answer is held, to be checked.
+type native struct {
+	tap usageTap
+	// aliasFrom/aliasTo: a batchEmbedContents whose body must name the
+	// resolved model too.
+	aliasFrom, aliasTo string
+	errorBody          bool // an error answer, held until checked (errorBody)
+}
+
+func (n *native) usage() gemini.Usage { return n.tap.usage() }
+
+// passThrough passes a Gemini API request through once checkNativePath
+// accepts its path: only the key handling (done by the caller) and a
+// configured alias in the model path segment change the request.
+func (h *httpContext) passThrough(path string) types.Action {
 	if e := checkNativePath(path); e != nil {
 		return h.fail(e)
 	}
+	n := &native{}
 	if m := h.route.model; m != "" {
 		resolved := h.plugin.cfg.models.Resolve(m)
 		if !models.ValidName(resolved) || !safeSegment(resolved) {
@@ -35,7 +49,7 @@ func (h *httpContext) nativeRequest(path string) types.Action {
 			if h.route.nativeAction == "batchEmbedContents" {
 				// Each request of the batch names the model again, and
 				// Gemini wants it equal to the path's: rewrite it too.
-				h.aliasFrom, h.aliasTo = m, resolved
+				n.aliasFrom, n.aliasTo = m, resolved
 			}
 		}
 		h.setModels(m, resolved)
@@ -43,29 +57,28 @@ func (h *httpContext) nativeRequest(path string) types.Action {
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", path)
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", h.plugin.cfg.GeminiHost)
 	clearRouteCache()
-	tap := &usageTap{}
 	switch h.route.nativeAction {
 	case "generateContent":
-		tap.active = true
+		n.tap.active = true
 	case "streamGenerateContent":
-		tap.active = true
+		n.tap.active = true
 		_, query, _ := strings.Cut(path, "?")
-		tap.sse = strings.Contains("&"+query+"&", "&alt=sse&")
+		n.tap.sse = strings.Contains("&"+query+"&", "&alt=sse&")
 		h.nativeStream = true
 	}
 	setStreamed(h.nativeStream)
-	h.native = tap
-	if h.aliasFrom != "" {
+	h.handler = n
+	if n.aliasFrom != "" {
 		_ = proxywasm.RemoveHttpRequestHeader("content-length")
 		return types.ActionPause
 	}
 	return types.ActionContinue
 }
 
-// nativeBody rewrites the alias inside a batchEmbedContents body; every
+// requestBody rewrites the alias inside a batchEmbedContents body; every
 // other native body passes untouched.
-func (h *httpContext) nativeBody(bodySize int, endOfStream bool) types.Action {
-	if h.aliasFrom == "" {
+func (n *native) requestBody(h *httpContext, bodySize int, endOfStream bool) types.Action {
+	if n.aliasFrom == "" {
 		return types.ActionContinue
 	}
 	if !endOfStream {
@@ -75,7 +88,7 @@ func (h *httpContext) nativeBody(bodySize int, endOfStream bool) types.Action {
 	if err != nil {
 		return types.ActionContinue
 	}
-	body = bytes.ReplaceAll(body, []byte(`"models/`+h.aliasFrom+`"`), []byte(`"models/`+h.aliasTo+`"`))
+	body = bytes.ReplaceAll(body, []byte(`"models/`+n.aliasFrom+`"`), []byte(`"models/`+n.aliasTo+`"`))
 	_ = proxywasm.ReplaceHttpRequestBody(body)
 	return types.ActionContinue
 }
@@ -180,26 +193,58 @@ func invalidModelInPath(m string) *apierror.Error {
 // error objects are a few hundred bytes; anything much larger is not one.
 const maxNativeErrorBody = 64 << 10
 
-// nativeErrorHeaders starts a native answer of status >= 400. Google's
-// clients read Google's error object from it; a proxy's HTML page or text
+func (n *native) responseHeaders(h *httpContext, endOfStream bool) types.Action {
+	h.readStatus()
+	h.report(h.status, nil)
+	if h.status != 200 {
+		h.finish(gemini.Usage{}, true)
+	} else if h.nativeStream {
+		h.streamed = true
+	}
+	if h.status >= 400 {
+		return n.errorHeaders(h, endOfStream)
+	}
+	if endOfStream {
+		h.handler = done{}
+	}
+	return types.ActionContinue
+}
+
+func (n *native) responseBody(h *httpContext, bodySize int, endOfStream bool) types.Action {
+	if n.errorBody {
+		return n.checkError(h, bodySize, endOfStream)
+	}
+	if bodySize > 0 {
+		h.firstBytes()
+		if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
+			n.tap.write(chunk)
+		}
+	}
+	if endOfStream && h.status == 200 {
+		h.streamEnded = h.streamed
+		h.finish(n.tap.usage(), false)
+	}
+	return types.ActionContinue
+}
+
+// errorHeaders starts a native answer of status >= 400. Google's clients
+// read Google's error object from it; a proxy's HTML page or text
 // (Google's own 404 page, a load balancer's 502) would reach them as an
 // unreadable answer. Error bodies are small, so they alone are held until
 // they can be checked; successes are never held.
-func (h *httpContext) nativeErrorHeaders(endOfStream bool) types.Action {
+func (n *native) errorHeaders(h *httpContext, endOfStream bool) types.Action {
 	if endOfStream {
-		h.finalized = true
 		return h.replaceWithLocal(h.nativeUpstreamError(nil))
 	}
-	h.nativeErr = true
+	n.errorBody = true
 	_ = proxywasm.RemoveHttpResponseHeader("content-length")
 	return types.ActionPause
 }
 
-// nativeErrorBody passes a Google error object untouched and turns anything
+// checkError passes a Google error object untouched and turns anything
 // else into one, keeping the status.
-func (h *httpContext) nativeErrorBody(bodySize int, endOfStream bool) types.Action {
+func (n *native) checkError(h *httpContext, bodySize int, endOfStream bool) types.Action {
 	if bodySize > maxNativeErrorBody {
-		h.finalized = true
 		e := h.nativeUpstreamError(nil)
 		e.Message = "Gemini answered HTTP " + strconv.Itoa(h.status) + " with an error body larger than " + strconv.Itoa(maxNativeErrorBody>>10) + " KiB, which is not a Google error object; the gateway does not pass it on."
 		return h.replaceWithLocal(e)
@@ -207,7 +252,7 @@ func (h *httpContext) nativeErrorBody(bodySize int, endOfStream bool) types.Acti
 	if !endOfStream {
 		return types.ActionPause
 	}
-	h.finalized = true
+	h.handler = done{}
 	var body []byte
 	if bodySize > 0 {
 		body, _ = proxywasm.GetHttpResponseBody(0, bodySize)

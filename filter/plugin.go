@@ -12,6 +12,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -33,6 +34,7 @@ func (*vmContext) NewPluginContext(contextID uint32) types.PluginContext {
 type pluginContext struct {
 	types.DefaultPluginContext
 	cfg     *Config
+	env     *translator.Env // what translations are built with (cfg's, the clock, random ids)
 	started time.Time
 	pool    *keypool.Pool
 	metrics metrics
@@ -65,6 +67,10 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	p.cfg = cfg
+	p.env = translator.NewEnv(cfg.models)
+	p.env.ReasoningContent = cfg.ReasoningContent
+	p.env.ThinkingPings = cfg.ThinkingPings
+	p.env.MaxEmbeddingValues = int64(cfg.MaxEmbeddingValues)
 	p.started = time.Now()
 	p.pool = keypool.New(cfg.pool, sharedStore{}, keyPoolPrefix)
 	p.metrics = defineMetrics(cfg)
@@ -270,5 +276,5 @@ func (p *pluginContext) healthBody(keys []string) []byte {
 }
 
 func (p *pluginContext) newHttpContext(contextID uint32) *httpContext {
-	return &httpContext{plugin: p}
+	return &httpContext{plugin: p, handler: translating{}}
 }

@@ -35,6 +35,7 @@ const (
 	epCountTokens
 	epNative // Gemini's own API, passed through
 	epResponses
+	epCount // the number of kinds
 )
 
 type route struct {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -22,7 +23,7 @@ func BenchmarkStream50Events(b *testing.B) {
 		fmt.Fprintf(&up, "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"token %d of the answer \"}]}%s,\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":25,\"candidatesTokenCount\":%d,\"totalTokenCount\":%d},\"responseId\":\"bench\"}\r\n\r\n", i, finish, i, 25+i)
 	}
 	events := strings.Split(strings.TrimSpace(up.String()), "\r\n\r\n")
-	r, e := ParseMessages([]byte(`{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{})
+	r, e := ParseMessages([]byte(`{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil))
 	if e != nil {
 		b.Fatal(e)
 	}
@@ -70,7 +71,7 @@ func BenchmarkMessagesRequest(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchMessages)))
 		for range b.N {
-			if _, e := ParseMessages(benchMessages, mm, Options{}); e != nil {
+			if _, e := ParseMessages(benchMessages, envtest.Env(mm)); e != nil {
 				b.Fatal(e)
 			}
 		}
@@ -136,7 +137,7 @@ func BenchmarkHostileMessages(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(bc.body)))
 			for range b.N {
-				ParseMessages(bc.body, mm, Options{})
+				ParseMessages(bc.body, envtest.Env(mm))
 			}
 		})
 	}

@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 // A hostile body nesting a hundred thousand levels must be refused before
@@ -21,8 +21,8 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 		name  string
 		parse func([]byte) *apierror.Error
 	}{
-		{"messages", func(b []byte) *apierror.Error { _, e := ParseMessages(b, models.Default(), Options{}); return e }},
-		{"count_tokens", func(b []byte) *apierror.Error { _, e := ParseCountTokens(b, models.Default()); return e }},
+		{"messages", func(b []byte) *apierror.Error { _, e := ParseMessages(b, envtest.Env(nil)); return e }},
+		{"count_tokens", func(b []byte) *apierror.Error { _, e := ParseCountTokens(b, envtest.Env(nil)); return e }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,7 +42,7 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 		result := `[` + deep + `]`
 		r, e := ParseMessages([]byte(`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"},
 			{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":{}}]},
-			{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"`+result+`"}]}]}`), models.Default(), Options{})
+			{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"`+result+`"}]}]}`), envtest.Env(nil))
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -71,7 +71,7 @@ func TestDeepAnswersAreGatewayErrors(t *testing.T) {
 		t.Fatalf("stream ends with\n%s\nwant\n%s", got[len(got)-1], want)
 	}
 
-	c, e := ParseCountTokens([]byte(`{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}`), models.Default())
+	c, e := ParseCountTokens([]byte(`{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}

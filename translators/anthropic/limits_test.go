@@ -7,6 +7,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
@@ -45,8 +46,8 @@ func TestHugeArraysStopEarly(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			body, mm := []byte(tt.in), models.Default()
 			for _, parse := range []func() *apierror.Error{
-				func() *apierror.Error { _, e := ParseMessages(body, mm, Options{}); return e },
-				func() *apierror.Error { _, e := ParseCountTokens(body, mm); return e },
+				func() *apierror.Error { _, e := ParseMessages(body, envtest.Env(mm)); return e },
+				func() *apierror.Error { _, e := ParseCountTokens(body, envtest.Env(mm)); return e },
 			} {
 				var e *apierror.Error
 				alloc := jsontest.AllocatedBytes(func() { e = parse() })
@@ -75,7 +76,7 @@ func TestCountLimitsAreInclusive(t *testing.T) {
 		`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],"tools":[` + strings.Join(tools, ",") + `]}`,
 		`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],"stop_sequences":["a","b","c","d","e"]}`,
 	} {
-		if _, e := ParseMessages([]byte(in), models.Default(), Options{}); e != nil {
+		if _, e := ParseMessages([]byte(in), envtest.Env(nil)); e != nil {
 			t.Fatalf("%.80s: %v", in, e)
 		}
 	}
@@ -134,21 +135,21 @@ func TestModelNameIsVetted(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := []byte(`{"model":"` + tc.model + `","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`)
-			_, e := ParseMessages(body, models.Default(), Options{})
+			_, e := ParseMessages(body, envtest.Env(nil))
 			if e == nil || Status(e) != 400 || e.Param != "model" || !strings.HasPrefix(e.Message, tc.msg) {
 				t.Fatalf("messages: %+v", e)
 			}
 			if len(ErrorBody(e)) > 512 {
 				t.Fatalf("the error echoes the name: %d bytes", len(ErrorBody(e)))
 			}
-			_, e = ParseCountTokens(body, models.Default())
+			_, e = ParseCountTokens(body, envtest.Env(nil))
 			if e == nil || Status(e) != 400 || e.Param != "model" || !strings.HasPrefix(e.Message, tc.msg) {
 				t.Fatalf("count_tokens: %+v", e)
 			}
 		})
 	}
 	for _, m := range []string{"claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001", "claude-opus-4-1", "claude-3-5-sonnet@20240620", "gemini-2.5-pro", "models/gemini-2.5-flash"} {
-		if _, e := ParseMessages([]byte(`{"model":"`+m+`","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e != nil {
+		if _, e := ParseMessages([]byte(`{"model":"`+m+`","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil)); e != nil {
 			t.Errorf("%s: %v", m, e)
 		}
 	}

@@ -13,66 +13,35 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
-// Options are the deployment's choices that change translation.
-type Options struct {
-	// ThinkingPings: for a streamed request that does not ask for thinking,
-	// ask Gemini for thought summaries anyway and turn them into `ping`
-	// events, never content. Gemini thinks by default, and proxy-wasm
-	// cannot send bytes on a timer, so without them a client sees nothing
-	// during a long thinking phase.
-	ThinkingPings bool
-}
-
-// MessagesRequest is a parsed POST /v1/messages request.
+// MessagesRequest is a parsed POST /v1/messages request: its translator.
 type MessagesRequest struct {
-	Model       string // the model name the client asked for, echoed back
-	GeminiModel string // the model the request goes to
-	Stream      bool
-	Body        []byte // the Gemini GenerateContentRequest
-	// Notice says what of the request Gemini could not be given (built-in
-	// tools a model cannot combine with functions, search settings it
-	// cannot enforce); the filter passes it on in a response header.
-	Notice string
+	translator.Call
 	// hideThoughts: thought summaries were requested only to keep the
-	// stream alive (Options.ThinkingPings); they become pings.
+	// stream alive (Env.ThinkingPings); they become pings.
 	hideThoughts bool
 	// builtins are the built-in tools sent (web search, URL context): the
 	// answer then carries server tool blocks, citations and their usage.
 	builtins gemini.Builtins
 }
 
-// UpstreamPath is the Gemini path for the request.
-func (r *MessagesRequest) UpstreamPath() string {
-	if r.Stream {
-		return "/v1beta/models/" + r.GeminiModel + ":streamGenerateContent?alt=sse"
-	}
-	return "/v1beta/models/" + r.GeminiModel + ":generateContent"
-}
-
-// CountTokensRequest is a parsed POST /v1/messages/count_tokens request.
-type CountTokensRequest struct {
-	Model, GeminiModel string
-	Body               []byte // {"generateContentRequest":{...}}
-}
-
-// UpstreamPath is the Gemini countTokens path.
-func (r *CountTokensRequest) UpstreamPath() string {
-	return "/v1beta/models/" + r.GeminiModel + ":countTokens"
-}
+// NewAnswer starts translating Gemini's answer (Response).
+func (r *MessagesRequest) NewAnswer() translator.Answer { return translator.Single(r) }
 
 // ParseMessages validates an Anthropic Messages request and translates it to
 // a Gemini GenerateContentRequest. Every rejection
 // names the field at fault, in Anthropic's "<path>: <problem>" wording.
-func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest, *apierror.Error) {
+func ParseMessages(body []byte, env *translator.Env) (*MessagesRequest, *apierror.Error) {
 	root, e := jsonidx.ParseRequest(body)
 	if e != nil {
 		return nil, e
 	}
 	r := &MessagesRequest{}
-	if r.Model, r.GeminiModel, e = resolveModel(root, mm); e != nil {
+	r.Env = env
+	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
 		return nil, e
 	}
 	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
@@ -92,9 +61,9 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 	if out, e = appendToolConfig(out, root, &tools); e != nil {
 		return nil, e
 	}
-	r.builtins, r.Notice = tools.send, tools.notice
+	r.builtins, r.NoticeText = tools.send, tools.notice
 	th := root.Get("thinking")
-	r.hideThoughts = opts.ThinkingPings && r.Stream && gemini.Unset(th) && gemini.CanThink(r.GeminiModel)
+	r.hideThoughts = env.ThinkingPings && r.Stream && gemini.Unset(th) && gemini.CanThink(r.GeminiModel)
 	if out, e = appendGenerationConfig(out, root, r.GeminiModel, r.hideThoughts); e != nil {
 		return nil, e
 	}
@@ -102,31 +71,9 @@ func ParseMessages(body []byte, mm *models.Map, opts Options) (*MessagesRequest,
 	return r, nil
 }
 
-// ParseCountTokens translates a count_tokens request: the same history,
-// system and tools as ParseMessages (max_tokens is not required there),
-// wrapped in countTokens' generateContentRequest so system and tools count.
-func ParseCountTokens(body []byte, mm *models.Map) (*CountTokensRequest, *apierror.Error) {
-	root, e := jsonidx.ParseRequest(body)
-	if e != nil {
-		return nil, e
-	}
-	r := &CountTokensRequest{}
-	if r.Model, r.GeminiModel, e = resolveModel(root, mm); e != nil {
-		return nil, e
-	}
-	out := make([]byte, 0, len(body)+128)
-	out = append(out, `{"generateContentRequest":{"model":"models/`...)
-	out = append(out, r.GeminiModel...) // ValidName: nothing to escape
-	out = append(out, `",`...)
-	if out, _, e = appendCommon(out, root, r.GeminiModel, false); e != nil {
-		return nil, e
-	}
-	r.Body = append(out, "}}"...)
-	return r, nil
-}
-
-func resolveModel(root jsonidx.Object, mm *models.Map) (client, upstream string, e *apierror.Error) {
-	model := root.Get("model")
+// resolveModel reads the client's `model` and the Gemini model that serves
+// it.
+func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error) {
 	switch {
 	case gemini.Unset(model):
 		return "", "", apierror.Invalid("model", "model: Field required")
@@ -594,3 +541,9 @@ func (b *builder) flushTurn() {
 
 // answerPending synthesizes error results for calls nobody answered.
 func (b *builder) answerPending() { b.pending.Close(&b.contents) }
+
+// The translators of the package.
+var (
+	_ translator.Translator = (*MessagesRequest)(nil)
+	_ translator.Translator = (*CountTokensRequest)(nil)
+)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -208,7 +209,7 @@ func TestParseMessagesTranslates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseMessages([]byte(tt.in), models.Default(), Options{})
+			r, e := ParseMessages([]byte(tt.in), envtest.Env(nil))
 			if e != nil {
 				t.Fatalf("unexpected error: %v", e)
 			}
@@ -239,7 +240,7 @@ func TestParseMessagesThinking(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.model+" "+tt.thinking, func(t *testing.T) {
 			in := `{"model":"` + tt.model + `","max_tokens":32000,"thinking":` + tt.thinking + `,"messages":[{"role":"user","content":"x"}]}`
-			r, e := ParseMessages([]byte(in), models.Default(), Options{})
+			r, e := ParseMessages([]byte(in), envtest.Env(nil))
 			if e != nil {
 				t.Fatal(e)
 			}
@@ -314,7 +315,7 @@ func TestParseMessagesRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseMessages([]byte(tt.in), models.Default(), Options{})
+			_, e := ParseMessages([]byte(tt.in), envtest.Env(nil))
 			if e == nil {
 				t.Fatal("expected an error")
 			}
@@ -337,7 +338,7 @@ func mustJSON(v any) []byte {
 func TestCountTokens(t *testing.T) {
 	in := `{"model":"claude-opus-4-1","system":"sys","tools":[{"name":"f","input_schema":{"type":"object","$schema":"x"}}],"tool_choice":{"type":"auto"},
 		"thinking":{"type":"enabled","budget_tokens":2048},"messages":[{"role":"user","content":"hello"}]}`
-	r, e := ParseCountTokens([]byte(in), models.Default())
+	r, e := ParseCountTokens([]byte(in), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -370,7 +371,7 @@ func TestCountTokens(t *testing.T) {
 		"no messages": {`{"model":"m"}`, "messages"},
 		"bad block":   {`{"model":"m","messages":[{"role":"user","content":[{"type":"nope"}]}]}`, "messages.0.content.0.type"},
 	} {
-		if _, e := ParseCountTokens([]byte(tc.in), models.Default()); e == nil || e.Param != tc.param {
+		if _, e := ParseCountTokens([]byte(tc.in), envtest.Env(nil)); e == nil || e.Param != tc.param {
 			t.Fatalf("%s: got %+v", name, e)
 		}
 	}
@@ -389,7 +390,7 @@ func FuzzParseMessages(f *testing.F) {
 	f.Add([]byte(`{"model":"claude-3-5-sonnet@20240620","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":{}},{"type":"tool_use","id":"a","name":"g","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"[[[\"]]]\"]]]"},{"type":"tool_result","tool_use_id":"a","content":"{}"},{"type":"tool_result","tool_use_id":"a","content":"x"}]}],"tools":[{"name":"f","input_schema":{"properties":[1],"oneOf":"x","items":[{"const":{}}],"$defs":{"a":{"allOf":[true]}}}}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseMessages(in, mm, Options{})
+		r, e := ParseMessages(in, envtest.Env(mm))
 		if e != nil {
 			if !json.Valid(ErrorBody(e)) || e.Status != 400 {
 				t.Fatalf("bad error %+v", e)
@@ -397,7 +398,7 @@ func FuzzParseMessages(f *testing.F) {
 		} else if !json.Valid(r.Body) {
 			t.Fatalf("invalid Gemini body for %s:\n%s", in, r.Body)
 		}
-		c, e := ParseCountTokens(in, mm)
+		c, e := ParseCountTokens(in, envtest.Env(mm))
 		if e == nil && !json.Valid(c.Body) {
 			t.Fatalf("invalid countTokens body for %s:\n%s", in, c.Body)
 		}
@@ -406,7 +407,7 @@ func FuzzParseMessages(f *testing.F) {
 
 func TestThinkingDroppedForModelsWithoutThinking(t *testing.T) {
 	for _, model := range []string{"gemini-2.0-flash", "gemma-3-27b-it"} {
-		r, e := ParseMessages([]byte(`{"model":"`+model+`","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{})
+		r, e := ParseMessages([]byte(`{"model":"`+model+`","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil))
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -415,7 +416,7 @@ func TestThinkingDroppedForModelsWithoutThinking(t *testing.T) {
 		}
 	}
 	// Still validated: a bad thinking object is a 400 whatever the model.
-	if _, e := ParseMessages([]byte(`{"model":"gemini-2.0-flash","max_tokens":2048,"thinking":{"type":"sometimes"},"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e == nil {
+	if _, e := ParseMessages([]byte(`{"model":"gemini-2.0-flash","max_tokens":2048,"thinking":{"type":"sometimes"},"messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil)); e == nil {
 		t.Fatal("invalid thinking accepted")
 	}
 }

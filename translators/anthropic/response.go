@@ -12,8 +12,10 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// messageID is "msg_" + Gemini's responseId, or random.
-func messageID(resp gjson.Result) string { return gemini.ResponseID(resp, "msg_") }
+// messageID is "msg_" + Gemini's responseId, or a new id.
+func (r *MessagesRequest) messageID(resp gjson.Result) string {
+	return gemini.ResponseID(resp, "msg_", r.Env.NewID)
+}
 
 // stopReason maps a finish class (docs/answer-mapping.md#finish-reasons).
 // Tool use is derived from the calls: Gemini ends a turn of function calls
@@ -83,10 +85,11 @@ type sink interface {
 // signatures (docs/thought-signatures.md). Both the non-streaming and the
 // streaming translation run it, so they agree on every block and signature.
 type machine struct {
-	hide    bool   // thought parts are not content: keep-alives (Options.ThinkingPings)
-	open    byte   // 0 none, 't' thinking, 'x' text
-	sig     string // signature for the open thinking block, already encoded
-	pending string // Gemini signature seen with no thinking block open
+	newID   func(prefix string) string // the request's Env.NewID
+	hide    bool                       // thought parts are not content: keep-alives (Env.ThinkingPings)
+	open    byte                       // 0 none, 't' thinking, 'x' text
+	sig     string                     // signature for the open thinking block, already encoded
+	pending string                     // Gemini signature seen with no thinking block open
 	calls   int
 
 	// g follows the grounding of web search and URL context; nil when the
@@ -171,7 +174,7 @@ func (m *machine) serverBlocks(s sink, final bool) {
 	}
 	if len(m.queries) > 0 || len(m.sources) > 0 && m.searchID != "" {
 		for _, q := range m.queries {
-			m.searchID = gemini.RandomID("srvtoolu_", 24)
+			m.searchID = m.newID("srvtoolu_")
 			in := append([]byte(`{"query":`), nil...)
 			in = append(jsonw.String(in, q), '}')
 			s.serverBlock(serverToolUse(m.searchID, "web_search"), string(in))
@@ -180,7 +183,7 @@ func (m *machine) serverBlocks(s sink, final bool) {
 		m.queries, m.sources = m.queries[:0], m.sources[:0]
 	}
 	for _, u := range m.urls {
-		id := gemini.RandomID("srvtoolu_", 24)
+		id := m.newID("srvtoolu_")
 		in := append([]byte(`{"url":`), nil...)
 		in = append(jsonw.String(in, u.URL), '}')
 		s.serverBlock(serverToolUse(id, "web_fetch"), string(in))
@@ -310,7 +313,7 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 		if a := fc.Get("args"); a.IsObject() {
 			args = a.Raw
 		}
-		s.toolUse(gemini.IDWithSignature(gemini.RandomID("toolu_", 24), sig), fc.Get("name").String(), args)
+		s.toolUse(gemini.IDWithSignature(m.newID("toolu_"), sig), fc.Get("name").String(), args)
 		m.calls++
 		return nil
 	}
@@ -496,7 +499,7 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	}
 	c := collector{out: make([]byte, 0, len(body)+256)}
 	c.out = append(c.out, `{"id":`...)
-	c.out = jsonw.String(c.out, messageID(resp))
+	c.out = jsonw.String(c.out, r.messageID(resp))
 	c.out = append(c.out, `,"type":"message","role":"assistant","model":`...)
 	c.out = jsonw.String(c.out, r.Model)
 	c.out = append(c.out, `,"content":[`...)
@@ -521,30 +524,9 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 
 // newMachine starts the part machine for an answer to the request.
 func (r *MessagesRequest) newMachine() machine {
-	m := machine{hide: r.hideThoughts}
+	m := machine{newID: r.Env.NewID, hide: r.hideThoughts}
 	if r.builtins.Any() {
 		m.g = new(gemini.Grounding)
 	}
 	return m
-}
-
-// Response translates Gemini's countTokens answer to {"input_tokens":N}.
-func (r *CountTokensRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if e := jsondepth.CheckAnswer(body); e != nil {
-		return nil, e
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
-	}
-	resp := gjson.ParseBytes(body)
-	if resp.IsArray() || resp.Get("error").Exists() {
-		return nil, apierror.FromGemini(0, body)
-	}
-	total := resp.Get("totalTokens")
-	if total.Exists() && total.Type != gjson.Number && total.Type != gjson.String {
-		return nil, apierror.New(apierror.BadGateway, "Gemini's countTokens answer has no usable totalTokens.")
-	}
-	out := append(make([]byte, 0, 32), `{"input_tokens":`...)
-	out = jsonw.Int(out, total.Int())
-	return append(out, '}'), nil
 }

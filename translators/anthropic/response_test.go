@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
 func mustParse(t testing.TB, in string) *MessagesRequest {
 	t.Helper()
-	r, e := ParseMessages([]byte(in), models.Default(), Options{})
+	r, e := ParseMessages([]byte(in), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -271,7 +272,7 @@ func accumulate(evs []sseEvent) (content []map[string]any, stop string, err erro
 // streamOut runs a stream through the translator with the upstream bytes
 // split at the given points.
 func streamOut(r *MessagesRequest, upstream string, cuts ...int) ([]byte, *Stream) {
-	s := r.NewStream()
+	s := r.NewStream().(*Stream)
 	var out []byte
 	prev := 0
 	for _, c := range append(cuts, len(upstream)) {
@@ -595,7 +596,7 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\",\"thought\":true},{\"functionCall\":{\"name\":\"\"}}]},\"finishReason\":\"STOP\"}]}\r\n\r\n"), 30)
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\",\"args\":"+jsontest.Deep(300)+"}}]}}]}\n\n"), 7)
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":null},{\"functionCall\":{\"name\":\"g\",\"args\":\"x\"}}]}}]}\n\n"), 0)
-	r, _ := ParseMessages([]byte(plainReq), models.Default(), Options{})
+	r, _ := ParseMessages([]byte(plainReq), envtest.Env(nil))
 	f.Fuzz(func(t *testing.T, up []byte, cut int) {
 		if cut < 0 {
 			cut = -cut
@@ -627,7 +628,7 @@ func FuzzStream(f *testing.F) {
 // content, and the blocks that follow start at index 0.
 func TestStreamThinkingPings(t *testing.T) {
 	in := `{"model":"gemini-2.5-flash","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`
-	r, e := ParseMessages([]byte(in), models.Default(), Options{ThinkingPings: true})
+	r, e := ParseMessages([]byte(in), envtest.With(nil, func(e *translator.Env) { e.ThinkingPings = true }))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -661,7 +662,7 @@ func TestStreamThinkingPings(t *testing.T) {
 		{"client chose thinking", `{"model":"gemini-2.5-flash","max_tokens":2048,"stream":true,"thinking":{"type":"disabled"},"messages":[{"role":"user","content":"x"}]}`},
 		{"model without thinking", `{"model":"gemini-2.0-flash","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`},
 	} {
-		r, e := ParseMessages([]byte(tc.in), models.Default(), Options{ThinkingPings: true})
+		r, e := ParseMessages([]byte(tc.in), envtest.With(nil, func(e *translator.Env) { e.ThinkingPings = true }))
 		if e != nil {
 			t.Fatal(e)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
@@ -30,7 +31,7 @@ type Stream struct {
 }
 
 // NewStream starts a stream translation.
-func (r *MessagesRequest) NewStream() *Stream {
+func (r *MessagesRequest) NewStream() translator.Stream {
 	return &Stream{req: r, m: r.newMachine()}
 }
 
@@ -141,7 +142,7 @@ func (s *Stream) messageStart(resp gjson.Result) {
 	s.started = true
 	s.begin("message_start")
 	s.out = append(s.out, `{"type":"message_start","message":{"id":`...)
-	s.out = jsonw.String(s.out, messageID(resp))
+	s.out = jsonw.String(s.out, s.req.messageID(resp))
 	s.out = append(s.out, `,"type":"message","role":"assistant","model":`...)
 	s.out = jsonw.String(s.out, s.req.Model)
 	s.out = append(s.out, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`...)

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 // claudeCodeSearch is the request Claude Code 2.1.328's WebSearch tool
@@ -78,13 +78,13 @@ func TestWebSearchRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseMessages([]byte(tt.in), models.Default(), Options{})
+			r, e := ParseMessages([]byte(tt.in), envtest.Env(nil))
 			if e != nil {
 				t.Fatal(e)
 			}
 			jsontest.Equal(t, r.Body, tt.want)
-			if (tt.notice == "") != (r.Notice == "") || !strings.Contains(r.Notice, tt.notice) {
-				t.Fatalf("notice %q, want one with %q", r.Notice, tt.notice)
+			if (tt.notice == "") != (r.Notice() == "") || !strings.Contains(r.Notice(), tt.notice) {
+				t.Fatalf("notice %q, want one with %q", r.Notice(), tt.notice)
 			}
 		})
 	}
@@ -101,7 +101,7 @@ func TestWebSearchRequestRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseMessages([]byte(head+tt.tool+`]}`), models.Default(), Options{})
+			_, e := ParseMessages([]byte(head+tt.tool+`]}`), envtest.Env(nil))
 			if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
 				t.Fatalf("got %+v", e)
 			}
@@ -131,7 +131,7 @@ func TestWebSearchHistory(t *testing.T) {
 			{"type":"text","text":"Er ist 40 km lang.","citations":[{"type":"web_search_result_location","cited_text":"Er ist 40 km lang.","url":"https://a.example/1","title":"wikipedia.org","encrypted_index":"gwi1_MA"}]},
 			{"type":"tool_use","id":"toolu_1","name":"f","input":{}}]},
 		{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}]}`
-	r, e := ParseMessages([]byte(in), models.Default(), Options{})
+	r, e := ParseMessages([]byte(in), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}

@@ -32,11 +32,11 @@ func IDSafe(s string) bool {
 	return len(s) <= 64
 }
 
-// ResponseID is prefix + Gemini's responseId when it is id-safe, else
-// prefix + a random id: the client's message id.
-func ResponseID(resp gjson.Result, prefix string) string {
+// ResponseID is prefix + Gemini's responseId when it is id-safe, else a
+// new id (newID, as translator.Env.NewID): the client's message id.
+func ResponseID(resp gjson.Result, prefix string, newID func(prefix string) string) string {
 	if id := resp.Get("responseId").String(); id != "" && IDSafe(id) {
 		return prefix + id
 	}
-	return RandomID(prefix, 24)
+	return newID(prefix)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -38,7 +39,7 @@ func BenchmarkChatRequest(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchChat)))
 		for range b.N {
-			if _, e := ParseChat(benchChat, mm, Options{}); e != nil {
+			if _, e := ParseChat(benchChat, envtest.Env(mm)); e != nil {
 				b.Fatal(e)
 			}
 		}
@@ -60,14 +61,14 @@ func BenchmarkChatRequest(b *testing.B) {
 
 func BenchmarkStream50Events(b *testing.B) {
 	up := benchEvents(50)
-	r, _ := ParseChat([]byte(`{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{})
+	r, _ := ParseChat([]byte(`{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil))
 	events := strings.Split(strings.TrimSpace(string(up)), "\r\n\r\n")
 	b.Run("gateway", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(up)))
 		var out []byte
 		for range b.N {
-			s := r.NewStream(1)
+			s := r.NewStream()
 			for _, ev := range events {
 				out = s.Write(out[:0], []byte(ev+"\r\n\r\n"))
 			}
@@ -148,7 +149,7 @@ func BenchmarkHostileChat(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for range b.N {
-				ParseChat(body, mm, Options{})
+				ParseChat(body, envtest.Env(mm))
 			}
 		})
 	}

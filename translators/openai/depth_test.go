@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 // A hostile body nesting a hundred thousand levels must be refused before
@@ -34,21 +34,21 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseChat([]byte(tt.in), models.Default(), Options{})
+			_, e := ParseChat([]byte(tt.in), envtest.Env(nil))
 			if e == nil || e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.param || e.Message != tt.msg {
 				t.Fatalf("got %+v", e)
 			}
 		})
 	}
 	t.Run("at the limit", func(t *testing.T) {
-		if _, e := ParseChat([]byte(atLimit), models.Default(), Options{}); e != nil {
+		if _, e := ParseChat([]byte(atLimit), envtest.Env(nil)); e != nil {
 			t.Fatal(e)
 		}
 	})
 	t.Run("a tool schema near the limit is cleaned", func(t *testing.T) {
 		// 4 levels of body around the schema, 250 of schema.
 		schema := strings.Repeat(`{"type":"object","properties":{"a":`, 124) + `{"type":"string","minLength":1}` + strings.Repeat(`}}`, 124)
-		r, e := ParseChat([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":`+schema+`}}]}`), models.Default(), Options{})
+		r, e := ParseChat([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":`+schema+`}}]}`), envtest.Env(nil))
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -57,7 +57,7 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 		}
 	})
 	t.Run("embeddings", func(t *testing.T) {
-		_, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":"x","user":`+deep+`}`), models.Default(), DefaultMaxEmbeddingValues)
+		_, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":"x","user":`+deep+`}`), envtest.Env(nil))
 		if e == nil || e.Status != 400 || !strings.Contains(e.Message, "100001 levels deep; the gateway accepts at most 256") {
 			t.Fatalf("got %+v", e)
 		}
@@ -66,7 +66,7 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 		result := `{\"a\":` + deep + `}`
 		r, e := ParseChat([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},
 			{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},
-			{"role":"tool","tool_call_id":"c","content":"`+result+`"}]}`), models.Default(), Options{})
+			{"role":"tool","tool_call_id":"c","content":"`+result+`"}]}`), envtest.Env(nil))
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -84,7 +84,7 @@ func TestDeepAnswersAreGatewayErrors(t *testing.T) {
 	answer := `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":` + deep + `}}}]},"finishReason":"STOP"}]}`
 	const msg = "Gemini's answer nests JSON 100008 levels deep; the gateway reads at most 256."
 	r := mustParse(t, `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`)
-	if _, e := r.Response([]byte(answer), 1); e == nil || e.Kind != apierror.BadGateway || e.Status != 502 || e.Message != msg {
+	if _, e := r.Response([]byte(answer)); e == nil || e.Kind != apierror.BadGateway || e.Status != 502 || e.Message != msg {
 		t.Fatalf("response: %+v", e)
 	}
 	s := mustParse(t, `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"x"}]}`)
@@ -92,7 +92,7 @@ func TestDeepAnswersAreGatewayErrors(t *testing.T) {
 	if want := `{"error":{"message":"` + msg + `","type":"server_error","param":null,"code":null}}`; got[len(got)-1] != want {
 		t.Fatalf("stream ends with\n%s\nwant\n%s", got[len(got)-1], want)
 	}
-	emb, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":"x"}`), models.Default(), DefaultMaxEmbeddingValues)
+	emb, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":"x"}`), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
@@ -47,18 +47,24 @@ type EmbeddingsRequest struct {
 	Inputs      []string
 	Dimensions  int64
 	Base64      bool
+	bodies      [][]byte // the batches' bodies, once asked for (UpstreamBody)
 }
 
-// ParseEmbeddings validates an OpenAI embeddings request. maxValues caps
-// inputs × dimensions (see DefaultMaxEmbeddingValues): a request above it is
-// refused here, before anything is sent to Gemini.
-func ParseEmbeddings(body []byte, mm *models.Map, maxValues int64) (*EmbeddingsRequest, *apierror.Error) {
+// ParseEmbeddings validates an OpenAI embeddings request. Env's
+// MaxEmbeddingValues (0: DefaultMaxEmbeddingValues) caps inputs ×
+// dimensions: a request above it is refused here, before anything is sent
+// to Gemini.
+func ParseEmbeddings(body []byte, env *translator.Env) (*EmbeddingsRequest, *apierror.Error) {
+	maxValues := env.MaxEmbeddingValues
+	if maxValues <= 0 {
+		maxValues = DefaultMaxEmbeddingValues
+	}
 	root, e := jsonidx.Parse(body)
 	if e != nil {
 		return nil, e
 	}
 	r := &EmbeddingsRequest{}
-	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), mm); e != nil {
+	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
 		return nil, e
 	}
 	in := root.Get("input")
@@ -131,6 +137,36 @@ func (r *EmbeddingsRequest) valuesPerInput() int64 {
 	return 3072
 }
 
+// The embeddings request is a Translator of one batchEmbedContents call
+// per batch of MaxEmbedBatch inputs.
+
+// Models returns the client's model and the Gemini model.
+func (r *EmbeddingsRequest) Models() (client, upstream string) { return r.Model, r.GeminiModel }
+
+// Streaming is false: embeddings are answered whole.
+func (r *EmbeddingsRequest) Streaming() bool { return false }
+
+// Notice is empty: every field is served.
+func (r *EmbeddingsRequest) Notice() string { return "" }
+
+// Calls is the number of batches.
+func (r *EmbeddingsRequest) Calls() int { return (len(r.Inputs) + MaxEmbedBatch - 1) / MaxEmbedBatch }
+
+// UpstreamBody is the body of batch i (Batches).
+func (r *EmbeddingsRequest) UpstreamBody(i int) []byte {
+	if r.bodies == nil {
+		r.bodies = r.Batches()
+	}
+	return r.bodies[i]
+}
+
+// Release drops the batches' bodies; the inputs stay, the answer's usage
+// counts them.
+func (r *EmbeddingsRequest) Release() { r.bodies = nil }
+
+// NewStream is nil: embeddings are never streamed.
+func (r *EmbeddingsRequest) NewStream() translator.Stream { return nil }
+
 // UpstreamPath is the batchEmbedContents path.
 func (r *EmbeddingsRequest) UpstreamPath() string {
 	return "/v1beta/models/" + r.GeminiModel + ":batchEmbedContents"
@@ -179,7 +215,7 @@ func (r *EmbeddingsRequest) maxAnswerBytes(i int) int {
 // Response converts and joins the answers of Batches (in the same order)
 // into OpenAI's list, as EmbeddingsAnswer does.
 func (r *EmbeddingsRequest) Response(answers [][]byte) ([]byte, *apierror.Error) {
-	a := r.NewAnswer()
+	a := r.newAnswer()
 	for i, b := range answers {
 		if e := a.Add(i, b); e != nil {
 			return nil, e
@@ -201,7 +237,9 @@ type EmbeddingsAnswer struct {
 }
 
 // NewAnswer starts the answer to r's batches.
-func (r *EmbeddingsRequest) NewAnswer() *EmbeddingsAnswer {
+func (r *EmbeddingsRequest) NewAnswer() translator.Answer { return r.newAnswer() }
+
+func (r *EmbeddingsRequest) newAnswer() *EmbeddingsAnswer {
 	return &EmbeddingsAnswer{r: r, parts: make([][]byte, (len(r.Inputs)+MaxEmbedBatch-1)/MaxEmbedBatch)}
 }
 

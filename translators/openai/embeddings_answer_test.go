@@ -12,9 +12,10 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
@@ -173,7 +174,7 @@ func TestEmbeddingsValueCap(t *testing.T) {
 		{"a huge dimensions does not overflow", body("gemini-embedding-001", 2048, "4503599627370496"), false, "at most 1572864 values"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, e := ParseEmbeddings(tc.body, models.Default(), DefaultMaxEmbeddingValues)
+			_, e := ParseEmbeddings(tc.body, envtest.Env(nil))
 			if tc.ok != (e == nil) {
 				t.Fatalf("got %+v", e)
 			}
@@ -182,7 +183,7 @@ func TestEmbeddingsValueCap(t *testing.T) {
 			}
 		})
 	}
-	if _, e := ParseEmbeddings(body("text-embedding-004", 10, "8"), models.Default(), 79); e == nil || !strings.Contains(e.Message, "at most 79 values") {
+	if _, e := ParseEmbeddings(body("text-embedding-004", 10, "8"), envtest.With(nil, func(e *translator.Env) { e.MaxEmbeddingValues = 79 })); e == nil || !strings.Contains(e.Message, "at most 79 values") {
 		t.Fatalf("the cap passed in is the one applied: %+v", e)
 	}
 }

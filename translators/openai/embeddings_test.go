@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 func TestParseEmbeddings(t *testing.T) {
-	r, e := ParseEmbeddings([]byte(`{"model":"text-embedding-ada-002","input":["first","second"],"dimensions":8,"encoding_format":"base64","user":"u"}`), models.Default(), DefaultMaxEmbeddingValues)
+	r, e := ParseEmbeddings([]byte(`{"model":"text-embedding-ada-002","input":["first","second"],"dimensions":8,"encoding_format":"base64","user":"u"}`), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -33,7 +34,7 @@ func TestParseEmbeddings(t *testing.T) {
 		{`{"model":"m","input":"x","encoding_format":"hex"}`, "encoding_format", "float or base64"},
 		{`{"model":"m","input":"x","dimensions":0}`, "dimensions", "positive"},
 	} {
-		if _, e := ParseEmbeddings([]byte(tc.in), models.Default(), DefaultMaxEmbeddingValues); e == nil || e.Param != tc.param || !strings.Contains(e.Message, tc.msg) {
+		if _, e := ParseEmbeddings([]byte(tc.in), envtest.Env(nil)); e == nil || e.Param != tc.param || !strings.Contains(e.Message, tc.msg) {
 			t.Errorf("%s: got %+v", tc.in, e)
 		}
 	}

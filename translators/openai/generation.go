@@ -116,14 +116,14 @@ func responseFormat(g *gemini.Generation, typ string, schema gjson.Result, field
 }
 
 // thinkingConfig maps reasoning_effort (gemini.Effort: levels on Gemini 3,
-// budgets on 2.5) and, with Options.ReasoningContent, asks for thought
+// budgets on 2.5) and, with Env.ReasoningContent, asks for thought
 // summaries.
 func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Error) {
 	effort := root.Get("reasoning_effort")
 	// The deployment-wide option must not break models that cannot think:
 	// Gemini answers includeThoughts on them with a 400 ("Thinking is not
 	// enabled for this model").
-	include := r.Options.ReasoningContent && gemini.CanThink(r.GeminiModel)
+	include := r.Env.ReasoningContent && gemini.CanThink(r.GeminiModel)
 	if gemini.Unset(effort) && !include {
 		return "", nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
@@ -47,7 +48,7 @@ func TestHugeArraysStopEarly(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var e *apierror.Error
 			body, mm := []byte(tt.in), models.Default()
-			alloc := jsontest.AllocatedBytes(func() { _, e = ParseChat(body, mm, Options{}) })
+			alloc := jsontest.AllocatedBytes(func() { _, e = ParseChat(body, envtest.Env(mm)) })
 			if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
 				t.Fatalf("got %+v", e)
 			}
@@ -65,7 +66,7 @@ func TestHugeArraysStopEarly(t *testing.T) {
 		} {
 			var e *apierror.Error
 			body, mm := []byte(tc.in), models.Default()
-			alloc := jsontest.AllocatedBytes(func() { _, e = ParseEmbeddings(body, mm, DefaultMaxEmbeddingValues) })
+			alloc := jsontest.AllocatedBytes(func() { _, e = ParseEmbeddings(body, envtest.Env(mm)) })
 			if e == nil || e.Status != 400 || e.Param != "input" || !strings.Contains(e.Message, tc.msg) {
 				t.Fatalf("got %+v", e)
 			}
@@ -86,11 +87,11 @@ func TestCountLimitsAreInclusive(t *testing.T) {
 		`{"model":"gpt-4",` + msg + `,"stop":["a","b","c","d","e"]}`,
 		`{"model":"gpt-4",` + msg + `,"modalities":["text","text","text","text"]}`,
 	} {
-		if _, e := ParseChat([]byte(in), models.Default(), Options{}); e != nil {
+		if _, e := ParseChat([]byte(in), envtest.Env(nil)); e != nil {
 			t.Fatalf("%.80s: %v", in, e)
 		}
 	}
-	if _, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":`+many(`"a"`, `"a"`, MaxEmbedInputs-1)+`}`), models.Default(), DefaultMaxEmbeddingValues); e != nil {
+	if _, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":`+many(`"a"`, `"a"`, MaxEmbedInputs-1)+`}`), envtest.Env(nil)); e != nil {
 		t.Fatal(e)
 	}
 }
@@ -143,26 +144,26 @@ func TestModelNameIsVetted(t *testing.T) {
 		{"space", `gpt 4`, `The model name contains ' ' at byte 3`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, e := ParseChat([]byte(`{"model":"`+tc.model+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{})
+			_, e := ParseChat([]byte(`{"model":"`+tc.model+`","messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil))
 			if e == nil || e.Status != 400 || e.Param != "model" || !strings.Contains(e.Message, tc.msg) {
 				t.Fatalf("chat: %+v", e)
 			}
 			if len(ErrorBody(e)) > 512 {
 				t.Fatalf("the error echoes the name: %d bytes", len(ErrorBody(e)))
 			}
-			_, e = ParseEmbeddings([]byte(`{"model":"`+tc.model+`","input":"x"}`), models.Default(), DefaultMaxEmbeddingValues)
+			_, e = ParseEmbeddings([]byte(`{"model":"`+tc.model+`","input":"x"}`), envtest.Env(nil))
 			if e == nil || e.Status != 400 || e.Param != "model" || !strings.Contains(e.Message, tc.msg) {
 				t.Fatalf("embeddings: %+v", e)
 			}
 		})
 	}
 	for _, m := range []string{"gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo", "gemini-2.5-flash", "models/gemini-2.5-pro", "claude-3-5-sonnet-20241022", "o1"} {
-		if _, e := ParseChat([]byte(`{"model":"`+m+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{}); e != nil {
+		if _, e := ParseChat([]byte(`{"model":"`+m+`","messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil)); e != nil {
 			t.Errorf("%s: %v", m, e)
 		}
 	}
 	for _, m := range []string{"text-embedding-ada-002", "text-embedding-004", "models/text-embedding-004", "gemini-embedding-001"} {
-		if _, e := ParseEmbeddings([]byte(`{"model":"`+m+`","input":"x"}`), models.Default(), DefaultMaxEmbeddingValues); e != nil {
+		if _, e := ParseEmbeddings([]byte(`{"model":"`+m+`","input":"x"}`), envtest.Env(nil)); e != nil {
 			t.Errorf("%s: %v", m, e)
 		}
 	}

@@ -26,7 +26,7 @@ func TestMalformedFunctionCallPart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			answer := `{"candidates":[{"content":{"parts":[{"text":"Let me check."},` + tt.part + `]},"finishReason":"STOP"}],"responseId":"i"}`
-			_, e := r.Response([]byte(answer), 1)
+			_, e := r.Response([]byte(answer))
 			if e == nil || e.Kind != apierror.BadGateway || e.Status != 502 || e.Message != msg(tt.what) {
 				t.Fatalf("response: %+v", e)
 			}
@@ -38,7 +38,7 @@ func TestMalformedFunctionCallPart(t *testing.T) {
 			if got[len(got)-1] != want {
 				t.Fatalf("stream ends with %s", got[len(got)-1])
 			}
-			if st := s.NewStream(1); st.Close(st.Write(nil, []byte("data: "+answer+"\r\n\r\n"))) != nil && !st.Failed() {
+			if st := s.NewStream(); st.Close(st.Write(nil, []byte("data: "+answer+"\r\n\r\n"))) != nil && !st.Failed() {
 				t.Fatal("the stream did not report its failure")
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
@@ -19,48 +20,29 @@ import (
 // reading of a hostile one early.
 const MaxModalities = 4
 
-// Options are the deployment's choices that change translation.
-type Options struct {
-	// ReasoningContent exposes Gemini thought summaries as the non-standard
-	// `reasoning_content` field/delta (and asks Gemini to include them).
-	ReasoningContent bool
-}
-
-// ChatRequest is a parsed chat completion request.
+// ChatRequest is a parsed chat completion request: its translator.
 type ChatRequest struct {
-	Model        string // the model name the client asked for, echoed back
-	GeminiModel  string // the model the request goes to
-	Stream       bool
+	translator.Call
 	IncludeUsage bool
 	N            int
-	Options      Options
-	Body         []byte // the Gemini GenerateContentRequest
-	// Notice says what of the request Gemini could not be given (web
-	// search on a model that cannot combine it with functions); the filter
-	// passes it on in a response header.
-	Notice string
 	// builtins are the built-in tools sent: answers then carry url_citation
 	// annotations.
 	builtins gemini.Builtins
 }
 
-// UpstreamPath is the Gemini path for the request.
-func (r *ChatRequest) UpstreamPath() string {
-	if r.Stream {
-		return "/v1beta/models/" + r.GeminiModel + ":streamGenerateContent?alt=sse"
-	}
-	return "/v1beta/models/" + r.GeminiModel + ":generateContent"
-}
+// NewAnswer starts translating Gemini's answer (Response).
+func (r *ChatRequest) NewAnswer() translator.Answer { return translator.Single(r) }
 
 // ParseChat validates an OpenAI chat completion request and translates it to
 // a Gemini GenerateContentRequest. Every rejection names the field at fault.
-func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierror.Error) {
+func ParseChat(body []byte, env *translator.Env) (*ChatRequest, *apierror.Error) {
 	root, e := jsonidx.ParseRequest(body)
 	if e != nil {
 		return nil, e
 	}
-	r := &ChatRequest{N: 1, Options: opts}
-	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), mm); e != nil {
+	r := &ChatRequest{N: 1}
+	r.Env = env
+	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
 		return nil, e
 	}
 	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
@@ -103,7 +85,7 @@ func ParseChat(body []byte, mm *models.Map, opts Options) (*ChatRequest, *apierr
 		return nil, e
 	}
 	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, hasTools(root.Get("tools")))
-	r.builtins, r.Notice = send, notice
+	r.builtins, r.NoticeText = send, notice
 	if send.Search {
 		b.system.Add(gemini.SearchHint(nil, nil, location))
 	}
@@ -362,3 +344,10 @@ func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, 
 	}
 	return client, upstream, nil
 }
+
+// The translators of the package.
+var (
+	_ translator.Translator = (*ChatRequest)(nil)
+	_ translator.Translator = (*ResponsesRequest)(nil)
+	_ translator.Translator = (*EmbeddingsRequest)(nil)
+)

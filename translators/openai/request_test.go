@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
 func TestParseChatTranslates(t *testing.T) {
@@ -113,7 +115,7 @@ func TestParseChatTranslates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseChat([]byte(tt.in), models.Default(), Options{})
+			r, e := ParseChat([]byte(tt.in), envtest.Env(nil))
 			if e != nil {
 				t.Fatalf("unexpected error: %v", e)
 			}
@@ -160,7 +162,7 @@ func TestParseChatRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseChat([]byte(tt.in), models.Default(), Options{})
+			_, e := ParseChat([]byte(tt.in), envtest.Env(nil))
 			if e == nil {
 				t.Fatal("expected an error")
 			}
@@ -196,7 +198,7 @@ func FuzzParseChat(f *testing.F) {
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"a","function":{"name":"f"}},{"id":"a","function":{"name":"g"}},{"id":"b","function":{"name":"h"}}]},{"role":"tool","tool_call_id":"a","content":"1"},{"role":"tool","tool_call_id":"a","content":"2"},{"role":"tool","tool_call_id":"b","content":"3"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseChat(in, mm, Options{ReasoningContent: true})
+		r, e := ParseChat(in, envtest.With(mm, func(e *translator.Env) { e.ReasoningContent = true }))
 		if e != nil {
 			if !json.Valid(ErrorBody(e)) {
 				t.Fatalf("invalid error body")

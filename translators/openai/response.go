@@ -8,8 +8,10 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// completionID is "chatcmpl-" + Gemini's responseId, or random.
-func completionID(resp gjson.Result) string { return gemini.ResponseID(resp, "chatcmpl-") }
+// completionID is "chatcmpl-" + Gemini's responseId, or a new id.
+func (r *ChatRequest) completionID(resp gjson.Result) string {
+	return gemini.ResponseID(resp, "chatcmpl-", r.Env.NewID)
+}
 
 // finishString maps a Gemini finish class to OpenAI's finish_reason.
 func finishString(f gemini.Finish, sawCall bool) string {
@@ -26,7 +28,7 @@ func finishString(f gemini.Finish, sawCall bool) string {
 }
 
 // Response translates a complete Gemini GenerateContentResponse.
-func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+func (r *ChatRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
 	}
@@ -39,9 +41,9 @@ func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Er
 	}
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, `{"id":`...)
-	out = jsonw.String(out, completionID(resp))
+	out = jsonw.String(out, r.completionID(resp))
 	out = append(out, `,"object":"chat.completion","created":`...)
-	out = jsonw.Int(out, created)
+	out = jsonw.Int(out, r.Env.Now())
 	out = append(out, `,"model":`...)
 	out = jsonw.String(out, r.Model)
 	out = append(out, `,"choices":[`...)
@@ -102,7 +104,7 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 			if nCalls > 0 {
 				calls = append(calls, ',')
 			}
-			calls = appendToolCall(calls, fc, p.Get("thoughtSignature").String(), nCalls, false)
+			calls = r.appendToolCall(calls, fc, p.Get("thoughtSignature").String(), nCalls, false)
 			nCalls++
 			return true
 		}
@@ -137,7 +139,7 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 		out = appendAnnotations(out, g)
 		out = append(out, ']')
 	}
-	if r.Options.ReasoningContent && len(thoughts) > 0 {
+	if r.Env.ReasoningContent && len(thoughts) > 0 {
 		out = append(out, `,"reasoning_content":`...)
 		out = jsonw.Bytes(out, thoughts)
 	}
@@ -158,10 +160,10 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 // step's thought signature in its id and in the extra_content field of
 // Google's own OpenAI endpoint (docs/thought-signatures.md). With stream
 // set, it writes the streaming delta form (index first).
-func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
+func (r *ChatRequest) appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
 	id := fc.Get("id").String()
 	if id == "" || !gemini.IDSafe(id) {
-		id = gemini.RandomID("call_", 24)
+		id = r.Env.NewID("call_")
 	}
 	id = gemini.IDWithSignature(id, sig)
 	out = append(out, '{')

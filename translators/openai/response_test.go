@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
 func mustParse(t testing.TB, in string) *ChatRequest {
 	t.Helper()
-	r, e := ParseChat([]byte(in), models.Default(), Options{})
+	r, e := ParseChat([]byte(in), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -53,7 +54,7 @@ func TestResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, e := mustParse(t, req).Response([]byte(tt.gemini), 1700000000)
+			out, e := mustParse(t, req).Response([]byte(tt.gemini))
 			if e != nil {
 				t.Fatal(e)
 			}
@@ -63,11 +64,11 @@ func TestResponse(t *testing.T) {
 }
 
 func TestResponseReasoningContent(t *testing.T) {
-	r, _ := ParseChat([]byte(`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{ReasoningContent: true})
+	r, _ := ParseChat([]byte(`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`), envtest.With(nil, func(e *translator.Env) { e.ReasoningContent = true }))
 	if !strings.Contains(string(r.Body), `"thinkingConfig":{"includeThoughts":true}`) {
 		t.Fatalf("includeThoughts not requested: %s", r.Body)
 	}
-	out, _ := r.Response([]byte(`{"candidates":[{"content":{"parts":[{"text":"hmm","thought":true},{"text":"ok"}]},"finishReason":"STOP"}]}`), 1)
+	out, _ := r.Response([]byte(`{"candidates":[{"content":{"parts":[{"text":"hmm","thought":true},{"text":"ok"}]},"finishReason":"STOP"}]}`))
 	if !strings.Contains(string(out), `"content":"ok","refusal":null,"reasoning_content":"hmm"`) {
 		t.Fatalf("got %s", out)
 	}
@@ -80,7 +81,7 @@ func TestReasoningContentSkipsNonThinkingModels(t *testing.T) {
 		"gemini-2.0-flash": false, "gemini-2.0-flash-lite": false, "gemini-1.5-pro": false, "gemma-3-27b-it": false,
 		"gemini-2.5-flash": true, "gemini-3-pro-preview": true, "gemini-flash-latest": true,
 	} {
-		r, e := ParseChat([]byte(`{"model":"`+model+`","messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{ReasoningContent: true})
+		r, e := ParseChat([]byte(`{"model":"`+model+`","messages":[{"role":"user","content":"x"}]}`), envtest.With(nil, func(e *translator.Env) { e.ReasoningContent = true }))
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -102,7 +103,7 @@ func TestResponseErrors(t *testing.T) {
 		"error object in a 200":   {`{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}`, apierror.Overloaded, 503},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, e := r.Response([]byte(tc.body), 1)
+			_, e := r.Response([]byte(tc.body))
 			if e == nil || e.Kind != tc.kind || e.Status != tc.status {
 				t.Fatalf("got %+v", e)
 			}
@@ -132,7 +133,7 @@ func TestErrorBodyShapes(t *testing.T) {
 // split at the given points and returns the client's data payloads.
 func streamEvents(t testing.TB, r *ChatRequest, upstream string, cuts ...int) []string {
 	t.Helper()
-	s := r.NewStream(1700000000)
+	s := r.NewStream()
 	var out []byte
 	prev := 0
 	for _, c := range append(cuts, len(upstream)) {
@@ -251,13 +252,13 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"},{\"functionCall\":{\"name\":\"\"}}]},\"finishReason\":\"STOP\"}]}\r\n\r\n"), 30)
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\",\"args\":"+jsontest.Deep(300)+"}}]}}]}\n\n"), 7)
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":\"f\"},{\"functionCall\":{\"name\":\"g\",\"args\":[]}}]},\"index\":1}]}\n\n"), 0)
-	r, _ := ParseChat([]byte(`{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`), models.Default(), Options{ReasoningContent: true})
+	r, _ := ParseChat([]byte(`{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`), envtest.With(nil, func(e *translator.Env) { e.ReasoningContent = true }))
 	f.Fuzz(func(t *testing.T, up []byte, cut int) {
 		if cut < 0 {
 			cut = -cut
 		}
 		cut %= len(up) + 1
-		s := r.NewStream(1)
+		s := r.NewStream()
 		out := s.Write(nil, up[:cut])
 		out = s.Write(out, up[cut:])
 		out = s.Close(out)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -36,7 +37,7 @@ func TestResponsesHostileRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var e *apierror.Error
 			body, mm := []byte(tt.in), models.Default()
-			alloc := jsontest.AllocatedBytes(func() { _, e = ParseResponses(body, mm, Options{}) })
+			alloc := jsontest.AllocatedBytes(func() { _, e = ParseResponses(body, envtest.Env(mm)) })
 			if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
 				t.Fatalf("got %+v", e)
 			}
@@ -51,7 +52,7 @@ func TestResponsesHostileRequests(t *testing.T) {
 		{"arguments", `{"model":"gpt-4o","input":[{"type":"function_call","call_id":"c","name":"f","arguments":"` + deep(300) + `"}]}`, "input[0].arguments"},
 	} {
 		t.Run("deep "+tc.name, func(t *testing.T) {
-			_, e := ParseResponses([]byte(tc.in), models.Default(), Options{})
+			_, e := ParseResponses([]byte(tc.in), envtest.Env(nil))
 			if e == nil || e.Status != 400 || e.Param != tc.param || !strings.Contains(e.Message, "levels deep") {
 				t.Fatalf("got %+v", e)
 			}
@@ -59,13 +60,13 @@ func TestResponsesHostileRequests(t *testing.T) {
 	}
 	t.Run("a tool schema near the depth limit is cleaned", func(t *testing.T) {
 		schema := strings.Repeat(`{"type":"object","properties":{"a":`, 124) + `{"type":"string","minLength":1}` + strings.Repeat(`}}`, 124)
-		r, e := ParseResponses([]byte(`{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"f","parameters":`+schema+`}]}`), models.Default(), Options{})
+		r, e := ParseResponses([]byte(`{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"f","parameters":`+schema+`}]}`), envtest.Env(nil))
 		if e != nil || strings.Contains(string(r.Body), "minLength") {
 			t.Fatalf("%v", e)
 		}
 	})
 	t.Run("at the tool limit", func(t *testing.T) {
-		if _, e := ParseResponses([]byte(`{"model":"gpt-4o","input":"x","tools":[`+manyTools(gemini.MaxTools)+`]}`), models.Default(), Options{}); e != nil {
+		if _, e := ParseResponses([]byte(`{"model":"gpt-4o","input":"x","tools":[`+manyTools(gemini.MaxTools)+`]}`), envtest.Env(nil)); e != nil {
 			t.Fatal(e)
 		}
 	})

@@ -173,7 +173,7 @@ func (m *respMachine) part(s itemSink, k int, p gjson.Result) *apierror.Error {
 			// (Gemini 2.5) belongs to the call (as for Anthropic).
 			sig, m.sig = m.sig, ""
 		}
-		s.call(fc, gemini.IDWithSignature(gemini.RandomID("call_", 24), sig))
+		s.call(fc, gemini.IDWithSignature(m.req.Env.NewID("call_"), sig))
 		m.calls++
 		return nil
 	}
@@ -507,8 +507,10 @@ func appendFailure(out []byte, e *apierror.Error) []byte {
 
 func itoa(v int64) string { return string(jsonw.Int(nil, v)) }
 
-// responseID is "resp_" + Gemini's responseId, or random.
-func responseID(resp gjson.Result) string { return gemini.ResponseID(resp, "resp_") }
+// responseID is "resp_" + Gemini's responseId, or a new id.
+func (r *ResponsesRequest) responseID(resp gjson.Result) string {
+	return gemini.ResponseID(resp, "resp_", r.Env.NewID)
+}
 
 // endState maps the finish of the answer to the Response's status
 // (docs/answer-mapping.md#finish-reasons): MAX_TOKENS and safety stops are

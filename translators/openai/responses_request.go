@@ -24,16 +24,13 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
 // ResponsesRequest is a parsed Responses API request.
 type ResponsesRequest struct {
-	Model       string // the model name the client asked for, echoed back
-	GeminiModel string // the model the request goes to
-	Stream      bool
-	Body        []byte // the Gemini GenerateContentRequest
+	translator.Call
 
 	// summaries: the client asked for reasoning summaries, so Gemini's
 	// thought summaries become reasoning items.
@@ -48,10 +45,6 @@ type ResponsesRequest struct {
 	// echo holds the request fields a Response object repeats, as JSON
 	// members starting with a comma.
 	echo []byte
-	// Notice says what of the request Gemini could not be given (web
-	// search on a model that cannot combine it with functions, filters it
-	// cannot enforce); the filter passes it on in a response header.
-	Notice string
 	// builtins are the built-in tools sent: answers then carry
 	// web_search_call items and url_citation annotations.
 	builtins gemini.Builtins
@@ -66,13 +59,8 @@ type toolRef struct {
 	name      string // the client's name of the tool (within its namespace)
 }
 
-// UpstreamPath is the Gemini path for the request.
-func (r *ResponsesRequest) UpstreamPath() string {
-	if r.Stream {
-		return "/v1beta/models/" + r.GeminiModel + ":streamGenerateContent?alt=sse"
-	}
-	return "/v1beta/models/" + r.GeminiModel + ":generateContent"
-}
+// NewAnswer starts translating Gemini's answer (Response).
+func (r *ResponsesRequest) NewAnswer() translator.Answer { return translator.Single(r) }
 
 // statelessFields are request fields that refer to state kept by OpenAI.
 // The gateway keeps none, so answering without it would silently drop
@@ -85,13 +73,14 @@ var statelessFields = [...]struct{ name, why string }{
 
 // ParseResponses validates a Responses API request and translates it to a
 // Gemini GenerateContentRequest. Every rejection names the field at fault.
-func ParseResponses(body []byte, mm *models.Map, _ Options) (*ResponsesRequest, *apierror.Error) {
+func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apierror.Error) {
 	root, e := jsonidx.ParseRequest(body)
 	if e != nil {
 		return nil, e
 	}
 	r := &ResponsesRequest{}
-	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), mm); e != nil {
+	r.Env = env
+	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
 		return nil, e
 	}
 	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {

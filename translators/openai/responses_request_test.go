@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -218,7 +219,7 @@ func TestParseResponsesTranslates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseResponses([]byte(tt.in), models.Default(), Options{})
+			r, e := ParseResponses([]byte(tt.in), envtest.Env(nil))
 			if e != nil {
 				t.Fatalf("error: %v", e)
 			}
@@ -261,7 +262,7 @@ func TestParseResponsesRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseResponses([]byte(tt.in), models.Default(), Options{})
+			_, e := ParseResponses([]byte(tt.in), envtest.Env(nil))
 			if e == nil {
 				t.Fatal("accepted")
 			}
@@ -279,7 +280,7 @@ func TestParseResponsesRejects(t *testing.T) {
 // The Response object repeats the request's settings (OpenAI echoes them).
 func TestResponsesEcho(t *testing.T) {
 	r, e := ParseResponses([]byte(`{"model":"gpt-4o","input":"x","instructions":"i","max_output_tokens":9,"temperature":0.5,
-		"tools":[{"type":"function","name":"f"}],"tool_choice":"required","reasoning":{"effort":"low"},"text":{"format":{"type":"json_object"}},"metadata":{"k":"v"}}`), models.Default(), Options{})
+		"tools":[{"type":"function","name":"f"}],"tool_choice":"required","reasoning":{"effort":"low"},"text":{"format":{"type":"json_object"}},"metadata":{"k":"v"}}`), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -295,7 +296,7 @@ func FuzzParseResponses(f *testing.F) {
 	f.Add([]byte(`{"model":"gemini-3-pro-preview","input":[{"role":"user","content":"x"},{"type":"reasoning","encrypted_content":"gsig1.tx.AAEC"},{"type":"function_call","call_id":"a__ts_AAEC","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"a__ts_AAEC","output":[{"type":"input_text","text":"r"}]}],"tools":[{"type":"namespace","name":"n","tools":[{"type":"function","name":"f"}]},{"type":"custom","name":"p"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseResponses(in, mm, Options{})
+		r, e := ParseResponses(in, envtest.Env(mm))
 		if e != nil {
 			if !json.Valid(ErrorBody(e)) {
 				t.Fatalf("invalid error body")

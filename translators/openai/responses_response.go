@@ -8,8 +8,8 @@ import (
 )
 
 // Response translates a complete Gemini GenerateContentResponse into a
-// Response object. created is the Unix time to report.
-func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+// Response object.
+func (r *ResponsesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
 	}
@@ -30,7 +30,7 @@ func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierr
 		if reason == "" {
 			reason = "no candidates returned"
 		}
-		c.items = appendMessageItem(c.items, gemini.RandomID("msg_", 24), true, []byte("Gemini blocked the prompt: "+reason), true, nil)
+		c.items = appendMessageItem(c.items, r.Env.NewID("msg_"), true, []byte("Gemini blocked the prompt: "+reason), true, nil)
 		st = responseState{status: "incomplete", incomplete: "content_filter"}
 	} else {
 		f := gemini.ClassifyFinish(cand.Get("finishReason").String())
@@ -53,7 +53,7 @@ func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierr
 	}
 	st.usage = &usage
 	out := make([]byte, 0, len(body)+len(r.echo)+512)
-	return r.appendResponse(out, responseID(resp), created, st, c.items), nil
+	return r.appendResponse(out, r.responseID(resp), r.Env.Now(), st, c.items), nil
 }
 
 // collector is the itemSink of a complete answer: items are written whole.
@@ -76,10 +76,10 @@ func (c *collector) delta(text string) { c.text = append(c.text, text...) }
 func (c *collector) close(kind byte, encrypted string) {
 	c.sep()
 	if kind == 'r' {
-		c.items = appendReasoningItem(c.items, gemini.RandomID("rs_", 24), true, c.text, encrypted)
+		c.items = appendReasoningItem(c.items, c.req.Env.NewID("rs_"), true, c.text, encrypted)
 		return
 	}
-	c.items = appendMessageItem(c.items, gemini.RandomID("msg_", 24), true, c.text, false, c.annots)
+	c.items = appendMessageItem(c.items, c.req.Env.NewID("msg_"), true, c.text, false, c.annots)
 }
 
 func (c *collector) annotation(a []byte) {
@@ -91,7 +91,7 @@ func (c *collector) annotation(a []byte) {
 
 func (c *collector) searchCall(action []byte) {
 	c.sep()
-	c.items = appendSearchCallItem(c.items, gemini.RandomID("ws_", 24), true, action)
+	c.items = appendSearchCallItem(c.items, c.req.Env.NewID("ws_"), true, action)
 }
 
 func (c *collector) call(fc gjson.Result, callID string) {
@@ -101,10 +101,10 @@ func (c *collector) call(fc gjson.Result, callID string) {
 	if shape.custom {
 		prefix = "ctc_"
 	}
-	c.items = appendCallItem(c.items, gemini.RandomID(prefix, 24), callID, shape, true)
+	c.items = appendCallItem(c.items, c.req.Env.NewID(prefix), callID, shape, true)
 }
 
 func (c *collector) carrier(encrypted string) {
 	c.sep()
-	c.items = appendReasoningItem(c.items, gemini.RandomID("rs_", 24), true, nil, encrypted)
+	c.items = appendReasoningItem(c.items, c.req.Env.NewID("rs_"), true, nil, encrypted)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -20,7 +21,7 @@ const codexRequest = `{"model":"gemini-3-pro-preview","stream":%s,"input":"x","s
 
 func mustParseResponses(t testing.TB, in string) *ResponsesRequest {
 	t.Helper()
-	r, e := ParseResponses([]byte(in), models.Default(), Options{})
+	r, e := ParseResponses([]byte(in), envtest.Env(nil))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -93,7 +94,7 @@ func TestResponsesResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, e := mustParseResponses(t, tt.req).Response([]byte(tt.gemini), 1700000000)
+			out, e := mustParseResponses(t, tt.req).Response([]byte(tt.gemini))
 			if e != nil {
 				t.Fatal(e)
 			}
@@ -130,7 +131,7 @@ func TestResponsesResponseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := req.Response([]byte(tt.gemini), 1)
+			_, e := req.Response([]byte(tt.gemini))
 			if e == nil || Status(e) != tt.status {
 				t.Fatalf("got %+v, want status %d", e, tt.status)
 			}
@@ -430,7 +431,7 @@ func TestResponsesStream(t *testing.T) {
 			// Every split of the upstream bytes gives the same events.
 			var first []string
 			for cut := 0; cut <= len(up); cut += max(1, len(up)/7) {
-				s := mustParseResponses(t, tt.req).NewStream(1700000000)
+				s := mustParseResponses(t, tt.req).NewStream()
 				out := s.Write(nil, up[:cut])
 				out = s.Write(out, up[cut:])
 				out = s.Close(out)
@@ -459,11 +460,11 @@ func TestResponsesStream(t *testing.T) {
 func TestResponsesStreamMatchesResponse(t *testing.T) {
 	parts := `[{"text":"plan","thought":true},{"text":"Doing it."},{"functionCall":{"name":"exec_command","args":{"cmd":"ls"}},"thoughtSignature":"AAEC"},{"functionCall":{"name":"multi_agent_v1.close_agent","args":{}}}]`
 	whole := `{"candidates":[{"content":{"role":"model","parts":` + parts + `},"finishReason":"STOP","index":0}],"responseId":"same"}`
-	out, e := mustParseResponses(t, strings.Replace(codexRequest, "%s", "false", 1)).Response([]byte(whole), 1)
+	out, e := mustParseResponses(t, strings.Replace(codexRequest, "%s", "false", 1)).Response([]byte(whole))
 	if e != nil {
 		t.Fatal(e)
 	}
-	s := mustParseResponses(t, strings.Replace(codexRequest, "%s", "true", 1)).NewStream(1)
+	s := mustParseResponses(t, strings.Replace(codexRequest, "%s", "true", 1)).NewStream()
 	evs := parseStream(t, s.Close(s.Write(nil, []byte(sse(whole)))))
 	final := checkGrammar(t, evs)
 	var a, b struct{ Output json.RawMessage }
@@ -480,7 +481,7 @@ func FuzzResponsesStream(f *testing.F) {
 			cut = -cut
 		}
 		cut %= len(up) + 1
-		s := r.NewStream(1)
+		s := r.NewStream()
 		out := s.Write(nil, up[:cut])
 		out = s.Write(out, up[cut:])
 		out = s.Close(out)

@@ -6,6 +6,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
@@ -49,9 +50,9 @@ type ResponsesStream struct {
 	nAnnot int64  // how many annotations the open message has
 }
 
-// NewStream starts a stream translation. created is the Unix time to report.
-func (r *ResponsesRequest) NewStream(created int64) *ResponsesStream {
-	return &ResponsesStream{req: r, created: created, m: newRespMachine(r)}
+// NewStream starts a stream translation.
+func (r *ResponsesRequest) NewStream() translator.Stream {
+	return &ResponsesStream{req: r, created: r.Env.Now(), m: newRespMachine(r)}
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
@@ -177,7 +178,7 @@ func (s *ResponsesStream) start(geminiID string) {
 	if geminiID != "" && gemini.IDSafe(geminiID) {
 		s.id = "resp_" + geminiID
 	} else {
-		s.id = gemini.RandomID("resp_", 24)
+		s.id = s.req.Env.NewID("resp_")
 	}
 	for _, typ := range [...]string{"response.created", "response.in_progress"} {
 		s.begin(typ)
@@ -248,7 +249,7 @@ func (s *ResponsesStream) open(kind byte) {
 	s.kind = kind
 	s.text, s.pend = s.text[:0], s.pend[:0]
 	if kind == 'r' {
-		s.itemID = gemini.RandomID("rs_", 24)
+		s.itemID = s.req.Env.NewID("rs_")
 		s.itemAdded(appendReasoningItem(nil, s.itemID, false, nil, ""))
 		s.begin("response.reasoning_summary_part.added")
 		s.itemRef()
@@ -256,7 +257,7 @@ func (s *ResponsesStream) open(kind byte) {
 		s.end()
 		return
 	}
-	s.itemID = gemini.RandomID("msg_", 24)
+	s.itemID = s.req.Env.NewID("msg_")
 	s.annots, s.nAnnot = s.annots[:0], 0
 	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, false, nil))
 	s.begin("response.content_part.added")
@@ -333,7 +334,7 @@ func (s *ResponsesStream) call(fc gjson.Result, callID string) {
 	if shape.custom {
 		prefix = "ctc_"
 	}
-	s.itemID = gemini.RandomID(prefix, 24)
+	s.itemID = s.req.Env.NewID(prefix)
 	s.itemAdded(appendCallItem(nil, s.itemID, callID, shape, false))
 	deltaType, doneType, field := "response.function_call_arguments.delta", "response.function_call_arguments.done", "arguments"
 	if shape.custom {
@@ -358,14 +359,14 @@ func (s *ResponsesStream) call(fc gjson.Result, callID string) {
 }
 
 func (s *ResponsesStream) carrier(encrypted string) {
-	s.itemID = gemini.RandomID("rs_", 24)
+	s.itemID = s.req.Env.NewID("rs_")
 	s.itemAdded(appendReasoningItem(nil, s.itemID, false, nil, encrypted))
 	s.itemDone(appendReasoningItem(nil, s.itemID, true, nil, encrypted))
 }
 
 // refusal writes a message item holding a refusal (a blocked prompt).
 func (s *ResponsesStream) refusal(text string) {
-	s.itemID = gemini.RandomID("msg_", 24)
+	s.itemID = s.req.Env.NewID("msg_")
 	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, true, nil))
 	s.begin("response.content_part.added")
 	s.itemRef()
@@ -412,7 +413,7 @@ func (s *ResponsesStream) annotation(a []byte) {
 // for one: added, in_progress, searching, completed, done. The search has
 // already happened at Gemini's; the events keep the grammar clients know.
 func (s *ResponsesStream) searchCall(action []byte) {
-	s.itemID = gemini.RandomID("ws_", 24)
+	s.itemID = s.req.Env.NewID("ws_")
 	s.itemAdded(appendSearchCallItem(nil, s.itemID, false, action))
 	for _, typ := range [...]string{"response.web_search_call.in_progress", "response.web_search_call.searching", "response.web_search_call.completed"} {
 		s.begin(typ)

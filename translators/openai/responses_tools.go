@@ -140,11 +140,11 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	}
 	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, decls.Len() > 0)
 	out := decls.AppendTools(nil, send)
-	r.builtins, r.Notice = send, notice
+	r.builtins, r.NoticeText = send, notice
 	if send.Search {
 		r.hint = gemini.SearchHint(allowedDomains, nil, location)
 		if len(allowedDomains) > 0 {
-			r.Notice = "web_search: filters.allowed_domains is given to the model as an instruction; Google Search cannot enforce it"
+			r.NoticeText = "web_search: filters.allowed_domains is given to the model as an instruction; Google Search cannot enforce it"
 		}
 	}
 

@@ -6,6 +6,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
@@ -35,9 +36,9 @@ type choiceState struct {
 	g *gemini.Grounding
 }
 
-// NewStream starts a stream translation. created is the Unix time to report.
-func (r *ChatRequest) NewStream(created int64) *Stream {
-	return &Stream{req: r, created: created}
+// NewStream starts a stream translation.
+func (r *ChatRequest) NewStream() translator.Stream {
+	return &Stream{req: r, created: r.Env.Now()}
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
@@ -116,7 +117,7 @@ func (s *Stream) ensurePrefix(resp gjson.Result) {
 		return
 	}
 	p := append(make([]byte, 0, 128), `data: {"id":`...)
-	p = jsonw.String(p, completionID(resp))
+	p = jsonw.String(p, s.req.completionID(resp))
 	p = append(p, `,"object":"chat.completion.chunk","created":`...)
 	p = jsonw.Int(p, s.created)
 	p = append(p, `,"model":`...)
@@ -213,7 +214,7 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 				}
 				flush()
 				delta = append(delta[:0], `{"tool_calls":[`...)
-				delta = appendToolCall(delta, fc, p.Get("thoughtSignature").String(), st.toolIndex, true)
+				delta = s.req.appendToolCall(delta, fc, p.Get("thoughtSignature").String(), st.toolIndex, true)
 				delta = append(delta, "]}"...)
 				st.toolIndex++
 				s.chunkBytes(i, delta, "")
@@ -224,7 +225,7 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 				return true
 			}
 			if gemini.IsThought(p) {
-				if s.req.Options.ReasoningContent {
+				if s.req.Env.ReasoningContent {
 					thought = append(thought, t.Str...)
 				}
 			} else {

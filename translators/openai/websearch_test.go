@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -70,24 +71,24 @@ func TestChatWebSearchRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseChat([]byte(tt.in), mm, Options{})
+			r, e := ParseChat([]byte(tt.in), envtest.Env(mm))
 			if e != nil {
 				t.Fatal(e)
 			}
 			jsontest.Equal(t, r.Body, tt.want)
-			if (tt.notice == "") != (r.Notice == "") || !strings.Contains(r.Notice, tt.notice) {
-				t.Fatalf("notice %q, want one with %q", r.Notice, tt.notice)
+			if (tt.notice == "") != (r.Notice() == "") || !strings.Contains(r.Notice(), tt.notice) {
+				t.Fatalf("notice %q, want one with %q", r.Notice(), tt.notice)
 			}
 		})
 	}
-	if _, e := ParseChat([]byte(`{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{"search_context_size":"huge"}}`), mm, Options{}); e == nil || e.Param != "web_search_options.search_context_size" {
+	if _, e := ParseChat([]byte(`{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{"search_context_size":"huge"}}`), envtest.Env(mm)); e == nil || e.Param != "web_search_options.search_context_size" {
 		t.Fatalf("bad search_context_size: %+v", e)
 	}
 }
 
 func TestChatWebSearchResponse(t *testing.T) {
 	r := mustParse(t, `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{}}`)
-	out, e := r.Response([]byte(groundedAnswer), 1)
+	out, e := r.Response([]byte(groundedAnswer))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -107,7 +108,7 @@ func TestChatWebSearchResponse(t *testing.T) {
 	}
 	jsontest.Equal(t, resp.Choices[0].Message.Annotations, chatAnnotations)
 	// Without web search, no annotations member at all.
-	out, _ = mustParse(t, `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}]}`).Response([]byte(groundedAnswer), 1)
+	out, _ = mustParse(t, `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}]}`).Response([]byte(groundedAnswer))
 	if strings.Contains(string(out), "annotations") {
 		t.Fatalf("annotations without web search: %s", out)
 	}
@@ -136,7 +137,7 @@ func TestChatWebSearchStream(t *testing.T) {
 	r := mustParse(t, `{"model":"gemini-2.5-flash","stream":true,"messages":[{"role":"user","content":"x"}],"web_search_options":{}}`)
 	up := groundedStream()
 	for c := 0; c <= len(up); c += 5 {
-		s := r.NewStream(1)
+		s := r.NewStream()
 		out := s.Write(nil, []byte(up[:c]))
 		out = s.Write(out, []byte(up[c:]))
 		out = s.Close(out)
@@ -215,8 +216,8 @@ func TestResponsesWebSearchRequest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := mustParseResponses(t, tt.in)
 			jsontest.Equal(t, r.Body, tt.want)
-			if (tt.notice == "") != (r.Notice == "") || !strings.Contains(r.Notice, tt.notice) {
-				t.Fatalf("notice %q, want one with %q", r.Notice, tt.notice)
+			if (tt.notice == "") != (r.Notice() == "") || !strings.Contains(r.Notice(), tt.notice) {
+				t.Fatalf("notice %q, want one with %q", r.Notice(), tt.notice)
 			}
 		})
 	}
@@ -231,7 +232,7 @@ var responsesSearchOutput = `[{"id":"ws_X","type":"web_search_call","status":"co
 
 func TestResponsesWebSearchResponse(t *testing.T) {
 	r := mustParseResponses(t, `{"model":"gemini-2.5-flash","input":"x","tools":[{"type":"web_search"}]}`)
-	out, e := r.Response([]byte(groundedAnswer), 1)
+	out, e := r.Response([]byte(groundedAnswer))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -250,7 +251,7 @@ func TestResponsesWebSearchStream(t *testing.T) {
 	r := mustParseResponses(t, `{"model":"gemini-2.5-flash","input":"x","stream":true,"tools":[{"type":"web_search"}]}`)
 	up := groundedStream()
 	for c := 0; c <= len(up); c += 11 {
-		s := r.NewStream(1)
+		s := r.NewStream()
 		out := s.Write(nil, []byte(up[:c]))
 		out = s.Write(out, []byte(up[c:]))
 		out = s.Close(out)
