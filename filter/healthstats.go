@@ -3,7 +3,7 @@ package filter
 import (
 	"encoding/binary"
 
-	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
+	"github.com/gemini-code-api/gemini-code-api/filter/shareddata"
 )
 
 // /health reports figures of the whole gateway, not of the worker VM that
@@ -27,7 +27,6 @@ import (
 //	[16:64]  totals: requests, errors, server errors, duration ms, cache hits, cache misses (u64 each)
 //	[64:304] window: statsBuckets × {bucket number u32, requests u32, errors u32, server errors u32, duration ms u64}
 const (
-	statsKey        = "gca.stats"
 	statsVersion    = 1
 	statsBuckets    = 10
 	statsBucketMs   = 30_000
@@ -133,7 +132,7 @@ func (r *statsRecord) window(now int64) (w statsBucket, spanMs int64) {
 
 // sharedStats is one VM's side of the shared figures.
 type sharedStats struct {
-	store   keypool.Store
+	store   shareddata.Store
 	pending statsDelta
 	buf     [statsRecordSize]byte
 }
@@ -156,30 +155,18 @@ func (s *sharedStats) read(now int64) statsRecord {
 	return r
 }
 
-// update applies d with compare-and-swap, as keypool does: read, change,
-// write back with the version read, retry when another VM wrote first.
-func (s *sharedStats) update(now int64, d statsDelta) (statsRecord, bool) {
-	var r statsRecord
-	for range maxStatsCASTries {
+// update applies d to the shared entry (shareddata.Update).
+func (s *sharedStats) update(now int64, d statsDelta) (r statsRecord, ok bool) {
+	ok = shareddata.Update(s.store, statsKey, func(cur []byte, exists bool) ([]byte, bool) {
 		r = statsRecord{}
-		v, cas, ok := s.store.Get(statsKey)
-		if !ok || !r.decode(v) {
+		if !exists || !r.decode(cur) {
 			r = statsRecord{start: now}
-			if !ok {
-				cas = ^uint32(0) // create: see keypool's casCreate
-			}
 		} else if d.empty() {
-			return r, true
+			return nil, false
 		}
 		r.add(d, now)
 		r.encode(s.buf[:])
-		if s.store.Set(statsKey, s.buf[:], cas) {
-			return r, true
-		}
-	}
-	return r, false
+		return s.buf[:], true
+	})
+	return r, ok
 }
-
-// maxStatsCASTries bounds one flush under contention; a failed flush is
-// retried at the next one.
-const maxStatsCASTries = 16

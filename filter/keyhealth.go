@@ -7,13 +7,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
-
-// Key health lives in shared data (filter/keypool): every worker VM, and
-// both instances of the module (downstream and upstream filter, which share
-// the vm_id), read and update the same records.
-const keyPoolPrefix = "gca.kp."
 
 // Filter state that ties a request's attempts together. Envoy gives the
 // upstream filter of every attempt the downstream request's filter state,
@@ -36,25 +30,6 @@ const (
 // retriable_headers, so the router retries with the next key; the
 // downstream instance removes it from whatever reaches the client.
 const failoverHeader = "x-gca-failover"
-
-// sharedStore is keypool.Store over proxy-wasm shared data.
-type sharedStore struct{}
-
-func (sharedStore) Get(key string) ([]byte, uint32, bool) {
-	v, cas, err := proxywasm.GetSharedData(key)
-	if err != nil {
-		return nil, 0, false
-	}
-	return v, cas, true
-}
-
-func (sharedStore) Set(key string, value []byte, cas uint32) bool {
-	err := proxywasm.SetSharedData(key, value, cas)
-	if err != nil && err != types.ErrorStatusCasMismatch {
-		proxywasm.LogDebug("gemini-code-api: key health not stored: " + err.Error())
-	}
-	return err == nil
-}
 
 // outcomeOf classifies an answer of Gemini for the key that got it.
 func outcomeOf(status int, e *apierror.Error, latency time.Duration) keypool.Outcome {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemini-code-api/gemini-code-api/filter/shareddata"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 )
@@ -19,12 +20,12 @@ func modelSlot(hash string) string {
 	for i := 0; i < len(hash); i++ {
 		n = n*31 + uint32(hash[i])
 	}
-	return "gca.models." + strconv.Itoa(int(n%modelCacheSlots))
+	return modelsCachePrefix + strconv.Itoa(int(n%modelCacheSlots))
 }
 
 func (p *pluginContext) cachedModels(hash string) ([]models.Entry, bool) {
-	data, _, err := proxywasm.GetSharedData(modelSlot(hash))
-	if err != nil || len(data) == 0 {
+	data := shareddata.Read(sharedStore{}, modelSlot(hash)).Value
+	if len(data) == 0 {
 		return nil, false
 	}
 	lines := strings.Split(string(data), "\n")
@@ -56,8 +57,9 @@ func (p *pluginContext) storeModels(hash string, list []models.Entry) {
 		b.WriteByte(' ')
 		b.WriteString(m.OwnedBy)
 	}
-	// A CAS of 0 overwrites: last writer wins, which is fine for a cache.
-	if err := proxywasm.SetSharedData(modelSlot(hash), []byte(b.String()), 0); err != nil {
-		proxywasm.LogDebug("gemini-code-api: model cache not stored: " + err.Error())
+	// The last writer wins, which is fine for a cache.
+	v := []byte(b.String())
+	if !shareddata.Update(sharedStore{}, modelSlot(hash), func([]byte, bool) ([]byte, bool) { return v, true }) {
+		proxywasm.LogDebug("gemini-code-api: model cache not stored: other VMs kept writing its slot")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
+	"github.com/gemini-code-api/gemini-code-api/filter/shareddata"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -104,30 +105,29 @@ func (p *pluginContext) OnTick() {
 // add to a gauge, and two VMs adding the same difference would count it
 // twice.
 const (
-	keyGaugeLeaseKey = "gca.gauges"
 	keyGaugePeriodMs = 2000
 	keyGaugeLeaseMs  = 10_000
 )
 
 func (p *pluginContext) refreshKeyGauges(now int64) {
-	store := sharedStore{}
-	v, cas, ok := store.Get(keyGaugeLeaseKey)
-	switch {
-	case !ok:
-		cas = ^uint32(0) // create; see keypool's casCreate
-	case len(v) == 16:
-		until, owner := int64(binary.LittleEndian.Uint64(v)), binary.LittleEndian.Uint64(v[8:])
-		if owner != p.owner && until > now {
-			return // another VM refreshes them
+	held := false
+	ok := shareddata.Update(sharedStore{}, keyGaugeLeaseKey, func(v []byte, _ bool) ([]byte, bool) {
+		held = false
+		if len(v) == 16 {
+			until, owner := int64(binary.LittleEndian.Uint64(v)), binary.LittleEndian.Uint64(v[8:])
+			if owner != p.owner && until > now {
+				return nil, false // another VM refreshes them
+			}
 		}
+		held = true
+		b := make([]byte, 16)
+		binary.LittleEndian.PutUint64(b, uint64(now+keyGaugeLeaseMs))
+		binary.LittleEndian.PutUint64(b[8:], p.owner)
+		return b, true
+	})
+	if ok && held {
+		p.metrics.setKeyGauges(p.pool.Summary())
 	}
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(now+keyGaugeLeaseMs))
-	binary.LittleEndian.PutUint64(b[8:], p.owner)
-	if !store.Set(keyGaugeLeaseKey, b[:], cas) {
-		return // another VM took it first
-	}
-	p.metrics.setKeyGauges(p.pool.Summary())
 }
 
 // /health status rules, from the figures of the last window (5 minutes):

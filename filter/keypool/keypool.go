@@ -26,35 +26,16 @@ package keypool
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"github.com/gemini-code-api/gemini-code-api/filter/internal/sha256"
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/gemini-code-api/gemini-code-api/filter/internal/sha256"
+	"github.com/gemini-code-api/gemini-code-api/filter/shareddata"
 )
 
-// Store is shared data as proxy-wasm hosts provide it: every value has a
-// version (cas) that changes with each write.
-type Store interface {
-	// Get returns the value under key and its version; ok is false when
-	// the key was never set.
-	Get(key string) (value []byte, cas uint32, ok bool)
-	// Set writes value if key's current version is cas, or if key does not
-	// exist yet (hosts ignore cas for a new key). It reports false on a
-	// version mismatch: someone else wrote first.
-	Set(key string, value []byte, cas uint32) bool
-}
-
-// casCreate is the version passed when creating a slot that was absent.
-// Hosts ignore the version of an absent key, so the value is created; if
-// another VM created the slot in the meantime its version is (all but
-// certainly) not this one, the write is refused and the update retried on
-// the fresh value. A version of 0 would instead overwrite unconditionally
-// and could lose the other VM's update.
-const casCreate = ^uint32(0)
-
-// maxCASTries bounds the retries of one update under contention; each
-// failed try means another VM wrote the slot, so progress is being made.
-const maxCASTries = 16
+// Store is shared data as proxy-wasm hosts provide it (shareddata.Store).
+type Store = shareddata.Store
 
 // probes is how many neighbouring slots a key may occupy (linear probing):
 // a few keys whose ids share a slot can still all be tracked.
@@ -172,34 +153,32 @@ const (
 	slotOldest                  // the least recently used record, evicted
 )
 
-// locate finds id's record, or a slot to put it in. found is the slot's
-// current version for a compare-and-swap (meaningless for an absent slot,
-// where exists is false).
-func (p *Pool) locate(id ID, now int64) (slot int, st slotState, rec record, cas uint32, exists bool) {
+// locate finds id's record, or a slot to put it in, with the slot's entry
+// as read (for its compare-and-swap).
+func (p *Pool) locate(id ID, now int64) (slot int, st slotState, rec record, ent shareddata.Entry) {
 	base := int(uint64(id) % uint64(len(p.slotKeys)))
 	freeSlot, freeState := -1, slotNone
-	var freeCas uint32
-	var freeExists bool
+	var free shareddata.Entry
 	oldest, oldestUse := -1, int64(0)
-	var oldestCas uint32
+	var oldestEnt shareddata.Entry
 	for i := range probes {
 		s := (base + i) % len(p.slotKeys)
-		v, c, ok := p.store.Get(p.slotKeys[s])
+		e := shareddata.Read(p.store, p.slotKeys[s])
 		var r record
-		if ok && r.decode(v) {
+		if e.Exists && r.decode(e.Value) {
 			if r.id == id {
-				return s, slotOwn, r, c, true
+				return s, slotOwn, r, e
 			}
 			if freeState == slotNone && p.stale(&r, now) {
-				freeSlot, freeState, freeCas, freeExists = s, slotStale, c, true
+				freeSlot, freeState, free = s, slotStale, e
 			}
 			if r.excludedUntil() < now && r.probeUntil < now && (oldest < 0 || r.lastUse < oldestUse) {
-				oldest, oldestUse, oldestCas = s, r.lastUse, c
+				oldest, oldestUse, oldestEnt = s, r.lastUse, e
 			}
 			continue
 		}
 		if freeState != slotEmpty {
-			freeSlot, freeState, freeCas, freeExists = s, slotEmpty, c, ok
+			freeSlot, freeState, free = s, slotEmpty, e
 		}
 	}
 	if freeState == slotNone {
@@ -208,11 +187,11 @@ func (p *Pool) locate(id ID, now int64) (slot int, st slotState, rec record, cas
 		// the ones tracked. When all hold exclusions the key goes
 		// untracked (it is then treated as healthy).
 		if oldest < 0 {
-			return -1, slotNone, record{}, 0, false
+			return -1, slotNone, record{}, shareddata.Entry{}
 		}
-		freeSlot, freeState, freeCas, freeExists = oldest, slotOldest, oldestCas, true
+		freeSlot, freeState, free = oldest, slotOldest, oldestEnt
 	}
-	return freeSlot, freeState, record{id: id}, freeCas, freeExists
+	return freeSlot, freeState, record{id: id}, free
 }
 
 // stale reports whether a record may be reused for another key: unused for
@@ -223,7 +202,7 @@ func (p *Pool) stale(r *record, now int64) bool {
 
 // load returns id's record (zero with the id set when it has none).
 func (p *Pool) load(id ID, now int64) record {
-	_, st, r, _, _ := p.locate(id, now)
+	_, st, r, _ := p.locate(id, now)
 	if st != slotOwn {
 		return record{id: id}
 	}
@@ -233,11 +212,12 @@ func (p *Pool) load(id ID, now int64) record {
 // update applies fn to id's record with compare-and-swap, retrying when
 // another VM wrote the slot in between. fn reports whether there is
 // anything to write. update reports false when the key could not be
-// tracked (no free slot) or contention outlasted maxCASTries.
+// tracked (no free slot) or contention outlasted shareddata.MaxTries. (Not
+// shareddata.Update: the slot is chosen among several read.)
 func (p *Pool) update(id ID, fn func(r *record, now int64) bool) bool {
-	for range maxCASTries {
+	for range shareddata.MaxTries {
 		now := p.now()
-		slot, st, r, cas, exists := p.locate(id, now)
+		slot, st, r, ent := p.locate(id, now)
 		if st == slotNone {
 			return false
 		}
@@ -245,10 +225,7 @@ func (p *Pool) update(id ID, fn func(r *record, now int64) bool) bool {
 			return true
 		}
 		r.encode(p.buf[:])
-		if !exists {
-			cas = casCreate
-		}
-		if p.store.Set(p.slotKeys[slot], p.buf[:], cas) {
+		if ent.Write(p.store, p.slotKeys[slot], p.buf[:]) {
 			return true
 		}
 	}

@@ -9,58 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gemini-code-api/gemini-code-api/filter/shareddata"
 )
-
-// memStore is shared data with proxy-wasm-cpp-host's rules: a new key is
-// created whatever the cas; an existing key is written only when cas is 0
-// or equals its version; versions come from one global counter.
-type memStore struct {
-	mu   sync.Mutex
-	m    map[string]memEntry
-	next uint32
-	sets atomic.Int64
-}
-
-type memEntry struct {
-	v   []byte
-	cas uint32
-}
-
-func newMemStore() *memStore { return &memStore{m: map[string]memEntry{}, next: 1} }
-
-func (s *memStore) Get(key string) ([]byte, uint32, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[key]
-	if !ok {
-		return nil, 0, false
-	}
-	return append([]byte(nil), e.v...), e.cas, true
-}
-
-func (s *memStore) Set(key string, v []byte, cas uint32) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.m[key]; ok && cas != 0 && cas != e.cas {
-		return false
-	}
-	s.m[key] = memEntry{v: append([]byte(nil), v...), cas: s.next}
-	s.next++
-	if s.next == 0 {
-		s.next = 1
-	}
-	s.sets.Add(1)
-	return true
-}
-
-func (s *memStore) bytes() (n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, e := range s.m {
-		n += len(k) + len(e.v)
-	}
-	return n
-}
 
 type clock struct{ ms int64 }
 
@@ -101,7 +52,7 @@ func TestRecordRoundTrip(t *testing.T) {
 
 func TestWindowSlides(t *testing.T) {
 	c := newClock()
-	p := newPool(t, newMemStore(), c, 1)
+	p := newPool(t, shareddata.NewMemory(), c, 1)
 	id := IDOf("k")
 	for range 4 {
 		p.Record(id, Outcome{Kind: Success, Latency: time.Millisecond})
@@ -191,7 +142,7 @@ func TestStateMachine(t *testing.T) {
 	for name, steps := range tests {
 		t.Run(name, func(t *testing.T) {
 			c := newClock()
-			p := newPool(t, newMemStore(), c, 1)
+			p := newPool(t, shareddata.NewMemory(), c, 1)
 			id := IDOf("AIzaTEST")
 			for i, s := range steps {
 				c.add(s.advance)
@@ -215,7 +166,7 @@ func TestStateMachine(t *testing.T) {
 
 func TestScore(t *testing.T) {
 	c := newClock()
-	p := newPool(t, newMemStore(), c, 1)
+	p := newPool(t, shareddata.NewMemory(), c, 1)
 	fast, slow, flaky, fresh := IDOf("fast"), IDOf("slow"), IDOf("flaky"), IDOf("fresh")
 	for range 4 {
 		p.Record(fast, Outcome{Kind: Success, Latency: 100 * time.Millisecond})
@@ -243,14 +194,14 @@ func TestScore(t *testing.T) {
 
 func TestOrder(t *testing.T) {
 	t.Run("single key", func(t *testing.T) {
-		p := newPool(t, newMemStore(), newClock(), 1)
+		p := newPool(t, shareddata.NewMemory(), newClock(), 1)
 		if plan := p.Order(ids("a")); len(plan.Order) != 1 || plan.Order[0] != 0 {
 			t.Fatal(plan)
 		}
 	})
 	t.Run("excluded keys are not tried while a healthy one remains", func(t *testing.T) {
 		c := newClock()
-		p := newPool(t, newMemStore(), c, 1)
+		p := newPool(t, shareddata.NewMemory(), c, 1)
 		keys := ids("a", "b", "c")
 		p.Record(keys[0], Outcome{Kind: RateLimited, RetryAfter: time.Minute})
 		p.Record(keys[2], Outcome{Kind: Invalid})
@@ -262,7 +213,7 @@ func TestOrder(t *testing.T) {
 	})
 	t.Run("all excluded: only the one recovering first", func(t *testing.T) {
 		c := newClock()
-		p := newPool(t, newMemStore(), c, 1)
+		p := newPool(t, shareddata.NewMemory(), c, 1)
 		keys := ids("a", "b", "c")
 		p.Record(keys[0], Outcome{Kind: RateLimited, RetryAfter: time.Minute})
 		p.Record(keys[1], Outcome{Kind: RateLimited, RetryAfter: 10 * time.Second})
@@ -273,7 +224,7 @@ func TestOrder(t *testing.T) {
 	})
 	t.Run("a recovering key is probed first, healthy ones follow", func(t *testing.T) {
 		c := newClock()
-		p := newPool(t, newMemStore(), c, 1)
+		p := newPool(t, shareddata.NewMemory(), c, 1)
 		keys := ids("a", "b", "c")
 		p.Record(keys[1], Outcome{Kind: RateLimited, RetryAfter: time.Second})
 		c.add(2 * time.Second)
@@ -287,13 +238,13 @@ func TestOrder(t *testing.T) {
 		}
 	})
 	t.Run("attempts are capped", func(t *testing.T) {
-		p := newPool(t, newMemStore(), newClock(), 1)
+		p := newPool(t, shareddata.NewMemory(), newClock(), 1)
 		if plan := p.Order(ids("a", "b", "c", "d", "e", "f", "g")); len(plan.Order) != 5 {
 			t.Fatalf("plan %+v", plan)
 		}
 	})
 	t.Run("every key appears once", func(t *testing.T) {
-		p := newPool(t, newMemStore(), newClock(), 3)
+		p := newPool(t, shareddata.NewMemory(), newClock(), 3)
 		for range 50 {
 			plan := p.Order(ids("a", "b", "c", "d"))
 			seen := map[int]bool{}
@@ -314,7 +265,7 @@ func TestOrder(t *testing.T) {
 // off a clearly slower one.
 func TestSpread(t *testing.T) {
 	c := newClock()
-	p := newPool(t, newMemStore(), c, 42)
+	p := newPool(t, shareddata.NewMemory(), c, 42)
 	keys := ids("k1", "k2", "k3")
 	lat := []time.Duration{100 * time.Millisecond, 105 * time.Millisecond, 500 * time.Millisecond}
 	used := make([]int, 3)
@@ -338,7 +289,7 @@ func TestSpread(t *testing.T) {
 // soon shares the load again instead of starving for the whole window.
 func TestNoStarvation(t *testing.T) {
 	c := newClock()
-	p := newPool(t, newMemStore(), c, 7)
+	p := newPool(t, shareddata.NewMemory(), c, 7)
 	keys := ids("k1", "k2")
 	for range 3 {
 		p.Record(keys[1], Outcome{Kind: Success, Latency: 900 * time.Millisecond})
@@ -359,7 +310,7 @@ func TestNoStarvation(t *testing.T) {
 // Disjoint clients never influence each other.
 func TestDisjointClients(t *testing.T) {
 	c := newClock()
-	p := newPool(t, newMemStore(), c, 1)
+	p := newPool(t, shareddata.NewMemory(), c, 1)
 	mine, theirs := ids("m1", "m2"), ids("t1", "t2")
 	for range 10 {
 		p.Record(theirs[0], Outcome{Kind: Failure})
@@ -380,7 +331,7 @@ func TestDisjointClients(t *testing.T) {
 
 // Worker VMs race on the same slots: no update is lost.
 func TestCASRace(t *testing.T) {
-	store := newMemStore()
+	store := shareddata.NewMemory()
 	c := newClock()
 	var mu sync.Mutex
 	now := func() int64 { mu.Lock(); defer mu.Unlock(); return c.ms }
@@ -419,7 +370,7 @@ func TestCASRace(t *testing.T) {
 // Creating a slot races too: two VMs recording a new key at once.
 func TestCASCreateRace(t *testing.T) {
 	for round := range 200 {
-		store := newMemStore()
+		store := shareddata.NewMemory()
 		c := newClock()
 		id := IDOf("new-" + strconv.Itoa(round))
 		var wg sync.WaitGroup
@@ -440,7 +391,7 @@ func TestCASCreateRace(t *testing.T) {
 
 // One probe across VMs: many pools race for a recovering key's lease.
 func TestSingleProbeAcrossVMs(t *testing.T) {
-	store := newMemStore()
+	store := shareddata.NewMemory()
 	c := newClock()
 	id := IDOf("recovering")
 	newPool(t, store, c, 1).Record(id, Outcome{Kind: RateLimited, RetryAfter: time.Second})
@@ -464,7 +415,7 @@ func TestSingleProbeAcrossVMs(t *testing.T) {
 
 // 100,000 distinct keys: the store never holds more than the slots.
 func TestBoundedSlots(t *testing.T) {
-	store := newMemStore()
+	store := shareddata.NewMemory()
 	c := newClock()
 	p := newPool(t, store, c, 1)
 	for i := range 100_000 {
@@ -475,12 +426,13 @@ func TestBoundedSlots(t *testing.T) {
 	}
 	slots := DefaultConfig().Slots
 	bound := slots * (recordSize + len("gca.kp.") + 4)
-	if len(store.m) > slots || store.bytes() > bound {
-		t.Fatalf("%d entries, %d bytes; bound %d entries, %d bytes", len(store.m), store.bytes(), slots, bound)
+	entries, size := store.Size("")
+	if entries > slots || size > bound {
+		t.Fatalf("%d entries, %d bytes; bound %d entries, %d bytes", entries, size, slots, bound)
 	}
 	sum := p.Summary()
-	t.Logf("after 100k keys: %d entries, %d bytes; summary %+v", len(store.m), store.bytes(), sum)
-	if sum.Tracked != len(store.m) || sum.Tracked < slots*9/10 {
+	t.Logf("after 100k keys: %d entries, %d bytes; summary %+v", entries, size, sum)
+	if sum.Tracked != entries || sum.Tracked < slots*9/10 {
 		t.Fatalf("summary %+v", sum)
 	}
 	// A key seen now is still tracked, even with every slot in recent use.
@@ -493,7 +445,7 @@ func TestBoundedSlots(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	c := newClock()
-	p := newPool(t, newMemStore(), c, 1)
+	p := newPool(t, shareddata.NewMemory(), c, 1)
 	p.Record(IDOf("h1"), Outcome{Kind: Success})
 	p.Record(IDOf("h2"), Outcome{Kind: Success})
 	p.Record(IDOf("rl"), Outcome{Kind: RateLimited})
