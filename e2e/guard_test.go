@@ -6,9 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,40 +15,13 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
 	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
 	"github.com/gemini-code-api/gemini-code-api/e2e/host"
-)
-
-var (
-	panicModuleOnce sync.Once
-	panicModule     []byte
-	panicModuleErr  error
+	"github.com/gemini-code-api/gemini-code-api/internal/wasmbuild"
 )
 
 // panicTestModule builds the module with -tags gca_panictest: a request
 // carrying x-gca-test-panic: <callback> panics in that callback.
 func panicTestModule(t *testing.T) []byte {
-	panicModuleOnce.Do(func() {
-		_, here, _, _ := runtime.Caller(0)
-		dir, err := os.MkdirTemp("", "gca-panictest-")
-		if err != nil {
-			panicModuleErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "panictest.wasm")
-		cmd := exec.Command("go", "build", "-tags", "gca_panictest", "-buildmode=c-shared", "-trimpath", "-o", out, ".")
-		cmd.Dir = filepath.Dir(filepath.Dir(here))
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			panicModuleErr = err
-			t.Logf("%s", b)
-			return
-		}
-		panicModule, panicModuleErr = os.ReadFile(out)
-	})
-	if panicModuleErr != nil {
-		t.Fatalf("building the gca_panictest module: %v", panicModuleErr)
-	}
-	return panicModule
+	return wasmbuild.Cached(t, ".", wasmbuild.Options{Tags: "gca_panictest"})
 }
 
 // lockedBuffer collects the host's log.

@@ -3,15 +3,11 @@ package filter_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/filter"
+	"github.com/gemini-code-api/gemini-code-api/internal/wasmbuild"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -19,38 +15,8 @@ import (
 // The filter is tested twice: as the Go package (fast, debuggable) and as
 // the compiled module through proxytest's wazero runner (what Envoy loads).
 
-var (
-	wasmOnce  sync.Once
-	wasmBytes []byte
-	wasmErr   error
-)
-
-// compiledModule returns the module under test: GCA_WASM when set (`make
-// test` points it at the freshly built dist/gemini-code-api.wasm), otherwise
-// a build of the current tree, so a stale dist/ can never pass for new code.
-func compiledModule(t testing.TB) []byte {
-	wasmOnce.Do(func() {
-		path := os.Getenv("GCA_WASM")
-		if path == "" {
-			_, here, _, _ := runtime.Caller(0)
-			root := filepath.Dir(filepath.Dir(here))
-			path = filepath.Join(os.TempDir(), fmt.Sprintf("gca-filter-test-%d.wasm", os.Getpid()))
-			cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", path, ".")
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				wasmErr = fmt.Errorf("building the module: %v\n%s", err, out)
-				return
-			}
-			defer os.Remove(path)
-		}
-		wasmBytes, wasmErr = os.ReadFile(path)
-	})
-	if wasmErr != nil {
-		t.Fatal(wasmErr)
-	}
-	return wasmBytes
-}
+// compiledModule returns the module under test (wasmbuild.Module).
+func compiledModule(t testing.TB) []byte { return wasmbuild.Module(t) }
 
 // modes runs f against the Go package and the compiled module.
 func modes(t *testing.T, f func(t *testing.T, vm types.VMContext)) {

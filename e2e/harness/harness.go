@@ -10,11 +10,6 @@
 package harness
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -22,6 +17,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
 	"github.com/gemini-code-api/gemini-code-api/e2e/host"
 	"github.com/gemini-code-api/gemini-code-api/e2e/realenvoy"
+	"github.com/gemini-code-api/gemini-code-api/internal/wasmbuild"
 )
 
 // Env is one running gateway.
@@ -52,50 +48,16 @@ func (e *Env) PrometheusStats() string {
 	return e.Envoy.PrometheusStats()
 }
 
-var (
-	moduleOnce sync.Once
-	modulePath string
-	moduleErr  error
-)
-
-// ModulePath returns the compiled module: GCA_WASM when set (make test sets
-// it to dist/gemini-code-api.wasm right after building), otherwise a fresh
-// build of the tree, so tests never run a stale module.
-func ModulePath(t testing.TB) string {
-	moduleOnce.Do(func() {
-		if p := os.Getenv("GCA_WASM"); p != "" {
-			modulePath = p
-			return
-		}
-		_, here, _, _ := runtime.Caller(0)
-		root := filepath.Join(filepath.Dir(here), "..", "..")
-		dir, err := os.MkdirTemp("", "gca-e2e-")
-		if err != nil {
-			moduleErr = err
-			return
-		}
-		modulePath = filepath.Join(dir, "gemini-code-api.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", modulePath, ".")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			moduleErr = fmt.Errorf("building the module: %v\n%s", err, out)
-		}
-	})
-	if moduleErr != nil {
-		t.Fatal(moduleErr)
-	}
-	return modulePath
-}
+// ModulePath returns the compiled module (wasmbuild.ModulePath): GCA_WASM
+// when set, otherwise a fresh build of the tree, so tests never run a stale
+// module.
+func ModulePath(t testing.TB) string { return wasmbuild.ModulePath(t) }
 
 // NewHost starts the compiled module on the e2e host with the given plugin
 // configuration, in front of a new fake Gemini.
 func NewHost(t testing.TB, pluginConfig string) *Env {
 	t.Helper()
-	wasm, err := os.ReadFile(ModulePath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	wasm := wasmbuild.Module(t)
 	log := &testLog{t: t}
 	t.Cleanup(log.stop) // registered first: runs after the host has closed
 	fake := fakegemini.New()

@@ -7,43 +7,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-var (
-	wasmOnce  sync.Once
-	wasmBytes []byte
-	wasmErr   error
+	"github.com/gemini-code-api/gemini-code-api/internal/wasmbuild"
 )
 
 // behaveWasm builds testdata/behave once per test binary.
 func behaveWasm(t *testing.T) []byte {
 	t.Helper()
-	wasmOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hostwasm")
-		if err != nil {
-			wasmErr = err
-			return
-		}
-		out := filepath.Join(dir, "behave.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./testdata/behave")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			wasmErr = fmt.Errorf("build: %v\n%s", err, b)
-			return
-		}
-		wasmBytes, wasmErr = os.ReadFile(out)
-	})
-	if wasmErr != nil {
-		t.Fatal(wasmErr)
-	}
-	return wasmBytes
+	return wasmbuild.Cached(t, "./e2e/host/testdata/behave", wasmbuild.Options{})
 }
 
 type upstreamReq struct {

@@ -28,7 +28,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -41,6 +40,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
 	"github.com/gemini-code-api/gemini-code-api/e2e/host"
+	"github.com/gemini-code-api/gemini-code-api/internal/wasmbuild"
 )
 
 var (
@@ -61,19 +61,15 @@ func main() {
 	// The host's own garbage collection runs beside the guest calls it
 	// measures (two cores): make it rare, and collect before each run.
 	debug.SetGCPercent(800)
-	root, err := moduleRoot()
-	if err != nil {
-		fatal(err)
-	}
 	wasmPath := *wasmFlag
 	if wasmPath == "" {
 		wasmPath = filepath.Join(os.TempDir(), "modbench-gemini-code-api.wasm")
-		if err := build(root, ".", wasmPath, ""); err != nil {
+		if err := build(".", wasmPath, ""); err != nil {
 			fatal(err)
 		}
 	}
 	noopPath := filepath.Join(os.TempDir(), "modbench-noop.wasm")
-	if err := build(root, "./e2e/host/testdata/noop", noopPath, ""); err != nil {
+	if err := build("./e2e/host/testdata/noop", noopPath, ""); err != nil {
 		fatal(err)
 	}
 	gca, err := os.ReadFile(wasmPath)
@@ -95,7 +91,7 @@ func main() {
 			continue
 		}
 		p := filepath.Join(os.TempDir(), "modbench-"+v+".wasm")
-		if err := build(root, ".", p, "gca_"+v); err != nil {
+		if err := build(".", p, "gca_"+v); err != nil {
 			fatal(err)
 		}
 		b, err := os.ReadFile(p)
@@ -125,7 +121,7 @@ func main() {
 		// The profile names guest functions: build the tree with its
 		// name section (not stripped).
 		p := filepath.Join(os.TempDir(), "modbench-names.wasm")
-		if err := build(root, ".", p, "gca_names"); err != nil {
+		if err := build(".", p, "gca_names"); err != nil {
 			fatal(err)
 		}
 		named, err := os.ReadFile(p)
@@ -574,33 +570,13 @@ func check(path string, size int, order []string, results map[string]map[string]
 	return nil
 }
 
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Dir(strings.TrimSpace(string(out))), nil
-}
-
 // build compiles a package of the repository as a proxy-wasm module, as
-// the Makefile does.
-func build(root, pkg, out, tags string) error {
-	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-o", out}
-	if tags != "gca_names" {
-		args = append(args, "-ldflags=-s -w")
-	} else {
-		tags = ""
+// the Makefile does; tags "gca_names" keeps the symbol names instead.
+func build(pkg, out, tags string) error {
+	if tags == "gca_names" {
+		return wasmbuild.Build(pkg, out, wasmbuild.Options{Names: true})
 	}
-	if tags != "" {
-		args = append(args, "-tags", tags)
-	}
-	cmd := exec.Command("go", append(args, pkg)...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building %s: %v\n%s", pkg, err, b)
-	}
-	return nil
+	return wasmbuild.Build(pkg, out, wasmbuild.Options{Tags: tags})
 }
 
 func fatal(err error) {

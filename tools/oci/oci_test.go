@@ -12,13 +12,11 @@ import (
 	"log"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/internal/wasmbuild"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -28,44 +26,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
-var (
-	moduleOnce sync.Once
-	moduleData []byte
-	moduleErr  error
-)
-
-// module returns the compiled module: GCA_WASM when set (make test sets it
-// right after building), otherwise a fresh build of the tree, as
-// e2e/harness.ModulePath does.
-func module(t testing.TB) []byte {
-	t.Helper()
-	moduleOnce.Do(func() {
-		path := os.Getenv("GCA_WASM")
-		if path == "" {
-			_, here, _, _ := runtime.Caller(0)
-			root := filepath.Join(filepath.Dir(here), "..", "..")
-			dir, err := os.MkdirTemp("", "gca-oci-")
-			if err != nil {
-				moduleErr = err
-				return
-			}
-			defer os.RemoveAll(dir)
-			path = filepath.Join(dir, "gemini-code-api.wasm")
-			cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", path, ".")
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				moduleErr = fmt.Errorf("building the module: %v\n%s", err, out)
-				return
-			}
-		}
-		moduleData, moduleErr = os.ReadFile(path)
-	})
-	if moduleErr != nil {
-		t.Fatal(moduleErr)
-	}
-	return moduleData
-}
+// module returns the compiled module (wasmbuild.Module): GCA_WASM when set,
+// otherwise a fresh build of the tree.
+func module(t testing.TB) []byte { return wasmbuild.Module(t) }
 
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
