@@ -8,7 +8,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 // Compare with the baseline (decode each event with encoding/json and
@@ -66,12 +65,12 @@ var benchMessages = []byte(`{"model":"claude-sonnet-4-5-20250929","max_tokens":3
 	`"tools":` + claudeCodeTools + `,"thinking":{"type":"enabled","budget_tokens":2048}}`)
 
 func BenchmarkMessagesRequest(b *testing.B) {
-	mm := models.Default()
+	env := envtest.Env(nil)
 	b.Run("gateway", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchMessages)))
 		for range b.N {
-			if _, e := ParseMessages(benchMessages, envtest.Env(mm)); e != nil {
+			if _, e := ParseMessages(benchMessages, env); e != nil {
 				b.Fatal(e)
 			}
 		}
@@ -123,7 +122,7 @@ func BenchmarkHostileMessages(b *testing.B) {
 		return []byte(sb.String())
 	}
 	const head = `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],`
-	mm := models.Default()
+	env := envtest.Env(nil)
 	for _, bc := range []struct {
 		name string
 		body []byte
@@ -137,7 +136,7 @@ func BenchmarkHostileMessages(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(bc.body)))
 			for range b.N {
-				ParseMessages(bc.body, envtest.Env(mm))
+				ParseMessages(bc.body, env)
 			}
 		})
 	}

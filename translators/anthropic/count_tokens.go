@@ -2,8 +2,7 @@ package anthropic
 
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
@@ -30,13 +29,9 @@ func (r *CountTokensRequest) NewStream() translator.Stream { return nil }
 // system and tools as ParseMessages (max_tokens is not required there),
 // wrapped in countTokens' generateContentRequest so system and tools count.
 func ParseCountTokens(body []byte, env *translator.Env) (*CountTokensRequest, *apierror.Error) {
-	root, e := jsonidx.ParseRequest(body)
-	if e != nil {
-		return nil, e
-	}
 	r := &CountTokensRequest{}
-	r.Env = env
-	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
+	root, e := r.Start(body, env, resolveModel)
+	if e != nil {
 		return nil, e
 	}
 	out := make([]byte, 0, len(body)+128)
@@ -52,14 +47,11 @@ func ParseCountTokens(body []byte, env *translator.Env) (*CountTokensRequest, *a
 
 // Response translates Gemini's countTokens answer to {"input_tokens":N}.
 func (r *CountTokensRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if e := jsondepth.CheckAnswer(body); e != nil {
+	resp, e := gemini.ReadAnswer(body)
+	if e != nil {
 		return nil, e
 	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
-	}
-	resp := gjson.ParseBytes(body)
-	if resp.IsArray() || resp.Get("error").Exists() {
+	if resp.IsArray() {
 		return nil, apierror.FromGemini(0, body)
 	}
 	total := resp.Get("totalTokens")

@@ -2,31 +2,9 @@
 package anthropic
 
 import (
-	"strconv"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
-	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 )
-
-// fields reads typed request fields with Anthropic's wording of a refusal
-// ("<path>: Input should be …").
-var fields = gemini.Fields{
-	NotBool:    func(p string) *apierror.Error { return apierror.Invalid(p, p+": Input should be a valid boolean") },
-	NotNumber:  func(p string) *apierror.Error { return apierror.Invalid(p, p+": Input should be a valid number") },
-	NotInteger: func(p string) *apierror.Error { return apierror.Invalid(p, p+": Input should be a valid integer") },
-	OutOfRange: func(p, _ string, lo, hi float64) *apierror.Error {
-		return apierror.Invalid(p, p+": Input should be between "+strconv.FormatFloat(lo, 'g', -1, 64)+" and "+strconv.FormatFloat(hi, 'g', -1, 64))
-	},
-	Below: func(p string, lo int64) *apierror.Error {
-		return apierror.Invalid(p, p+": Input should be greater than or equal to "+strconv.FormatInt(lo, 10))
-	},
-	TooDeep: func(p string, depth int) *apierror.Error {
-		return apierror.Invalid(p, p+": the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth))
-	},
-	SafeIntegers: true,
-}
 
 // errorType maps a kind to Anthropic's error type and HTTP status
 // (docs/answer-mapping.md#errors): Anthropic reports overload as 529.

@@ -5,10 +5,28 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
+
+// fields reads typed request fields with Anthropic's wording of a refusal
+// ("<path>: Input should be …").
+var fields = gemini.Fields{
+	NotBool:    func(p string) *apierror.Error { return apierror.Invalid(p, p+": Input should be a valid boolean") },
+	NotNumber:  func(p string) *apierror.Error { return apierror.Invalid(p, p+": Input should be a valid number") },
+	NotInteger: func(p string) *apierror.Error { return apierror.Invalid(p, p+": Input should be a valid integer") },
+	OutOfRange: func(p, _ string, lo, hi float64) *apierror.Error {
+		return apierror.Invalid(p, p+": Input should be between "+strconv.FormatFloat(lo, 'g', -1, 64)+" and "+strconv.FormatFloat(hi, 'g', -1, 64))
+	},
+	Below: func(p string, lo int64) *apierror.Error {
+		return apierror.Invalid(p, p+": Input should be greater than or equal to "+strconv.FormatInt(lo, 10))
+	},
+	TooDeep: func(p string, depth int) *apierror.Error {
+		return apierror.Invalid(p, p+": the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth))
+	},
+	SafeIntegers: true,
+}
 
 // messagesGeneration are the Messages fields that map one to one to
 // generationConfig, with Anthropic's ranges. max_tokens, required, is
@@ -32,27 +50,18 @@ func appendGenerationConfig(out []byte, root jsonidx.Object, model string, hideT
 		if !ss.IsArray() {
 			return nil, apierror.Invalid("stop_sequences", "stop_sequences: Input should be a valid list")
 		}
-		var list []byte
-		if e := jsonidx.Each(ss, func(i int, s gjson.Result) *apierror.Error {
+		if e := g.Strings("stopSequences", ss, func(i int, s gjson.Result) (bool, *apierror.Error) {
 			if i >= gemini.MaxStopSequences {
-				return apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences")
+				return false, apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences")
 			}
 			if s.Type != gjson.String {
 				p := "stop_sequences." + strconv.Itoa(i)
-				return apierror.Invalid(p, p+": Input should be a valid string")
+				return false, apierror.Invalid(p, p+": Input should be a valid string")
 			}
-			if s.Str == "" {
-				return nil // an empty sequence would stop at once, or 400
-			}
-			if len(list) > 0 {
-				list = append(list, ',')
-			}
-			list = jsonw.String(list, s.Str)
-			return nil
+			return s.Str != "", nil // an empty sequence would stop at once, or 400
 		}); e != nil {
 			return nil, e
 		}
-		g.Array("stopSequences", list)
 	}
 
 	if f := root.Get("output_config").Get("format"); !gemini.Unset(f) {

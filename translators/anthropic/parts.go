@@ -251,48 +251,15 @@ func searchResult(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 	return [][]byte{gemini.TextPart(nil, s)}, nil
 }
 
-// Thinking-block signatures carry Gemini's thoughtSignature through clients
-// that echo thinking blocks verbatim:
-// "gsig1.tx.<base64url>" came from a text part, "gsig1.fc.<base64url>" from
-// a functionCall, so it can be put back on the same kind of part, where
-// Gemini 3 looks for it (docs/thought-signatures.md#anthropic-thinking-blocks).
-const sigPrefix = "gsig1."
-
 // encodeSignature makes a thinking-block signature from a Gemini signature
-// (standard base64); "" when there is none or it is not base64.
+// (standard base64, or a variant: decodeAnyBase64), carried as
+// gemini.CarrySignature says; "" when there is none or it is not base64.
 func encodeSignature(kind byte, sig string) string {
 	raw := decodeAnyBase64(sig)
 	if raw == nil {
 		return ""
 	}
-	tag := "tx."
-	if kind == 'f' {
-		tag = "fc."
-	}
-	return sigPrefix + tag + base64.RawURLEncoding.EncodeToString(raw)
-}
-
-// decodeThinkingSignature reverses encodeSignature: kind 't' or 'f' and the
-// Gemini signature in standard base64. Foreign signatures (real Claude ones)
-// give kind 0.
-func decodeThinkingSignature(s string) (kind byte, sig string) {
-	rest, ok := strings.CutPrefix(s, sigPrefix)
-	if !ok || len(rest) < 4 || rest[2] != '.' {
-		return 0, ""
-	}
-	switch rest[:2] {
-	case "tx":
-		kind = 't'
-	case "fc":
-		kind = 'f'
-	default:
-		return 0, ""
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(rest[3:])
-	if err != nil || len(raw) == 0 {
-		return 0, ""
-	}
-	return kind, base64.StdEncoding.EncodeToString(raw)
+	return gemini.CarrySignature(kind, raw)
 }
 
 // decodeAnyBase64 accepts Gemini's standard base64 and, defensively, the

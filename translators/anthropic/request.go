@@ -35,13 +35,9 @@ func (r *MessagesRequest) NewAnswer() translator.Answer { return translator.Sing
 // a Gemini GenerateContentRequest. Every rejection
 // names the field at fault, in Anthropic's "<path>: <problem>" wording.
 func ParseMessages(body []byte, env *translator.Env) (*MessagesRequest, *apierror.Error) {
-	root, e := jsonidx.ParseRequest(body)
-	if e != nil {
-		return nil, e
-	}
 	r := &MessagesRequest{}
-	r.Env = env
-	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
+	root, e := r.Start(body, env, resolveModel)
+	if e != nil {
 		return nil, e
 	}
 	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
@@ -391,7 +387,7 @@ func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
 		if sig.Exists() && sig.Type != gjson.String && sig.Type != gjson.Null {
 			return apierror.Invalid(pp+".signature", pp+".signature: Input should be a valid string")
 		}
-		if kind, s := decodeThinkingSignature(sig.Str); s != "" {
+		if kind, s := gemini.CarriedSignature(sig.Str); s != "" {
 			if kind == 't' && b.sigTx == "" {
 				b.sigTx = s
 			} else if kind == 'f' && b.sigFc == "" {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -479,14 +478,11 @@ func candidate0Of(cands gjson.Result) gjson.Result {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if e := jsondepth.CheckAnswer(body); e != nil {
+	resp, e := gemini.ReadAnswer(body)
+	if e != nil {
 		return nil, e
 	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
-	}
-	resp := gjson.ParseBytes(body)
-	if resp.IsArray() || resp.Get("error").Exists() {
+	if resp.IsArray() {
 		return nil, apierror.FromGemini(0, body) // an error, maybe array-wrapped
 	}
 	cand := candidate0(resp)
@@ -505,13 +501,8 @@ func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 	c.out = append(c.out, `,"content":[`...)
 	m := r.newMachine()
 	m.event(&c, cand)
-	var failure *apierror.Error
-	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-		failure = m.part(&c, int(k.Int()), p)
-		return failure == nil
-	})
-	if failure != nil {
-		return nil, failure
+	if e := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return m.part(&c, k, p) }); e != nil {
+		return nil, e
 	}
 	m.endEvent(&c)
 	m.finish(&c)

@@ -74,6 +74,27 @@ func (g *Generation) Array(name string, items []byte) {
 	g.out = append(g.out, ']')
 }
 
+// Strings writes a field whose value is the strings of the array arr that
+// keep checks and keeps, in order (nothing when none is kept); keep's error
+// ends the reading.
+func (g *Generation) Strings(name string, arr gjson.Result, keep func(i int, s gjson.Result) (bool, *apierror.Error)) *apierror.Error {
+	var list []byte
+	if e := jsonidx.Each(arr, func(i int, s gjson.Result) *apierror.Error {
+		ok, e := keep(i, s)
+		if ok {
+			if len(list) > 0 {
+				list = append(list, ',')
+			}
+			list = jsonw.String(list, s.Str)
+		}
+		return e
+	}); e != nil {
+		return e
+	}
+	g.Array(name, list)
+	return nil
+}
+
 // JSONObject asks for a JSON answer (OpenAI's json_object format).
 func (g *Generation) JSONObject() { g.Raw("responseMimeType", `"application/json"`) }
 

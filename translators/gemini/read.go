@@ -3,6 +3,8 @@ package gemini
 import (
 	"strings"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/tidwall/gjson"
 )
 
@@ -198,3 +200,32 @@ func IsThought(part gjson.Result) bool { return part.Get("thought").Bool() }
 
 // ReadUsageBytes is ReadUsage on a raw response body.
 func ReadUsageBytes(body []byte) Usage { return ReadUsage(gjson.ParseBytes(body)) }
+
+// ReadAnswer reads a complete Gemini answer before it is translated:
+// nesting first (jsondepth, before gjson's validation, which recurses per
+// level), then JSON; an error object sent with a 200 is the error it
+// describes.
+func ReadAnswer(body []byte) (gjson.Result, *apierror.Error) {
+	if e := jsondepth.CheckAnswer(body); e != nil {
+		return gjson.Result{}, e
+	}
+	if !gjson.ValidBytes(body) {
+		return gjson.Result{}, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
+	}
+	resp := gjson.ParseBytes(body)
+	if resp.Get("error").Exists() {
+		return gjson.Result{}, apierror.FromGemini(0, body)
+	}
+	return resp, nil
+}
+
+// EachPart calls fn for each part of a candidate's content, in order, with
+// its index, and stops at the first error, which it returns.
+func EachPart(cand gjson.Result, fn func(k int, p gjson.Result) *apierror.Error) *apierror.Error {
+	var failure *apierror.Error
+	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
+		failure = fn(int(k.Int()), p)
+		return failure == nil
+	})
+	return failure
+}

@@ -45,3 +45,44 @@ func SignatureFromID(id string) (base, signature string) {
 	}
 	return id[:i], base64.StdEncoding.EncodeToString(raw)
 }
+
+// Signatures also ride in a client's opaque reasoning fields, which clients
+// echo verbatim: Anthropic's thinking-block signature and the Responses
+// API's encrypted_content. "gsig1.tx.<base64url>" came from a text (or
+// thought) part, "gsig1.fc.<base64url>" from a functionCall, so it can be
+// put back on the same kind of part, where Gemini 3 looks for it
+// (docs/thought-signatures.md). Anything else in those fields (a real
+// Claude signature, OpenAI's own encrypted reasoning) is not ours.
+const carriedPrefix = "gsig1."
+
+// CarrySignature makes the carried form of a signature (raw, its bytes)
+// taken from a text part (kind 't') or a functionCall ('f').
+func CarrySignature(kind byte, raw []byte) string {
+	tag := "tx."
+	if kind == 'f' {
+		tag = "fc."
+	}
+	return carriedPrefix + tag + base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// CarriedSignature reverses CarrySignature: kind 't' or 'f' and the
+// signature in Gemini's standard base64; kind 0 for anything else.
+func CarriedSignature(s string) (kind byte, sig string) {
+	rest, ok := strings.CutPrefix(s, carriedPrefix)
+	if !ok || len(rest) < 4 || rest[2] != '.' {
+		return 0, ""
+	}
+	switch rest[:2] {
+	case "tx":
+		kind = 't'
+	case "fc":
+		kind = 'f'
+	default:
+		return 0, ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(rest[3:])
+	if err != nil || len(raw) == 0 {
+		return 0, ""
+	}
+	return kind, base64.StdEncoding.EncodeToString(raw)
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 // The baselines do the least any translator must do with encoding/json:
@@ -34,12 +33,12 @@ func benchEvents(n int) []byte {
 }
 
 func BenchmarkChatRequest(b *testing.B) {
-	mm := models.Default()
+	env := envtest.Env(nil)
 	b.Run("gateway", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchChat)))
 		for range b.N {
-			if _, e := ParseChat(benchChat, envtest.Env(mm)); e != nil {
+			if _, e := ParseChat(benchChat, env); e != nil {
 				b.Fatal(e)
 			}
 		}
@@ -143,13 +142,13 @@ func hostileChat() map[string][]byte {
 }
 
 func BenchmarkHostileChat(b *testing.B) {
-	mm := models.Default()
+	env := envtest.Env(nil)
 	for name, body := range hostileChat() {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for range b.N {
-				ParseChat(body, envtest.Env(mm))
+				ParseChat(body, env)
 			}
 		})
 	}

@@ -1,37 +1,9 @@
 package openai
 
 import (
-	"strconv"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
-	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 )
-
-// fields reads typed request fields with OpenAI's wording of a refusal.
-var fields = gemini.Fields{
-	NotBool: func(p string) *apierror.Error {
-		return apierror.Invalid(p, "Invalid type for '"+p+"': expected a boolean.")
-	},
-	NotNumber: func(p string) *apierror.Error {
-		return apierror.Invalid(p, "Invalid type for '"+p+"': expected a number.")
-	},
-	NotInteger: func(p string) *apierror.Error {
-		return apierror.Invalid(p, "Invalid type for '"+p+"': expected an integer.")
-	},
-	OutOfRange: func(p, raw string, lo, hi float64) *apierror.Error {
-		return apierror.Invalid(p, "Invalid '"+p+"': "+raw+" is out of range ["+trimFloat(lo)+", "+trimFloat(hi)+"].")
-	},
-	Below: func(p string, lo int64) *apierror.Error {
-		return apierror.Invalid(p, "Invalid '"+p+"': must be at least "+strconv.FormatInt(lo, 10)+".")
-	},
-	TooDeep: func(p string, depth int) *apierror.Error {
-		return apierror.Invalid(p, "Invalid '"+p+"': the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
-	},
-}
-
-func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // errorType returns OpenAI's error type and code for a kind
 // (docs/answer-mapping.md#errors).

@@ -6,10 +6,35 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
+
+// fields reads typed request fields with OpenAI's wording of a refusal.
+var fields = gemini.Fields{
+	NotBool: func(p string) *apierror.Error {
+		return apierror.Invalid(p, "Invalid type for '"+p+"': expected a boolean.")
+	},
+	NotNumber: func(p string) *apierror.Error {
+		return apierror.Invalid(p, "Invalid type for '"+p+"': expected a number.")
+	},
+	NotInteger: func(p string) *apierror.Error {
+		return apierror.Invalid(p, "Invalid type for '"+p+"': expected an integer.")
+	},
+	OutOfRange: func(p, raw string, lo, hi float64) *apierror.Error {
+		return apierror.Invalid(p, "Invalid '"+p+"': "+raw+" is out of range ["+trimFloat(lo)+", "+trimFloat(hi)+"].")
+	},
+	Below: func(p string, lo int64) *apierror.Error {
+		return apierror.Invalid(p, "Invalid '"+p+"': must be at least "+strconv.FormatInt(lo, 10)+".")
+	},
+	TooDeep: func(p string, depth int) *apierror.Error {
+		return apierror.Invalid(p, "Invalid '"+p+"': the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+	},
+}
+
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // chatGeneration are the chat fields that map one to one to
 // generationConfig, with OpenAI's ranges.
@@ -48,23 +73,17 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 			g.Array("stopSequences", jsonw.String(nil, stop.Str))
 		}
 	case stop.IsArray():
-		var list []byte
-		if e := jsonidx.Each(stop, func(i int, s gjson.Result) *apierror.Error {
+		if e := g.Strings("stopSequences", stop, func(i int, s gjson.Result) (bool, *apierror.Error) {
 			if i >= gemini.MaxStopSequences {
-				return apierror.Invalid("stop", "Invalid 'stop': at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences are supported.")
+				return false, apierror.Invalid("stop", "Invalid 'stop': at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences are supported.")
 			}
 			if s.Type != gjson.String {
-				return apierror.Invalid("stop", "Invalid 'stop': expected strings.")
+				return false, apierror.Invalid("stop", "Invalid 'stop': expected strings.")
 			}
-			if i > 0 {
-				list = append(list, ',')
-			}
-			list = jsonw.String(list, s.Str)
-			return nil
+			return true, nil
 		}); e != nil {
 			return nil, e
 		}
-		g.Array("stopSequences", list)
 	case !gemini.Unset(stop):
 		return nil, apierror.Invalid("stop", "Invalid type for 'stop': expected a string or an array of strings.")
 	}
@@ -137,6 +156,90 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 			return "", apierror.Invalid("reasoning_effort", "Invalid 'reasoning_effort': expected none, minimal, low, medium, high, xhigh or max.")
 		}
 		parts = append(parts, m)
+	}
+	return "{" + strings.Join(parts, ",") + "}", nil
+}
+
+// The Responses API.
+
+// responsesGeneration are the Responses fields that map one to one to
+// generationConfig, with OpenAI's ranges.
+var responsesGeneration = []gemini.Param{
+	{Client: "temperature", Gemini: "temperature", Min: 0, Max: 2},
+	{Client: "top_p", Gemini: "topP", Min: 0, Max: 1},
+	{Client: "max_output_tokens", Gemini: "maxOutputTokens", Integer: true, Min: 1, Clamp: true},
+}
+
+// appendGenerationConfig writes generationConfig: sampling, output limits,
+// structured output (text.format) and thinking (reasoning), with OpenAI's
+// ranges checked so a client gets OpenAI's kind of 400.
+func (r *ResponsesRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([]byte, *apierror.Error) {
+	g := gemini.NewGeneration(out)
+	if e := g.Params(&fields, root, r.GeminiModel, responsesGeneration); e != nil {
+		return nil, e
+	}
+	text := root.Get("text")
+	if !gemini.Unset(text) && !text.IsObject() {
+		return nil, apierror.Invalid("text", "Invalid type for 'text': expected an object.")
+	}
+	// text.verbosity has no Gemini equivalent: accepted and ignored.
+	f := text.Get("format")
+	if e := responseFormat(&g, f.Get("type").String(), f.Get("schema"), "text.format",
+		"text.format.schema", "Invalid 'text.format': a json_schema format needs a `schema` object."); e != nil {
+		return nil, e
+	}
+	thinking, e := r.thinkingConfig(root.Get("reasoning"))
+	if e != nil {
+		return nil, e
+	}
+	if thinking != "" {
+		g.Raw("thinkingConfig", thinking)
+	}
+	return g.End(), nil
+}
+
+// thinkingConfig maps reasoning.effort (gemini.Effort: levels on Gemini 3,
+// budgets on 2.5, as for chat) and reasoning.summary (thought summaries,
+// which come back as reasoning items).
+func (r *ResponsesRequest) thinkingConfig(reasoning gjson.Result) (string, *apierror.Error) {
+	if gemini.Unset(reasoning) {
+		return "", nil
+	}
+	if !reasoning.IsObject() {
+		return "", apierror.Invalid("reasoning", "Invalid type for 'reasoning': expected an object.")
+	}
+	summary := reasoning.Get("summary")
+	if gemini.Unset(summary) {
+		summary = reasoning.Get("generate_summary") // the deprecated name
+	}
+	switch summary.String() {
+	case "", "none":
+	case "auto", "concise", "detailed":
+		r.summaries = true
+	default:
+		return "", apierror.Invalid("reasoning.summary", "Invalid 'reasoning.summary': expected auto, concise, detailed or none.")
+	}
+	effort := reasoning.Get("effort").String()
+	if !gemini.CanThink(r.GeminiModel) {
+		// Clients such as Codex ask every model for reasoning; a model that
+		// cannot think answers a thinkingConfig with a 400, so the request
+		// goes without one.
+		r.summaries = false
+		return "", nil
+	}
+	var parts []string
+	if r.summaries {
+		parts = append(parts, `"includeThoughts":true`)
+	}
+	if effort != "" {
+		m, ok := gemini.Effort(r.GeminiModel, effort)
+		if !ok {
+			return "", apierror.Invalid("reasoning.effort", "Invalid 'reasoning.effort': expected none, minimal, low, medium, high or xhigh.")
+		}
+		parts = append(parts, m)
+	}
+	if len(parts) == 0 {
+		return "", nil
 	}
 	return "{" + strings.Join(parts, ",") + "}", nil
 }

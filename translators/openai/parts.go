@@ -1,10 +1,12 @@
 package openai
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/tidwall/gjson"
 )
 
@@ -12,14 +14,7 @@ import (
 func userPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 	switch typ := p.Get("type").String(); typ {
 	case "text":
-		t := p.Get("text")
-		if t.Type != gjson.String {
-			return nil, apierror.Invalid(param+".text", "Invalid '"+param+".text': expected a string.")
-		}
-		if t.Str == "" {
-			return nil, nil
-		}
-		return gemini.TextPart(nil, t.Str), nil
+		return textInput(p, param)
 	case "image_url":
 		u := p.Get("image_url.url")
 		if u.Type != gjson.String {
@@ -54,6 +49,35 @@ func userPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 	default:
 		return nil, apierror.Invalid(param+".type", "Invalid '"+param+".type': unsupported content part type `"+typ+"`; use text, image_url, input_audio or file.")
 	}
+}
+
+// textInput translates a text content part; nil for empty text (Gemini
+// rejects an empty text part).
+func textInput(p gjson.Result, param string) ([]byte, *apierror.Error) {
+	t := p.Get("text")
+	if t.Type != gjson.String {
+		return nil, apierror.Invalid(param+".text", "Invalid '"+param+".text': expected a string.")
+	}
+	if t.Str == "" {
+		return nil, nil
+	}
+	return gemini.TextPart(nil, t.Str), nil
+}
+
+// eachContent reads a message's content: text calls once with a string
+// content, part with each part of an array of content parts (pp is its
+// param); anything else is refused.
+func eachContent(c gjson.Result, param string, text func(string), part func(p gjson.Result, pp string) *apierror.Error) *apierror.Error {
+	if c.Type == gjson.String {
+		text(c.Str)
+		return nil
+	}
+	if !c.IsArray() {
+		return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
+	}
+	return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
+		return part(p, param+"["+strconv.Itoa(j)+"]")
+	})
 }
 
 // mediaPart turns a data URL into inlineData and an http(s) URL into

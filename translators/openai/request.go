@@ -36,13 +36,9 @@ func (r *ChatRequest) NewAnswer() translator.Answer { return translator.Single(r
 // ParseChat validates an OpenAI chat completion request and translates it to
 // a Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseChat(body []byte, env *translator.Env) (*ChatRequest, *apierror.Error) {
-	root, e := jsonidx.ParseRequest(body)
-	if e != nil {
-		return nil, e
-	}
 	r := &ChatRequest{N: 1}
-	r.Env = env
-	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
+	root, e := r.Start(body, env, resolveModel)
+	if e != nil {
 		return nil, e
 	}
 	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
@@ -211,23 +207,16 @@ func hasTools(tools gjson.Result) bool {
 var errStop = &apierror.Error{}
 
 func (b *builder) userMessage(m gjson.Result, param string) *apierror.Error {
-	c := m.Get("content")
-	param += ".content"
-	if c.Type == gjson.String {
-		b.contents.AddText("user", c.Str)
-		return nil
-	}
-	if !c.IsArray() {
-		return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
-	}
-	return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
-		part, e := userPart(p, param+"["+strconv.Itoa(j)+"]")
-		if part != nil {
+	return eachContent(m.Get("content"), param+".content", b.userText, func(p gjson.Result, pp string) *apierror.Error {
+		part, e := userPart(p, pp)
+		if e == nil && part != nil {
 			b.contents.Add("user", part)
 		}
 		return e
 	})
 }
+
+func (b *builder) userText(t string) { b.contents.AddText("user", t) }
 
 func (b *builder) assistantMessage(m gjson.Result, param string) *apierror.Error {
 	texts, e := textOf(m.Get("content"), param+".content")

@@ -3,7 +3,6 @@ package openai
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -29,15 +28,9 @@ func finishString(f gemini.Finish, sawCall bool) string {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *ChatRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if e := jsondepth.CheckAnswer(body); e != nil {
+	resp, e := gemini.ReadAnswer(body)
+	if e != nil {
 		return nil, e
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
-	}
-	resp := gjson.ParseBytes(body)
-	if resp.Get("error").Exists() {
-		return nil, apierror.FromGemini(0, body)
 	}
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, `{"id":`...)

@@ -247,39 +247,14 @@ func (m *respMachine) finish(s itemSink) {
 	m.sig = ""
 }
 
-// sigPrefix marks our signatures in encrypted_content; anything else there
-// (OpenAI's own encrypted reasoning, replayed from other history) is
-// ignored. "tx" came from a text or thought part, "fc" from a call.
-const sigPrefix = "gsig1."
-
+// encodeSignature carries a text signature in encrypted_content
+// (gemini.CarrySignature); "" when it is not base64.
 func encodeSignature(sig string) string {
 	raw, err := base64.StdEncoding.DecodeString(sig)
 	if err != nil || len(raw) == 0 {
 		return ""
 	}
-	return sigPrefix + "tx." + base64.RawURLEncoding.EncodeToString(raw)
-}
-
-// decodeSignature reverses encodeSignature: kind 't' or 'f' and the Gemini
-// signature in standard base64; kind 0 for anything else.
-func decodeSignature(s string) (kind byte, sig string) {
-	rest, ok := strings.CutPrefix(s, sigPrefix)
-	if !ok || len(rest) < 4 || rest[2] != '.' {
-		return 0, ""
-	}
-	switch rest[:2] {
-	case "tx":
-		kind = 't'
-	case "fc":
-		kind = 'f'
-	default:
-		return 0, ""
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(rest[3:])
-	if err != nil || len(raw) == 0 {
-		return 0, ""
-	}
-	return kind, base64.StdEncoding.EncodeToString(raw)
+	return gemini.CarrySignature('t', raw)
 }
 
 // callShape is how a Gemini functionCall is shown to the client.

@@ -74,13 +74,9 @@ var statelessFields = [...]struct{ name, why string }{
 // ParseResponses validates a Responses API request and translates it to a
 // Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apierror.Error) {
-	root, e := jsonidx.ParseRequest(body)
-	if e != nil {
-		return nil, e
-	}
 	r := &ResponsesRequest{}
-	r.Env = env
-	if r.Model, r.GeminiModel, e = resolveModel(root.Get("model"), env.Models); e != nil {
+	root, e := r.Start(body, env, resolveModel)
+	if e != nil {
 		return nil, e
 	}
 	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
@@ -300,33 +296,11 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 	case "system", "developer":
 		// Hoisted to systemInstruction, in order (as for chat): Gemini has
 		// no system turns, and hoisting does not disturb tool turns.
-		if c.Type == gjson.String {
-			b.system.Add(c.Str)
-			return nil
-		}
-		if !c.IsArray() {
-			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
-		}
-		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
-			pp := param + "[" + strconv.Itoa(j) + "]"
-			t, ok := textPart(p)
-			if !ok {
-				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed in "+role+" messages.")
-			}
-			b.system.Add(t)
-			return nil
-		})
+		return eachContent(c, param, b.system.Add, textOnly(b.system.Add, "only text parts are allowed in "+role+" messages."))
 	case "user":
 		b.closeStep()
-		if c.Type == gjson.String {
-			b.contents.AddText("user", c.Str)
-			return nil
-		}
-		if !c.IsArray() {
-			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
-		}
-		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
-			part, e := inputPart(p, param+"["+strconv.Itoa(j)+"]")
+		return eachContent(c, param, b.userText, func(p gjson.Result, pp string) *apierror.Error {
+			part, e := inputPart(p, pp)
 			if e == nil && part != nil {
 				b.contents.Add("user", part)
 			}
@@ -334,25 +308,25 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 		})
 	case "assistant":
 		b.modelSide()
-		if c.Type == gjson.String {
-			b.addModelText(c.Str)
-			return nil
-		}
-		if !c.IsArray() {
-			return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
-		}
-		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
-			pp := param + "[" + strconv.Itoa(j) + "]"
-			t, ok := textPart(p)
-			if !ok {
-				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': assistant messages take output_text or refusal parts.")
-			}
-			b.addModelText(t)
-			return nil
-		})
+		return eachContent(c, param, b.addModelText, textOnly(b.addModelText, "assistant messages take output_text or refusal parts."))
 	}
 	return apierror.Invalid(param[:len(param)-len(".content")]+".role", "Invalid role `"+role+"`: expected user, assistant, system or developer.")
 }
+
+// textOnly reads the text parts of a content that takes nothing else
+// (wrong, what a refusal says of the others).
+func textOnly(add func(string), wrong string) func(p gjson.Result, pp string) *apierror.Error {
+	return func(p gjson.Result, pp string) *apierror.Error {
+		t, ok := textPart(p)
+		if !ok {
+			return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': "+wrong)
+		}
+		add(t)
+		return nil
+	}
+}
+
+func (b *respBuilder) userText(t string) { b.contents.AddText("user", t) }
 
 // textPart reads a text-only content part of any of the API's text types.
 func textPart(p gjson.Result) (string, bool) {
@@ -370,14 +344,7 @@ func textPart(p gjson.Result) (string, bool) {
 func inputPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 	switch typ := p.Get("type").String(); typ {
 	case "input_text", "output_text", "text":
-		t := p.Get("text")
-		if t.Type != gjson.String {
-			return nil, apierror.Invalid(param+".text", "Invalid '"+param+".text': expected a string.")
-		}
-		if t.Str == "" {
-			return nil, nil
-		}
-		return gemini.TextPart(nil, t.Str), nil
+		return textInput(p, param)
 	case "input_image":
 		if p.Get("file_id").String() != "" {
 			return nil, apierror.Invalid(param+".file_id", "OpenAI file ids cannot be read by the Gemini backend; send the image as a data URL or an http(s) URL in `image_url`.")
@@ -440,7 +407,7 @@ func (b *respBuilder) addModelText(t string) {
 // encrypted_content (OpenAI's) means nothing to Gemini.
 func (b *respBuilder) reasoning(it gjson.Result) {
 	b.modelSide()
-	if kind, sig := decodeSignature(it.Get("encrypted_content").String()); kind == 't' {
+	if kind, sig := gemini.CarriedSignature(it.Get("encrypted_content").String()); kind == 't' {
 		b.sigTx = sig
 	} else if kind == 'f' {
 		// Never produced by this translator (calls carry their own), but a

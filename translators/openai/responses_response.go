@@ -3,22 +3,15 @@ package openai
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/tidwall/gjson"
 )
 
 // Response translates a complete Gemini GenerateContentResponse into a
 // Response object.
 func (r *ResponsesRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if e := jsondepth.CheckAnswer(body); e != nil {
+	resp, e := gemini.ReadAnswer(body)
+	if e != nil {
 		return nil, e
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
-	}
-	resp := gjson.ParseBytes(body)
-	if resp.Get("error").Exists() {
-		return nil, apierror.FromGemini(0, body)
 	}
 	usage := gemini.ReadUsage(resp)
 	c := collector{req: r}
@@ -39,13 +32,8 @@ func (r *ResponsesRequest) Response(body []byte) ([]byte, *apierror.Error) {
 		}
 		m := newRespMachine(r)
 		m.event(&c, cand)
-		var failure *apierror.Error
-		cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-			failure = m.part(&c, int(k.Int()), p)
-			return failure == nil
-		})
-		if failure != nil {
-			return nil, failure
+		if e := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return m.part(&c, k, p) }); e != nil {
+			return nil, e
 		}
 		m.endEvent(&c)
 		m.finish(&c)

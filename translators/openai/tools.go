@@ -153,3 +153,224 @@ func chatBuiltins(root jsonidx.Object, model string) (gemini.Builtins, string, *
 	want.Search = true
 	return want, gemini.Location(o.Get("user_location.approximate")), nil
 }
+
+// The Responses API.
+
+// customInputSchema is the parameters schema of a custom tool. Custom tools
+// take free text (Codex's apply_patch takes a patch); Gemini functions take
+// a JSON object, so the text is the one string argument `input`.
+const customInputSchema = `{"type":"object","properties":{"input":{"type":"string","description":"The raw input of the tool: free-form text in the format the tool description gives, not JSON."}},"required":["input"]}`
+
+// droppedTools are hosted tools that are not function tools. The web
+// search tools run on Gemini's Google Search; the others the gateway does
+// not run, and the model simply works without them: Codex declares
+// tool_search with full model metadata, and refusing it would make the
+// gateway unusable.
+var droppedTools = map[string]bool{
+	"web_search": true, "web_search_preview": true, "web_search_2025_08_26": true,
+	"web_search_preview_2025_03_11": true, "tool_search": true, "image_generation": true,
+}
+
+// webSearchTool reports the hosted web search tools (every version).
+func webSearchTool(typ string) bool { return strings.HasPrefix(typ, "web_search") }
+
+// parseTools translates `tools` and `tool_choice` into Gemini's tools and
+// toolConfig: function tools are
+// flat ({type, name, description, parameters, strict}), custom tools take
+// text, and namespace tools group functions under a prefix. It returns the
+// JSON to append and the map from client names to Gemini names.
+func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]string, *apierror.Error) {
+	tools := root.Get("tools")
+	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
+		return nil, nil, apierror.Invalid("tools", "Invalid type for 'tools': expected an array.")
+	}
+	var decls gemini.Declarations
+	names := map[string]string{} // client name ("ns.name" inside a namespace) -> Gemini name
+	declared := map[string]bool{}
+	strict := false
+	var want gemini.Builtins
+	var allowedDomains []string
+	location := ""
+	var declare func(t gjson.Result, param, ns string) *apierror.Error
+	declare = func(t gjson.Result, param, ns string) *apierror.Error {
+		typ := t.Get("type").String()
+		switch {
+		case typ == "namespace":
+			if ns != "" {
+				return apierror.Invalid(param+".type", "Invalid '"+param+"': namespaces cannot be nested.")
+			}
+			nsName := t.Get("name").String()
+			if nsName == "" {
+				return apierror.Invalid(param+".name", "Invalid '"+param+".name': a namespace needs a name.")
+			}
+			return jsonidx.Each(t.Get("tools"), func(j int, inner gjson.Result) *apierror.Error {
+				return declare(inner, param+".tools["+strconv.Itoa(j)+"]", nsName)
+			})
+		case webSearchTool(typ):
+			// Google Search runs the search. Its settings have no Gemini
+			// parameter: allowed domains and the user's location go to
+			// the model as an instruction, search_context_size and
+			// external_web_access (Codex's cached-only mode) are not
+			// expressible; Google Search answers from Google's index.
+			want.Search = true
+			if e := jsonidx.Each(t.Get("filters.allowed_domains"), func(j int, d gjson.Result) *apierror.Error {
+				if j >= gemini.MaxDomains {
+					return apierror.Invalid(param+".filters.allowed_domains", "Invalid '"+param+".filters.allowed_domains': at most "+strconv.Itoa(gemini.MaxDomains)+" domains are accepted by this gateway.")
+				}
+				allowedDomains = append(allowedDomains, strings.Clone(d.String()))
+				return nil
+			}); e != nil {
+				return e
+			}
+			if l := gemini.Location(t.Get("user_location")); l != "" {
+				location = l
+			}
+			return nil
+		case droppedTools[typ]:
+			return nil
+		case typ != "function" && typ != "custom":
+			return apierror.Invalid(param+".type", "Invalid '"+param+".type': tool type `"+typ+"` is not supported by this gateway (it serves function, custom and namespace tools; web_search is accepted and ignored).")
+		}
+		name := t.Get("name")
+		if name.Type != gjson.String || name.Str == "" {
+			return apierror.Invalid(param+".name", "Invalid '"+param+".name': expected a non-empty string.")
+		}
+		client, gname := name.Str, name.Str
+		if ns != "" {
+			// Gemini has no namespaces; the qualified name is a valid
+			// function name (letters, digits, _ . : -).
+			client = ns + "." + name.Str
+			gname = client
+		}
+		if declared[gname] {
+			return apierror.Invalid(param+".name", "Invalid '"+param+".name': tool `"+client+"` is declared twice.")
+		}
+		if len(declared) >= gemini.MaxTools {
+			return apierror.Invalid("tools", "Invalid 'tools': at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway.")
+		}
+		// Kept for the answer, which outlives the request body.
+		client, gname = strings.Clone(client), strings.Clone(gname)
+		declared[gname] = true
+		names[client] = gname
+		if typ == "custom" || ns != "" {
+			if r.tools == nil {
+				r.tools = make(map[string]toolRef)
+			}
+			r.tools[gname] = toolRef{custom: typ == "custom", namespace: strings.Clone(ns), name: strings.Clone(name.Str)}
+		}
+		desc := t.Get("description").String()
+		if typ == "custom" {
+			if f := t.Get("format"); f.Get("type").String() == "grammar" && f.Get("definition").String() != "" {
+				// The grammar is the contract of the input text; Gemini
+				// cannot constrain decoding to it, so the model reads it.
+				desc += "\n\nThe `input` argument must follow this " + f.Get("syntax").String() + " grammar:\n" + f.Get("definition").String()
+			}
+			decls.DeclareSchema(gname, desc, customInputSchema)
+			return nil
+		}
+		if depth, ok := decls.Declare(gname, desc, t.Get("parameters")); !ok {
+			return fields.TooDeep(param+".parameters", depth)
+		}
+		if t.Get("parameters").IsObject() {
+			strict = strict || t.Get("strict").Bool()
+		}
+		return nil
+	}
+	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
+		return declare(t, "tools["+strconv.Itoa(i)+"]", "")
+	}); e != nil {
+		return nil, nil, e
+	}
+	if c := root.Get("tool_choice"); c.Type == gjson.String && c.Str == "none" {
+		want = gemini.Builtins{} // no tool at all, hosted ones included
+	}
+	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, decls.Len() > 0)
+	out := decls.AppendTools(nil, send)
+	r.builtins, r.NoticeText = send, notice
+	if send.Search {
+		r.hint = gemini.SearchHint(allowedDomains, nil, location)
+		if len(allowedDomains) > 0 {
+			r.NoticeText = "web_search: filters.allowed_domains is given to the model as an instruction; Google Search cannot enforce it"
+		}
+	}
+
+	cfg, e := toolChoice(root.Get("tool_choice"), names)
+	if e != nil {
+		return nil, nil, e
+	}
+	if (cfg.Mode == "AUTO" || cfg.Mode == "") && strict && decls.Len() > 0 {
+		// Strict schemas (tool_choice defaults to auto): constrained
+		// decoding of the calls.
+		cfg.Mode = "VALIDATED"
+	}
+	if cfg.Mode == "ANY" && decls.Len() == 0 {
+		return nil, nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
+	}
+	cfg.Combine = combine
+	return decls.AppendToolConfig(out, cfg), names, nil
+}
+
+// toolChoice maps tool_choice to a function-calling mode and the allowed
+// Gemini function names.
+func toolChoice(choice gjson.Result, names map[string]string) (cfg gemini.ToolConfig, e *apierror.Error) {
+	lookup := func(t gjson.Result) (string, *apierror.Error) {
+		n := t.Get("name").String()
+		if ns := t.Get("namespace").String(); ns != "" {
+			n = ns + "." + n
+		}
+		g, ok := names[n]
+		if !ok {
+			return "", apierror.Invalid("tool_choice", "Invalid 'tool_choice': tool `"+n+"` is not among the declared tools.")
+		}
+		return g, nil
+	}
+	switch {
+	case gemini.Unset(choice):
+		return cfg, nil
+	case choice.Type == gjson.String:
+		if cfg.Mode = choiceMode(choice.Str); cfg.Mode == "" {
+			return cfg, apierror.Invalid("tool_choice", "Invalid 'tool_choice': expected none, auto, required or a tool object.")
+		}
+		return cfg, nil
+	case choice.IsObject():
+		switch typ := choice.Get("type").String(); typ {
+		case "function", "custom":
+			g, e := lookup(choice)
+			if e != nil {
+				return cfg, e
+			}
+			return gemini.ToolConfig{Mode: "ANY", Allowed: []string{g}}, nil
+		case "allowed_tools":
+			if e := jsonidx.Each(choice.Get("tools"), func(i int, t gjson.Result) *apierror.Error {
+				if i >= gemini.MaxTools {
+					return apierror.Invalid("tool_choice", "Invalid 'tool_choice': at most "+strconv.Itoa(gemini.MaxTools)+" allowed tools are accepted by this gateway.")
+				}
+				if droppedTools[t.Get("type").String()] {
+					return nil
+				}
+				g, e := lookup(t)
+				cfg.Allowed = append(cfg.Allowed, g)
+				return e
+			}); e != nil {
+				return cfg, e
+			}
+			if choice.Get("mode").String() == "required" {
+				cfg.Mode = "ANY"
+				return cfg, nil
+			}
+			// The model chooses among the allowed tools: Gemini takes a
+			// list of names only with ANY or VALIDATED.
+			if len(cfg.Allowed) == 0 {
+				return gemini.ToolConfig{Mode: "NONE"}, nil
+			}
+			cfg.Mode = "VALIDATED"
+			return cfg, nil
+		default:
+			if droppedTools[typ] {
+				return gemini.ToolConfig{Mode: "AUTO"}, nil // a hosted tool the gateway does not run
+			}
+			return cfg, apierror.Invalid("tool_choice.type", "Invalid 'tool_choice.type': `"+typ+"` is not supported; use function, custom or allowed_tools.")
+		}
+	}
+	return cfg, apierror.Invalid("tool_choice", "Invalid type for 'tool_choice': expected a string or an object.")
+}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
+	"github.com/tidwall/gjson"
 )
 
 // Translator is a client request translated into Gemini calls: what the
@@ -130,6 +132,19 @@ type Call struct {
 	NoticeText string
 	// Env is what the translation was built with.
 	Env *Env
+}
+
+// Start reads what every request has: the body, parsed and indexed
+// (jsonidx.ParseRequest), and its `model`, which model reads in the
+// protocol's terms into the client's name and the Gemini model serving it.
+func (c *Call) Start(body []byte, env *Env, model func(m gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error)) (jsonidx.Object, *apierror.Error) {
+	root, e := jsonidx.ParseRequest(body)
+	if e != nil {
+		return root, e
+	}
+	c.Env = env
+	c.Model, c.GeminiModel, e = model(root.Get("model"), env.Models)
+	return root, e
 }
 
 // Models returns the client's model and the Gemini model.
