@@ -1,8 +1,8 @@
 package anthropic
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"strings"
 	"testing"
 
@@ -10,49 +10,12 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 )
 
-// Compare with the baseline (decode each event with encoding/json and
-// encode it back) as a ratio; see README, Performance.
 func BenchmarkStream50Events(b *testing.B) {
-	var up strings.Builder
-	for i := range 50 {
-		finish := ""
-		if i == 49 {
-			finish = `,"finishReason":"STOP"`
-		}
-		fmt.Fprintf(&up, "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"token %d of the answer \"}]}%s,\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":25,\"candidatesTokenCount\":%d,\"totalTokenCount\":%d},\"responseId\":\"bench\"}\r\n\r\n", i, finish, i, 25+i)
-	}
-	events := strings.Split(strings.TrimSpace(up.String()), "\r\n\r\n")
 	r, e := ParseMessages([]byte(`{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil))
 	if e != nil {
 		b.Fatal(e)
 	}
-	b.Run("gateway", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(up.Len()))
-		var out []byte
-		for range b.N {
-			s := r.NewStream()
-			for _, ev := range events {
-				out = s.Write(out[:0], []byte(ev+"\r\n\r\n"))
-			}
-			out = s.Close(out[:0])
-		}
-	})
-	b.Run("baseline-encoding-json", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(up.Len()))
-		for range b.N {
-			for _, ev := range events {
-				var v map[string]any
-				if err := json.Unmarshal([]byte(strings.TrimPrefix(ev, "data: ")), &v); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := json.Marshal(v); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-	})
+	jsontest.BenchStream(b, jsontest.Events(50), func() jsontest.Stream { return r.NewStream() })
 }
 
 // A Claude Code–like request: system blocks, a tool round trip and the tool
@@ -65,29 +28,7 @@ var benchMessages = []byte(`{"model":"claude-sonnet-4-5-20250929","max_tokens":3
 	`"tools":` + claudeCodeTools + `,"thinking":{"type":"enabled","budget_tokens":2048}}`)
 
 func BenchmarkMessagesRequest(b *testing.B) {
-	env := envtest.Env(nil)
-	b.Run("gateway", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(benchMessages)))
-		for range b.N {
-			if _, e := ParseMessages(benchMessages, env); e != nil {
-				b.Fatal(e)
-			}
-		}
-	})
-	b.Run("baseline-encoding-json", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(benchMessages)))
-		for range b.N {
-			var v map[string]any
-			if err := json.Unmarshal(benchMessages, &v); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := json.Marshal(v); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	envtest.BenchRequest(b, ParseMessages, benchMessages)
 }
 
 // BenchmarkDepthScan is the share of the nesting pre-scan in the work above.
@@ -123,21 +64,10 @@ func BenchmarkHostileMessages(b *testing.B) {
 	}
 	const head = `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],`
 	env := envtest.Env(nil)
-	for _, bc := range []struct {
-		name string
-		body []byte
-	}{
-		{"stop-sequences-1M", []byte(head + `"stop_sequences":[` + strings.Repeat(`"a",`, 1_000_000) + `"a"]}`)},
-		{"nesting-100k", []byte(head + `"metadata":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`)},
-		{"tool-results-2k", calls(2_000)},
-		{"tool-results-20k", calls(20_000)},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(bc.body)))
-			for range b.N {
-				ParseMessages(bc.body, env)
-			}
-		})
-	}
+	jsontest.BenchHostile(b, map[string][]byte{
+		"stop-sequences-1M": []byte(head + `"stop_sequences":[` + strings.Repeat(`"a",`, 1_000_000) + `"a"]}`),
+		"nesting-100k":      []byte(head + `"metadata":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`),
+		"tool-results-2k":   calls(2_000),
+		"tool-results-20k":  calls(20_000),
+	}, func(body []byte) { ParseMessages(body, env) })
 }

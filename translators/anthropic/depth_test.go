@@ -56,9 +56,8 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 // read without recursion, whether whole or streamed.
 func TestDeepAnswersAreGatewayErrors(t *testing.T) {
 	jsontest.SmallStack(t)
+	answer, msg := jsontest.DeepAnswer(), jsontest.DeepAnswerError
 	deep := jsontest.Deep(100000)
-	answer := `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":` + deep + `}}}]},"finishReason":"STOP"}]}`
-	const msg = "Gemini's answer nests JSON 100008 levels deep; the gateway reads at most 256."
 	r := mustParse(t, plainReq)
 	_, e := r.Response([]byte(answer))
 	if e == nil || e.Kind != apierror.BadGateway || Status(e) != 502 || e.Message != msg {

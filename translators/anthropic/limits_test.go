@@ -1,22 +1,16 @@
 package anthropic
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/tidwall/gjson"
 )
-
-// many is a JSON array: first, then n copies of filler.
-func many(first, filler string, n int) string {
-	return "[" + first + strings.Repeat(","+filler, n) + "]"
-}
 
 // A huge array whose first element is wrong, or that is longer than its
 // limit, is refused after reading only what the check needs. gjson's Array
@@ -28,43 +22,21 @@ func TestHugeArraysStopEarly(t *testing.T) {
 	const msgs = `"messages":[{"role":"user","content":"x"}]`
 	user := func(content string) string { return head + `"messages":[{"role":"user","content":` + content + `}]}` }
 	tool := `{"name":"f","input_schema":{}}`
-	tests := []struct {
-		name, in, param, msg string
-	}{
-		{"system", head + msgs + `,"system":` + many(`{"type":"image"}`, `{}`, n) + `}`, "system.0.type", "'text'"},
-		{"messages", head + `"messages":` + many(`{"role":"tool","content":"x"}`, `{}`, n) + `}`, "messages.0.role", "'user', 'assistant' or 'system'"},
-		{"user blocks", user(many(`{"type":"video"}`, `{}`, n)), "messages.0.content.0.type", "'video'"},
-		{"assistant blocks", head + `"messages":[{"role":"user","content":"x"},{"role":"assistant","content":` + many(`{"type":"image"}`, `{}`, n) + `}]}`, "messages.1.content.0.type", "assistant message"},
-		{"tool_result blocks", user(`[{"type":"tool_result","tool_use_id":"a","content":` + many(`{"type":"video"}`, `{}`, n) + `}]`), "messages.0.content.0.content.0.type", "'video'"},
-		{"document blocks", user(`[{"type":"document","source":{"type":"content","content":` + many(`{"type":"video"}`, `{}`, n) + `}}]`), "messages.0.content.0.source.content.0.type", "'text' or 'image'"},
-		{"search_result blocks", user(`[{"type":"search_result","content":` + many(`{"type":"image"}`, `{}`, n) + `}]`), "messages.0.content.0.content.0", "text block"},
-		{"tools, bad first", head + msgs + `,"tools":` + many(`{"type":"bash_20250124","name":"w"}`, `{}`, n) + `}`, "tools.0.type", "bash_20250124"},
-		{"tools, too many", head + msgs + `,"tools":` + many(tool, tool, n/20) + `}`, "tools", "at most 512 tools"},
-		{"stop_sequences", head + msgs + `,"stop_sequences":` + many(`"a"`, `"a"`, n) + `}`, "stop_sequences", "at most 5 stop sequences"},
+	tests := []envtest.Refusal{
+		{Name: "system", In: head + msgs + `,"system":` + jsontest.Many(`{"type":"image"}`, `{}`, n) + `}`, Param: "system.0.type", Msg: "'text'"},
+		{Name: "messages", In: head + `"messages":` + jsontest.Many(`{"role":"tool","content":"x"}`, `{}`, n) + `}`, Param: "messages.0.role", Msg: "'user', 'assistant' or 'system'"},
+		{Name: "user blocks", In: user(jsontest.Many(`{"type":"video"}`, `{}`, n)), Param: "messages.0.content.0.type", Msg: "'video'"},
+		{Name: "assistant blocks", In: head + `"messages":[{"role":"user","content":"x"},{"role":"assistant","content":` + jsontest.Many(`{"type":"image"}`, `{}`, n) + `}]}`, Param: "messages.1.content.0.type", Msg: "assistant message"},
+		{Name: "tool_result blocks", In: user(`[{"type":"tool_result","tool_use_id":"a","content":` + jsontest.Many(`{"type":"video"}`, `{}`, n) + `}]`), Param: "messages.0.content.0.content.0.type", Msg: "'video'"},
+		{Name: "document blocks", In: user(`[{"type":"document","source":{"type":"content","content":` + jsontest.Many(`{"type":"video"}`, `{}`, n) + `}}]`), Param: "messages.0.content.0.source.content.0.type", Msg: "'text' or 'image'"},
+		{Name: "search_result blocks", In: user(`[{"type":"search_result","content":` + jsontest.Many(`{"type":"image"}`, `{}`, n) + `}]`), Param: "messages.0.content.0.content.0", Msg: "text block"},
+		{Name: "tools, bad first", In: head + msgs + `,"tools":` + jsontest.Many(`{"type":"bash_20250124","name":"w"}`, `{}`, n) + `}`, Param: "tools.0.type", Msg: "bash_20250124"},
+		{Name: "tools, too many", In: head + msgs + `,"tools":` + jsontest.Many(tool, tool, n/20) + `}`, Param: "tools", Msg: "at most 512 tools"},
+		{Name: "stop_sequences", In: head + msgs + `,"stop_sequences":` + jsontest.Many(`"a"`, `"a"`, n) + `}`, Param: "stop_sequences", Msg: "at most 5 stop sequences"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			body, mm := []byte(tt.in), models.Default()
-			for _, parse := range []func() *apierror.Error{
-				func() *apierror.Error { _, e := ParseMessages(body, envtest.Env(mm)); return e },
-				func() *apierror.Error { _, e := ParseCountTokens(body, envtest.Env(mm)); return e },
-			} {
-				var e *apierror.Error
-				alloc := jsontest.AllocatedBytes(func() { e = parse() })
-				if tt.name == "stop_sequences" && e == nil {
-					continue // count_tokens ignores stop_sequences
-				}
-				if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
-					t.Fatalf("got %+v", e)
-				}
-				// gjson's ParseBytes copies the body once and the output
-				// buffer is sized after it; beyond those, only small change.
-				if limit := 2*uint64(len(body)) + 1<<20; alloc > limit {
-					t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
-				}
-			}
-		})
-	}
+	envtest.RefusesCheaply(t, ParseMessages, tests)
+	// count_tokens reads the same fields but stop_sequences.
+	envtest.RefusesCheaply(t, ParseCountTokens, slices.DeleteFunc(tests, func(r envtest.Refusal) bool { return r.Name == "stop_sequences" }))
 }
 
 func TestCountLimitsAreInclusive(t *testing.T) {

@@ -31,35 +31,33 @@ const claudeCodeDecls = `[{"functionDeclarations":[
    "required":["command"],"additionalProperties":false}}]}]`
 
 func TestParseMessagesTranslates(t *testing.T) {
-	tests := []struct {
-		name, in, want, path string
-	}{
+	tests := []envtest.Translation{
 		{
-			name: "text, system blocks, sampling, ignored fields",
-			in: `{"model":"claude-sonnet-4-5-20250929","max_tokens":1024,
+			Name: "text, system blocks, sampling, ignored fields",
+			In: `{"model":"claude-sonnet-4-5-20250929","max_tokens":1024,
 				"system":[{"type":"text","text":"be terse","cache_control":{"type":"ephemeral"}},{"type":"text","text":""},{"type":"text","text":"use French"}],
 				"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"salut"},
 					{"role":"user","content":[{"type":"text","text":"a","cache_control":{"type":"ephemeral","ttl":"1h"}},{"type":"text","text":""},{"type":"text","text":"b","citations":null}]}],
 				"temperature":0.5,"top_p":0.9,"top_k":40,"stop_sequences":["END",""],
 				"metadata":{"user_id":"u1"},"service_tier":"auto","container":null,"cache_control":{"type":"ephemeral"},"inference_geo":"us","unknown_field":1}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"salut"}]},{"role":"user","parts":[{"text":"a"},{"text":"b"}]}],
+			Want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"salut"}]},{"role":"user","parts":[{"text":"a"},{"text":"b"}]}],
 				"systemInstruction":{"parts":[{"text":"be terse"},{"text":"use French"}]},
 				"generationConfig":{"maxOutputTokens":1024,"temperature":0.5,"topP":0.9,"topK":40,"stopSequences":["END"]}}`,
-			path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
 		},
 		{
-			name: "stream, system string, same-role merge, thinking-only turn dropped",
-			in: `{"model":"gemini-2.5-flash","max_tokens":5,"stream":true,"system":"sys",
+			Name: "stream, system string, same-role merge, thinking-only turn dropped",
+			In: `{"model":"gemini-2.5-flash","max_tokens":5,"stream":true,"system":"sys",
 				"messages":[{"role":"user","content":"a"},{"role":"user","content":[{"type":"text","text":"b"}]},
 					{"role":"assistant","content":[{"type":"thinking","thinking":"hmm","signature":"EqQBCkYIBxgCKkD"},{"type":"text","text":""}]},
 					{"role":"user","content":"c"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"},{"text":"c"}]}],
+			Want: `{"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"},{"text":"c"}]}],
 				"systemInstruction":{"parts":[{"text":"sys"}]},"generationConfig":{"maxOutputTokens":5}}`,
-			path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+			Path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
 		},
 		{
-			name: "images and documents",
-			in: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[{"role":"user","content":[
+			Name: "images and documents",
+			In: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[{"role":"user","content":[
 				{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}},
 				{"type":"image","source":{"type":"url","url":"https://example.com/cat.webp?x=1"}},
 				{"type":"image","source":{"type":"url","url":"https://example.com/noext"}},
@@ -69,7 +67,7 @@ func TestParseMessagesTranslates(t *testing.T) {
 				{"type":"document","source":{"type":"content","content":[{"type":"text","text":"chunk"},{"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"/9j/"}}]}},
 				{"type":"search_result","source":"https://s","title":"T","content":[{"type":"text","text":"found"}]},
 				{"type":"text","text":"what?"}]}]}`,
-			want: `{"contents":[{"role":"user","parts":[
+			Want: `{"contents":[{"role":"user","parts":[
 				{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}},
 				{"fileData":{"mimeType":"image/webp","fileUri":"https://example.com/cat.webp?x=1"}},
 				{"fileData":{"mimeType":"image/jpeg","fileUri":"https://example.com/noext"}},
@@ -79,11 +77,11 @@ func TestParseMessagesTranslates(t *testing.T) {
 				{"text":"chunk"},{"inlineData":{"mimeType":"image/jpeg","data":"/9j/"}},
 				{"text":"T\nhttps://s\nfound"},
 				{"text":"what?"}]}],"generationConfig":{"maxOutputTokens":10}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "Claude Code tools, parallel results reordered, attachments after results, orphans",
-			in: `{"model":"claude-haiku-4-5","max_tokens":100,"tools":` + claudeCodeTools + `,"tool_choice":{"type":"any","disable_parallel_tool_use":true},
+			Name: "Claude Code tools, parallel results reordered, attachments after results, orphans",
+			In: `{"model":"claude-haiku-4-5","max_tokens":100,"tools":` + claudeCodeTools + `,"tool_choice":{"type":"any","disable_parallel_tool_use":true},
 				"messages":[
 				{"role":"user","content":"read both"},
 				{"role":"assistant","content":[{"type":"text","text":"Reading."},
@@ -98,7 +96,7 @@ func TestParseMessagesTranslates(t *testing.T) {
 				{"role":"user","content":[{"type":"text","text":"never mind"},{"type":"tool_result","tool_use_id":"toolu_1","content":"late, dropped"}]},
 				{"role":"assistant","content":[{"type":"tool_use","id":"toolu_4","name":"Bash","input":{"command":"false"}}]},
 				{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_4","is_error":true,"content":"exit 1"}]}]}`,
-			want: `{"contents":[
+			Want: `{"contents":[
 				{"role":"user","parts":[{"text":"read both"}]},
 				{"role":"model","parts":[{"text":"Reading."},{"functionCall":{"name":"Read","args":{"file_path":"/a"}}},{"functionCall":{"name":"Read","args":{"file_path":"/b.png"}}}]},
 				{"role":"user","parts":[
@@ -113,29 +111,29 @@ func TestParseMessagesTranslates(t *testing.T) {
 				"tools":` + claudeCodeDecls + `,
 				"toolConfig":{"functionCallingConfig":{"mode":"ANY"}},
 				"generationConfig":{"maxOutputTokens":100}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "history ending on a call gets an error result; tool_choice tool",
-			in: `{"model":"gemini-2.5-flash","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}},{"type":"custom","name":"g","input_schema":{"type":"object","properties":{}}}],
+			Name: "history ending on a call gets an error result; tool_choice tool",
+			In: `{"model":"gemini-2.5-flash","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}},{"type":"custom","name":"g","input_schema":{"type":"object","properties":{}}}],
 				"tool_choice":{"type":"tool","name":"g"},
 				"messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f"}]}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},{"role":"model","parts":[{"functionCall":{"name":"f","args":{}}}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},{"role":"model","parts":[{"functionCall":{"name":"f","args":{}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"error":"no result returned"}}}]}],
 				"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}},{"name":"g","parametersJsonSchema":{"type":"object","properties":{}}}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["g"]}},"generationConfig":{"maxOutputTokens":10}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "tool_choice none and auto without tools",
-			in:   `{"model":"gemini-2.5-flash","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}}],"tool_choice":{"type":"none"},"messages":[{"role":"user","content":"x"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}],
+			Name: "tool_choice none and auto without tools",
+			In:   `{"model":"gemini-2.5-flash","max_tokens":10,"tools":[{"name":"f","input_schema":{"type":"object"}}],"tool_choice":{"type":"none"},"messages":[{"role":"user","content":"x"}]}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"NONE"}},"generationConfig":{"maxOutputTokens":10}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "signatures: tx to first text, fc to first call, id marker wins, foreign dropped",
-			in: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[
+			Name: "signatures: tx to first text, fc to first call, id marker wins, foreign dropped",
+			In: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[
 				{"role":"user","content":"q"},
 				{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"gsig1.tx.Q3R-_w"},{"type":"text","text":"first"},{"type":"text","text":"second"}]},
 				{"role":"user","content":"q2"},
@@ -145,7 +143,7 @@ func TestParseMessagesTranslates(t *testing.T) {
 				{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"gsig1.fc.AAEC"},{"type":"tool_use","id":"toolu_c__ts_Q3R-_w","name":"f","input":{}}]},
 				{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_c__ts_Q3R-_w","content":"ok"}]},
 				{"role":"assistant","content":[{"type":"thinking","thinking":"claude","signature":"EqQBCkYIBxgCKkDClaude"},{"type":"text","text":"done"}]}]}`,
-			want: `{"contents":[
+			Want: `{"contents":[
 				{"role":"user","parts":[{"text":"q"}]},
 				{"role":"model","parts":[{"text":"first","thoughtSignature":"Q3R+/w=="},{"text":"second"}]},
 				{"role":"user","parts":[{"text":"q2"}]},
@@ -155,35 +153,35 @@ func TestParseMessagesTranslates(t *testing.T) {
 				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"ok"}}}]},
 				{"role":"model","parts":[{"text":"done"}]}],
 				"generationConfig":{"maxOutputTokens":10}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "gemini 3: unsigned first call of a step gets the placeholder",
-			in: `{"model":"gemini-3-pro-preview","max_tokens":10,"messages":[
+			Name: "gemini 3: unsigned first call of a step gets the placeholder",
+			In: `{"model":"gemini-3-pro-preview","max_tokens":10,"messages":[
 				{"role":"user","content":"q"},
 				{"role":"assistant","content":[{"type":"tool_use","id":"x1","name":"f","input":{"a":1}},{"type":"tool_use","id":"x2","name":"f","input":{"a":2}}]},
 				{"role":"user","content":[{"type":"tool_result","tool_use_id":"x1","content":"1"},{"type":"tool_result","tool_use_id":"x2","content":"2"}]}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"q"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"q"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"f","args":{"a":1}},"thoughtSignature":"skip_thought_signature_validator"},{"functionCall":{"name":"f","args":{"a":2}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"1"}}},{"functionResponse":{"name":"f","response":{"output":"2"}}}]}],
 				"generationConfig":{"maxOutputTokens":10}}`,
-			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
 		{
-			name: "output_config.format becomes a response schema",
-			in: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[{"role":"user","content":"x"}],
+			Name: "output_config.format becomes a response schema",
+			In: `{"model":"gemini-2.5-flash","max_tokens":10,"messages":[{"role":"user","content":"x"}],
 				"output_config":{"effort":"high","format":{"type":"json_schema","schema":{"$schema":"x","type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}}}}}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":10,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":10,
 				"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"a":{"type":"integer"}}},
 				"thinkingConfig":{"thinkingBudget":24576}}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
 			// Claude Code 2.1.328: adaptive thinking with an effort, a
 			// per-turn system message (text hoisted, a late tool declared),
 			// ToolSearch results as tool references, deferred tools.
-			name: "Claude Code 2.1.3xx shapes: system messages, tool references, effort",
-			in: `{"model":"gemini-3-pro-preview","max_tokens":128000,"stream":true,
+			Name: "Claude Code 2.1.3xx shapes: system messages, tool references, effort",
+			In: `{"model":"gemini-3-pro-preview","max_tokens":128000,"stream":true,
 				"thinking":{"type":"adaptive","display":"omitted"},"output_config":{"effort":"medium"},
 				"context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},
 				"system":[{"type":"text","text":"base"}],
@@ -197,28 +195,17 @@ func TestParseMessagesTranslates(t *testing.T) {
 						{"type":"tool_addition","tool":{"type":"tool_reference","name":"Late"}},
 						{"type":"tool_removal","tool":{"type":"tool_reference","name":"Gone"}}],"output_config":{"effort":"high"}},
 					{"role":"user","content":"go on"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"find a tool"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"find a tool"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"ToolSearch","args":{"query":"late"}},"thoughtSignature":"skip_thought_signature_validator"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"ToolSearch","response":{"output":"Tool available: Late"}}},{"text":"go on"}]}],
 				"systemInstruction":{"parts":[{"text":"base"},{"text":"reminder"}]},
 				"tools":[{"functionDeclarations":[{"name":"ToolSearch","parametersJsonSchema":{"type":"object","properties":{"query":{"type":"string"}}}},
 					{"name":"Late","parametersJsonSchema":{"type":"object"}},{"name":"Mcp","description":"d","parametersJsonSchema":{"type":"object"}}]}],
 				"generationConfig":{"maxOutputTokens":65536,"thinkingConfig":{"includeThoughts":true,"thinkingLevel":"HIGH"}}}`,
-			path: "/v1beta/models/gemini-3-pro-preview:streamGenerateContent?alt=sse",
+			Path: "/v1beta/models/gemini-3-pro-preview:streamGenerateContent?alt=sse",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseMessages([]byte(tt.in), envtest.Env(nil))
-			if e != nil {
-				t.Fatalf("unexpected error: %v", e)
-			}
-			jsontest.Equal(t, r.Body, tt.want)
-			if r.UpstreamPath() != tt.path {
-				t.Fatalf("path %q, want %q", r.UpstreamPath(), tt.path)
-			}
-		})
-	}
+	envtest.Translates(t, ParseMessages, nil, tests)
 }
 
 func TestParseMessagesThinking(t *testing.T) {

@@ -11,17 +11,9 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
-func mustParse(t testing.TB, in string) *MessagesRequest {
-	t.Helper()
-	r, e := ParseMessages([]byte(in), envtest.Env(nil))
-	if e != nil {
-		t.Fatal(e)
-	}
-	return r
-}
+func mustParse(t testing.TB, in string) *MessagesRequest { return envtest.Parse(t, ParseMessages, in) }
 
 var (
 	toolID = regexp.MustCompile(`toolu_[0-9A-Za-z]{24}`)
@@ -598,14 +590,8 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":null},{\"functionCall\":{\"name\":\"g\",\"args\":\"x\"}}]}}]}\n\n"), 0)
 	r, _ := ParseMessages([]byte(plainReq), envtest.Env(nil))
 	f.Fuzz(func(t *testing.T, up []byte, cut int) {
-		if cut < 0 {
-			cut = -cut
-		}
-		cut %= len(up) + 1
 		s := r.NewStream()
-		out := s.Write(nil, up[:cut])
-		out = s.Write(out, up[cut:])
-		out = s.Close(out)
+		out := jsontest.WriteSplit(s, up, cut)
 		evs := splitEvents(t, out)
 		if len(evs) == 0 {
 			t.Fatalf("no events for %q", up)
@@ -628,7 +614,7 @@ func FuzzStream(f *testing.F) {
 // content, and the blocks that follow start at index 0.
 func TestStreamThinkingPings(t *testing.T) {
 	in := `{"model":"gemini-2.5-flash","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`
-	r, e := ParseMessages([]byte(in), envtest.With(nil, func(e *translator.Env) { e.ThinkingPings = true }))
+	r, e := ParseMessages([]byte(in), envtest.Env(nil, envtest.ThinkingPings))
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -662,7 +648,7 @@ func TestStreamThinkingPings(t *testing.T) {
 		{"client chose thinking", `{"model":"gemini-2.5-flash","max_tokens":2048,"stream":true,"thinking":{"type":"disabled"},"messages":[{"role":"user","content":"x"}]}`},
 		{"model without thinking", `{"model":"gemini-2.0-flash","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"x"}]}`},
 	} {
-		r, e := ParseMessages([]byte(tc.in), envtest.With(nil, func(e *translator.Env) { e.ThinkingPings = true }))
+		r, e := ParseMessages([]byte(tc.in), envtest.Env(nil, envtest.ThinkingPings))
 		if e != nil {
 			t.Fatal(e)
 		}

@@ -23,71 +23,58 @@ const claudeCodeSearch = `{"model":"claude-opus-5-5","messages":[{"role":"user",
 func TestWebSearchRequest(t *testing.T) {
 	const user = `"messages":[{"role":"user","content":"x"}]`
 	const fn = `{"name":"f","input_schema":{"type":"object"}}`
-	tests := []struct {
-		name, in, want, notice string
-	}{
+	tests := []envtest.Translation{
 		{
-			name: "Claude Code's WebSearch request: Google Search only, no function config",
-			in:   claudeCodeSearch,
-			want: `{"contents":[{"role":"user","parts":[{"text":"Perform a web search for the query: quokka facts"}]}],
+			Name: "Claude Code's WebSearch request: Google Search only, no function config",
+			In:   claudeCodeSearch,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"Perform a web search for the query: quokka facts"}]}],
 				"systemInstruction":{"parts":[{"text":"You are a Claude agent, built on Anthropic's Claude Agent SDK."},{"text":"You run a web search for another Claude model, which is waiting on the result and can search again. Search once, then reply with a brief summary of the results."}]},
 				"tools":[{"googleSearch":{}}],"generationConfig":{"maxOutputTokens":65536,"thinkingConfig":{"thinkingBudget":8192}}}`,
 		},
 		{
-			name: "forced web_search without functions: Gemini decides, no function config",
-			in:   `{"model":"claude-haiku-4-5","max_tokens":10,` + user + `,"tools":[{"type":"web_search_20260209","name":"web_search"}],"tool_choice":{"type":"tool","name":"web_search"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{}}],"generationConfig":{"maxOutputTokens":10}}`,
+			Name: "forced web_search without functions: Gemini decides, no function config",
+			In:   `{"model":"claude-haiku-4-5","max_tokens":10,` + user + `,"tools":[{"type":"web_search_20260209","name":"web_search"}],"tool_choice":{"type":"tool","name":"web_search"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{}}],"generationConfig":{"maxOutputTokens":10}}`,
 		},
 		{
-			name: "any with only server tools",
-			in:   `{"model":"claude-haiku-4-5","max_tokens":10,` + user + `,"tools":[{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"any"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{}}],"generationConfig":{"maxOutputTokens":10}}`,
+			Name: "any with only server tools",
+			In:   `{"model":"claude-haiku-4-5","max_tokens":10,` + user + `,"tools":[{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"any"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{}}],"generationConfig":{"maxOutputTokens":10}}`,
 		},
 		{
-			name: "domains and location become an instruction; web_fetch is URL context",
-			in: `{"model":"claude-haiku-4-5","max_tokens":10,"system":"sys",` + user + `,"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":3,"allowed_domains":["go.dev","pkg.go.dev"],
+			Name: "domains and location become an instruction; web_fetch is URL context",
+			In: `{"model":"claude-haiku-4-5","max_tokens":10,"system":"sys",` + user + `,"tools":[{"type":"web_search_20250305","name":"web_search","max_uses":3,"allowed_domains":["go.dev","pkg.go.dev"],
 				"user_location":{"type":"approximate","city":"Zürich","region":"ZH","country":"CH","timezone":"Europe/Zurich"}},{"type":"web_fetch_20250910","name":"web_fetch","max_uses":2,"citations":{"enabled":true}}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"systemInstruction":{"parts":[{"text":"sys"},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"systemInstruction":{"parts":[{"text":"sys"},
 				{"text":"When searching the web, use only results from these domains: go.dev, pkg.go.dev. The user's approximate location, for searches where it matters: Zürich, ZH, CH, time zone Europe/Zurich."}]},
 				"tools":[{"googleSearch":{}},{"urlContext":{}}],"generationConfig":{"maxOutputTokens":10}}`,
-			notice: "allowed_domains and blocked_domains are given to the model as an instruction",
+			Notice: "allowed_domains and blocked_domains are given to the model as an instruction",
 		},
 		{
-			name:   "functions on Gemini 2.5: the functions win, search is left out and said so",
-			in:     `{"model":"claude-sonnet-4-5","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20250305","name":"web_search","blocked_domains":["x.example"]}]}`,
-			want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}],"generationConfig":{"maxOutputTokens":10}}`,
-			notice: "gemini-2.5-pro cannot combine Google Search or URL context with function calling",
+			Name:   "functions on Gemini 2.5: the functions win, search is left out and said so",
+			In:     `{"model":"claude-sonnet-4-5","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20250305","name":"web_search","blocked_domains":["x.example"]}]}`,
+			Want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}],"generationConfig":{"maxOutputTokens":10}}`,
+			Notice: "gemini-2.5-pro cannot combine Google Search or URL context with function calling",
 		},
 		{
-			name: "functions on Gemini 3: combined, server-side invocations included",
-			in:   `{"model":"gemini-3-pro-preview","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20260209","name":"web_search"}],"tool_choice":{"type":"auto"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
+			Name: "functions on Gemini 3: combined, server-side invocations included",
+			In:   `{"model":"gemini-3-pro-preview","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20260209","name":"web_search"}],"tool_choice":{"type":"auto"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
 				"toolConfig":{"functionCallingConfig":{"mode":"AUTO"},"includeServerSideToolInvocations":true},"generationConfig":{"maxOutputTokens":10}}`,
 		},
 		{
-			name: "functions on Gemini 3, web_search forced: no function calls",
-			in:   `{"model":"gemini-3-pro-preview","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20260209","name":"web_search"}],"tool_choice":{"type":"tool","name":"web_search"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
+			Name: "functions on Gemini 3, web_search forced: no function calls",
+			In:   `{"model":"gemini-3-pro-preview","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20260209","name":"web_search"}],"tool_choice":{"type":"tool","name":"web_search"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
 				"toolConfig":{"functionCallingConfig":{"mode":"NONE"},"includeServerSideToolInvocations":true},"generationConfig":{"maxOutputTokens":10}}`,
 		},
 		{
-			name: "tool_choice none: no tool at all",
-			in:   `{"model":"claude-haiku-4-5","max_tokens":10,` + user + `,"tools":[{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"none"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":10}}`,
+			Name: "tool_choice none: no tool at all",
+			In:   `{"model":"claude-haiku-4-5","max_tokens":10,` + user + `,"tools":[{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"none"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":10}}`,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseMessages([]byte(tt.in), envtest.Env(nil))
-			if e != nil {
-				t.Fatal(e)
-			}
-			jsontest.Equal(t, r.Body, tt.want)
-			if (tt.notice == "") != (r.Notice() == "") || !strings.Contains(r.Notice(), tt.notice) {
-				t.Fatalf("notice %q, want one with %q", r.Notice(), tt.notice)
-			}
-		})
-	}
+	envtest.Translates(t, ParseMessages, nil, tests)
 }
 
 func TestWebSearchRequestRejects(t *testing.T) {
@@ -149,27 +136,14 @@ func TestWebSearchHistory(t *testing.T) {
 	jsontest.Equal(t, r.Body, want)
 }
 
-// groundedAnswer is an answer as Gemini gives it with Google Search:
-// redirect URIs, domains as titles, supports with UTF-8 byte offsets over
-// text with multi-byte characters ("ü" 2 bytes, "🌊" 4), the second from
-// the start of its part.
-const groundedAnswer = `{"candidates":[{"content":{"role":"model","parts":[{"text":"Der Zürichsee ist etwa 40 km lang. "},{"text":"Sein Wasser 🌊 ist sehr sauber."}]},
- "finishReason":"STOP","index":0,
- "groundingMetadata":{
-  "webSearchQueries":["Zürichsee Länge","Zürichsee Wasserqualität"],
-  "searchEntryPoint":{"renderedContent":"<style>.container{}</style><div class=\"container\"></div>"},
-  "groundingChunks":[
-   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKa1","title":"wikipedia.org"}},
-   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKb2","title":"zuerich.com"}}],
-  "groundingSupports":[
-   {"segment":{"endIndex":35,"text":"Der Zürichsee ist etwa 40 km lang."},"groundingChunkIndices":[0]},
-   {"segment":{"partIndex":1,"endIndex":33,"text":"Sein Wasser 🌊 ist sehr sauber."},"groundingChunkIndices":[1,0]}],
-  "retrievalMetadata":{}}}],
+// groundedAnswer is an answer as Gemini gives it with Google Search, with
+// the usage of the search.
+const groundedAnswer = `{"candidates":[` + jsontest.GroundedCandidate + `],
  "usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":20,"toolUsePromptTokenCount":300,"totalTokenCount":330},"responseId":"r"}`
 
 const (
-	uriA = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKa1"
-	uriB = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKb2"
+	uriA = jsontest.URIA
+	uriB = jsontest.URIB
 )
 
 var srvID = regexp.MustCompile(`srvtoolu_[0-9A-Za-z]{24}`)
@@ -276,20 +250,7 @@ func TestWebSearchResponse(t *testing.T) {
 // after the text they informed, and the same citations, every byte split.
 func TestWebSearchStream(t *testing.T) {
 	r := mustParse(t, strings.Replace(searchReq, `"max_tokens":100,`, `"max_tokens":100,"stream":true,`, 1))
-	events := []string{
-		`{"candidates":[{"content":{"role":"model","parts":[{"text":"Der Zürichsee ist etwa 40 km lang. "}]},"index":0}],"responseId":"r"}`,
-		`{"candidates":[{"content":{"role":"model","parts":[{"text":"Sein Wasser 🌊 ist"}]},"index":0}],"responseId":"r"}`,
-		`{"candidates":[{"content":{"role":"model","parts":[{"text":" sehr sauber."}]},"finishReason":"STOP","index":0,
-		  "groundingMetadata":{"webSearchQueries":["Zürichsee Länge","Zürichsee Wasserqualität"],
-		   "groundingChunks":[{"web":{"uri":"` + uriA + `","title":"wikipedia.org"}},{"web":{"uri":"` + uriB + `","title":"zuerich.com"}}],
-		   "groundingSupports":[{"segment":{"endIndex":35,"text":"Der Zürichsee ist etwa 40 km lang."},"groundingChunkIndices":[0]},
-		    {"segment":{"startIndex":36,"endIndex":69,"text":"Sein Wasser 🌊 ist sehr sauber."},"groundingChunkIndices":[1,0]}]}}],
-		 "usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":20,"toolUsePromptTokenCount":300,"totalTokenCount":330},"responseId":"r"}`,
-	}
-	var up string
-	for _, ev := range events {
-		up += "data: " + strings.ReplaceAll(ev, "\n", "") + "\r\n\r\n"
-	}
+	up := jsontest.GroundedStream(`"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":20,"toolUsePromptTokenCount":300,"totalTokenCount":330},`)
 	var whole []map[string]any
 	if err := json.Unmarshal([]byte(srvID.ReplaceAllString(groundedContent, "srvtoolu_X")), &whole); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package gemini
 
 import (
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,21 +13,6 @@ import (
 // the cited spans: "ü" is 2 bytes, "🌊" 4 bytes (one code point, two UTF-16
 // units), so byte, code point and UTF-16 offsets all differ.
 const groundedText = "Der Zürichsee ist etwa 40 km lang. Sein Wasser 🌊 ist sehr sauber."
-
-// groundedCandidate is a candidate as Gemini returns it with Google Search:
-// redirect URIs, domains as titles, supports with byte offsets.
-const groundedCandidate = `{"content":{"role":"model","parts":[{"text":"Der Zürichsee ist etwa 40 km lang. "},{"text":"Sein Wasser 🌊 ist sehr sauber."}]},
- "finishReason":"STOP","index":0,
- "groundingMetadata":{
-  "webSearchQueries":["Zürichsee Länge","Zürichsee Wasserqualität"],
-  "searchEntryPoint":{"renderedContent":"<div class=\"container\">…</div>"},
-  "groundingChunks":[
-   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKa1","title":"wikipedia.org"}},
-   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKb2","title":"zuerich.com"}}],
-  "groundingSupports":[
-   {"segment":{"endIndex":35,"text":"Der Zürichsee ist etwa 40 km lang."},"groundingChunkIndices":[0]},
-   {"segment":{"partIndex":1,"endIndex":33,"text":"Sein Wasser 🌊 ist sehr sauber."},"groundingChunkIndices":[1,0]}],
-  "retrievalMetadata":{}}}`
 
 func feed(g *Grounding, cand gjson.Result) {
 	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
@@ -49,17 +35,17 @@ func TestGroundingCitations(t *testing.T) {
 		cand string
 		want []cite
 	}{
-		{"offsets over the whole text, then from the part's start", groundedCandidate, whole},
-		{"offsets over the whole text only", strings.Replace(groundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":36,"endIndex":69,`, 1), whole},
+		{"offsets over the whole text, then from the part's start", jsontest.GroundedCandidate, whole},
+		{"offsets over the whole text only", strings.Replace(jsontest.GroundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":36,"endIndex":69,`, 1), whole},
 		{"offsets that do not match the text: found by its text",
-			strings.Replace(groundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":35,"endIndex":65,`, 1), whole},
+			strings.Replace(jsontest.GroundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":35,"endIndex":65,`, 1), whole},
 		{"no segment text: the offsets are trusted when they cut whole characters",
-			strings.Replace(strings.Replace(groundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":36,"endIndex":69,`, 1), `,"text":"Sein Wasser 🌊 ist sehr sauber."`, ``, 1), whole},
+			strings.Replace(strings.Replace(jsontest.GroundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":36,"endIndex":69,`, 1), `,"text":"Sein Wasser 🌊 ist sehr sauber."`, ``, 1), whole},
 		{"no segment text: offsets from the part's start",
-			strings.Replace(groundedCandidate, `,"text":"Sein Wasser 🌊 ist sehr sauber."`, ``, 1), whole},
+			strings.Replace(jsontest.GroundedCandidate, `,"text":"Sein Wasser 🌊 ist sehr sauber."`, ``, 1), whole},
 		{"no segment text and offsets inside a character: dropped",
-			strings.Replace(strings.Replace(groundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":6,"endIndex":69,`, 1), `,"text":"Sein Wasser 🌊 ist sehr sauber."`, ``, 1), whole[:1]},
-		{"a chunk index out of range is skipped", strings.Replace(groundedCandidate, `"groundingChunkIndices":[1,0]`, `"groundingChunkIndices":[7,0]`, 1), []cite{whole[0], whole[2]}},
+			strings.Replace(strings.Replace(jsontest.GroundedCandidate, `{"partIndex":1,"endIndex":33,`, `{"startIndex":6,"endIndex":69,`, 1), `,"text":"Sein Wasser 🌊 ist sehr sauber."`, ``, 1), whole[:1]},
+		{"a chunk index out of range is skipped", strings.Replace(jsontest.GroundedCandidate, `"groundingChunkIndices":[1,0]`, `"groundingChunkIndices":[7,0]`, 1), []cite{whole[0], whole[2]}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

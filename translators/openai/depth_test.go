@@ -80,9 +80,7 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 // without recursion, whether whole or streamed.
 func TestDeepAnswersAreGatewayErrors(t *testing.T) {
 	jsontest.SmallStack(t)
-	deep := jsontest.Deep(100000)
-	answer := `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":` + deep + `}}}]},"finishReason":"STOP"}]}`
-	const msg = "Gemini's answer nests JSON 100008 levels deep; the gateway reads at most 256."
+	answer, msg := jsontest.DeepAnswer(), jsontest.DeepAnswerError
 	r := mustParse(t, `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`)
 	if _, e := r.Response([]byte(answer)); e == nil || e.Kind != apierror.BadGateway || e.Status != 502 || e.Message != msg {
 		t.Fatalf("response: %+v", e)

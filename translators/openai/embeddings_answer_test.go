@@ -15,7 +15,6 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
 )
 
@@ -183,7 +182,7 @@ func TestEmbeddingsValueCap(t *testing.T) {
 			}
 		})
 	}
-	if _, e := ParseEmbeddings(body("text-embedding-004", 10, "8"), envtest.With(nil, func(e *translator.Env) { e.MaxEmbeddingValues = 79 })); e == nil || !strings.Contains(e.Message, "at most 79 values") {
+	if _, e := ParseEmbeddings(body("text-embedding-004", 10, "8"), envtest.Env(nil, envtest.MaxEmbeddingValues(79))); e == nil || !strings.Contains(e.Message, "at most 79 values") {
 		t.Fatalf("the cap passed in is the one applied: %+v", e)
 	}
 }

@@ -13,11 +13,6 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// many is a JSON array: first, then n copies of filler.
-func many(first, filler string, n int) string {
-	return "[" + first + strings.Repeat(","+filler, n) + "]"
-}
-
 const msg = `"messages":[{"role":"user","content":"x"}]`
 
 // A huge array whose first element is wrong, or that is longer than its
@@ -26,43 +21,27 @@ const msg = `"messages":[{"role":"user","content":"x"}]`
 // seconds); the allocation count shows nothing of the kind happens.
 func TestHugeArraysStopEarly(t *testing.T) {
 	const n = 1_000_000
-	tests := []struct {
-		name, in, param, msg string
-	}{
-		{"modalities, bad first", `{"model":"gpt-4",` + msg + `,"modalities":` + many(`"audio"`, `"text"`, n) + `}`, "modalities", "Only the `text` output modality"},
-		{"modalities, too many", `{"model":"gpt-4",` + msg + `,"modalities":` + many(`"text"`, `"text"`, n) + `}`, "modalities", "at most 4"},
-		{"messages", `{"model":"gpt-4","messages":` + many(`{"role":"robot","content":"x"}`, `{}`, n) + `}`, "messages[0].role", "expected one of"},
-		{"user parts", `{"model":"gpt-4","messages":[{"role":"user","content":` + many(`{"type":"video"}`, `{}`, n) + `}]}`, "messages[0].content[0].type", "unsupported"},
-		{"system parts", `{"model":"gpt-4","messages":[{"role":"system","content":` + many(`{"type":"image"}`, `{}`, n) + `}]}`, "messages[0].content[0].type", "only text parts"},
-		{"tool calls", `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":` + many(`{"id":"c"}`, `{}`, n) + `}]}`, "messages[1].tool_calls[0].function.name", "non-empty string"},
-		{"tools, bad first", `{"model":"gpt-4",` + msg + `,"tools":` + many(`{"type":"custom"}`, `{}`, n) + `}`, "tools[0].type", "only `function`"},
-		{"tools, too many", `{"model":"gpt-4",` + msg + `,"tools":` + many(`{"type":"function","function":{"name":"f"}}`, `{"type":"function","function":{"name":"f"}}`, n/20) + `}`, "tools", "at most 512 tools"},
-		{"allowed tools", `{"model":"gpt-4",` + msg + `,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"allowed_tools","allowed_tools":{"tools":` + many(`{"function":{"name":"g"}}`, `{}`, n) + `}}}`, "tool_choice", "`g` is not among"},
-		{"allowed tools, too many", `{"model":"gpt-4",` + msg + `,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"allowed_tools","allowed_tools":{"tools":` + many(`{"function":{"name":"f"}}`, `{"function":{"name":"f"}}`, n/10) + `}}}`, "tool_choice", "at most 512"},
-		{"stop", `{"model":"gpt-4",` + msg + `,"stop":` + many(`"a"`, `"a"`, n) + `}`, "stop", "at most 5 stop sequences"},
-		{"logit_bias", `{"model":"gpt-4",` + msg + `,"logit_bias":{` + strings.Repeat(`"1":1,`, n) + `"2":1}}`, "logit_bias", "not supported"},
+	tests := []envtest.Refusal{
+		{Name: "modalities, bad first", In: `{"model":"gpt-4",` + msg + `,"modalities":` + jsontest.Many(`"audio"`, `"text"`, n) + `}`, Param: "modalities", Msg: "Only the `text` output modality"},
+		{Name: "modalities, too many", In: `{"model":"gpt-4",` + msg + `,"modalities":` + jsontest.Many(`"text"`, `"text"`, n) + `}`, Param: "modalities", Msg: "at most 4"},
+		{Name: "messages", In: `{"model":"gpt-4","messages":` + jsontest.Many(`{"role":"robot","content":"x"}`, `{}`, n) + `}`, Param: "messages[0].role", Msg: "expected one of"},
+		{Name: "user parts", In: `{"model":"gpt-4","messages":[{"role":"user","content":` + jsontest.Many(`{"type":"video"}`, `{}`, n) + `}]}`, Param: "messages[0].content[0].type", Msg: "unsupported"},
+		{Name: "system parts", In: `{"model":"gpt-4","messages":[{"role":"system","content":` + jsontest.Many(`{"type":"image"}`, `{}`, n) + `}]}`, Param: "messages[0].content[0].type", Msg: "only text parts"},
+		{Name: "tool calls", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":` + jsontest.Many(`{"id":"c"}`, `{}`, n) + `}]}`, Param: "messages[1].tool_calls[0].function.name", Msg: "non-empty string"},
+		{Name: "tools, bad first", In: `{"model":"gpt-4",` + msg + `,"tools":` + jsontest.Many(`{"type":"custom"}`, `{}`, n) + `}`, Param: "tools[0].type", Msg: "only `function`"},
+		{Name: "tools, too many", In: `{"model":"gpt-4",` + msg + `,"tools":` + jsontest.Many(`{"type":"function","function":{"name":"f"}}`, `{"type":"function","function":{"name":"f"}}`, n/20) + `}`, Param: "tools", Msg: "at most 512 tools"},
+		{Name: "allowed tools", In: `{"model":"gpt-4",` + msg + `,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"allowed_tools","allowed_tools":{"tools":` + jsontest.Many(`{"function":{"name":"g"}}`, `{}`, n) + `}}}`, Param: "tool_choice", Msg: "`g` is not among"},
+		{Name: "allowed tools, too many", In: `{"model":"gpt-4",` + msg + `,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"allowed_tools","allowed_tools":{"tools":` + jsontest.Many(`{"function":{"name":"f"}}`, `{"function":{"name":"f"}}`, n/10) + `}}}`, Param: "tool_choice", Msg: "at most 512"},
+		{Name: "stop", In: `{"model":"gpt-4",` + msg + `,"stop":` + jsontest.Many(`"a"`, `"a"`, n) + `}`, Param: "stop", Msg: "at most 5 stop sequences"},
+		{Name: "logit_bias", In: `{"model":"gpt-4",` + msg + `,"logit_bias":{` + strings.Repeat(`"1":1,`, n) + `"2":1}}`, Param: "logit_bias", Msg: "not supported"},
 		// Not an array, but the same trap: an index entry per top-level field.
-		{"top-level fields", `{"model":"gpt-4",` + msg + `,` + strings.Repeat(`"a":0,`, n) + `"z":1}`, "", "more than 1024 top-level fields"},
+		{Name: "top-level fields", In: `{"model":"gpt-4",` + msg + `,` + strings.Repeat(`"a":0,`, n) + `"z":1}`, Param: "", Msg: "more than 1024 top-level fields"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var e *apierror.Error
-			body, mm := []byte(tt.in), models.Default()
-			alloc := jsontest.AllocatedBytes(func() { _, e = ParseChat(body, envtest.Env(mm)) })
-			if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
-				t.Fatalf("got %+v", e)
-			}
-			// gjson's ParseBytes copies the body once and the output buffer
-			// is sized after it; beyond those, only small change.
-			if limit := 2*uint64(len(body)) + 1<<20; alloc > limit {
-				t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
-			}
-		})
-	}
+	envtest.RefusesCheaply(t, ParseChat, tests)
 	t.Run("embeddings", func(t *testing.T) {
 		for _, tc := range []struct{ in, msg string }{
-			{`{"model":"text-embedding-004","input":` + many(`1`, `"a"`, n) + `}`, "only strings"},
-			{`{"model":"text-embedding-004","input":` + many(`"a"`, `"a"`, n) + `}`, "more than 2048"},
+			{`{"model":"text-embedding-004","input":` + jsontest.Many(`1`, `"a"`, n) + `}`, "only strings"},
+			{`{"model":"text-embedding-004","input":` + jsontest.Many(`"a"`, `"a"`, n) + `}`, "more than 2048"},
 		} {
 			var e *apierror.Error
 			body, mm := []byte(tc.in), models.Default()
@@ -91,7 +70,7 @@ func TestCountLimitsAreInclusive(t *testing.T) {
 			t.Fatalf("%.80s: %v", in, e)
 		}
 	}
-	if _, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":`+many(`"a"`, `"a"`, MaxEmbedInputs-1)+`}`), envtest.Env(nil)); e != nil {
+	if _, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":`+jsontest.Many(`"a"`, `"a"`, MaxEmbedInputs-1)+`}`), envtest.Env(nil)); e != nil {
 		t.Fatal(e)
 	}
 }

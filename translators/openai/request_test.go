@@ -9,17 +9,13 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
-	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
 func TestParseChatTranslates(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-		path           string
-	}{
+	tests := []envtest.Translation{
 		{
-			name: "text roles and sampling",
-			in: `{"model":"gpt-4o","messages":[
+			Name: "text roles and sampling",
+			In: `{"model":"gpt-4o","messages":[
 				{"role":"system","content":"be terse"},
 				{"role":"developer","content":[{"type":"text","text":"use French"}]},
 				{"role":"user","content":"hi"},
@@ -27,26 +23,26 @@ func TestParseChatTranslates(t *testing.T) {
 				{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":""},{"type":"text","text":"b"}]}],
 				"temperature":0.2,"top_p":0.9,"max_tokens":100,"stop":["END"],"seed":7,
 				"presence_penalty":0.5,"frequency_penalty":-0.5,"user":"u1","metadata":{"a":"b"},"store":false,"unknown_field":1}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"salut"}]},{"role":"user","parts":[{"text":"a"},{"text":"b"}]}],
+			Want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"salut"}]},{"role":"user","parts":[{"text":"a"},{"text":"b"}]}],
 				"systemInstruction":{"parts":[{"text":"be terse"},{"text":"use French"}]},
 				"generationConfig":{"temperature":0.2,"topP":0.9,"presencePenalty":0.5,"frequencyPenalty":-0.5,"maxOutputTokens":100,"seed":7,"stopSequences":["END"]}}`,
-			path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
 		},
 		{
-			name: "max_completion_tokens wins, stop string, n, stream",
-			in:   `{"model":"gemini-2.5-flash","stream":true,"messages":[{"role":"user","content":"x"}],"max_tokens":5,"max_completion_tokens":50,"stop":"\n\n","n":2}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":50,"candidateCount":2,"stopSequences":["\n\n"]}}`,
-			path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+			Name: "max_completion_tokens wins, stop string, n, stream",
+			In:   `{"model":"gemini-2.5-flash","stream":true,"messages":[{"role":"user","content":"x"}],"max_tokens":5,"max_completion_tokens":50,"stop":"\n\n","n":2}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":50,"candidateCount":2,"stopSequences":["\n\n"]}}`,
+			Path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
 		},
 		{
-			name: "consecutive same-role messages merge",
-			in:   `{"model":"gpt-4","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"assistant","content":""},{"role":"assistant","content":"c"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{"text":"c"}]}]}`,
-			path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Name: "consecutive same-role messages merge",
+			In:   `{"model":"gpt-4","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"assistant","content":""},{"role":"assistant","content":"c"}]}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{"text":"c"}]}]}`,
+			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
 		},
 		{
-			name: "tools, parallel calls and results grouped",
-			in: `{"model":"gemini-2.5-flash","messages":[
+			Name: "tools, parallel calls and results grouped",
+			In: `{"model":"gemini-2.5-flash","messages":[
 				{"role":"user","content":"weather in Paris and Rome?"},
 				{"role":"assistant","content":null,"tool_calls":[
 					{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},
@@ -56,75 +52,64 @@ func TestParseChatTranslates(t *testing.T) {
 				{"role":"user","content":"thanks"}],
 				"tools":[{"type":"function","function":{"name":"get_weather","description":"w","parameters":{"$schema":"x","type":"object","properties":{"city":{"type":"string"}},"additionalProperties":false}}}],
 				"tool_choice":"required"}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"weather in Paris and Rome?"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"weather in Paris and Rome?"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}}},{"functionCall":{"name":"get_weather","args":{"city":"Rome"}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{"output":{"temp":18}}}},{"functionResponse":{"name":"get_weather","response":{"output":"sunny"}}},{"text":"thanks"}]}],
 				"tools":[{"functionDeclarations":[{"name":"get_weather","description":"w","parametersJsonSchema":{"type":"object","properties":{"city":{"type":"string"}},"additionalProperties":false}}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"ANY"}}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "unanswered call gets an error result; gemini-3 gets a placeholder signature; id signature restored",
-			in: `{"model":"gemini-3-pro-preview","messages":[
+			Name: "unanswered call gets an error result; gemini-3 gets a placeholder signature; id signature restored",
+			In: `{"model":"gemini-3-pro-preview","messages":[
 				{"role":"user","content":"go"},
 				{"role":"assistant","tool_calls":[{"id":"call_a__ts_CtMBAdHt","type":"function","function":{"name":"f","arguments":""}}]},
 				{"role":"tool","tool_call_id":"call_a__ts_CtMBAdHt","content":"ok"},
 				{"role":"assistant","tool_calls":[{"id":"call_b","type":"function","function":{"name":"f","arguments":"{}"}}]},
 				{"role":"user","content":"continue"}],
 				"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"f"}}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"CtMBAdHt"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"ok"}}}]},
 				{"role":"model","parts":[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"skip_thought_signature_validator"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"error":"no result returned"}}},{"text":"continue"}]}],
 				"tools":[{"functionDeclarations":[{"name":"f"}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["f"]}}}`,
-			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
 		{
-			name: "multimodal parts",
-			in: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":[
+			Name: "multimodal parts",
+			In: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":[
 				{"type":"text","text":"what?"},
 				{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"high"}},
 				{"type":"image_url","image_url":{"url":"https://example.com/cat.webp?x=1"}},
 				{"type":"input_audio","input_audio":{"data":"UklGRg==","format":"wav"}},
 				{"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,JVBERi0="}}]}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"what?"},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"what?"},
 				{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}},
 				{"fileData":{"mimeType":"image/webp","fileUri":"https://example.com/cat.webp?x=1"}},
 				{"inlineData":{"mimeType":"audio/wav","data":"UklGRg=="}},
 				{"inlineData":{"mimeType":"application/pdf","data":"JVBERi0="}}]}]}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "json_schema, reasoning effort on 2.5, logprobs",
-			in: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],
+			Name: "json_schema, reasoning effort on 2.5, logprobs",
+			In: `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],
 				"response_format":{"type":"json_schema","json_schema":{"name":"n","strict":true,"schema":{"type":"object","properties":{"a":{"type":"integer","exclusiveMinimum":0}},"required":["a"],"additionalProperties":false}}},
 				"reasoning_effort":"low","logprobs":true,"top_logprobs":3}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseLogprobs":true,"logprobs":3,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseLogprobs":true,"logprobs":3,
 				"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"],"additionalProperties":false},
 				"thinkingConfig":{"thinkingBudget":1024}}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "reasoning effort on gemini 3 pro clamps to its levels",
-			in:   `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"x"}],"reasoning_effort":"medium","response_format":{"type":"json_object"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseMimeType":"application/json","thinkingConfig":{"thinkingLevel":"HIGH"}}}`,
-			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+			Name: "reasoning effort on gemini 3 pro clamps to its levels",
+			In:   `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"x"}],"reasoning_effort":"medium","response_format":{"type":"json_object"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseMimeType":"application/json","thinkingConfig":{"thinkingLevel":"HIGH"}}}`,
+			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseChat([]byte(tt.in), envtest.Env(nil))
-			if e != nil {
-				t.Fatalf("unexpected error: %v", e)
-			}
-			jsontest.Equal(t, r.Body, tt.want)
-			if r.UpstreamPath() != tt.path {
-				t.Fatalf("path %q, want %q", r.UpstreamPath(), tt.path)
-			}
-		})
-	}
+	envtest.Translates(t, ParseChat, nil, tests)
 }
 
 func TestParseChatRejects(t *testing.T) {
@@ -198,7 +183,7 @@ func FuzzParseChat(f *testing.F) {
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"a","function":{"name":"f"}},{"id":"a","function":{"name":"g"}},{"id":"b","function":{"name":"h"}}]},{"role":"tool","tool_call_id":"a","content":"1"},{"role":"tool","tool_call_id":"a","content":"2"},{"role":"tool","tool_call_id":"b","content":"3"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseChat(in, envtest.With(mm, func(e *translator.Env) { e.ReasoningContent = true }))
+		r, e := ParseChat(in, envtest.Env(mm, envtest.ReasoningContent))
 		if e != nil {
 			if !json.Valid(ErrorBody(e)) {
 				t.Fatalf("invalid error body")

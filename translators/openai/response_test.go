@@ -9,17 +9,9 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
-func mustParse(t testing.TB, in string) *ChatRequest {
-	t.Helper()
-	r, e := ParseChat([]byte(in), envtest.Env(nil))
-	if e != nil {
-		t.Fatal(e)
-	}
-	return r
-}
+func mustParse(t testing.TB, in string) *ChatRequest { return envtest.Parse(t, ParseChat, in) }
 
 var callID = regexp.MustCompile(`call_[0-9A-Za-z]{24}`)
 
@@ -64,7 +56,7 @@ func TestResponse(t *testing.T) {
 }
 
 func TestResponseReasoningContent(t *testing.T) {
-	r, _ := ParseChat([]byte(`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`), envtest.With(nil, func(e *translator.Env) { e.ReasoningContent = true }))
+	r, _ := ParseChat([]byte(`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil, envtest.ReasoningContent))
 	if !strings.Contains(string(r.Body), `"thinkingConfig":{"includeThoughts":true}`) {
 		t.Fatalf("includeThoughts not requested: %s", r.Body)
 	}
@@ -81,7 +73,7 @@ func TestReasoningContentSkipsNonThinkingModels(t *testing.T) {
 		"gemini-2.0-flash": false, "gemini-2.0-flash-lite": false, "gemini-1.5-pro": false, "gemma-3-27b-it": false,
 		"gemini-2.5-flash": true, "gemini-3-pro-preview": true, "gemini-flash-latest": true,
 	} {
-		r, e := ParseChat([]byte(`{"model":"`+model+`","messages":[{"role":"user","content":"x"}]}`), envtest.With(nil, func(e *translator.Env) { e.ReasoningContent = true }))
+		r, e := ParseChat([]byte(`{"model":"`+model+`","messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil, envtest.ReasoningContent))
 		if e != nil {
 			t.Fatal(e)
 		}
@@ -252,16 +244,10 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"},{\"functionCall\":{\"name\":\"\"}}]},\"finishReason\":\"STOP\"}]}\r\n\r\n"), 30)
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\",\"args\":"+jsontest.Deep(300)+"}}]}}]}\n\n"), 7)
 	f.Add([]byte("data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":\"f\"},{\"functionCall\":{\"name\":\"g\",\"args\":[]}}]},\"index\":1}]}\n\n"), 0)
-	r, _ := ParseChat([]byte(`{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`), envtest.With(nil, func(e *translator.Env) { e.ReasoningContent = true }))
+	r, _ := ParseChat([]byte(`{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]}`), envtest.Env(nil, envtest.ReasoningContent))
 	f.Fuzz(func(t *testing.T, up []byte, cut int) {
-		if cut < 0 {
-			cut = -cut
-		}
-		cut %= len(up) + 1
 		s := r.NewStream()
-		out := s.Write(nil, up[:cut])
-		out = s.Write(out, up[cut:])
-		out = s.Close(out)
+		out := jsontest.WriteSplit(s, up, cut)
 		for _, block := range strings.Split(string(out), "\n\n") {
 			if block == "" || block == "data: [DONE]" {
 				continue

@@ -1,15 +1,13 @@
 package openai
 
 import (
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
-	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
 // The Responses parser bounds what it reads as the chat parser does: a
@@ -18,34 +16,20 @@ import (
 func TestResponsesHostileRequests(t *testing.T) {
 	const n = 1_000_000
 	fn := `{"type":"function","name":"f"}`
-	tests := []struct {
-		name, in, param, msg string
-	}{
-		{"input items", `{"model":"gpt-4o","input":` + many(`{"type":"robot"}`, `{}`, n) + `}`, "input[0].type", "robot"},
-		{"user parts", `{"model":"gpt-4o","input":[{"role":"user","content":` + many(`{"type":"video"}`, `{}`, n) + `}]}`, "input[0].content[0].type", "video"},
-		{"developer parts", `{"model":"gpt-4o","input":[{"role":"developer","content":` + many(`{"type":"input_image"}`, `{}`, n) + `}]}`, "input[0].content[0].type", "only text parts"},
-		{"output parts", `{"model":"gpt-4o","input":[{"role":"user","content":"x"},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c","output":` + many(`{"type":"input_audio"}`, `{}`, n) + `}]}`, "input[2].output[0].type", "input_audio"},
-		{"tools, bad first", `{"model":"gpt-4o","input":"x","tools":` + many(`{"type":"mcp"}`, `{}`, n) + `}`, "tools[0].type", "mcp"},
-		{"tools, too many", `{"model":"gpt-4o","input":"x","tools":[` + manyTools(gemini.MaxTools+1) + `]}`, "tools", "at most 512 tools"},
-		{"namespace, too many", `{"model":"gpt-4o","input":"x","tools":[{"type":"namespace","name":"ns","tools":[` + manyTools(gemini.MaxTools+1) + `]}]}`, "tools", "at most 512 tools"},
-		{"allowed tools", `{"model":"gpt-4o","input":"x","tools":[` + fn + `],"tool_choice":{"type":"allowed_tools","tools":` + many(`{"type":"function","name":"g"}`, `{}`, n) + `}}`, "tool_choice", "`g` is not among"},
-		{"include", `{"model":"gpt-4o","input":"x","include":` + many(`"a"`, `"a"`, n) + `}`, "include", "at most 32"},
-		{"top-level fields", `{"model":"gpt-4o","input":"x",` + strings.Repeat(`"a":0,`, n) + `"z":1}`, "", "more than 1024 top-level fields"},
-		{"model name", `{"model":"gpt 4o","input":"x"}`, "model", "contains"},
+	tests := []envtest.Refusal{
+		{Name: "input items", In: `{"model":"gpt-4o","input":` + jsontest.Many(`{"type":"robot"}`, `{}`, n) + `}`, Param: "input[0].type", Msg: "robot"},
+		{Name: "user parts", In: `{"model":"gpt-4o","input":[{"role":"user","content":` + jsontest.Many(`{"type":"video"}`, `{}`, n) + `}]}`, Param: "input[0].content[0].type", Msg: "video"},
+		{Name: "developer parts", In: `{"model":"gpt-4o","input":[{"role":"developer","content":` + jsontest.Many(`{"type":"input_image"}`, `{}`, n) + `}]}`, Param: "input[0].content[0].type", Msg: "only text parts"},
+		{Name: "output parts", In: `{"model":"gpt-4o","input":[{"role":"user","content":"x"},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c","output":` + jsontest.Many(`{"type":"input_audio"}`, `{}`, n) + `}]}`, Param: "input[2].output[0].type", Msg: "input_audio"},
+		{Name: "tools, bad first", In: `{"model":"gpt-4o","input":"x","tools":` + jsontest.Many(`{"type":"mcp"}`, `{}`, n) + `}`, Param: "tools[0].type", Msg: "mcp"},
+		{Name: "tools, too many", In: `{"model":"gpt-4o","input":"x","tools":[` + manyTools(gemini.MaxTools+1) + `]}`, Param: "tools", Msg: "at most 512 tools"},
+		{Name: "namespace, too many", In: `{"model":"gpt-4o","input":"x","tools":[{"type":"namespace","name":"ns","tools":[` + manyTools(gemini.MaxTools+1) + `]}]}`, Param: "tools", Msg: "at most 512 tools"},
+		{Name: "allowed tools", In: `{"model":"gpt-4o","input":"x","tools":[` + fn + `],"tool_choice":{"type":"allowed_tools","tools":` + jsontest.Many(`{"type":"function","name":"g"}`, `{}`, n) + `}}`, Param: "tool_choice", Msg: "`g` is not among"},
+		{Name: "include", In: `{"model":"gpt-4o","input":"x","include":` + jsontest.Many(`"a"`, `"a"`, n) + `}`, Param: "include", Msg: "at most 32"},
+		{Name: "top-level fields", In: `{"model":"gpt-4o","input":"x",` + strings.Repeat(`"a":0,`, n) + `"z":1}`, Param: "", Msg: "more than 1024 top-level fields"},
+		{Name: "model name", In: `{"model":"gpt 4o","input":"x"}`, Param: "model", Msg: "contains"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var e *apierror.Error
-			body, mm := []byte(tt.in), models.Default()
-			alloc := jsontest.AllocatedBytes(func() { _, e = ParseResponses(body, envtest.Env(mm)) })
-			if e == nil || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
-				t.Fatalf("got %+v", e)
-			}
-			if limit := 2*uint64(len(body)) + 1<<20; alloc > limit {
-				t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
-			}
-		})
-	}
+	envtest.RefusesCheaply(t, ParseResponses, tests)
 	deep := func(k int) string { return strings.Repeat("[", k) + strings.Repeat("]", k) }
 	for _, tc := range []struct{ name, in, param string }{
 		{"body", `{"model":"gpt-4o","input":"x","metadata":` + deep(100000) + `}`, ""},

@@ -12,23 +12,21 @@ import (
 )
 
 func TestParseResponsesTranslates(t *testing.T) {
-	tests := []struct {
-		name, in, want, path string
-	}{
+	tests := []envtest.Translation{
 		{
-			name: "string input, instructions, sampling; fields without a Gemini equivalent ignored",
-			in: `{"model":"gpt-4o","instructions":"be terse","input":"hi","temperature":0.2,"top_p":0.9,"max_output_tokens":100,
+			Name: "string input, instructions, sampling; fields without a Gemini equivalent ignored",
+			In: `{"model":"gpt-4o","instructions":"be terse","input":"hi","temperature":0.2,"top_p":0.9,"max_output_tokens":100,
 				"store":true,"include":["message.output_text.logprobs"],"prompt_cache_key":"k","metadata":{"a":"b"},"user":"u",
 				"service_tier":"auto","truncation":"auto","text":{"verbosity":"low"},"client_metadata":{"x":"y"},"parallel_tool_calls":false,"unknown":1}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"systemInstruction":{"parts":[{"text":"be terse"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"systemInstruction":{"parts":[{"text":"be terse"}]},
 				"generationConfig":{"temperature":0.2,"topP":0.9,"maxOutputTokens":100}}`,
-			path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
 		},
 		{
 			// What Codex sends: developer messages inside input (hoisted),
 			// messages with ids and several input_text parts, stream.
-			name: "message items: roles, content parts, hoisted system and developer",
-			in: `{"model":"gemini-2.5-flash","stream":true,"input":[
+			Name: "message items: roles, content parts, hoisted system and developer",
+			In: `{"model":"gemini-2.5-flash","stream":true,"input":[
 				{"type":"message","id":"msg_1","role":"developer","content":[{"type":"input_text","text":"you are codex"}]},
 				{"type":"message","role":"user","content":[{"type":"input_text","text":"<env>"},{"type":"input_text","text":"look"},{"type":"input_text","text":""},
 					{"type":"input_image","image_url":"data:image/png;base64,iVBORw0KGgo=","detail":"high"},
@@ -39,7 +37,7 @@ func TestParseResponsesTranslates(t *testing.T) {
 				{"type":"message","role":"assistant","content":[{"type":"output_text","text":"twice","annotations":[]}]},
 				{"role":"system","content":"late system"},
 				{"role":"user","content":"thanks"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"<env>"},{"text":"look"},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"<env>"},{"text":"look"},
 					{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}},
 					{"fileData":{"mimeType":"image/webp","fileUri":"https://example.com/a.webp"}},
 					{"inlineData":{"mimeType":"application/pdf","data":"JVBERi0="}},
@@ -47,7 +45,7 @@ func TestParseResponsesTranslates(t *testing.T) {
 				{"role":"model","parts":[{"text":"looked"},{"text":"twice"}]},
 				{"role":"user","parts":[{"text":"thanks"}]}],
 				"systemInstruction":{"parts":[{"text":"you are codex"},{"text":"late system"}]}}`,
-			path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+			Path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
 		},
 		{
 			// Parallel calls answered out of order, their outputs grouped in
@@ -55,8 +53,8 @@ func TestParseResponsesTranslates(t *testing.T) {
 			// a structured output goes as a value; the second step's call
 			// is never answered and gets an error result; strict schemas
 			// ask for constrained calls.
-			name: "function calls and outputs paired by call_id",
-			in: `{"model":"gemini-3-pro-preview","input":[
+			Name: "function calls and outputs paired by call_id",
+			In: `{"model":"gemini-3-pro-preview","input":[
 				{"role":"user","content":"weather in Paris and Rome?"},
 				{"type":"function_call","id":"fc_1","call_id":"call_a__ts_CtMBAdHt","name":"get_weather","arguments":"{\"city\":\"Paris\"}","status":"completed"},
 				{"type":"function_call","call_id":"call_b","name":"get_weather","arguments":"{\"city\":\"Rome\"}"},
@@ -67,14 +65,14 @@ func TestParseResponsesTranslates(t *testing.T) {
 				{"role":"user","content":"and now?"}],
 				"tools":[{"type":"function","name":"get_weather","description":"w","strict":true,
 					"parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"weather in Paris and Rome?"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"weather in Paris and Rome?"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":"CtMBAdHt"},{"functionCall":{"name":"get_weather","args":{"city":"Rome"}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{"output":"sunny"}}},{"functionResponse":{"name":"get_weather","response":{"output":{"temp":18}}}}]},
 				{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{}},"thoughtSignature":"AAEC"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{"error":"no result returned"}}},{"text":"and now?"}]}],
 				"tools":[{"functionDeclarations":[{"name":"get_weather","description":"w","parametersJsonSchema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"VALIDATED"}}}`,
-			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
 		{
 			// Clients often put each output right after its call. Gemini 3
@@ -82,8 +80,8 @@ func TestParseResponsesTranslates(t *testing.T) {
 			// an output is another call of the same step: the calls go
 			// together, then their results, as Gemini wants. A signed call starts the
 			// next step; a model content never starts unsigned (placeholder).
-			name: "interleaved outputs of parallel calls regrouped (Gemini 3)",
-			in: `{"model":"gemini-3-flash-preview","input":[{"role":"user","content":"go"},
+			Name: "interleaved outputs of parallel calls regrouped (Gemini 3)",
+			In: `{"model":"gemini-3-flash-preview","input":[{"role":"user","content":"go"},
 				{"type":"function_call","call_id":"c1__ts_AAEC","name":"f","arguments":"{\"n\":1}"},
 				{"type":"function_call_output","call_id":"c1__ts_AAEC","output":"r1"},
 				{"type":"function_call","call_id":"c2","name":"f","arguments":"{\"n\":2}"},
@@ -94,7 +92,7 @@ func TestParseResponsesTranslates(t *testing.T) {
 				{"type":"function_call","call_id":"c4","name":"f","arguments":"{\"n\":4}"},
 				{"type":"function_call_output","call_id":"c4","output":"r4"}],
 				"tools":[{"type":"function","name":"f"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"go"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"f","args":{"n":1}},"thoughtSignature":"AAEC"},{"functionCall":{"name":"f","args":{"n":2}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"r1"}}},{"functionResponse":{"name":"f","response":{"output":"r2"}}}]},
 				{"role":"model","parts":[{"functionCall":{"name":"f","args":{"n":3}},"thoughtSignature":"AAED"}]},
@@ -102,13 +100,13 @@ func TestParseResponsesTranslates(t *testing.T) {
 				{"role":"model","parts":[{"text":"checking"},{"functionCall":{"name":"f","args":{"n":4}},"thoughtSignature":"skip_thought_signature_validator"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"r4"}}}]}],
 				"tools":[{"functionDeclarations":[{"name":"f"}]}]}`,
-			path: "/v1beta/models/gemini-3-flash-preview:generateContent",
+			Path: "/v1beta/models/gemini-3-flash-preview:generateContent",
 		},
 		{
 			// Codex's tools: function tools, apply_patch as a custom tool
 			// with a grammar, a namespace of functions, web_search (dropped).
-			name: "Codex tool types: function, custom, namespace, web_search",
-			in: `{"model":"gemini-2.5-pro","input":[
+			Name: "Codex tool types: function, custom, namespace, web_search",
+			In: `{"model":"gemini-2.5-pro","input":[
 				{"role":"user","content":"edit"},
 				{"type":"custom_tool_call","call_id":"call_p","name":"apply_patch","input":"*** Begin Patch\n*** End Patch\n"},
 				{"type":"custom_tool_call_output","call_id":"call_p","output":"Done"},
@@ -119,7 +117,7 @@ func TestParseResponsesTranslates(t *testing.T) {
 					{"type":"namespace","name":"multi_agent_v1","description":"agents","tools":[{"type":"function","name":"close_agent","parameters":{"type":"object","properties":{"target":{"type":"string"}}}}]},
 					{"type":"web_search","external_web_access":false}],
 				"tool_choice":"auto","parallel_tool_calls":true}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"edit"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"edit"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"apply_patch","args":{"input":"*** Begin Patch\n*** End Patch\n"}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"apply_patch","response":{"output":"Done"}}}]},
 				{"role":"model","parts":[{"functionCall":{"name":"multi_agent_v1.close_agent","args":{"target":"a"}}}]},
@@ -130,14 +128,15 @@ func TestParseResponsesTranslates(t *testing.T) {
 						"parametersJsonSchema":` + customInputSchema + `},
 					{"name":"multi_agent_v1.close_agent","parametersJsonSchema":{"type":"object","properties":{"target":{"type":"string"}}}}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"AUTO"}}}`,
-			path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path:   "/v1beta/models/gemini-2.5-pro:generateContent",
+			Notice: "cannot combine Google Search",
 		},
 		{
 			// Our reasoning items carry text signatures: back on the last
 			// text part of that model turn. Summaries are not sent back;
 			// OpenAI's own encrypted reasoning is ignored.
-			name: "reasoning items give back text signatures",
-			in: `{"model":"gemini-3-flash-preview","input":[
+			Name: "reasoning items give back text signatures",
+			In: `{"model":"gemini-3-flash-preview","input":[
 				{"role":"user","content":"hi"},
 				{"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"thinking"}],"encrypted_content":"gAAAAB-openai-blob"},
 				{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hello"}]},
@@ -145,90 +144,80 @@ func TestParseResponsesTranslates(t *testing.T) {
 				{"type":"reasoning","id":"rs_2","summary":[],"encrypted_content":"gsig1.tx.c2lnbmF0dXJl"},
 				{"role":"user","content":"bye"}],
 				"reasoning":{"effort":"low","summary":"auto"},"include":["reasoning.encrypted_content"]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},
 				{"role":"model","parts":[{"text":"Hello"},{"text":"there","thoughtSignature":"c2lnbmF0dXJl"}]},
 				{"role":"user","parts":[{"text":"bye"}]}],
 				"generationConfig":{"thinkingConfig":{"includeThoughts":true,"thinkingLevel":"LOW"}}}`,
-			path: "/v1beta/models/gemini-3-flash-preview:generateContent",
+			Path: "/v1beta/models/gemini-3-flash-preview:generateContent",
 		},
 		{
 			// Gemini 3 takes images inside a function response (Codex's
 			// view_image); earlier models get them after the responses.
-			name: "images in call outputs, Gemini 3",
-			in: `{"model":"gemini-3-pro-preview","input":[{"role":"user","content":"look"},
+			Name: "images in call outputs, Gemini 3",
+			In: `{"model":"gemini-3-pro-preview","input":[{"role":"user","content":"look"},
 				{"type":"function_call","call_id":"c1__ts_AAEC","name":"view_image","arguments":"{\"path\":\"a.png\"}"},
 				{"type":"function_call_output","call_id":"c1__ts_AAEC","output":[{"type":"input_image","image_url":"data:image/png;base64,iVBORw0KGgo="}]}],
 				"tools":[{"type":"function","name":"view_image","parameters":{"type":"object","properties":{"path":{"type":"string"}}}}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"look"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"look"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"view_image","args":{"path":"a.png"}},"thoughtSignature":"AAEC"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"view_image","response":{"output":""},"parts":[{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}}]}}]}],
 				"tools":[{"functionDeclarations":[{"name":"view_image","parametersJsonSchema":{"type":"object","properties":{"path":{"type":"string"}}}}]}]}`,
-			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
 		{
-			name: "images in call outputs, Gemini 2.5",
-			in: `{"model":"gemini-2.5-flash","input":[{"role":"user","content":"look"},
+			Name: "images in call outputs, Gemini 2.5",
+			In: `{"model":"gemini-2.5-flash","input":[{"role":"user","content":"look"},
 				{"type":"function_call","call_id":"c1","name":"view_image","arguments":"{}"},
 				{"type":"function_call_output","call_id":"c1","output":[{"type":"input_text","text":"here"},{"type":"input_image","image_url":"data:image/png;base64,iVBORw0KGgo="}]}],
 				"tools":[{"type":"function","name":"view_image"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"look"}]},
+			Want: `{"contents":[{"role":"user","parts":[{"text":"look"}]},
 				{"role":"model","parts":[{"functionCall":{"name":"view_image","args":{}}}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"view_image","response":{"output":"here"}}},{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}}]}],
 				"tools":[{"functionDeclarations":[{"name":"view_image"}]}]}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 		{
-			name: "structured output and reasoning effort on 2.5",
-			in: `{"model":"gemini-2.5-pro","input":"list","reasoning":{"effort":"minimal"},
+			Name: "structured output and reasoning effort on 2.5",
+			In: `{"model":"gemini-2.5-pro","input":"list","reasoning":{"effort":"minimal"},
 				"text":{"format":{"type":"json_schema","name":"list","strict":true,"schema":{"$schema":"x","type":"object","properties":{"items":{"type":"array","items":{"type":"string"}}},"required":["items"],"additionalProperties":false}}}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"list"}]}],
+			Want: `{"contents":[{"role":"user","parts":[{"text":"list"}]}],
 				"generationConfig":{"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"items":{"type":"array","items":{"type":"string"}}},"required":["items"],"additionalProperties":false},
 				"thinkingConfig":{"thinkingBudget":512}}}`,
-			path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
 		},
 		{
-			name: "json_object; Gemini 3 Pro levels; output limit clamped",
-			in:   `{"model":"gemini-3-pro-preview","input":"x","text":{"format":{"type":"json_object"}},"reasoning":{"effort":"medium","summary":"detailed"},"max_output_tokens":200000}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],
+			Name: "json_object; Gemini 3 Pro levels; output limit clamped",
+			In:   `{"model":"gemini-3-pro-preview","input":"x","text":{"format":{"type":"json_object"}},"reasoning":{"effort":"medium","summary":"detailed"},"max_output_tokens":200000}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],
 				"generationConfig":{"maxOutputTokens":65536,"responseMimeType":"application/json","thinkingConfig":{"includeThoughts":true,"thinkingLevel":"HIGH"}}}`,
-			path: "/v1beta/models/gemini-3-pro-preview:generateContent",
+			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
 		{
 			// Codex asks every model for reasoning; one that cannot think
 			// answers any thinkingConfig with a 400.
-			name: "reasoning dropped on a model that cannot think",
-			in:   `{"model":"gemini-2.0-flash","input":"x","reasoning":{"effort":"high","summary":"auto"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`,
-			path: "/v1beta/models/gemini-2.0-flash:generateContent",
+			Name: "reasoning dropped on a model that cannot think",
+			In:   `{"model":"gemini-2.0-flash","input":"x","reasoning":{"effort":"high","summary":"auto"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`,
+			Path: "/v1beta/models/gemini-2.0-flash:generateContent",
 		},
 		{
-			name: "tool_choice: named function, allowed tools",
-			in: `{"model":"gemini-2.5-flash","input":"x","tools":[{"type":"function","name":"a"},{"type":"function","name":"b"},{"type":"web_search_preview"}],
+			Name: "tool_choice: named function, allowed tools",
+			In: `{"model":"gemini-2.5-flash","input":"x","tools":[{"type":"function","name":"a"},{"type":"function","name":"b"},{"type":"web_search_preview"}],
 				"tool_choice":{"type":"allowed_tools","mode":"auto","tools":[{"type":"function","name":"b"},{"type":"web_search_preview"}]}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"a"},{"name":"b"}]}],
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"a"},{"name":"b"}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"VALIDATED","allowedFunctionNames":["b"]}}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path:   "/v1beta/models/gemini-2.5-flash:generateContent",
+			Notice: "cannot combine Google Search",
 		},
 		{
-			name: "tool_choice: a custom tool by name, required",
-			in:   `{"model":"gemini-2.5-flash","input":"x","tools":[{"type":"custom","name":"p"}],"tool_choice":{"type":"custom","name":"p"}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"p","parametersJsonSchema":` + customInputSchema + `}]}],
+			Name: "tool_choice: a custom tool by name, required",
+			In:   `{"model":"gemini-2.5-flash","input":"x","tools":[{"type":"custom","name":"p"}],"tool_choice":{"type":"custom","name":"p"}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"p","parametersJsonSchema":` + customInputSchema + `}]}],
 				"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["p"]}}}`,
-			path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseResponses([]byte(tt.in), envtest.Env(nil))
-			if e != nil {
-				t.Fatalf("error: %v", e)
-			}
-			jsontest.Equal(t, r.Body, tt.want)
-			if p := r.UpstreamPath(); p != tt.path {
-				t.Fatalf("path %s, want %s", p, tt.path)
-			}
-		})
-	}
+	envtest.Translates(t, ParseResponses, nil, tests)
 }
 
 func TestParseResponsesRejects(t *testing.T) {

@@ -20,12 +20,7 @@ const codexRequest = `{"model":"gemini-3-pro-preview","stream":%s,"input":"x","s
 		{"type":"namespace","name":"multi_agent_v1","tools":[{"type":"function","name":"close_agent"}]}]}`
 
 func mustParseResponses(t testing.TB, in string) *ResponsesRequest {
-	t.Helper()
-	r, e := ParseResponses([]byte(in), envtest.Env(nil))
-	if e != nil {
-		t.Fatal(e)
-	}
-	return r
+	return envtest.Parse(t, ParseResponses, in)
 }
 
 // randomIDs normalizes the random part of generated ids.
@@ -477,14 +472,8 @@ func FuzzResponsesStream(f *testing.F) {
 	f.Add([]byte(sse(`{"candidates":[{"content":{"parts":[{"text":"a","thought":true},{"text":"b"},{"functionCall":{"name":"apply_patch","args":{"input":"x"}}}]},"finishReason":"STOP","index":0}]}`)), 10)
 	r := mustParseResponses(f, strings.Replace(codexRequest, "%s", "true", 1))
 	f.Fuzz(func(t *testing.T, up []byte, cut int) {
-		if cut < 0 {
-			cut = -cut
-		}
-		cut %= len(up) + 1
 		s := r.NewStream()
-		out := s.Write(nil, up[:cut])
-		out = s.Write(out, up[cut:])
-		out = s.Close(out)
+		out := jsontest.WriteSplit(s, up, cut)
 		checkGrammar(t, parseStream(t, out))
 	})
 }

@@ -11,26 +11,13 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
 
-// groundedAnswer is an answer as Gemini gives it with Google Search:
-// redirect URIs, domains as titles, supports with UTF-8 byte offsets over
-// text with multi-byte characters ("ü" 2 bytes, "🌊" 4 bytes but one code
-// point, two UTF-16 units), the second from the start of its part.
-const groundedAnswer = `{"candidates":[{"content":{"role":"model","parts":[{"text":"Der Zürichsee ist etwa 40 km lang. "},{"text":"Sein Wasser 🌊 ist sehr sauber."}]},
- "finishReason":"STOP","index":0,
- "groundingMetadata":{
-  "webSearchQueries":["Zürichsee Länge","Zürichsee Wasserqualität"],
-  "searchEntryPoint":{"renderedContent":"<style>.container{}</style><div class=\"container\"></div>"},
-  "groundingChunks":[
-   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKa1","title":"wikipedia.org"}},
-   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKb2","title":"zuerich.com"}}],
-  "groundingSupports":[
-   {"segment":{"endIndex":35,"text":"Der Zürichsee ist etwa 40 km lang."},"groundingChunkIndices":[0]},
-   {"segment":{"partIndex":1,"endIndex":33,"text":"Sein Wasser 🌊 ist sehr sauber."},"groundingChunkIndices":[1,0]}]}}],"responseId":"r"}`
+// groundedAnswer is an answer as Gemini gives it with Google Search.
+const groundedAnswer = `{"candidates":[` + jsontest.GroundedCandidate + `],"responseId":"r"}`
 
 const (
 	groundedText = "Der Zürichsee ist etwa 40 km lang. Sein Wasser 🌊 ist sehr sauber."
-	uriA         = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKa1"
-	uriB         = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKb2"
+	uriA         = jsontest.URIA
+	uriB         = jsontest.URIB
 )
 
 // The offsets in code points: the second sentence starts at byte 36 but
@@ -43,44 +30,31 @@ func TestChatWebSearchRequest(t *testing.T) {
 	mm := models.Default()
 	mm.Aliases["gpt-4o-search-preview"] = "gemini-2.5-flash"
 	const fn = `"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]`
-	tests := []struct {
-		name, in, want, notice string
-	}{
+	tests := []envtest.Translation{
 		{
-			name: "web_search_options: Google Search, the location as an instruction",
-			in:   `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{"search_context_size":"high","user_location":{"type":"approximate","approximate":{"city":"Zürich","region":"ZH","country":"CH","timezone":"Europe/Zurich"}}}}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"systemInstruction":{"parts":[{"text":"The user's approximate location, for searches where it matters: Zürich, ZH, CH, time zone Europe/Zurich."}]},"tools":[{"googleSearch":{}}]}`,
+			Name: "web_search_options: Google Search, the location as an instruction",
+			In:   `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{"search_context_size":"high","user_location":{"type":"approximate","approximate":{"city":"Zürich","region":"ZH","country":"CH","timezone":"Europe/Zurich"}}}}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"systemInstruction":{"parts":[{"text":"The user's approximate location, for searches where it matters: Zürich, ZH, CH, time zone Europe/Zurich."}]},"tools":[{"googleSearch":{}}]}`,
 		},
 		{
-			name: "a search model name mapped to Gemini searches",
-			in:   `{"model":"gpt-4o-search-preview","messages":[{"role":"user","content":"x"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{}}]}`,
+			Name: "a search model name mapped to Gemini searches",
+			In:   `{"model":"gpt-4o-search-preview","messages":[{"role":"user","content":"x"}]}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"googleSearch":{}}]}`,
 		},
 		{
-			name:   "functions on Gemini 2.5: the functions win, said so",
-			in:     `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{},` + fn + `}`,
-			want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}]}`,
-			notice: "cannot combine Google Search",
+			Name:   "functions on Gemini 2.5: the functions win, said so",
+			In:     `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{},` + fn + `}`,
+			Want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}]}`,
+			Notice: "cannot combine Google Search",
 		},
 		{
-			name: "functions on Gemini 3: combined",
-			in:   `{"model":"gemini-3-flash-preview","messages":[{"role":"user","content":"x"}],"web_search_options":{},"tool_choice":"required",` + fn + `}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
+			Name: "functions on Gemini 3: combined",
+			In:   `{"model":"gemini-3-flash-preview","messages":[{"role":"user","content":"x"}],"web_search_options":{},"tool_choice":"required",` + fn + `}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
 				"toolConfig":{"functionCallingConfig":{"mode":"ANY"},"includeServerSideToolInvocations":true}}`,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, e := ParseChat([]byte(tt.in), envtest.Env(mm))
-			if e != nil {
-				t.Fatal(e)
-			}
-			jsontest.Equal(t, r.Body, tt.want)
-			if (tt.notice == "") != (r.Notice() == "") || !strings.Contains(r.Notice(), tt.notice) {
-				t.Fatalf("notice %q, want one with %q", r.Notice(), tt.notice)
-			}
-		})
-	}
+	envtest.Translates(t, ParseChat, envtest.Env(mm), tests)
 	if _, e := ParseChat([]byte(`{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"web_search_options":{"search_context_size":"huge"}}`), envtest.Env(mm)); e == nil || e.Param != "web_search_options.search_context_size" {
 		t.Fatalf("bad search_context_size: %+v", e)
 	}
@@ -116,22 +90,7 @@ func TestChatWebSearchResponse(t *testing.T) {
 
 // groundedStream is the answer as Gemini streams it: the text in pieces,
 // the grounding (offsets over the whole text) with the last event.
-func groundedStream() string {
-	events := []string{
-		`{"candidates":[{"content":{"role":"model","parts":[{"text":"Der Zürichsee ist etwa 40 km lang. "}]},"index":0}],"responseId":"r"}`,
-		`{"candidates":[{"content":{"role":"model","parts":[{"text":"Sein Wasser 🌊 ist"}]},"index":0}],"responseId":"r"}`,
-		`{"candidates":[{"content":{"role":"model","parts":[{"text":" sehr sauber."}]},"finishReason":"STOP","index":0,
-		  "groundingMetadata":{"webSearchQueries":["Zürichsee Länge","Zürichsee Wasserqualität"],
-		   "groundingChunks":[{"web":{"uri":"` + uriA + `","title":"wikipedia.org"}},{"web":{"uri":"` + uriB + `","title":"zuerich.com"}}],
-		   "groundingSupports":[{"segment":{"endIndex":35,"text":"Der Zürichsee ist etwa 40 km lang."},"groundingChunkIndices":[0]},
-		    {"segment":{"startIndex":36,"endIndex":69,"text":"Sein Wasser 🌊 ist sehr sauber."},"groundingChunkIndices":[1,0]}]}}],"responseId":"r"}`,
-	}
-	var up string
-	for _, ev := range events {
-		up += "data: " + strings.ReplaceAll(ev, "\n", "") + "\r\n\r\n"
-	}
-	return up
-}
+func groundedStream() string { return jsontest.GroundedStream("") }
 
 func TestChatWebSearchStream(t *testing.T) {
 	r := mustParse(t, `{"model":"gemini-2.5-flash","stream":true,"messages":[{"role":"user","content":"x"}],"web_search_options":{}}`)
@@ -176,51 +135,41 @@ var wsID = regexp.MustCompile(`ws_[0-9A-Za-z]{24}`)
 
 func TestResponsesWebSearchRequest(t *testing.T) {
 	codexTools := `"tools":[{"type":"function","name":"exec_command","parameters":{"type":"object"}},{"type":"web_search","external_web_access":false}]`
-	tests := []struct {
-		name, in, want, notice string
-	}{
+	tests := []envtest.Translation{
 		{
-			name:   "web_search: Google Search; domains and location as an instruction",
-			in:     `{"model":"gemini-2.5-flash","input":"x","tools":[{"type":"web_search","filters":{"allowed_domains":["go.dev"]},"search_context_size":"low","user_location":{"type":"approximate","city":"Zürich","country":"CH"}}]}`,
-			want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"systemInstruction":{"parts":[{"text":"When searching the web, use only results from these domains: go.dev. The user's approximate location, for searches where it matters: Zürich, CH."}]},"tools":[{"googleSearch":{}}]}`,
-			notice: "allowed_domains is given to the model as an instruction",
+			Name:   "web_search: Google Search; domains and location as an instruction",
+			In:     `{"model":"gemini-2.5-flash","input":"x","tools":[{"type":"web_search","filters":{"allowed_domains":["go.dev"]},"search_context_size":"low","user_location":{"type":"approximate","city":"Zürich","country":"CH"}}]}`,
+			Want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"systemInstruction":{"parts":[{"text":"When searching the web, use only results from these domains: go.dev. The user's approximate location, for searches where it matters: Zürich, CH."}]},"tools":[{"googleSearch":{}}]}`,
+			Notice: "allowed_domains is given to the model as an instruction",
 		},
 		{
-			name:   "Codex's tools on Gemini 2.5: web_search left out, said so",
-			in:     `{"model":"gemini-2.5-pro","input":"x",` + codexTools + `}`,
-			want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"exec_command","parametersJsonSchema":{"type":"object"}}]}]}`,
-			notice: "gemini-2.5-pro cannot combine Google Search",
+			Name:   "Codex's tools on Gemini 2.5: web_search left out, said so",
+			In:     `{"model":"gemini-2.5-pro","input":"x",` + codexTools + `}`,
+			Want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"exec_command","parametersJsonSchema":{"type":"object"}}]}]}`,
+			Notice: "gemini-2.5-pro cannot combine Google Search",
 		},
 		{
-			name: "Codex's tools on Gemini 3: combined",
-			in:   `{"model":"gemini-3-pro-preview","input":"x",` + codexTools + `}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"exec_command","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
+			Name: "Codex's tools on Gemini 3: combined",
+			In:   `{"model":"gemini-3-pro-preview","input":"x",` + codexTools + `}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"exec_command","parametersJsonSchema":{"type":"object"}}]},{"googleSearch":{}}],
 				"toolConfig":{"includeServerSideToolInvocations":true}}`,
 		},
 		{
-			name: "tool_choice none: no search",
-			in:   `{"model":"gemini-2.5-flash","input":"x","tool_choice":"none","tools":[{"type":"web_search"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`,
+			Name: "tool_choice none: no search",
+			In:   `{"model":"gemini-2.5-flash","input":"x","tool_choice":"none","tools":[{"type":"web_search"}]}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}]}`,
 		},
 		{
-			name: "a web_search_call sent back is a note of the model's turn",
-			in: `{"model":"gemini-2.5-flash","tools":[{"type":"web_search_preview"}],"input":[{"role":"user","content":"x"},
+			Name: "a web_search_call sent back is a note of the model's turn",
+			In: `{"model":"gemini-2.5-flash","tools":[{"type":"web_search_preview"}],"input":[{"role":"user","content":"x"},
 				{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"a","queries":["a","b"],"sources":[{"type":"url","url":"https://a.example/"}]}},
 				{"type":"message","role":"assistant","content":[{"type":"output_text","text":"A.","annotations":[{"type":"url_citation","start_index":0,"end_index":2,"url":"https://a.example/","title":"a"}]}]},
 				{"role":"user","content":"more"}]}`,
-			want: `{"contents":[{"role":"user","parts":[{"text":"x"}]},{"role":"model","parts":[{"text":"Web search for \"a\", \"b\", sources:\n- https://a.example/"},{"text":"A."}]},{"role":"user","parts":[{"text":"more"}]}],
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]},{"role":"model","parts":[{"text":"Web search for \"a\", \"b\", sources:\n- https://a.example/"},{"text":"A."}]},{"role":"user","parts":[{"text":"more"}]}],
 				"tools":[{"googleSearch":{}}]}`,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := mustParseResponses(t, tt.in)
-			jsontest.Equal(t, r.Body, tt.want)
-			if (tt.notice == "") != (r.Notice() == "") || !strings.Contains(r.Notice(), tt.notice) {
-				t.Fatalf("notice %q, want one with %q", r.Notice(), tt.notice)
-			}
-		})
-	}
+	envtest.Translates(t, ParseResponses, nil, tests)
 }
 
 var responsesSearchOutput = `[{"id":"ws_X","type":"web_search_call","status":"completed","action":{"type":"search","query":"Zürichsee Länge","queries":["Zürichsee Länge","Zürichsee Wasserqualität"],

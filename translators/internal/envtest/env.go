@@ -3,7 +3,11 @@ package envtest
 
 import (
 	"strconv"
+	"strings"
+	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
@@ -15,7 +19,7 @@ const Created = 1700000000
 // default map): answers report Created, and ids are numbered in order
 // (prefix, then 24 digits), so the same request gives the same answer on
 // every run.
-func Env(mm *models.Map) *translator.Env {
+func Env(mm *models.Map, opts ...Option) *translator.Env {
 	if mm == nil {
 		mm = models.Default()
 	}
@@ -30,12 +34,97 @@ func Env(mm *models.Map) *translator.Env {
 		}
 		return prefix + s
 	}
+	for _, o := range opts {
+		o(env)
+	}
 	return env
 }
 
-// With is Env(mm) with set applied: test-specific options.
-func With(mm *models.Map, set func(*translator.Env)) *translator.Env {
-	env := Env(mm)
-	set(env)
-	return env
+// Option changes an Env.
+type Option func(*translator.Env)
+
+// ReasoningContent turns on translator.Env.ReasoningContent.
+func ReasoningContent(e *translator.Env) { e.ReasoningContent = true }
+
+// ThinkingPings turns on translator.Env.ThinkingPings.
+func ThinkingPings(e *translator.Env) { e.ThinkingPings = true }
+
+// MaxEmbeddingValues sets translator.Env.MaxEmbeddingValues.
+func MaxEmbeddingValues(n int64) Option {
+	return func(e *translator.Env) { e.MaxEmbeddingValues = n }
+}
+
+// Parse translates in with parse (ParseChat, ParseMessages…) over Env(nil),
+// failing t on a refusal.
+func Parse[T any](t testing.TB, parse func([]byte, *translator.Env) (T, *apierror.Error), in string) T {
+	t.Helper()
+	r, e := parse([]byte(in), Env(nil))
+	if e != nil {
+		t.Fatalf("unexpected error: %v", e)
+	}
+	return r
+}
+
+// Translation is a request and the Gemini request it becomes: its body, a
+// JSON document, its path (unchecked when empty), and the notice the client
+// gets (a part of it; empty: none).
+type Translation struct{ Name, In, Want, Path, Notice string }
+
+// Translates checks each translation with parse over env (nil: Env(nil)).
+func Translates[T translator.Translator](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), env *translator.Env, cases []Translation) {
+	if env == nil {
+		env = Env(nil)
+	}
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			r, e := parse([]byte(tt.In), env)
+			if e != nil {
+				t.Fatalf("unexpected error: %v", e)
+			}
+			jsontest.Equal(t, r.UpstreamBody(0), tt.Want)
+			if p := r.UpstreamPath(); tt.Path != "" && p != tt.Path {
+				t.Fatalf("path %q, want %q", p, tt.Path)
+			}
+			if n := r.Notice(); (tt.Notice == "") != (n == "") || !strings.Contains(n, tt.Notice) {
+				t.Fatalf("notice %q, want one with %q", n, tt.Notice)
+			}
+		})
+	}
+}
+
+// BenchRequest benchmarks parse on body next to the encoding/json baseline
+// (jsontest.BenchRequest).
+func BenchRequest[T any](b *testing.B, parse func([]byte, *translator.Env) (T, *apierror.Error), body []byte) {
+	env := Env(nil)
+	jsontest.BenchRequest(b, body, func(body []byte) error {
+		if _, e := parse(body, env); e != nil {
+			return e
+		}
+		return nil
+	})
+}
+
+// Refusal is a request refused with a 400 that names Param and says Msg.
+type Refusal struct{ Name, In, Param, Msg string }
+
+// RefusesCheaply checks each refusal with parse, and that the refusal cost
+// little memory: gjson's ParseBytes copies the body once and the output
+// buffer is sized after it; beyond those, only small change. A translator
+// that read a huge array whole before refusing its first element would
+// copy it.
+func RefusesCheaply[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), cases []Refusal) {
+	env := Env(nil)
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			var e *apierror.Error
+			body := []byte(tt.In)
+			alloc := jsontest.AllocatedBytes(func() { _, e = parse(body, env) })
+			if e == nil || e.Status != 400 || e.Param != tt.Param || !strings.Contains(e.Message, tt.Msg) {
+				t.Fatalf("got %+v", e)
+			}
+			if limit := 2*uint64(len(body)) + 1<<20; alloc > limit {
+				t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
+			}
+		})
+	}
 }

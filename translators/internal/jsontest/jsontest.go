@@ -53,3 +53,84 @@ func AllocatedBytes(f func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// Many is a JSON array: first, then n copies of filler.
+func Many(first, filler string, n int) string {
+	return "[" + first + strings.Repeat(","+filler, n) + "]"
+}
+
+// GroundedCandidate is a candidate as Gemini returns it with Google Search:
+// redirect URIs, domains as titles, supports with byte offsets (the second
+// part's from its own start), a multi-byte character.
+const GroundedCandidate = `{"content":{"role":"model","parts":[{"text":"Der Zürichsee ist etwa 40 km lang. "},{"text":"Sein Wasser 🌊 ist sehr sauber."}]},
+ "finishReason":"STOP","index":0,
+ "groundingMetadata":{
+  "webSearchQueries":["Zürichsee Länge","Zürichsee Wasserqualität"],
+  "searchEntryPoint":{"renderedContent":"<style>.container{}</style><div class=\"container\"></div>"},
+  "groundingChunks":[
+   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKa1","title":"wikipedia.org"}},
+   {"web":{"uri":"https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKb2","title":"zuerich.com"}}],
+  "groundingSupports":[
+   {"segment":{"endIndex":35,"text":"Der Zürichsee ist etwa 40 km lang."},"groundingChunkIndices":[0]},
+   {"segment":{"partIndex":1,"endIndex":33,"text":"Sein Wasser 🌊 ist sehr sauber."},"groundingChunkIndices":[1,0]}],
+  "retrievalMetadata":{}}}`
+
+// MalformedCall is a functionCall part Gemini got wrong, and what the
+// gateway's error calls it.
+type MalformedCall struct{ Name, Part, What string }
+
+// MalformedCalls are the functionCall parts the client could neither run
+// nor answer: not an object, no name, args that are not an object.
+var MalformedCalls = []MalformedCall{
+	{"not an object", `{"functionCall":"get_weather"}`, "a functionCall that is not an object"},
+	{"null", `{"functionCall":null}`, "a functionCall that is not an object"},
+	{"no name", `{"functionCall":{"args":{}}}`, "a functionCall without a name"},
+	{"empty name", `{"functionCall":{"name":"","args":{}}}`, "a functionCall without a name"},
+	{"name not a string", `{"functionCall":{"name":7}}`, "a functionCall without a name"},
+	{"args not an object", `{"functionCall":{"name":"f","args":[1]}}`, "a functionCall whose args are not an object"},
+}
+
+// Answer is a Gemini answer holding the part.
+func (m MalformedCall) Answer() string {
+	return `{"candidates":[{"content":{"parts":[{"text":"Let me check."},` + m.Part + `]},"finishReason":"STOP"}],"responseId":"i"}`
+}
+
+// Message is the error message the client gets.
+func (m MalformedCall) Message() string {
+	return "Gemini produced an invalid tool call (" + m.What + "); the answer was discarded. Retrying the request usually succeeds."
+}
+
+// The grounding redirects of GroundedCandidate and GroundedStream.
+const (
+	URIA = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKa1"
+	URIB = "https://vertexaisearch.cloud.google.com/grounding-api-redirect/AWQVqAKb2"
+)
+
+// GroundedStream is GroundedCandidate's answer as Gemini streams it: the
+// text in pieces, the grounding (offsets over the whole text) with the last
+// event, whose other members are extra (the usage, say).
+func GroundedStream(extra string) string {
+	events := []string{
+		`{"candidates":[{"content":{"role":"model","parts":[{"text":"Der Zürichsee ist etwa 40 km lang. "}]},"index":0}],"responseId":"r"}`,
+		`{"candidates":[{"content":{"role":"model","parts":[{"text":"Sein Wasser 🌊 ist"}]},"index":0}],"responseId":"r"}`,
+		`{"candidates":[{"content":{"role":"model","parts":[{"text":" sehr sauber."}]},"finishReason":"STOP","index":0,
+		  "groundingMetadata":{"webSearchQueries":["Zürichsee Länge","Zürichsee Wasserqualität"],
+		   "groundingChunks":[{"web":{"uri":"` + URIA + `","title":"wikipedia.org"}},{"web":{"uri":"` + URIB + `","title":"zuerich.com"}}],
+		   "groundingSupports":[{"segment":{"endIndex":35,"text":"Der Zürichsee ist etwa 40 km lang."},"groundingChunkIndices":[0]},
+		    {"segment":{"startIndex":36,"endIndex":69,"text":"Sein Wasser 🌊 ist sehr sauber."},"groundingChunkIndices":[1,0]}]}}],` + extra + `"responseId":"r"}`,
+	}
+	var up string
+	for _, ev := range events {
+		up += "data: " + strings.ReplaceAll(ev, "\n", "") + "\r\n\r\n"
+	}
+	return up
+}
+
+// DeepAnswer is an answer whose functionCall args nest deeper than the
+// gateway reads; DeepAnswerError the message of the 502 it earns.
+const DeepAnswerError = "Gemini's answer nests JSON 100008 levels deep; the gateway reads at most 256."
+
+// DeepAnswer is the answer of DeepAnswerError.
+func DeepAnswer() string {
+	return `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":` + Deep(100000) + `}}}]},"finishReason":"STOP"}]}`
+}
