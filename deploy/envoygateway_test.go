@@ -429,14 +429,7 @@ func TestEnvoyGatewayPatchesApply(t *testing.T) {
 	if up.GetConfig().GetRootId() != down.GetConfig().GetRootId() {
 		t.Errorf("upstream root_id %q, the policy's %q", up.GetConfig().GetRootId(), down.GetConfig().GetRootId())
 	}
-	downConf, _ := envoyconfig.PluginConfiguration(down)
-	upConf, _ := envoyconfig.PluginConfiguration(up)
-	if !sameJSON(t, downConf, ref.downstreamConf) {
-		t.Errorf("the policy's configuration %s, envoy.yaml %s", downConf, ref.downstreamConf)
-	}
-	if want, _ := envoyconfig.UpstreamPluginConfig(downConf); !sameJSON(t, upConf, want) {
-		t.Errorf("upstream configuration %s, want %s (the policy's plus role upstream)", upConf, want)
-	}
+	checkPluginConfigs(t, "the policy's", down, up, ref)
 	// Its code is the EnvoyProxy's image volume.
 	mounts := m.proxy.Spec.Provider.Kubernetes.EnvoyDeployment.Container.VolumeMounts
 	if len(mounts) != 1 {

@@ -461,8 +461,7 @@ func TestIstioModuleMatchesEnvoyYAML(t *testing.T) {
 	// The MERGE replaces the HttpProtocolOptions entry, so it must select the
 	// upstream protocol as envoy.yaml's cluster does.
 	refCluster := func() *httpv3.HttpProtocolOptions {
-		path, _ := envoyconfig.DefaultPath()
-		b, _ := envoyconfig.Load(path)
+		b, _ := envoyconfig.LoadDefault()
 		c, _ := envoyconfig.Cluster(b, envoyconfig.ClusterName)
 		o, _ := envoyconfig.HTTPOptions(c)
 		return o
@@ -509,27 +508,7 @@ func TestIstioModuleMatchesEnvoyYAML(t *testing.T) {
 
 	// Plugin configurations: the listener's as envoy.yaml's, the upstream's
 	// the same plus "role": "upstream".
-	downConf, err := envoyconfig.PluginConfiguration(down)
-	if err != nil {
-		t.Fatal(err)
-	}
-	upConf, err := envoyconfig.PluginConfiguration(up)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sameJSON(t, downConf, ref.downstreamConf) {
-		t.Errorf("listener configuration %s, envoy.yaml %s", downConf, ref.downstreamConf)
-	}
-	wantUp, err := envoyconfig.UpstreamPluginConfig(downConf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sameJSON(t, upConf, wantUp) {
-		t.Errorf("upstream configuration %s, want %s (the listener's plus role upstream)", upConf, wantUp)
-	}
-	if !sameJSON(t, upConf, ref.upstreamConf) {
-		t.Errorf("upstream configuration %s, envoy.yaml %s", upConf, ref.upstreamConf)
-	}
+	checkPluginConfigs(t, "listener", down, up, ref)
 
 	// The listener's request buffer limit.
 	ls := m.patches(t, networking.EnvoyFilter_LISTENER)

@@ -180,15 +180,7 @@ type reference struct {
 
 func loadReference(t *testing.T) *reference {
 	t.Helper()
-	path, err := envoyconfig.DefaultPath()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := envoyconfig.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := envoyconfig.HCM(b)
+	b, h, err := envoyconfig.LoadDefaultHCM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,6 +252,34 @@ func splitList(s string) []string {
 }
 
 // sameJSON reports whether two JSON texts hold the same value.
+// checkPluginConfigs: the downstream filter's plugin configuration is
+// envoy.yaml's, the upstream's the same plus "role": "upstream" (which is
+// envoy.yaml's too).
+func checkPluginConfigs(t *testing.T, what string, down, up *wasmfilterv3.Wasm, ref *reference) {
+	t.Helper()
+	downConf, err := envoyconfig.PluginConfiguration(down)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upConf, err := envoyconfig.PluginConfiguration(up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameJSON(t, downConf, ref.downstreamConf) {
+		t.Errorf("%s configuration %s, envoy.yaml %s", what, downConf, ref.downstreamConf)
+	}
+	wantUp, err := envoyconfig.UpstreamPluginConfig(downConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameJSON(t, upConf, wantUp) {
+		t.Errorf("upstream configuration %s, want %s (the %s plus role upstream)", upConf, wantUp, what)
+	}
+	if !sameJSON(t, upConf, ref.upstreamConf) {
+		t.Errorf("upstream configuration %s, envoy.yaml %s", upConf, ref.upstreamConf)
+	}
+}
+
 func sameJSON(t *testing.T, a, b string) bool {
 	t.Helper()
 	var va, vb any

@@ -766,16 +766,7 @@ func TestAnthropicErrors(t *testing.T) {
 		t.Run("blocked prompt is a refusal when streamed", func(t *testing.T) {
 			env.Fake.Enqueue("", fakegemini.Reply{BlockReason: "SAFETY"})
 			c := anthropicClient(env, "K")
-			stream := c.Messages.NewStreaming(ctx(t), params)
-			var acc anthropic.Message
-			for stream.Next() {
-				if err := acc.Accumulate(stream.Current()); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := stream.Err(); err != nil {
-				t.Fatal(err)
-			}
+			acc := accumulateStream(t, c, params)
 			if acc.StopReason != anthropic.StopReasonRefusal || len(acc.Content) != 0 {
 				t.Fatalf("blocked: %s", acc.RawJSON())
 			}
@@ -958,4 +949,21 @@ func TestAnthropicThinkingPings(t *testing.T) {
 			t.Fatalf("%d pings:\n%s", n, raw)
 		}
 	})
+}
+
+// accumulateStream sends params as a stream and accumulates the answer as
+// the SDK does.
+func accumulateStream(t *testing.T, c anthropic.Client, params anthropic.MessageNewParams) *anthropic.Message {
+	t.Helper()
+	stream := c.Messages.NewStreaming(ctx(t), params)
+	var acc anthropic.Message
+	for stream.Next() {
+		if err := acc.Accumulate(stream.Current()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return &acc
 }

@@ -18,6 +18,21 @@ import (
 // finds the platform binary and runs it.
 const claudeCodeCLI = "node_modules/@anthropic-ai/claude-code/cli-wrapper.cjs"
 
+// claudeCodeEnv runs Claude Code against the gateway with the key
+// AIzaCLAUDECODE, in work (HOME is a fresh temporary directory: runNode),
+// without telemetry, error reports, other traffic or updates.
+func claudeCodeEnv(env *harness.Env, work string) map[string]string {
+	return map[string]string{
+		"ANTHROPIC_BASE_URL":                       env.URL,
+		"ANTHROPIC_API_KEY":                        "AIzaCLAUDECODE",
+		"DISABLE_TELEMETRY":                        "1",
+		"DISABLE_ERROR_REPORTING":                  "1",
+		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+		"DISABLE_AUTOUPDATER":                      "1",
+		"PWD":                                      work,
+	}
+}
+
 // geminiPart is a content part of an upstream request, as far as the
 // tool tests need it.
 type geminiPart struct {
@@ -56,15 +71,7 @@ func TestNodeClaudeCodeReadsAFile(t *testing.T) {
 	const secret = "quokka-4711"
 	secretPath, final := scriptFileRead(t, env, work, "Read", secret)
 
-	out := runNode(t, claudeCodeCLI, map[string]string{
-		"ANTHROPIC_BASE_URL":                       env.URL,
-		"ANTHROPIC_API_KEY":                        "AIzaCLAUDECODE",
-		"DISABLE_TELEMETRY":                        "1",
-		"DISABLE_ERROR_REPORTING":                  "1",
-		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-		"DISABLE_AUTOUPDATER":                      "1",
-		"PWD":                                      work, // HOME is a fresh temporary directory (runNode)
-	}, "-p", "What word is written in secret.txt? Read the file.", "--output-format", "json", "--allowedTools", "Read")
+	out := runNode(t, claudeCodeCLI, claudeCodeEnv(env, work), "-p", "What word is written in secret.txt? Read the file.", "--output-format", "json", "--allowedTools", "Read")
 
 	var res struct {
 		Type, Subtype string
@@ -79,38 +86,21 @@ func TestNodeClaudeCodeReadsAFile(t *testing.T) {
 		t.Fatalf("Claude Code's result: %s", out)
 	}
 
-	reqs := env.Fake.Requests()
-	var gen []fakegemini.Request
-	for i, r := range reqs {
-		t.Logf("upstream %d: %s %s?%s status %d, %d bytes", i, r.Method, r.Path, r.RawQuery, r.Status, len(r.Body))
-		if r.Status != 200 {
-			t.Errorf("upstream request %d %s answered %d: %s", i, r.Path, r.Status, r.Body)
-		}
+	gen := generations(t, env, 2, func(i int, r fakegemini.Request) {
 		if r.Key != "AIzaCLAUDECODE" || r.Header.Get("x-api-key") != "" || r.Header.Get("Authorization") != "" {
 			t.Fatalf("upstream request %d: key %q x-api-key %q authorization %q", i, r.Key, r.Header.Get("x-api-key"), r.Header.Get("Authorization"))
 		}
-		if r.Action == "generateContent" || r.Action == "streamGenerateContent" {
-			gen = append(gen, r)
-		}
-	}
-	if fakePending := env.Fake.Pending("", ""); fakePending != 0 || len(gen) < 2 {
-		t.Fatalf("%d generate requests upstream, %d scripted replies left", len(gen), fakePending)
-	}
+	})
 	// The main conversation: the default model (a Sonnet) maps to
 	// gemini-2.5-pro, streamed.
 	for _, r := range gen[:2] {
 		upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-pro:streamGenerateContent", "AIzaCLAUDECODE")
 	}
 
-	var first geminiRequestBody
-	if err := json.Unmarshal(gen[0].Body, &first); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
+	first, names := declaredTools(t, gen[0].Body)
 	var readParams string
 	for _, tool := range first.Tools {
 		for _, d := range tool.FunctionDeclarations {
-			names = append(names, d.Name)
 			if d.Name == "Read" {
 				readParams = string(d.Parameters) + string(d.ParametersJSONSchema)
 			}
@@ -159,15 +149,7 @@ func TestNodeClaudeCodeWebSearch(t *testing.T) {
 	)
 	env.Fake.SetDefault("", fakegemini.Reply{Text: "ok"})
 
-	out := runNode(t, claudeCodeCLI, map[string]string{
-		"ANTHROPIC_BASE_URL":                       env.URL,
-		"ANTHROPIC_API_KEY":                        "AIzaCLAUDECODE",
-		"DISABLE_TELEMETRY":                        "1",
-		"DISABLE_ERROR_REPORTING":                  "1",
-		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-		"DISABLE_AUTOUPDATER":                      "1",
-		"PWD":                                      work,
-	}, "-p", "Search the web for quokka facts.", "--output-format", "json", "--allowedTools", "WebSearch")
+	out := runNode(t, claudeCodeCLI, claudeCodeEnv(env, work), "-p", "Search the web for quokka facts.", "--output-format", "json", "--allowedTools", "WebSearch")
 
 	var res struct {
 		Type, Subtype string
@@ -178,19 +160,7 @@ func TestNodeClaudeCodeWebSearch(t *testing.T) {
 	if res.Type != "result" || res.Subtype != "success" || res.IsError || res.Result != final {
 		t.Fatalf("Claude Code's result: %s", out)
 	}
-	var gen []fakegemini.Request
-	for i, r := range env.Fake.Requests() {
-		t.Logf("upstream %d: %s %s?%s status %d, %d bytes", i, r.Method, r.Path, r.RawQuery, r.Status, len(r.Body))
-		if r.Status != 200 {
-			t.Fatalf("upstream request %d %s answered %d: %s", i, r.Path, r.Status, r.Body)
-		}
-		if r.Action == "generateContent" || r.Action == "streamGenerateContent" {
-			gen = append(gen, r)
-		}
-	}
-	if len(gen) < 3 || env.Fake.Pending("", "") != 0 {
-		t.Fatalf("%d generate requests upstream, %d scripted replies left", len(gen), env.Fake.Pending("", ""))
-	}
+	gen := generations(t, env, 3, nil)
 	// The search request: Google Search alone, no function declaration and
 	// no function-calling config (Gemini refuses one without declarations).
 	search := gen[1]

@@ -178,31 +178,10 @@ supports_websockets = true
 		t.Fatalf("%d WebSocket attempts (want 1), %d catalog requests, %d responses requests (want 3)", ws, catalog, posts)
 	}
 
-	var gen []fakegemini.Request
-	for i, r := range env.Fake.Requests() {
-		t.Logf("upstream %d: %s %s status %d, %d bytes", i, r.Method, r.Path, r.Status, len(r.Body))
-		if r.Status != 200 {
-			t.Errorf("upstream request %d %s answered %d: %s", i, r.Path, r.Status, r.Body)
-		}
-		if r.Action == "generateContent" || r.Action == "streamGenerateContent" {
-			gen = append(gen, r)
-		}
-	}
-	if len(gen) < 3 || env.Fake.Pending("", "") != 0 {
-		t.Fatalf("%d generate requests upstream, %d scripted replies left", len(gen), env.Fake.Pending("", ""))
-	}
+	gen := generations(t, env, 3, nil)
 	upstreamKeyAndPath(t, gen[0], "/v1beta/models/"+model+":streamGenerateContent", "AIzaCODEX")
 
-	var first geminiRequestBody
-	if err := json.Unmarshal(gen[0].Body, &first); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tool := range first.Tools {
-		for _, d := range tool.FunctionDeclarations {
-			names = append(names, d.Name)
-		}
-	}
+	_, names := declaredTools(t, gen[0].Body)
 	t.Logf("Codex declared %d tools: %v", len(names), names)
 	for _, want := range []string{"exec_command", "apply_patch"} {
 		if !slices.Contains(names, want) {

@@ -80,23 +80,11 @@ func TestNodeGeminiCLIReadsAFile(t *testing.T) {
 		t.Fatalf("Gemini CLI's result: %s", out)
 	}
 
-	reqs := env.Fake.Requests()
-	var gen []fakegemini.Request
-	for i, r := range reqs {
-		t.Logf("upstream %d: %s %s?%s status %d, %d bytes, user-agent %q", i, r.Method, r.Path, r.RawQuery, r.Status, len(r.Body), r.Header.Get("User-Agent"))
-		if r.Status != 200 {
-			t.Errorf("upstream request %d %s answered %d: %s", i, r.Path, r.Status, r.Body)
-		}
+	gen := generations(t, env, 2, func(i int, r fakegemini.Request) {
 		if r.Key != "AIzaGEMINICLI" || r.Header.Get("x-goog-api-key") != "AIzaGEMINICLI" || strings.Contains(r.RawQuery, "key=") {
 			t.Fatalf("upstream request %d: key %q x-goog-api-key %q query %q", i, r.Key, r.Header.Get("x-goog-api-key"), r.RawQuery)
 		}
-		if r.Action == "generateContent" || r.Action == "streamGenerateContent" {
-			gen = append(gen, r)
-		}
-	}
-	if pending := env.Fake.Pending("", ""); pending != 0 || len(gen) < 2 {
-		t.Fatalf("%d generate requests upstream, %d scripted replies left", len(gen), pending)
-	}
+	})
 	for _, r := range gen[:2] {
 		upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaGEMINICLI")
 		if r.RawQuery != "alt=sse" || !strings.HasPrefix(r.Header.Get("User-Agent"), "GeminiCLI") {
@@ -104,16 +92,7 @@ func TestNodeGeminiCLIReadsAFile(t *testing.T) {
 		}
 	}
 
-	var first geminiRequestBody
-	if err := json.Unmarshal(gen[0].Body, &first); err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tool := range first.Tools {
-		for _, d := range tool.FunctionDeclarations {
-			names = append(names, d.Name)
-		}
-	}
+	_, names := declaredTools(t, gen[0].Body)
 	t.Logf("the Gemini CLI declared %d tools: %v", len(names), names)
 	if !slices.Contains(names, "read_file") {
 		t.Fatalf("no read_file tool among %v", names)

@@ -312,3 +312,44 @@ func scriptFileRead(t *testing.T, env *harness.Env, dir, tool, secret string) (s
 	env.Fake.SetDefault("", fakegemini.Reply{Text: "ok"})
 	return secretPath, final
 }
+
+// generations returns the generate requests the fake received: every
+// request is logged and must have been answered 200, check (when set) looks
+// at each; at least min must have come, and no scripted reply may be left.
+func generations(t *testing.T, env *harness.Env, min int, check func(i int, r fakegemini.Request)) []fakegemini.Request {
+	t.Helper()
+	var gen []fakegemini.Request
+	for i, r := range env.Fake.Requests() {
+		t.Logf("upstream %d: %s %s?%s status %d, %d bytes, user-agent %q", i, r.Method, r.Path, r.RawQuery, r.Status, len(r.Body), r.Header.Get("User-Agent"))
+		if r.Status != 200 {
+			t.Errorf("upstream request %d %s answered %d: %s", i, r.Path, r.Status, r.Body)
+		}
+		if check != nil {
+			check(i, r)
+		}
+		if r.Action == "generateContent" || r.Action == "streamGenerateContent" {
+			gen = append(gen, r)
+		}
+	}
+	if pending := env.Fake.Pending("", ""); pending != 0 || len(gen) < min {
+		t.Fatalf("%d generate requests upstream, %d scripted replies left", len(gen), pending)
+	}
+	return gen
+}
+
+// declaredTools returns the request body and the names of the functions
+// it declares.
+func declaredTools(t *testing.T, body []byte) (geminiRequestBody, []string) {
+	t.Helper()
+	var req geminiRequestBody
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range req.Tools {
+		for _, d := range tool.FunctionDeclarations {
+			names = append(names, d.Name)
+		}
+	}
+	return req, names
+}

@@ -405,15 +405,7 @@ func expectFields(t *testing.T, what string, got, want map[string]string, absent
 // log null forever), and nothing else the module sets is secret.
 func checkAccessLogFormat(t *testing.T, logs []host.AccessLogEntry) {
 	t.Helper()
-	path, err := envoyconfig.DefaultPath()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := envoyconfig.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hcm, err := envoyconfig.HCM(b)
+	_, hcm, err := envoyconfig.LoadDefaultHCM()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,19 +97,8 @@ func TestOpenAIEmbeddings(t *testing.T) {
 func TestOpenAIModels(t *testing.T) {
 	harness.Each(t, `{"models":{"my-fast":"gemini-2.5-flash"}}`, func(t *testing.T, env *harness.Env) {
 		c := openaiClient(env, "K")
-		list := func() []string {
-			page, err := c.Models.List(ctx(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for _, m := range page.Data {
-				ids = append(ids, m.ID)
-			}
-			return ids
-		}
-		first := list()
-		second := list()
+		first := modelIDs(t, c)
+		second := modelIDs(t, c)
 		calls := 0
 		for _, r := range env.Fake.Requests() {
 			if r.Action == "list" {
@@ -138,14 +127,7 @@ func TestOpenAIModelsFallback(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
 		env.Fake.SetDefault("", fakegemini.Reply{Endpoint: "models", Status: 503})
 		c := openaiClient(env, "K")
-		page, err := c.Models.List(ctx(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, m := range page.Data {
-			ids = append(ids, m.ID)
-		}
+		ids := modelIDs(t, c)
 		if j := strings.Join(ids, ","); !strings.Contains(j, "gpt-4o") || !strings.Contains(j, "gemini-2.5-pro") {
 			t.Fatalf("fallback list: %v", ids)
 		}
@@ -153,9 +135,23 @@ func TestOpenAIModelsFallback(t *testing.T) {
 		env.Fake.SetDefault("", fakegemini.Reply{Endpoint: "models"})
 		env.Fake.ValidKeys("GOOD")
 		bad := openaiClient(env, "OTHER", option.WithMaxRetries(0))
-		_, err = bad.Models.List(ctx(t))
+		_, err := bad.Models.List(ctx(t))
 		if e := apiError(t, err); e.StatusCode != 401 {
 			t.Fatalf("bad key: %d", e.StatusCode)
 		}
 	})
+}
+
+// modelIDs lists the models through the OpenAI SDK.
+func modelIDs(t *testing.T, c openai.Client) []string {
+	t.Helper()
+	page, err := c.Models.List(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range page.Data {
+		ids = append(ids, m.ID)
+	}
+	return ids
 }

@@ -103,17 +103,7 @@ func TestAnthropicWebSearch(t *testing.T) {
 		if !strings.Contains(string(r.Body), "approximate location, for searches where it matters: Zürich, CH") {
 			t.Fatalf("no location hint: %s", r.Body)
 		}
-		stream := c.Messages.NewStreaming(ctx(t), params)
-		var acc anthropic.Message
-		for stream.Next() {
-			if err := acc.Accumulate(stream.Current()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := stream.Err(); err != nil {
-			t.Fatal(err)
-		}
-		check(t, &acc)
+		check(t, accumulateStream(t, c, params))
 
 		// The answer sent back as history: Gemini accepts what it becomes.
 		env.Fake.Enqueue("", fakegemini.Reply{Text: "Gern."})

@@ -104,6 +104,26 @@ func DefaultPath() (string, error) {
 	return filepath.Join(root, "envoy.yaml"), nil
 }
 
+// LoadDefault loads the repository's envoy.yaml (DefaultPath, Load).
+func LoadDefault() (*bootstrapv3.Bootstrap, error) {
+	path, err := DefaultPath()
+	if err != nil {
+		return nil, err
+	}
+	return Load(path)
+}
+
+// LoadDefaultHCM loads the repository's envoy.yaml and its listener's HTTP
+// connection manager.
+func LoadDefaultHCM() (*bootstrapv3.Bootstrap, *hcmv3.HttpConnectionManager, error) {
+	b, err := LoadDefault()
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := HCM(b)
+	return b, h, err
+}
+
 // Parse converts YAML (or JSON, which is YAML) into a Bootstrap. Unknown
 // fields and unresolvable typed_config types are errors. It does not apply
 // the validation rules: see Validate.

@@ -43,11 +43,7 @@ func TestParseVersion(t *testing.T) {
 
 func loadBase(t *testing.T) *bootstrapv3.Bootstrap {
 	t.Helper()
-	p, err := envoyconfig.DefaultPath()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := envoyconfig.Load(p)
+	b, err := envoyconfig.LoadDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
