@@ -33,12 +33,7 @@ func anthropicClient(env *harness.Env, key string, opts ...option.RequestOption)
 
 // anthropicError unwraps the SDK's API error.
 func anthropicError(t *testing.T, err error) *anthropic.Error {
-	t.Helper()
-	var e *anthropic.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("want an *anthropic.Error, got %T %v", err, err)
-	}
-	return e
+	return asError[*anthropic.Error](t, err)
 }
 
 // lastRequest is the newest upstream request.

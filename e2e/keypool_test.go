@@ -3,9 +3,7 @@ package e2e_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -165,20 +163,8 @@ type healthBody struct {
 
 func health(t *testing.T, env *harness.Env, keys string) healthBody {
 	t.Helper()
-	req, _ := http.NewRequest("GET", env.URL+"/health", nil)
-	if keys != "" {
-		req.Header.Set("Authorization", "Bearer "+keys)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	var h healthBody
-	if err := json.Unmarshal(b, &h); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("health %d %s", resp.StatusCode, b)
-	}
+	b := getHealth(t, env, keys, &h)
 	for _, k := range strings.Split(keys, ",") {
 		if k != "" && strings.Contains(string(b), k) {
 			t.Fatalf("/health shows a key: %s", b)

@@ -373,17 +373,29 @@ type healthDoc struct {
 
 func healthFigures(t *testing.T, env *harness.Env) healthDoc {
 	t.Helper()
-	resp, err := http.Get(env.URL + "/health")
+	var h healthDoc
+	getHealth(t, env, "", &h)
+	return h
+}
+
+// getHealth decodes GET /health into h (keys, when set, sent as a bearer
+// token) and returns the body; the answer must be a 200.
+func getHealth(t *testing.T, env *harness.Env, keys string, h any) []byte {
+	t.Helper()
+	req, _ := http.NewRequest("GET", env.URL+"/health", nil)
+	if keys != "" {
+		req.Header.Set("Authorization", "Bearer "+keys)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var h healthDoc
-	if err := json.Unmarshal(b, &h); err != nil || resp.StatusCode != 200 {
+	if err := json.Unmarshal(b, h); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("health %d %s", resp.StatusCode, b)
 	}
-	return h
+	return b
 }
 
 func expectFields(t *testing.T, what string, got, want map[string]string, absent ...string) {

@@ -172,11 +172,14 @@ func TestOpenAIMultiKey(t *testing.T) {
 	})
 }
 
-func apiError(t *testing.T, err error) *openai.Error {
+func apiError(t *testing.T, err error) *openai.Error { return asError[*openai.Error](t, err) }
+
+// asError is the SDK's error err holds, failing t when it holds none.
+func asError[E error](t *testing.T, err error) E {
 	t.Helper()
-	var e *openai.Error
+	var e E
 	if !errors.As(err, &e) {
-		t.Fatalf("want an *openai.Error, got %T %v", err, err)
+		t.Fatalf("want an %T, got %T %v", e, err, err)
 	}
 	return e
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/filter"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
 
 // FuzzFilter sends arbitrary bodies and upstream answers through every
@@ -20,13 +18,7 @@ func FuzzFilter(f *testing.F) {
 	f.Add(uint8(4), []byte(`{"contents":[]}`), []byte(`[{"error":{"code":500}}]`), uint16(500))
 	paths := []string{"/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens", "/v1/embeddings", "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"}
 	f.Fuzz(func(t *testing.T, which uint8, body, upstream []byte, status uint16) {
-		opt := proxytest.NewEmulatorOption().WithVMContext(filter.NewVMContext())
-		host, reset := proxytest.NewHostEmulator(opt)
-		defer reset()
-		host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { return []byte{0} })
-		if host.StartPlugin() != types.OnPluginStartStatusOK {
-			t.Fatal("start")
-		}
+		host := start(t, filter.NewVMContext(), "").host
 		id := host.InitializeHttpContext()
 		host.CallOnRequestHeaders(id, [][2]string{{":method", "POST"}, {":path", paths[int(which)%len(paths)]}, {"authorization", "Bearer K"}}, false)
 		host.CallOnRequestBody(id, body, true)

@@ -1,11 +1,9 @@
-package filter
+package filter_test
 
 import (
 	"encoding/json"
+	"github.com/gemini-code-api/gemini-code-api/filter"
 	"testing"
-
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
 
 // FuzzNativePath sends arbitrary paths with Gemini-style credentials: the
@@ -24,14 +22,7 @@ func FuzzNativePath(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, path string) {
-		opt := proxytest.NewEmulatorOption().WithVMContext(NewVMContext()).
-			WithPluginConfiguration([]byte(`{"models":{"my-flash":"gemini-2.5-flash","my-embed":"text-embedding-004","dots":"..."}}`))
-		host, reset := proxytest.NewHostEmulator(opt)
-		defer reset()
-		host.RegisterForeignFunction("clear_route_cache", func([]byte) []byte { return []byte{0} })
-		if host.StartPlugin() != types.OnPluginStartStatusOK {
-			t.Fatal("start")
-		}
+		host := start(t, filter.NewVMContext(), `{"models":{"my-flash":"gemini-2.5-flash","my-embed":"text-embedding-004","dots":"..."}}`).host
 		id := host.InitializeHttpContext()
 		host.CallOnRequestHeaders(id, [][2]string{{":method", "POST"}, {":path", path}, {":authority", "gw.local"}, {"x-goog-api-key", "K"}}, false)
 		if lr := host.GetSentLocalResponse(id); lr != nil {
@@ -52,7 +43,7 @@ func FuzzNativePath(f *testing.F) {
 		if authority != "generativelanguage.googleapis.com" {
 			return // not a native request: translated endpoints wait for their body
 		}
-		if e := checkNativePath(forwarded); e != nil {
+		if e := filter.CheckNativePath(forwarded); e != nil {
 			t.Fatalf("%q forwarded as %q, which checkNativePath refuses: %s", path, forwarded, e.Message)
 		}
 	})

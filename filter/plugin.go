@@ -191,88 +191,80 @@ func (p *pluginContext) healthBody(keys []string) []byte {
 		uptime = int64(time.Since(p.started).Seconds())
 	}
 
-	b := make([]byte, 0, 1024)
-	b = append(b, `{"status":`...)
-	b = jsonw.String(b, status)
+	b := append(make([]byte, 0, 1024), '{')
+	b = jsonw.String(member(b, "status"), status)
 	if why != "" {
-		b = append(b, `,"status_reason":`...)
-		b = jsonw.String(b, why)
+		b = jsonw.String(member(b, "status_reason"), why)
 	}
-	b = append(b, `,"timestamp":`...)
-	b = jsonw.Int(b, nowMs)
-	b = append(b, `,"version":`...)
-	b = jsonw.String(b, Version)
-	b = append(b, `,"uptime":`...)
-	b = jsonw.Int(b, uptime)
-	b = append(b, `,"service":"gemini-code-api","uptime_seconds":`...)
-	b = jsonw.Int(b, uptime)
-	b = append(b, `,"metrics":{"requests_total":`...)
-	b = jsonw.Int(b, int64(rec.total.requests))
-	b = append(b, `,"requests_per_second":`...)
-	b = strconv.AppendFloat(b, float64(win.requests)*1000/float64(spanMs), 'f', 3, 64)
-	b = append(b, `,"average_response_time":`...)
-	b = jsonw.Int(b, int64(ratio(win.durationMs, uint64(win.requests))+0.5))
-	b = append(b, `,"error_rate":`...)
-	b = strconv.AppendFloat(b, errorRate, 'f', 4, 64)
-	b = append(b, `,"server_error_rate":`...)
-	b = strconv.AppendFloat(b, serverErrorRate, 'f', 4, 64)
-	b = append(b, `,"cache_hit_rate":`...)
-	b = strconv.AppendFloat(b, ratio(rec.total.cacheHits, rec.total.cacheHits+rec.total.cacheMisses), 'f', 4, 64)
-	b = append(b, `,"active_api_keys":`...)
-	b = jsonw.Int(b, int64(sum.Active))
-	b = append(b, `,"healthy_api_keys":`...)
-	b = jsonw.Int(b, int64(sum.Healthy))
-	b = append(b, `,"window_seconds":`...)
-	b = jsonw.Int(b, statsWindowMs/1000)
+	b = jsonw.Int(member(b, "timestamp"), nowMs)
+	b = jsonw.String(member(b, "version"), Version)
+	b = jsonw.Int(member(b, "uptime"), uptime)
+	b = jsonw.String(member(b, "service"), "gemini-code-api")
+	b = jsonw.Int(member(b, "uptime_seconds"), uptime)
+	b = append(member(b, "metrics"), '{')
+	b = jsonw.Int(member(b, "requests_total"), int64(rec.total.requests))
+	for _, f := range [...]struct {
+		name      string
+		v         float64
+		precision int
+	}{
+		{"requests_per_second", float64(win.requests) * 1000 / float64(spanMs), 3},
+		{"average_response_time", float64(int64(ratio(win.durationMs, uint64(win.requests)) + 0.5)), 0},
+		{"error_rate", errorRate, 4},
+		{"server_error_rate", serverErrorRate, 4},
+		{"cache_hit_rate", ratio(rec.total.cacheHits, rec.total.cacheHits+rec.total.cacheMisses), 4},
+		{"active_api_keys", float64(sum.Active), 0},
+		{"healthy_api_keys", float64(sum.Healthy), 0},
+		{"window_seconds", statsWindowMs / 1000, 0},
+	} {
+		b = strconv.AppendFloat(member(b, f.name), f.v, 'f', f.precision, 64)
+	}
 	b = append(b, '}')
-	b = append(b, `,"keys":{"active":`...)
-	b = jsonw.Int(b, int64(sum.Active))
-	b = append(b, `,"healthy":`...)
-	b = jsonw.Int(b, int64(sum.Healthy))
-	b = append(b, `,"cooling":`...)
-	b = jsonw.Int(b, int64(sum.Cooling))
-	b = append(b, `,"invalid":`...)
-	b = jsonw.Int(b, int64(sum.Invalid))
-	b = append(b, `,"recovering":`...)
-	b = jsonw.Int(b, int64(sum.Recovering))
-	b = append(b, `,"tracked":`...)
-	b = jsonw.Int(b, int64(sum.Tracked))
-	b = append(b, `,"capacity":`...)
-	b = jsonw.Int(b, int64(sum.Slots))
+	b = append(member(b, "keys"), '{')
+	for _, f := range [...]struct {
+		name string
+		n    int
+	}{
+		{"active", sum.Active}, {"healthy", sum.Healthy}, {"cooling", sum.Cooling}, {"invalid", sum.Invalid},
+		{"recovering", sum.Recovering}, {"tracked", sum.Tracked}, {"capacity", sum.Slots},
+	} {
+		b = jsonw.Int(member(b, f.name), int64(f.n))
+	}
 	b = append(b, '}')
 	if len(keys) > 0 {
-		b = append(b, `,"your_keys":[`...)
+		b = append(member(b, "your_keys"), '[')
 		for i, k := range keys {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			id := keypool.IDOf(k)
 			st := p.pool.Status(id)
-			b = append(b, `{"key_hash":`...)
-			b = jsonw.String(b, id.Hex())
-			b = append(b, `,"state":`...)
-			b = jsonw.String(b, st.State.String())
+			b = jsonw.String(member(append(b, '{'), "key_hash"), id.Hex())
+			b = jsonw.String(member(b, "state"), st.State.String())
 			if st.Reason != keypool.ReasonNone {
-				b = append(b, `,"reason":`...)
-				b = jsonw.String(b, st.Reason.String())
+				b = jsonw.String(member(b, "reason"), st.Reason.String())
 			}
-			b = append(b, `,"requests":`...)
-			b = jsonw.Int(b, int64(st.Requests))
-			b = append(b, `,"failures":`...)
-			b = jsonw.Int(b, int64(st.Failures))
-			b = append(b, `,"consecutive_failures":`...)
-			b = jsonw.Int(b, int64(st.Consecutive))
-			b = append(b, `,"latency_ms":`...)
-			b = jsonw.Int(b, int64(st.LatencyMs+0.5))
+			b = jsonw.Int(member(b, "requests"), int64(st.Requests))
+			b = jsonw.Int(member(b, "failures"), int64(st.Failures))
+			b = jsonw.Int(member(b, "consecutive_failures"), int64(st.Consecutive))
+			b = jsonw.Int(member(b, "latency_ms"), int64(st.LatencyMs+0.5))
 			if st.Until > 0 {
-				b = append(b, `,"retry_at":`...)
-				b = jsonw.Int(b, st.Until)
+				b = jsonw.Int(member(b, "retry_at"), st.Until)
 			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
 	return append(b, '}')
+}
+
+// member starts the next member of the JSON object (or array) b is
+// writing: the comma when one came before, then its name.
+func member(b []byte, name string) []byte {
+	if c := b[len(b)-1]; c != '{' && c != '[' {
+		b = append(b, ',')
+	}
+	return jsonw.Key(b, name)
 }
 
 func (p *pluginContext) newHttpContext(contextID uint32) *httpContext {

@@ -77,21 +77,17 @@ func (e *Envoy) URL() string { return e.url }
 func (e *Envoy) AdminURL() string { return e.adminURL }
 
 // Stats returns the admin /stats text ("name: value" lines).
-func (e *Envoy) Stats() string {
-	e.t.Helper()
-	s, err := httpGet(e.adminURL + "/stats")
-	if err != nil {
-		e.t.Errorf("envoy stats: %v", err)
-	}
-	return s
-}
+func (e *Envoy) Stats() string { return e.admin("/stats") }
 
 // PrometheusStats returns the admin /stats/prometheus text.
-func (e *Envoy) PrometheusStats() string {
+func (e *Envoy) PrometheusStats() string { return e.admin("/stats/prometheus") }
+
+// admin returns the text of an admin endpoint; a failure is the test's.
+func (e *Envoy) admin(path string) string {
 	e.t.Helper()
-	s, err := httpGet(e.adminURL + "/stats/prometheus")
+	s, err := httpGet(e.adminURL + path)
 	if err != nil {
-		e.t.Errorf("envoy prometheus stats: %v", err)
+		e.t.Errorf("envoy admin %s: %v", path, err)
 	}
 	return s
 }

@@ -61,25 +61,13 @@ func main() {
 	// The host's own garbage collection runs beside the guest calls it
 	// measures (two cores): make it rare, and collect before each run.
 	debug.SetGCPercent(800)
-	wasmPath := *wasmFlag
-	if wasmPath == "" {
-		wasmPath = filepath.Join(os.TempDir(), "modbench-gemini-code-api.wasm")
-		if err := build(".", wasmPath, ""); err != nil {
-			fatal(err)
-		}
+	var gca []byte
+	if *wasmFlag != "" {
+		gca = readModule(*wasmFlag)
+	} else {
+		gca = buildModule(".", "gemini-code-api", "")
 	}
-	noopPath := filepath.Join(os.TempDir(), "modbench-noop.wasm")
-	if err := build("./e2e/host/testdata/noop", noopPath, ""); err != nil {
-		fatal(err)
-	}
-	gca, err := os.ReadFile(wasmPath)
-	if err != nil {
-		fatal(err)
-	}
-	noop, err := os.ReadFile(noopPath)
-	if err != nil {
-		fatal(err)
-	}
+	noop := buildModule("./e2e/host/testdata/noop", "noop", "")
 
 	up := newUpstream()
 	defer up.close()
@@ -90,25 +78,14 @@ func main() {
 		if v == "" {
 			continue
 		}
-		p := filepath.Join(os.TempDir(), "modbench-"+v+".wasm")
-		if err := build(".", p, "gca_"+v); err != nil {
-			fatal(err)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			fatal(err)
-		}
-		modules = append(modules, module{name: "variant " + v, wasm: b, memstats: v == "memstats"})
+		modules = append(modules, module{name: "variant " + v, wasm: buildModule(".", v, "gca_"+v), memstats: v == "memstats"})
 	}
 	if *compareFlag != "" {
-		b, err := os.ReadFile(*compareFlag)
-		if err != nil {
-			fatal(err)
-		}
-		modules = append(modules, module{name: "compared " + filepath.Base(*compareFlag), wasm: b})
+		modules = append(modules, module{name: "compared " + filepath.Base(*compareFlag), wasm: readModule(*compareFlag)})
 	}
 	for i := range modules {
 		m := &modules[i]
+		var err error
 		if m.h, err = startHost(m.wasm, up.addr(), nil); err != nil {
 			fatal(fmt.Errorf("%s: %w", m.name, err))
 		}
@@ -120,15 +97,7 @@ func main() {
 	if *profileFlag != "" {
 		// The profile names guest functions: build the tree with its
 		// name section (not stripped).
-		p := filepath.Join(os.TempDir(), "modbench-names.wasm")
-		if err := build(".", p, "gca_names"); err != nil {
-			fatal(err)
-		}
-		named, err := os.ReadFile(p)
-		if err != nil {
-			fatal(err)
-		}
-		if err := profile(up, named, *profileFlag); err != nil {
+		if err := profile(up, buildModule(".", "names", "gca_names"), *profileFlag); err != nil {
 			fatal(err)
 		}
 		return
@@ -164,6 +133,7 @@ func main() {
 
 	var pages map[int]uint64
 	if *memoryFlag > 0 {
+		var err error
 		pages, err = memoryRun(gca, up, *memoryFlag)
 		if err != nil {
 			fatal(err)
@@ -570,13 +540,27 @@ func check(path string, size int, order []string, results map[string]map[string]
 	return nil
 }
 
-// build compiles a package of the repository as a proxy-wasm module, as
-// the Makefile does; tags "gca_names" keeps the symbol names instead.
-func build(pkg, out, tags string) error {
+// buildModule compiles a package of the repository as a proxy-wasm module
+// (to modbench-<name>.wasm in the temporary directory), as the Makefile
+// does; tags "gca_names" keeps the symbol names instead.
+func buildModule(pkg, name, tags string) []byte {
+	o := wasmbuild.Options{Tags: tags}
 	if tags == "gca_names" {
-		return wasmbuild.Build(pkg, out, wasmbuild.Options{Names: true})
+		o = wasmbuild.Options{Names: true}
 	}
-	return wasmbuild.Build(pkg, out, wasmbuild.Options{Tags: tags})
+	out := filepath.Join(os.TempDir(), "modbench-"+name+".wasm")
+	if err := wasmbuild.Build(pkg, out, o); err != nil {
+		fatal(err)
+	}
+	return readModule(out)
+}
+
+func readModule(path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fatal(err)
+	}
+	return b
 }
 
 func fatal(err error) {

@@ -1,0 +1,4 @@
+package filter
+
+// CheckNativePath is checkNativePath, for the external tests.
+var CheckNativePath = checkNativePath
