@@ -9,25 +9,27 @@ import (
 // errorType maps a kind to Anthropic's error type and HTTP status
 // (docs/answer-mapping.md#errors): Anthropic reports overload as 529.
 func errorType(e *apierror.Error) (typ string, status int) {
-	switch e.Kind {
-	case apierror.Authentication:
-		return "authentication_error", 401
-	case apierror.Permission:
-		return "permission_error", 403
-	case apierror.NotFound:
-		return "not_found_error", 404
-	case apierror.RequestTooLarge:
-		return "request_too_large", 413
-	case apierror.RateLimited, apierror.QuotaExhausted:
-		return "rate_limit_error", 429
-	case apierror.Overloaded:
-		return "overloaded_error", 529
-	case apierror.Timeout:
-		return "timeout_error", 504
-	case apierror.Server, apierror.BadGateway:
-		return "api_error", e.Status
+	t, ok := errorTypes[e.Kind]
+	if !ok {
+		return "invalid_request_error", e.Status
 	}
-	return "invalid_request_error", e.Status
+	if t.status == 0 {
+		return t.typ, e.Status
+	}
+	return t.typ, t.status
+}
+
+// errorTypes: Anthropic's error type and status of each kind (status 0:
+// the error's own).
+var errorTypes = map[apierror.Kind]struct {
+	typ    string
+	status int
+}{
+	apierror.Authentication: {"authentication_error", 401}, apierror.Permission: {"permission_error", 403},
+	apierror.NotFound: {"not_found_error", 404}, apierror.RequestTooLarge: {"request_too_large", 413},
+	apierror.RateLimited: {"rate_limit_error", 429}, apierror.QuotaExhausted: {"rate_limit_error", 429},
+	apierror.Overloaded: {"overloaded_error", 529}, apierror.Timeout: {"timeout_error", 504},
+	apierror.Server: {"api_error", 0}, apierror.BadGateway: {"api_error", 0},
 }
 
 // ErrorBody renders e in Anthropic's shape.

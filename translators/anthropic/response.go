@@ -19,18 +19,9 @@ func (r *MessagesRequest) messageID(resp gjson.Result) string {
 // stopReason maps a finish class (docs/answer-mapping.md#finish-reasons).
 // Tool use is derived from the calls: Gemini ends a turn of function calls
 // with a plain STOP.
-func stopReason(f gemini.Finish, sawCall bool) string {
-	switch f {
-	case gemini.FinishLength:
-		return "max_tokens"
-	case gemini.FinishFiltered:
-		return "refusal"
-	}
-	if sawCall {
-		return "tool_use"
-	}
-	return "end_turn"
-}
+func stopReason(f gemini.Finish, sawCall bool) string { return stopReasons.Name(f, sawCall) }
+
+var stopReasons = gemini.FinishNames{Stop: "end_turn", Length: "max_tokens", Filtered: "refusal", ToolCalls: "tool_use"}
 
 // inputTokens is Anthropic's input_tokens: uncached input only, where
 // Gemini's prompt count includes the cached part.

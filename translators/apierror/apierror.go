@@ -70,6 +70,13 @@ func Invalid(param, msg string) *Error {
 	return e
 }
 
+// statusKinds classifies Gemini's error statuses (but 401 and the kinds
+// that need the error's details).
+var statusKinds = map[int]Kind{
+	403: Permission, 404: NotFound, 413: RequestTooLarge, 429: RateLimited,
+	502: BadGateway, 503: Overloaded, 504: Timeout,
+}
+
 // FromGemini classifies an upstream error answer. body may be Google's
 // `{"error":{...}}`, the array-wrapped form `[{"error":{...}}]` that streaming
 // endpoints send, or anything else (a proxy's HTML page): the message then
@@ -118,25 +125,13 @@ func FromGemini(httpStatus int, body []byte) *Error {
 	})
 
 	e := &Error{Message: msg, Upstream: gstatus, Reason: reason, RetryAfterMs: retryMs}
-	switch {
+	switch kind, ok := statusKinds[httpStatus]; {
 	case reason == "API_KEY_INVALID" || httpStatus == 401:
 		e.Kind = Authentication
-	case httpStatus == 403:
-		e.Kind = Permission
-	case httpStatus == 404:
-		e.Kind = NotFound
-	case httpStatus == 413:
-		e.Kind = RequestTooLarge
 	case httpStatus == 429 && (reason == "DAILY_QUOTA" || (retryMs == 0 && strings.Contains(msg, "limit: 0"))):
 		e.Kind = QuotaExhausted
-	case httpStatus == 429:
-		e.Kind = RateLimited
-	case httpStatus == 503:
-		e.Kind = Overloaded
-	case httpStatus == 504:
-		e.Kind = Timeout
-	case httpStatus == 502:
-		e.Kind = BadGateway
+	case ok:
+		e.Kind = kind
 	case httpStatus >= 500:
 		e.Kind = Server
 	default:

@@ -1,6 +1,7 @@
 package gemini
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -34,20 +35,18 @@ func UsageOf(u gjson.Result) Usage {
 	return us
 }
 
+// usageNames are the counts of usageMetadata Usage holds, in the order of
+// counts.
+var usageNames = [...]string{"promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount",
+	"cachedContentTokenCount", "toolUsePromptTokenCount", "totalTokenCount"}
+
+func (us *Usage) counts() [len(usageNames)]*int64 {
+	return [...]*int64{&us.Prompt, &us.Candidates, &us.Thoughts, &us.Cached, &us.ToolUsePrompt, &us.Total}
+}
+
 func (us *Usage) set(name string, n int64) {
-	switch name {
-	case "promptTokenCount":
-		us.Prompt = n
-	case "candidatesTokenCount":
-		us.Candidates = n
-	case "thoughtsTokenCount":
-		us.Thoughts = n
-	case "cachedContentTokenCount":
-		us.Cached = n
-	case "toolUsePromptTokenCount":
-		us.ToolUsePrompt = n
-	case "totalTokenCount":
-		us.Total = n
+	if i := slices.Index(usageNames[:], name); i >= 0 {
+		*us.counts()[i] = n
 	}
 }
 
@@ -106,9 +105,7 @@ func usageFast(raw string) (us Usage, ok bool) {
 		}
 		// Not a plain count: one of the names read here must then go
 		// through gjson; any other value (a details array) is skipped.
-		switch name {
-		case "promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount",
-			"cachedContentTokenCount", "toolUsePromptTokenCount", "totalTokenCount":
+		if slices.Contains(usageNames[:], name) {
 			return Usage{}, false
 		}
 		if i = skipValue(raw, start); i < 0 {
@@ -193,6 +190,23 @@ func ClassifyFinish(reason string) Finish {
 	}
 	// STOP, TOO_MANY_TOOL_CALLS, OTHER, NO_IMAGE, IMAGE_OTHER, unspecified.
 	return FinishStop
+}
+
+// FinishNames are a client protocol's names of how an answer ended.
+type FinishNames struct{ Stop, Length, Filtered, ToolCalls string }
+
+// Name is the client's name of f. Tool use is derived from the calls
+// (sawCall): Gemini ends a turn of function calls with a plain STOP.
+func (n FinishNames) Name(f Finish, sawCall bool) string {
+	switch {
+	case f == FinishLength:
+		return n.Length
+	case f == FinishFiltered:
+		return n.Filtered
+	case sawCall:
+		return n.ToolCalls
+	}
+	return n.Stop
 }
 
 // IsThought reports whether a part is a thought summary (never content).

@@ -109,11 +109,8 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	if !msgs.IsArray() {
 		return apierror.Invalid("messages", "`messages` is required and must be an array of message objects.")
 	}
-	n := 0
-	if e := jsonidx.Each(msgs, func(i int, m gjson.Result) *apierror.Error {
-		n++
-		return b.message(i, m)
-	}); e != nil {
+	n, e := jsonidx.Count(msgs, b.message)
+	if e != nil {
 		return e
 	}
 	if n == 0 {

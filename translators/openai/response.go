@@ -13,18 +13,9 @@ func (r *ChatRequest) completionID(resp gjson.Result) string {
 }
 
 // finishString maps a Gemini finish class to OpenAI's finish_reason.
-func finishString(f gemini.Finish, sawCall bool) string {
-	switch f {
-	case gemini.FinishLength:
-		return "length"
-	case gemini.FinishFiltered:
-		return "content_filter"
-	}
-	if sawCall {
-		return "tool_calls"
-	}
-	return "stop"
-}
+func finishString(f gemini.Finish, sawCall bool) string { return finishReasons.Name(f, sawCall) }
+
+var finishReasons = gemini.FinishNames{Stop: "stop", Length: "length", Filtered: "content_filter", ToolCalls: "tool_calls"}
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *ChatRequest) Response(body []byte) ([]byte, *apierror.Error) {
