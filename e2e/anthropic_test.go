@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -909,16 +908,7 @@ func TestAnthropicThinkingPings(t *testing.T) {
 		// What the SDK makes of it: one text block, no thinking.
 		env.Fake.Enqueue("", reply)
 		c := anthropicClient(env, "K")
-		stream := c.Messages.NewStreaming(ctx(t), params)
-		var msg anthropic.Message
-		for stream.Next() {
-			if err := msg.Accumulate(stream.Current()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := stream.Err(); err != nil {
-			t.Fatal(err)
-		}
+		msg := accumulateStream(t, c, params)
 		if len(msg.Content) != 1 || msg.Content[0].Type != "text" || msg.Content[0].Text != "The answer is 42." {
 			t.Fatalf("content: %s", msg.RawJSON())
 		}
@@ -931,15 +921,7 @@ func TestAnthropicThinkingPings(t *testing.T) {
 		env.Fake.Enqueue("", reply)
 		body, _ := json.Marshal(map[string]any{"model": "claude-sonnet-4-5", "max_tokens": 256, "stream": true,
 			"messages": []map[string]any{{"role": "user", "content": "question"}}})
-		req, _ := http.NewRequestWithContext(ctx(t), "POST", env.URL+"/v1/messages", strings.NewReader(string(body)))
-		req.Header.Set("x-api-key", "K")
-		req.Header.Set("anthropic-version", "2023-06-01")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
+		_, raw := send(t, "POST", env.URL+"/v1/messages", string(body), "x-api-key", "K", "anthropic-version", "2023-06-01")
 		if n := strings.Count(string(raw), "event: ping\n"); n != 3 || strings.Contains(string(raw), "thinking") {
 			t.Fatalf("%d pings:\n%s", n, raw)
 		}

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -155,16 +154,11 @@ func TestGeminiNativeRaw(t *testing.T) {
 	env := harness.NewHost(t, "")
 	do := func(method, path, body string, hdr map[string]string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx(t), method, env.URL+path, strings.NewReader(body))
+		var pairs []string
 		for k, v := range hdr {
-			req.Header.Set(k, v)
+			pairs = append(pairs, k, v)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := send(t, method, env.URL+path, body, pairs...)
 		return resp.StatusCode, string(b)
 	}
 	gen := `{"contents":[{"role":"user","parts":[{"text":"hello there"}]}]}`
@@ -227,15 +221,7 @@ func TestGeminiNativeMalformedPathsAndErrorBodies(t *testing.T) {
 	env := harness.NewHost(t, "")
 	do := func(path string) (int, http.Header, string) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(ctx(t), "POST", env.URL+path, strings.NewReader(`{"contents":[{"parts":[{"text":"hi"}]}]}`))
-		req.Header.Set("x-goog-api-key", "K")
-		req.Header.Set("content-type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := send(t, "POST", env.URL+path, `{"contents":[{"parts":[{"text":"hi"}]}]}`, "x-goog-api-key", "K", "content-type", "application/json")
 		return resp.StatusCode, resp.Header, string(b)
 	}
 	googleShape := func(name string, status int, body, inMessage string) {
@@ -299,14 +285,7 @@ func TestGeminiNativeMalformedPathsAndErrorBodies(t *testing.T) {
 	// from the gateway, in Google's shape.
 	dead := harness.NewHost(t, "")
 	dead.Fake.Close()
-	req, _ := http.NewRequestWithContext(ctx(t), "POST", dead.URL+gen, strings.NewReader(`{}`))
-	req.Header.Set("x-goog-api-key", "K")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := send(t, "POST", dead.URL+gen, `{}`, "x-goog-api-key", "K")
 	if resp.StatusCode != 503 {
 		t.Fatalf("dead upstream: %d %s", resp.StatusCode, b)
 	}

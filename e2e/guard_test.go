@@ -3,8 +3,6 @@ package e2e_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -76,26 +74,10 @@ func TestPanicGuard(t *testing.T) {
 	const key = "AIzaGUARDKEY"
 	do := func(method, path, panicIn, body string, hdr ...string) (int, string) {
 		t.Helper()
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
-		req, _ := http.NewRequestWithContext(ctx(t), method, h.URL()+path, rd)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
 		if panicIn != "" {
-			req.Header.Set("x-gca-test-panic", panicIn)
+			hdr = append(hdr, "x-gca-test-panic", panicIn)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatalf("%s %s: reading the answer: %v", method, path, err)
-		}
+		resp, b := send(t, method, h.URL()+path, body, hdr...)
 		return resp.StatusCode, string(b)
 	}
 	chat := `{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}]}`

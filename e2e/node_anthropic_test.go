@@ -66,12 +66,9 @@ func TestNodeAnthropicCreate(t *testing.T) {
 	if got.Usage.InputTokens != 11 || got.Usage.OutputTokens != 5 {
 		t.Fatalf("usage %+v", got.Usage)
 	}
-	reqs := env.Fake.Requests()
-	if len(reqs) != 1 {
-		t.Fatalf("upstream saw %d requests", len(reqs))
-	}
-	upstreamKeyAndPath(t, reqs[0], "/v1beta/models/gemini-2.5-pro:generateContent", "AIzaNODEKEY")
-	checkAnthropicUpstreamBody(t, reqs[0])
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-pro:generateContent", "AIzaNODEKEY")
+	checkAnthropicUpstreamBody(t, r)
 }
 
 func TestNodeAnthropicStream(t *testing.T) {
@@ -108,18 +105,11 @@ func TestNodeAnthropicStream(t *testing.T) {
 	if !slices.Equal(ev, []string{"message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"}) || deltas < 2 {
 		t.Fatalf("events %v (%d text deltas)", got.Events, deltas)
 	}
-	reqs := env.Fake.Requests()
-	if len(reqs) != 1 {
-		t.Fatalf("upstream saw %d requests", len(reqs))
-	}
-	upstreamKeyAndPath(t, reqs[0], "/v1beta/models/gemini-2.5-pro:streamGenerateContent", "AIzaNODEKEY")
-	if reqs[0].RawQuery != "alt=sse" {
-		t.Fatalf("upstream query %q", reqs[0].RawQuery)
-	}
-	checkAnthropicUpstreamBody(t, reqs[0])
+	r := oneStream(t, env, "/v1beta/models/gemini-2.5-pro:streamGenerateContent", "AIzaNODEKEY")
+	checkAnthropicUpstreamBody(t, r)
 	var body struct{ GenerationConfig struct{ Temperature float64 } }
-	if json.Unmarshal(reqs[0].Body, &body) != nil || body.GenerationConfig.Temperature != 0.2 {
-		t.Fatalf("upstream body %s", reqs[0].Body)
+	if json.Unmarshal(r.Body, &body) != nil || body.GenerationConfig.Temperature != 0.2 {
+		t.Fatalf("upstream body %s", r.Body)
 	}
 }
 
@@ -134,14 +124,11 @@ func TestNodeAnthropicCountTokens(t *testing.T) {
 	if got.InputTokens == nil || *got.InputTokens != 42 {
 		t.Fatalf("client saw input_tokens %v", got.InputTokens)
 	}
-	reqs := env.Fake.Requests()
-	if len(reqs) != 1 {
-		t.Fatalf("upstream saw %d requests", len(reqs))
-	}
-	upstreamKeyAndPath(t, reqs[0], "/v1beta/models/gemini-2.5-pro:countTokens", "AIzaNODEKEY")
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-pro:countTokens", "AIzaNODEKEY")
 	// The system prompt counts too, so the gateway has to send a whole
 	// generateContentRequest (or fold the system text into contents).
-	if !strings.Contains(string(reqs[0].Body), "How many tokens is this sentence?") || !strings.Contains(string(reqs[0].Body), "Be brief.") {
-		t.Fatalf("upstream body %s", reqs[0].Body)
+	if !strings.Contains(string(r.Body), "How many tokens is this sentence?") || !strings.Contains(string(r.Body), "Be brief.") {
+		t.Fatalf("upstream body %s", r.Body)
 	}
 }

@@ -22,15 +22,6 @@ func nodeGenAI(t *testing.T, env *harness.Env, scenario, what string, v any) {
 	decodeLastJSON(t, out, v)
 }
 
-func oneUpstream(t *testing.T, env *harness.Env) fakegemini.Request {
-	t.Helper()
-	reqs := env.Fake.Requests()
-	if len(reqs) != 1 {
-		t.Fatalf("upstream saw %d requests", len(reqs))
-	}
-	return reqs[0]
-}
-
 func TestNodeGenAIGenerateContent(t *testing.T) {
 	npmCI(t)
 	env := harness.NewHost(t, "")
@@ -47,17 +38,7 @@ func TestNodeGenAIGenerateContent(t *testing.T) {
 	}
 	r := oneUpstream(t, env)
 	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:generateContent", "AIzaNODEKEY")
-	var body struct {
-		Contents []struct {
-			Role  string
-			Parts []struct{ Text string }
-		}
-		SystemInstruction struct{ Parts []struct{ Text string } }
-		GenerationConfig  struct {
-			Temperature     float64
-			MaxOutputTokens int
-		}
-	}
+	var body sentGenerate
 	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Contents) != 1 || body.Contents[0].Parts[0].Text != "Say hello" ||
 		body.SystemInstruction.Parts[0].Text != "Be brief." || body.GenerationConfig.Temperature != 0.5 || body.GenerationConfig.MaxOutputTokens != 100 {
 		t.Fatalf("upstream body %s", r.Body)
@@ -79,11 +60,7 @@ func TestNodeGenAIGenerateContentStream(t *testing.T) {
 	if got.Text != "One, two, three, four, five." || got.Chunks < 2 || got.FinishReason != "STOP" || got.Usage.TotalTokenCount != 12 {
 		t.Fatalf("client saw %+v", got)
 	}
-	r := oneUpstream(t, env)
-	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaNODEKEY")
-	if r.RawQuery != "alt=sse" {
-		t.Fatalf("upstream query %q", r.RawQuery)
-	}
+	oneStream(t, env, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaNODEKEY")
 }
 
 func TestNodeGenAICountTokens(t *testing.T) {

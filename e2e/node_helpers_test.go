@@ -353,3 +353,37 @@ func declaredTools(t *testing.T, body []byte) (geminiRequestBody, []string) {
 	}
 	return req, names
 }
+
+func oneUpstream(t *testing.T, env *harness.Env) fakegemini.Request {
+	t.Helper()
+	reqs := env.Fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("upstream saw %d requests", len(reqs))
+	}
+	return reqs[0]
+}
+
+// oneStream is the one request the fake received: a stream (alt=sse) to
+// path with key.
+func oneStream(t *testing.T, env *harness.Env, path, key string) fakegemini.Request {
+	t.Helper()
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, path, key)
+	if r.RawQuery != "alt=sse" {
+		t.Fatalf("upstream query %q", r.RawQuery)
+	}
+	return r
+}
+
+// sentGenerate is a generateContent request as the SDK tests check it.
+type sentGenerate struct {
+	Contents []struct {
+		Role  string
+		Parts []struct{ Text string }
+	}
+	SystemInstruction struct{ Parts []struct{ Text string } }
+	GenerationConfig  struct {
+		Temperature     float64
+		MaxOutputTokens int
+	}
+}

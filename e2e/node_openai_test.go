@@ -53,26 +53,13 @@ func TestNodeOpenAIChat(t *testing.T) {
 	if got.Usage.PromptTokens != 7 || got.Usage.CompletionTokens != 7 || got.Usage.TotalTokens != 14 || got.Usage.CompletionTokensDetails.ReasoningTokens != 3 {
 		t.Fatalf("usage %+v", got.Usage)
 	}
-	reqs := env.Fake.Requests()
-	if len(reqs) != 1 {
-		t.Fatalf("upstream saw %d requests", len(reqs))
-	}
-	upstreamKeyAndPath(t, reqs[0], "/v1beta/models/gemini-2.5-pro:generateContent", "AIzaNODEKEY")
-	var body struct {
-		Contents []struct {
-			Role  string
-			Parts []struct{ Text string }
-		}
-		SystemInstruction struct{ Parts []struct{ Text string } }
-		GenerationConfig  struct {
-			MaxOutputTokens int
-			Temperature     float64
-		}
-	}
-	if err := json.Unmarshal(reqs[0].Body, &body); err != nil || len(body.Contents) != 1 || body.Contents[0].Role != "user" ||
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-pro:generateContent", "AIzaNODEKEY")
+	var body sentGenerate
+	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Contents) != 1 || body.Contents[0].Role != "user" ||
 		body.Contents[0].Parts[0].Text != "Say hello" || len(body.SystemInstruction.Parts) != 1 ||
 		body.SystemInstruction.Parts[0].Text != "Be brief." || body.GenerationConfig.MaxOutputTokens != 64 || body.GenerationConfig.Temperature != 0.3 {
-		t.Fatalf("upstream body %s", reqs[0].Body)
+		t.Fatalf("upstream body %s", r.Body)
 	}
 }
 
@@ -106,14 +93,7 @@ func TestNodeOpenAIStream(t *testing.T) {
 		got.UsageChunkChoices == nil || *got.UsageChunkChoices != 0 {
 		t.Fatalf("usage chunk: %+v (choices %v)", got.Usage, got.UsageChunkChoices)
 	}
-	reqs := env.Fake.Requests()
-	if len(reqs) != 1 {
-		t.Fatalf("upstream saw %d requests", len(reqs))
-	}
-	upstreamKeyAndPath(t, reqs[0], "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaNODEKEY")
-	if reqs[0].RawQuery != "alt=sse" {
-		t.Fatalf("upstream query %q", reqs[0].RawQuery)
-	}
+	oneStream(t, env, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaNODEKEY")
 }
 
 func TestNodeOpenAITools(t *testing.T) {
@@ -156,22 +136,7 @@ func TestNodeOpenAITools(t *testing.T) {
 		first.Tools[0].FunctionDeclarations[0].Name != "get_weather" {
 		t.Fatalf("first upstream body %s", reqs[0].Body)
 	}
-	var second struct {
-		Contents []struct {
-			Role  string
-			Parts []struct {
-				Text         string
-				FunctionCall *struct {
-					Name string
-					Args map[string]any
-				} `json:"functionCall"`
-				FunctionResponse *struct {
-					Name     string
-					Response map[string]any
-				} `json:"functionResponse"`
-			}
-		}
-	}
+	var second geminiRequestBody
 	if err := json.Unmarshal(reqs[1].Body, &second); err != nil {
 		t.Fatal(err)
 	}

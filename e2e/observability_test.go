@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -321,15 +320,7 @@ func twoEvents(prompt int) []string {
 
 func nativeCall(t *testing.T, env *harness.Env, path, key string) int {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx(t), "POST", env.URL+path, strings.NewReader(`{"contents":[{"parts":[{"text":"hi"}]}]}`))
-	req.Header.Set("x-goog-api-key", key)
-	req.Header.Set("content-type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	resp, _ := send(t, "POST", env.URL+path, `{"contents":[{"parts":[{"text":"hi"}]}]}`, "x-goog-api-key", key, "content-type", "application/json")
 	return resp.StatusCode
 }
 
@@ -382,16 +373,11 @@ func healthFigures(t *testing.T, env *harness.Env) healthDoc {
 // token) and returns the body; the answer must be a 200.
 func getHealth(t *testing.T, env *harness.Env, keys string, h any) []byte {
 	t.Helper()
-	req, _ := http.NewRequest("GET", env.URL+"/health", nil)
+	var hdr []string
 	if keys != "" {
-		req.Header.Set("Authorization", "Bearer "+keys)
+		hdr = []string{"Authorization", "Bearer " + keys}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := send(t, "GET", env.URL+"/health", "", hdr...)
 	if err := json.Unmarshal(b, h); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("health %d %s", resp.StatusCode, b)
 	}
