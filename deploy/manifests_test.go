@@ -257,14 +257,15 @@ func splitList(s string) []string {
 // envoy.yaml's too).
 func checkPluginConfigs(t *testing.T, what string, down, up *wasmfilterv3.Wasm, ref *reference) {
 	t.Helper()
-	downConf, err := envoyconfig.PluginConfiguration(down)
-	if err != nil {
-		t.Fatal(err)
+	var confs [2]string
+	for i, w := range []*wasmfilterv3.Wasm{down, up} {
+		c, err := envoyconfig.PluginConfiguration(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confs[i] = c
 	}
-	upConf, err := envoyconfig.PluginConfiguration(up)
-	if err != nil {
-		t.Fatal(err)
-	}
+	downConf, upConf := confs[0], confs[1]
 	if !sameJSON(t, downConf, ref.downstreamConf) {
 		t.Errorf("%s configuration %s, envoy.yaml %s", what, downConf, ref.downstreamConf)
 	}

@@ -2,9 +2,12 @@ package e2e_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
 	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
+	gca "github.com/gemini-code-api/gemini-code-api/translators/openai"
 )
 
 // TestMemoryOfConcurrentLargeStreams sends 40 streamed requests of 4 MiB
@@ -101,4 +105,157 @@ func TestMemoryOfConcurrentLargeStreams(t *testing.T) {
 			t.Errorf("vm%d: %d MiB of linear memory, more than %d MiB: in-flight requests keep their bodies", i, m>>20, bound>>20)
 		}
 	}
+}
+
+// embedRequest is an embeddings request of n inputs; dims 0 leaves
+// `dimensions` out.
+func embedRequest(model string, n, dims int) (body string, inputs []string) {
+	inputs = make([]string, n)
+	q := make([]string, n)
+	for i := range inputs {
+		inputs[i] = "input number " + strconv.Itoa(i)
+		q[i] = strconv.Quote(inputs[i])
+	}
+	body = `{"model":"` + model + `","input":[` + strings.Join(q, ",") + `]`
+	if dims > 0 {
+		body += `,"dimensions":` + strconv.Itoa(dims)
+	}
+	return body + "}", inputs
+}
+
+func postEmbeddings(t *testing.T, env *harness.Env, body string) (int, []byte) {
+	// Generous: four answers of 19 MiB are made, converted and parsed at
+	// once, on a machine that may be running other tests too.
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(c, "POST", env.URL+"/v1/embeddings", strings.NewReader(body))
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	req.Header.Set("authorization", "Bearer K")
+	req.Header.Set("content-type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Error(err)
+	}
+	return resp.StatusCode, b
+}
+
+// TestEmbeddingsMemoryBounded sends the largest embeddings request the
+// default cap allows (2048 inputs × 768 values), four at once, with the fake
+// Gemini answering pretty-printed vectors as Google does, and checks how
+// far the VMs' linear memory grew.
+//
+// The bound: a VM holds, per request in flight, the converted batches (at
+// most one answer's size) and, while joining, the joined copy (another
+// one), plus one batch's raw answer (100 of the 2048 inputs: small); Go's
+// collector lets the heap reach about twice what is live. So a VM grows by
+// at most 4 answer sizes per request it serves (about 2.5-3.5 measured).
+// The module that held every raw answer and copied it with its whitespace
+// grew by 6-10 answer sizes per request here.
+func TestEmbeddingsMemoryBounded(t *testing.T) {
+	const inputs, concurrent = 2048, 4
+	dims := gca.DefaultMaxEmbeddingValues / inputs
+	env := harness.NewHost(t, "")
+	workers := len(env.Host.MemoryBytes())
+	body, in := embedRequest("gemini-embedding-001", inputs, dims)
+	before := env.Host.MemoryBytes()
+	answers := make([][]byte, concurrent)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, b := postEmbeddings(t, env, body)
+			if status != 200 {
+				t.Errorf("status %d: %.300s", status, b)
+			}
+			answers[i] = b
+		}()
+	}
+	wg.Wait()
+	after := env.Host.MemoryBytes()
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// The bound is in sizes of the compact answer, whatever the module sent.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, answers[0]); err != nil {
+		t.Fatalf("%v: %.300s", err, answers[0])
+	}
+	size := compact.Len()
+	perVM := (concurrent + workers - 1) / workers // the host spreads streams round robin
+	bound := uint64(4 * size * perVM)
+	for i := range after {
+		grew := after[i] - before[i]
+		t.Logf("vm%d: %.1f -> %.1f MiB (grew %.1f MiB; answer %.1f MiB, bound %.1f MiB)", i,
+			float64(before[i])/(1<<20), float64(after[i])/(1<<20), float64(grew)/(1<<20), float64(size)/(1<<20), float64(bound)/(1<<20))
+		if grew > bound {
+			t.Errorf("vm%d grew by %d bytes serving %d requests of a %d-byte answer; bound %d", i, grew, perVM, size, bound)
+		}
+	}
+	for _, a := range answers {
+		if !bytes.Equal(a, compact.Bytes()) {
+			t.Fatalf("an answer is not the compact form of the first one (Gemini's pretty-printing kept?): %.200s", a)
+		}
+	}
+	var got struct {
+		Data []struct {
+			Index     int
+			Embedding []float32
+		}
+	}
+	if err := json.Unmarshal(answers[0], &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Data) != inputs {
+		t.Fatalf("%d embeddings", len(got.Data))
+	}
+	for _, i := range []int{0, 99, 100, 1337, inputs - 1} {
+		want := fakegemini.EmbeddingFor(in[i], dims, 3072)
+		if d := got.Data[i]; d.Index != i || len(d.Embedding) != dims || d.Embedding[0] != want[0] || d.Embedding[dims-1] != want[dims-1] {
+			t.Fatalf("embedding %d: index %d, %d values, wrong or out of order", i, d.Index, len(d.Embedding))
+		}
+	}
+}
+
+// TestEmbeddingsOverCap: a request above the cap is refused with a 400 in
+// OpenAI's shape before anything is sent to Gemini, including when
+// `dimensions` is left out and the model's full size is assumed.
+func TestEmbeddingsOverCap(t *testing.T) {
+	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
+		for _, tc := range []struct {
+			name  string
+			model string
+			dims  int
+			msg   string
+		}{
+			{"one value over", "gemini-embedding-001", gca.DefaultMaxEmbeddingValues/2048 + 1, "2048 embeddings of 769 values"},
+			{"full size assumed", "gemini-embedding-001", 0, "gemini-embedding-001 is assumed to return 3072"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before := len(env.Fake.Requests())
+				body, _ := embedRequest(tc.model, 2048, tc.dims)
+				status, b := postEmbeddings(t, env, body)
+				var e struct {
+					Error struct{ Message, Type, Param string }
+				}
+				if err := json.Unmarshal(b, &e); err != nil || status != 400 || e.Error.Type != "invalid_request_error" || e.Error.Param != "input" ||
+					!strings.Contains(e.Error.Message, tc.msg) || !strings.Contains(e.Error.Message, "at most 1572864 values") {
+					t.Fatalf("%d %s", status, b)
+				}
+				if n := len(env.Fake.Requests()) - before; n != 0 {
+					t.Fatalf("%d upstream calls for a refused request", n)
+				}
+			})
+		}
+	})
 }

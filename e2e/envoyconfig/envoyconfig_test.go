@@ -40,15 +40,13 @@ func TestDefaultPathIsRepoConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.Stat(repoConfig)
-	if err != nil {
-		t.Fatal(err)
+	var files [2]os.FileInfo
+	for i, name := range []string{p, repoConfig} {
+		if files[i], err = os.Stat(name); err != nil {
+			t.Fatal(err)
+		}
 	}
-	got, err := os.Stat(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !os.SameFile(got, want) {
+	if !os.SameFile(files[0], files[1]) {
 		t.Fatalf("DefaultPath() = %s, not %s", p, repoConfig)
 	}
 }

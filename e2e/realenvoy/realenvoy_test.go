@@ -13,6 +13,7 @@ import (
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -82,14 +83,13 @@ func TestDeriveConfig(t *testing.T) {
 	}
 
 	// Same filters, wasm path and plugin config replaced.
-	h, err := envoyconfig.HCM(cfg)
-	if err != nil {
-		t.Fatal(err)
+	var hcms [2]*hcmv3.HttpConnectionManager
+	for i, b := range []*bootstrapv3.Bootstrap{cfg, base} {
+		if hcms[i], err = envoyconfig.HCM(b); err != nil {
+			t.Fatal(err)
+		}
 	}
-	bh, err := envoyconfig.HCM(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, bh := hcms[0], hcms[1]
 	if got, want := envoyconfig.HTTPFilterNames(h), envoyconfig.HTTPFilterNames(bh); !slices.Equal(got, want) {
 		t.Errorf("filters = %v, want envoy.yaml's %v", got, want)
 	}
