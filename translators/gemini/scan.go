@@ -107,7 +107,7 @@ func PartOf(p gjson.Result) (Part, *apierror.Error) {
 }
 
 type pendingText struct {
-	part      int32
+	part       int32
 	start, end int32 // raw bytes of the string, between its quotes
 }
 

@@ -131,4 +131,3 @@ func checkScan(t *testing.T, b []byte) {
 		t.Fatalf("fewer candidates than scanned in %q", b)
 	}
 }
-

@@ -2,10 +2,10 @@ package openai
 
 import (
 	"bytes"
-	"regexp"
-	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 )
@@ -15,45 +15,16 @@ import (
 // reference, forced with `slow`), and the client bytes must be identical
 // but for the random ids.
 
-var anyRandomID = regexp.MustCompile(`(call_|chatcmpl-|resp_|msg_|rs_|fc_|ctc_|ws_)[0-9A-Za-z]{24}`)
-
 func sameBytes(t *testing.T, label string, up, fast, slow []byte) {
 	t.Helper()
-	f, s := anyRandomID.ReplaceAll(fast, []byte("${1}X")), anyRandomID.ReplaceAll(slow, []byte("${1}X"))
-	if !bytes.Equal(f, s) {
+	if f, s := jsontest.NormalizeIDs(fast), jsontest.NormalizeIDs(slow); !bytes.Equal(f, s) {
 		t.Fatalf("%s: the fast path differs for %q\nfast: %s\nslow: %s", label, up, f, s)
 	}
 }
 
-// diffEvents are upstream streams for the differential tests: what the
-// scan reads (text with escapes, thoughts, signatures, calls, several
-// candidates, grounding, usage) and what it leaves to gjson.
+// diffEvents are upstream streams for the differential tests.
 func diffEvents() []string {
-	ev := func(evs ...string) string {
-		var b strings.Builder
-		for _, e := range evs {
-			b.WriteString("data: " + e + "\r\n\r\n")
-		}
-		return b.String()
-	}
-	return []string{
-		geminiStream,
-		groundedStream(),
-		string(benchEvents(4)),
-		ev(`{"candidates":[{"content":{"role":"model","parts":[{"text":"Let me \"think\"\n","thought":true,"thoughtSignature":"AAEC"}]},"index":0}],"usageMetadata":{"promptTokenCount":120,"cachedContentTokenCount":20,"totalTokenCount":120},"responseId":"abc"}`,
-			`{"candidates":[{"content":{"role":"model","parts":[{"text":"caf\u00e9 \ud83d\ude00 \u2028<>&","thoughtSignature":"QUJD"},{"text":"","thoughtSignature":"QUJD"},{"functionCall":{"name":"Read","id":"c_1","args":{"file_path":"/a b","n":[1,2.5,{"x":null}]}},"thoughtSignature":"AAEC"},{"functionCall":{"name":"Glob","args":null}}]},"index":0,"safetyRatings":[{"category":"X","probability":"NEGLIGIBLE"}]}],"modelVersion":"gemini-3-pro-preview","responseId":"abc"}`,
-			`{"candidates":[{"content":{"role":"model","parts":[{"toolCall":{"id":"t"},"thoughtSignature":"AAEC"},{"toolResponse":{}},{"functionCall":{"name":"Grep"}}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":120,"candidatesTokenCount":30,"thoughtsTokenCount":12,"totalTokenCount":162,"promptTokensDetails":[{"modality":"TEXT","tokenCount":120}]},"responseId":"abc"}`),
-		ev(`{"candidates":[{"content":{"parts":[{"text":"a"}]},"index":1},{"content":{"parts":[{"text":"b","thought":true}]}}],"responseId":"n2"}`,
-			`{"candidates":[{"content":{"parts":[{"inlineData":{"mimeType":"image/png","data":"AA=="}},{"text":"c"}]},"index":0}]}`,
-			`{"candidates":[{"finishReason":"STOP","index":0},{"finishReason":"MAX_TOKENS","index":1}]}`),
-		ev(`{"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{"promptTokenCount":3}}`),
-		ev(`{"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"MALFORMED_FUNCTION_CALL"}]}`),
-		ev(`{"candidates":[{"content":{"parts":[{"text":"x"},{"functionCall":{"name":"","args":{}}}]}}]}`),
-		ev(`{"candidates":[{"content":{"parts":[{"text":"x"}]}}]}`, `{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED"}}`),
-		"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]}}]}\n\n[{\"error\":{\"code\":500}}]\n",
-		ev(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":` + jsontest.Deep(300) + `}}]}}]}`),
-		ev(`{"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}],"responseId":"has space"}`),
-	}
+	return append([]string{geminiStream, groundedStream(), string(benchEvents(4))}, jsontest.DiffStreams...)
 }
 
 func chatDiffRequests(t testing.TB) []*ChatRequest {
@@ -94,16 +65,29 @@ func TestStreamFastMatchesSlow(t *testing.T) {
 
 func FuzzStreamFastMatchesSlow(f *testing.F) {
 	for _, up := range diffEvents() {
-		f.Add([]byte(up), len(up)/3)
+		f.Add([]byte(up), len(up)/3, uint8(len(up)))
 	}
 	rs := chatDiffRequests(f)
-	f.Fuzz(func(t *testing.T, up []byte, cut int) {
+	f.Fuzz(func(t *testing.T, up []byte, cut int, which uint8) {
 		if cut < 0 {
 			cut = -cut
 		}
 		cut %= len(up) + 1
-		for _, r := range rs {
-			sameBytes(t, "chat stream", up, chatStreamRun(r, up, cut, false), chatStreamRun(r, up, cut, true))
-		}
+		r := rs[int(which)%len(rs)]
+		sameBytes(t, "chat stream", up, chatStreamRun(r, up, cut, false), chatStreamRun(r, up, cut, true))
 	})
+}
+
+// TestStreamTakesFastPath guards the differential tests against comparing
+// the gjson path with itself: common events do take the fast path.
+func TestStreamTakesFastPath(t *testing.T) {
+	for _, r := range chatDiffRequests(t) {
+		s := r.NewStream(1)
+		n := 0
+		s.fast = func(sc *gemini.Scan) (bool, *apierror.Error) { n++; return s.fastEvent(sc) }
+		s.Close(s.Write(nil, []byte(geminiStream)))
+		if n != 3 {
+			t.Fatalf("%d of 3 events took the fast path", n)
+		}
+	}
 }
