@@ -2,6 +2,7 @@ package openai
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -90,4 +91,58 @@ func TestStreamTakesFastPath(t *testing.T) {
 			t.Fatalf("%d of 3 events took the fast path", n)
 		}
 	}
+}
+
+func responsesDiffRequests(t testing.TB) []*ResponsesRequest {
+	var rs []*ResponsesRequest
+	for _, in := range []string{
+		fmt.Sprintf(codexRequest, "true"),
+		`{"model":"gemini-2.5-flash","input":"x","stream":true,"tools":[{"type":"web_search"}]}`,
+		`{"model":"gemini-2.5-flash","input":"x","stream":true}`,
+	} {
+		r, e := ParseResponses([]byte(in), models.Default(), Options{})
+		if e != nil {
+			t.Fatal(e)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+func responsesStreamRun(r *ResponsesRequest, up []byte, cut int, slow bool) []byte {
+	s := r.NewStream(1)
+	s.slow = slow
+	out := s.Write(nil, up[:cut])
+	out = s.Write(out, up[cut:])
+	return s.Close(out)
+}
+
+// customCalls are Codex's calls: a custom tool's input, a namespaced
+// function.
+var customCalls = jsontest.SSE(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"apply_patch","args":{"input":"*** Begin Patch\n"}},"thoughtSignature":"AAEC"},{"functionCall":{"name":"apply_patch","args":{"x":1}}},{"functionCall":{"name":"multi_agent_v1__close_agent","args":{}}},{"functionCall":{"name":"exec_command","args":{"cmd":"ls"}}}]},"finishReason":"STOP","index":0}],"responseId":"r"}`)
+
+func TestResponsesStreamFastMatchesSlow(t *testing.T) {
+	rs := responsesDiffRequests(t)
+	for _, up := range append(diffEvents(), customCalls) {
+		for cut := 0; cut <= len(up); cut += 7 {
+			for _, r := range rs {
+				sameBytes(t, "responses stream", []byte(up), responsesStreamRun(r, []byte(up), cut, false), responsesStreamRun(r, []byte(up), cut, true))
+			}
+		}
+	}
+}
+
+func FuzzResponsesStreamFastMatchesSlow(f *testing.F) {
+	for _, up := range append(diffEvents(), customCalls) {
+		f.Add([]byte(up), len(up)/3, uint8(len(up)))
+	}
+	rs := responsesDiffRequests(f)
+	f.Fuzz(func(t *testing.T, up []byte, cut int, which uint8) {
+		if cut < 0 {
+			cut = -cut
+		}
+		cut %= len(up) + 1
+		r := rs[int(which)%len(rs)]
+		sameBytes(t, "responses stream", up, responsesStreamRun(r, up, cut, false), responsesStreamRun(r, up, cut, true))
+	})
 }

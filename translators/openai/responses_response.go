@@ -94,9 +94,9 @@ func (c *collector) searchCall(action []byte) {
 	c.items = appendSearchCallItem(c.items, gemini.RandomID("ws_", 24), true, action)
 }
 
-func (c *collector) call(fc gjson.Result, callID string) {
+func (c *collector) call(name, args, callID string) {
 	c.sep()
-	shape := c.req.callShape(fc)
+	shape := c.req.callShape(name, args)
 	prefix := "fc_"
 	if shape.custom {
 		prefix = "ctc_"
