@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -90,4 +91,48 @@ func TestStreamTakesFastPath(t *testing.T) {
 			t.Fatalf("%d of 5 events took the fast path", n)
 		}
 	}
+}
+
+// diffAnswers are whole answers for the differential tests.
+func diffAnswers() []string {
+	out := append([]string{groundedAnswer}, jsontest.DiffAnswers...)
+	for _, up := range diffStreams() {
+		for _, ev := range strings.Split(up, "\r\n\r\n") {
+			if d, ok := strings.CutPrefix(ev, "data: "); ok {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func answerPair(out []byte, e *apierror.Error) []byte {
+	if e != nil {
+		return append([]byte("error: "), ErrorBody(e)...)
+	}
+	return out
+}
+
+func TestResponseFastMatchesSlow(t *testing.T) {
+	rs := diffRequests(t)
+	for _, body := range diffAnswers() {
+		for _, r := range rs {
+			sameBytes(t, "response", []byte(body), answerPair(r.Response([]byte(body))), answerPair(r.slowResponse([]byte(body))))
+		}
+	}
+	if _, ok, _ := rs[0].fastResponse([]byte(jsontest.DiffAnswers[0])); !ok {
+		t.Fatal("the common answer did not take the fast path")
+	}
+}
+
+func FuzzResponseFastMatchesSlow(f *testing.F) {
+	for _, body := range diffAnswers() {
+		f.Add([]byte(body))
+	}
+	rs := diffRequests(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, r := range rs {
+			sameBytes(t, "response", body, answerPair(r.Response(body)), answerPair(r.slowResponse(body)))
+		}
+	})
 }

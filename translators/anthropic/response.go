@@ -482,6 +482,15 @@ func candidate0Of(cands gjson.Result) gjson.Result {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body); ok {
+		return out, e
+	}
+	return r.slowResponse(body)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
 	}

@@ -3,6 +3,7 @@ package openai
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -145,4 +146,53 @@ func FuzzResponsesStreamFastMatchesSlow(f *testing.F) {
 		r := rs[int(which)%len(rs)]
 		sameBytes(t, "responses stream", up, responsesStreamRun(r, up, cut, false), responsesStreamRun(r, up, cut, true))
 	})
+}
+
+// diffAnswers are whole answers for the differential tests.
+func diffAnswers() []string {
+	out := append([]string{groundedAnswer}, jsontest.DiffAnswers...)
+	for _, up := range append(diffEvents(), customCalls) {
+		for _, ev := range strings.Split(up, "\r\n\r\n") {
+			if d, ok := strings.CutPrefix(ev, "data: "); ok {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// answerPair runs both translations of a whole answer, error included.
+func answerPair(out []byte, e *apierror.Error) []byte {
+	if e != nil {
+		return append([]byte("error: "), ErrorBody(e)...)
+	}
+	return out
+}
+
+func checkResponses(t *testing.T, body []byte, chat []*ChatRequest, resp []*ResponsesRequest) {
+	for _, r := range chat {
+		sameBytes(t, "chat response", body, answerPair(r.Response(body, 1)), answerPair(r.slowResponse(body, 1)))
+	}
+	for _, r := range resp {
+		sameBytes(t, "responses response", body, answerPair(r.Response(body, 1)), answerPair(r.slowResponse(body, 1)))
+	}
+}
+
+func TestResponseFastMatchesSlow(t *testing.T) {
+	chat, resp := chatDiffRequests(t), responsesDiffRequests(t)
+	for _, body := range diffAnswers() {
+		checkResponses(t, []byte(body), chat, resp)
+	}
+	// The common answer takes the fast path.
+	if _, ok, _ := chat[0].fastResponse([]byte(jsontest.DiffAnswers[0]), 1); !ok {
+		t.Fatal("the common answer did not take the fast path")
+	}
+}
+
+func FuzzResponseFastMatchesSlow(f *testing.F) {
+	for _, body := range diffAnswers() {
+		f.Add([]byte(body))
+	}
+	chat, resp := chatDiffRequests(f), responsesDiffRequests(f)
+	f.Fuzz(func(t *testing.T, body []byte) { checkResponses(t, body, chat, resp) })
 }

@@ -27,6 +27,15 @@ func finishString(f gemini.Finish, sawCall bool) string {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body, created); ok {
+		return out, e
+	}
+	return r.slowResponse(body, created)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *ChatRequest) slowResponse(body []byte, created int64) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
 	}

@@ -10,6 +10,15 @@ import (
 // Response translates a complete Gemini GenerateContentResponse into a
 // Response object. created is the Unix time to report.
 func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body, created); ok {
+		return out, e
+	}
+	return r.slowResponse(body, created)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *ResponsesRequest) slowResponse(body []byte, created int64) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
 	}
