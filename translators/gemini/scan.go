@@ -154,11 +154,11 @@ func (s *Scan) top(i int) int {
 		return i + 1
 	}
 	for n := 0; ; n++ {
-		var k []byte
+		var k keyID
 		if k, i = memberKey(d, i); i < 0 || n == 64 {
 			return -1
 		}
-		switch lookup(k) {
+		switch k {
 		case kCandidates:
 			if seen&1 != 0 || i >= len(d) || d[i] != '[' {
 				return -1
@@ -206,7 +206,7 @@ func (s *Scan) usage(i int) int {
 		return i + 1
 	}
 	for {
-		var k []byte
+		var k keyID
 		if k, i = memberKey(d, i); i < 0 {
 			return -1
 		}
@@ -227,10 +227,10 @@ func (s *Scan) usage(i int) int {
 			if neg {
 				n = -n
 			}
-			s.Usage.setKey(lookup(k), n)
+			s.Usage.setKey(k, n)
 			i = end
 		} else {
-			if id := lookup(k); id >= kPromptTokenCount {
+			if k >= kPromptTokenCount {
 				return -1
 			}
 			if end >= 0 {
@@ -284,12 +284,12 @@ func (s *Scan) candidate(i, ci int) int {
 		return i + 1
 	}
 	for {
-		var k []byte
+		var k keyID
 		if k, i = memberKey(d, i); i < 0 {
 			return -1
 		}
 		c := &s.Candidates[ci]
-		switch lookup(k) {
+		switch k {
 		case kContent:
 			if seen&1 != 0 || i >= len(d) || d[i] != '{' {
 				return -1
@@ -337,11 +337,11 @@ func (s *Scan) content(i, ci int) int {
 		return i + 1
 	}
 	for {
-		var k []byte
+		var k keyID
 		if k, i = memberKey(d, i); i < 0 {
 			return -1
 		}
-		if lookup(k) == kParts {
+		if k == kParts {
 			if seen || i >= len(d) || d[i] != '[' {
 				return -1
 			}
@@ -394,13 +394,13 @@ func (s *Scan) part(i, pi int) int {
 		return i + 1
 	}
 	for {
-		var k []byte
+		var k keyID
 		if k, i = memberKey(d, i); i < 0 {
 			return -1
 		}
 		p := &s.Parts[pi]
 		var bit uint8
-		switch lookup(k) {
+		switch k {
 		case kText:
 			bit = 1
 		case kThought:
@@ -480,13 +480,13 @@ func (s *Scan) call(i, pi int) int {
 		return i + 1
 	}
 	for {
-		var k []byte
+		var k keyID
 		if k, i = memberKey(d, i); i < 0 {
 			return -1
 		}
 		p := &s.Parts[pi]
 		var bit uint8
-		switch lookup(k) {
+		switch k {
 		case kName:
 			bit = 1
 		case kID:
@@ -731,24 +731,23 @@ func (us *Usage) setKey(id keyID, n int64) {
 	}
 }
 
-// memberKey reads a member's key (without escapes) and colon at i; vi is
-// the index of its value (whitespace skipped), -1 when the member cannot
-// be read here.
-func memberKey(d []byte, i int) (key []byte, vi int) {
+// memberKey reads a member's key (without escapes, named by lookup) and
+// colon at i; vi is the index of its value (whitespace skipped), -1 when
+// the member cannot be read here.
+func memberKey(d []byte, i int) (key keyID, vi int) {
 	if i >= len(d) || d[i] != '"' {
-		return nil, -1
+		return kOther, -1
 	}
-	j := i + 1
-	for j < len(d) && plain[d[j]] {
-		j++
+	j, esc := str(d, i+1)
+	if j < 0 || esc {
+		return kOther, -1
 	}
-	if j >= len(d) || d[j] != '"' {
-		return nil, -1 // an escape, a control byte, or the end
+	key = lookup(d[i+1 : j-1])
+	if j < len(d) && d[j] == ':' {
+		return key, ws(d, j+1)
 	}
-	key = d[i+1 : j]
-	j = ws(d, j+1)
-	if j >= len(d) || d[j] != ':' {
-		return nil, -1
+	if j = ws(d, j); j >= len(d) || d[j] != ':' {
+		return kOther, -1
 	}
 	return key, ws(d, j+1)
 }
