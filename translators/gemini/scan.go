@@ -44,7 +44,6 @@ type Scan struct {
 	data    []byte
 	unesc   []byte // unescaped strings
 	pending []pendingText
-	fields  uint32 // top-level fields seen (bits: see topField)
 }
 
 // ScanCandidate is one element of `candidates`.
@@ -115,12 +114,6 @@ type pendingText struct {
 // call's arguments, safety ratings); deeper values take the gjson path.
 const maxScanNest = 64
 
-const (
-	fCandidates = 1 << iota
-	fUsage
-	fResponseID
-)
-
 // Read scans data (a GenerateContentResponse, surrounded by JSON
 // whitespace at most). It returns false when the answer is not of the
 // shape described on Scan, or not valid JSON: the caller then uses the
@@ -130,7 +123,6 @@ func (s *Scan) Read(data []byte) bool {
 	s.ResponseID, s.Usage = "", Usage{}
 	s.Candidates, s.Parts = s.Candidates[:0], s.Parts[:0]
 	s.unesc, s.pending = s.unesc[:0], s.pending[:0]
-	s.fields = 0
 	i := ws(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
