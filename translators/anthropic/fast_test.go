@@ -136,3 +136,19 @@ func FuzzResponseFastMatchesSlow(f *testing.F) {
 		}
 	})
 }
+
+// A text part's signature with no thinking block to hold it waits for the
+// next call, which may come in a later event: it must outlive the event's
+// bytes (the SSE parser reuses them), on both paths.
+func TestPendingSignatureOutlivesEvent(t *testing.T) {
+	r := mustParse(t, plainReq)
+	// The second event is shorter: it is read into the first one's bytes.
+	up := jsontest.SSE(`{"candidates":[{"content":{"parts":[{"text":"Hi","thoughtSignature":"QUJD"}]},"index":0}],"modelVersion":"gemini-2.5-flash-with-a-long-name"}`,
+		`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"}}]},"finishReason":"STOP","index":0}]}`)
+	for _, slow := range []bool{false, true} {
+		out := streamRun(r, []byte(up), len(up), slow)
+		if !strings.Contains(string(out), `__ts_QUJD"`) {
+			t.Fatalf("slow=%v: the signature was lost:\n%s", slow, out)
+		}
+	}
+}
