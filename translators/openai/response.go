@@ -27,6 +27,15 @@ func finishString(f gemini.Finish, sawCall bool) string {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *ChatRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body, created); ok {
+		return out, e
+	}
+	return r.slowResponse(body, created)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *ChatRequest) slowResponse(body []byte, created int64) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
 	}
@@ -159,7 +168,16 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 // Google's own OpenAI endpoint (docs/thought-signatures.md). With stream
 // set, it writes the streaming delta form (index first).
 func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
-	id := fc.Get("id").String()
+	args := fc.Get("args")
+	if !args.IsObject() {
+		args.Raw = ""
+	}
+	return appendCall(out, fc.Get("id").String(), fc.Get("name").String(), args.Raw, sig, index, stream)
+}
+
+// appendCall is appendToolCall for a call already read: args is the raw
+// arguments object, "" for none.
+func appendCall(out []byte, id, name, args, sig string, index int, stream bool) []byte {
 	if id == "" || !gemini.IDSafe(id) {
 		id = gemini.RandomID("call_", 24)
 	}
@@ -173,11 +191,10 @@ func appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream b
 	out = append(out, `"id":`...)
 	out = jsonw.String(out, id)
 	out = append(out, `,"type":"function","function":{"name":`...)
-	out = jsonw.String(out, fc.Get("name").String())
+	out = jsonw.String(out, name)
 	out = append(out, `,"arguments":`...)
-	args := fc.Get("args")
-	if args.IsObject() {
-		out = jsonw.String(out, args.Raw)
+	if args != "" {
+		out = jsonw.String(out, args)
 	} else {
 		out = append(out, `"{}"`...)
 	}

@@ -10,6 +10,15 @@ import (
 // Response translates a complete Gemini GenerateContentResponse into a
 // Response object. created is the Unix time to report.
 func (r *ResponsesRequest) Response(body []byte, created int64) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body, created); ok {
+		return out, e
+	}
+	return r.slowResponse(body, created)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *ResponsesRequest) slowResponse(body []byte, created int64) ([]byte, *apierror.Error) {
 	if e := jsondepth.CheckAnswer(body); e != nil {
 		return nil, e
 	}
@@ -94,9 +103,9 @@ func (c *collector) searchCall(action []byte) {
 	c.items = appendSearchCallItem(c.items, gemini.RandomID("ws_", 24), true, action)
 }
 
-func (c *collector) call(fc gjson.Result, callID string) {
+func (c *collector) call(name, args, callID string) {
 	c.sep()
-	shape := c.req.callShape(fc)
+	shape := c.req.callShape(name, args)
 	prefix := "fc_"
 	if shape.custom {
 		prefix = "ctc_"
