@@ -285,11 +285,18 @@ func (m *machine) cite(s sink) {
 // part feeds one part to the machine; a malformed functionCall ends the
 // answer with the error it returns.
 func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
-	sig := p.Get("thoughtSignature").String()
-	if fc := p.Get("functionCall"); fc.Exists() {
-		if e := gemini.CheckFunctionCall(fc); e != nil {
-			return e
-		}
+	pt, e := gemini.PartOf(p)
+	if e != nil {
+		return e
+	}
+	m.readPart(s, k, &pt)
+	return nil
+}
+
+// readPart feeds a part already read (by gemini.PartOf or the scan).
+func (m *machine) readPart(s sink, k int, p *gemini.Part) {
+	sig := p.Signature
+	if p.Call {
 		if m.open == 't' && sig != "" {
 			// The signature sits on the call: the thinking block says so,
 			// and the id below carries it too (clients drop thinking blocks).
@@ -300,32 +307,31 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 			sig, m.pending = m.pending, ""
 		}
 		args := "{}"
-		if a := fc.Get("args"); a.IsObject() {
-			args = a.Raw
+		if p.CallArgs != "" {
+			args = p.CallArgs
 		}
-		s.toolUse(gemini.IDWithSignature(m.newID("toolu_"), sig), fc.Get("name").String(), args)
+		s.toolUse(gemini.IDWithSignature(m.newID("toolu_"), sig), p.CallName, args)
 		m.calls++
-		return nil
+		return
 	}
-	t := p.Get("text")
-	if t.Type != gjson.String {
-		if sig != "" && m.open != 't' && (p.Get("toolCall").Exists() || p.Get("toolResponse").Exists()) {
+	if !p.IsText {
+		if sig != "" && m.open != 't' && p.ToolRecord {
 			// A built-in tool's call or response (Gemini 3 mixing Google
 			// Search with functions) may hold the step's signature: the
 			// next tool_use id carries it, as a text part's.
 			m.pending = strings.Clone(sig)
 		}
-		return nil // executableCode, inlineData, server tool records: shown from the grounding, or not at all
+		return // executableCode, inlineData, server tool records: shown from the grounding, or not at all
 	}
-	if gemini.IsThought(p) && m.hide {
+	if p.Thought && m.hide {
 		if sig != "" && m.open != 't' {
 			m.pending = strings.Clone(sig) // for the next call's id
 		}
 		s.keepAlive()
-		return nil
+		return
 	}
-	if gemini.IsThought(p) {
-		if t.Str != "" && m.open != 't' {
+	if p.Thought {
+		if p.Text != "" && m.open != 't' {
 			m.close(s)
 			m.open = 't'
 			s.startBlock(true)
@@ -337,12 +343,12 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 				m.pending = strings.Clone(sig) // kept past the event
 			}
 		}
-		if t.Str != "" {
-			s.delta(t.Str)
+		if p.Text != "" {
+			s.delta(p.Text)
 		}
-		return nil
+		return
 	}
-	if t.Str == "" { // a signature carrier, not content
+	if p.Text == "" { // a signature carrier, not content
 		if sig != "" {
 			if m.open == 't' {
 				m.sig = encodeSignature('t', sig)
@@ -350,7 +356,7 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 				m.pending = strings.Clone(sig) // kept past the event
 			}
 		}
-		return nil
+		return
 	}
 	if m.open == 't' {
 		if sig != "" {
@@ -361,8 +367,9 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 	}
 	if sig != "" {
 		// Text signature with no thinking block to hold it (includeThoughts
-		// off): the next tool_use id can still carry it.
-		m.pending = sig
+		// off): the next tool_use id can still carry it. Cloned: it is
+		// kept past the event, whose bytes the next one reuses.
+		m.pending = strings.Clone(sig)
 	}
 	if m.open != 'x' {
 		m.open = 'x'
@@ -372,10 +379,9 @@ func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
 		s.startBlock(false)
 	}
 	if m.g != nil {
-		m.g.AddText(k, t.Str)
+		m.g.AddText(k, p.Text)
 	}
-	s.delta(t.Str)
-	return nil
+	s.delta(p.Text)
 }
 
 // collector builds the `content` array of a non-streaming message.
@@ -469,6 +475,15 @@ func candidate0Of(cands gjson.Result) gjson.Result {
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body); ok {
+		return out, e
+	}
+	return r.slowResponse(body)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	resp, e := gemini.ReadAnswer(body)
 	if e != nil {
 		return nil, e

@@ -28,6 +28,10 @@ type Stream struct {
 	done    bool   // finished, or an error was emitted: ignore the rest
 	failed  bool   // the stream ended with an error event
 	out     []byte // output of the current Write
+	// slow: every event takes the gjson path (the reference of the
+	// differential tests)
+	slow bool
+	fast gemini.FastHandler // s.fastEvent, made once
 }
 
 // NewStream starts a stream translation.
@@ -42,7 +46,7 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.Feed(chunk, s.event); e != nil {
+	if e := s.events.FeedFast(chunk, s.fastHandler(), s.event); e != nil {
 		s.fail(e) // an error object sent mid-stream, or unreadable bytes
 	}
 	return s.out
@@ -56,7 +60,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.Finish(s.event); e != nil {
+	if e := s.events.FinishFast(s.fastHandler(), s.event); e != nil {
 		s.fail(e)
 		return s.out
 	}
@@ -138,11 +142,13 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	return failure
 }
 
-func (s *Stream) messageStart(resp gjson.Result) {
+func (s *Stream) messageStart(resp gjson.Result) { s.messageStartID(s.req.messageID(resp)) }
+
+func (s *Stream) messageStartID(id string) {
 	s.started = true
 	s.begin("message_start")
 	s.out = append(s.out, `{"type":"message_start","message":{"id":`...)
-	s.out = jsonw.String(s.out, s.req.messageID(resp))
+	s.out = jsonw.String(s.out, id)
 	s.out = append(s.out, `,"type":"message","role":"assistant","model":`...)
 	s.out = jsonw.String(s.out, s.req.Model)
 	s.out = append(s.out, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`...)

@@ -34,6 +34,30 @@ type EventReader struct {
 	parser sse.Parser
 	idx    jsonidx.Object
 	err    *apierror.Error
+	// fast is the translator's fast path during FeedFast and FinishFast.
+	fast FastHandler
+	scan Scan
+}
+
+// FastHandler translates an event read by the scan (Scan). It returns
+// false, having written nothing and changed nothing, for an event it
+// leaves to the gjson path, which then gets it as an Event.
+type FastHandler func(*Scan) (handled bool, err *apierror.Error)
+
+// FeedFast is Feed with a fast path: each event is scanned once (Scan)
+// and handed to fast; an event the scan cannot read, or fast declines,
+// goes to fn as Feed would give it. A nil fast is Feed.
+func (r *EventReader) FeedFast(chunk []byte, fast FastHandler, fn func(Event) *apierror.Error) *apierror.Error {
+	r.fast = fast
+	defer func() { r.fast = nil }()
+	return r.Feed(chunk, fn)
+}
+
+// FinishFast is Finish with the fast path of FeedFast.
+func (r *EventReader) FinishFast(fast FastHandler, fn func(Event) *apierror.Error) *apierror.Error {
+	r.fast = fast
+	defer func() { r.fast = nil }()
+	return r.Finish(fn)
 }
 
 // Feed reads a chunk and calls fn for each complete event. It returns the
@@ -68,6 +92,16 @@ func (stop) Error() string { return "stopped" }
 func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error {
 	if r.err != nil {
 		return stop{}
+	}
+	if r.fast != nil && !ev.Bare && r.scan.Read(ev.Data) {
+		handled, err := r.fast(&r.scan)
+		if err != nil {
+			r.err = err
+			return stop{}
+		}
+		if handled {
+			return nil
+		}
 	}
 	if e := jsondepth.CheckAnswer(ev.Data); e != nil {
 		r.err = e // before gjson's validation, which recurses per level

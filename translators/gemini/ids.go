@@ -35,8 +35,5 @@ func IDSafe(s string) bool {
 // ResponseID is prefix + Gemini's responseId when it is id-safe, else a
 // new id (newID, as translator.Env.NewID): the client's message id.
 func ResponseID(resp gjson.Result, prefix string, newID func(prefix string) string) string {
-	if id := resp.Get("responseId").String(); id != "" && IDSafe(id) {
-		return prefix + id
-	}
-	return newID(prefix)
+	return ResponseIDOf(resp.Get("responseId").String(), prefix, newID)
 }

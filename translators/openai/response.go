@@ -19,6 +19,15 @@ var finishReasons = gemini.FinishNames{Stop: "stop", Length: "length", Filtered:
 
 // Response translates a complete Gemini GenerateContentResponse.
 func (r *ChatRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body); ok {
+		return out, e
+	}
+	return r.slowResponse(body)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	resp, e := gemini.ReadAnswer(body)
 	if e != nil {
 		return nil, e
@@ -145,7 +154,16 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 // Google's own OpenAI endpoint (docs/thought-signatures.md). With stream
 // set, it writes the streaming delta form (index first).
 func (r *ChatRequest) appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
-	id := fc.Get("id").String()
+	args := fc.Get("args")
+	if !args.IsObject() {
+		args.Raw = ""
+	}
+	return r.appendCall(out, fc.Get("id").String(), fc.Get("name").String(), args.Raw, sig, index, stream)
+}
+
+// appendCall is appendToolCall for a call already read: args is the raw
+// arguments object, "" for none.
+func (r *ChatRequest) appendCall(out []byte, id, name, args, sig string, index int, stream bool) []byte {
 	if id == "" || !gemini.IDSafe(id) {
 		id = r.Env.NewID("call_")
 	}
@@ -159,11 +177,10 @@ func (r *ChatRequest) appendToolCall(out []byte, fc gjson.Result, sig string, in
 	out = append(out, `"id":`...)
 	out = jsonw.String(out, id)
 	out = append(out, `,"type":"function","function":{"name":`...)
-	out = jsonw.String(out, fc.Get("name").String())
+	out = jsonw.String(out, name)
 	out = append(out, `,"arguments":`...)
-	args := fc.Get("args")
-	if args.IsObject() {
-		out = jsonw.String(out, args.Raw)
+	if args != "" {
+		out = jsonw.String(out, args)
 	} else {
 		out = append(out, `"{}"`...)
 	}

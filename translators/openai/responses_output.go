@@ -30,8 +30,8 @@ type itemSink interface {
 	open(kind byte) // 'r': a reasoning item (thought summary), 'm': a message
 	delta(text string)
 	close(kind byte, encrypted string) // encrypted only for a reasoning item
-	call(fc gjson.Result, callID string)
-	carrier(encrypted string) // a reasoning item that only carries a signature
+	call(name, args, callID string)    // args: the raw arguments object, "" for none
+	carrier(encrypted string)          // a reasoning item that only carries a signature
 	// annotation adds a url_citation (a JSON object) to the open message.
 	annotation(a []byte)
 	// searchCall writes a complete web_search_call item (its action).
@@ -162,41 +162,47 @@ func (m *respMachine) annotate(s itemSink) {
 // part handles one Gemini part; a functionCall the client could neither
 // run nor answer (no name, args not an object) fails the answer.
 func (m *respMachine) part(s itemSink, k int, p gjson.Result) *apierror.Error {
-	sig := p.Get("thoughtSignature").String()
-	if fc := p.Get("functionCall"); fc.Exists() {
-		if e := gemini.CheckFunctionCall(fc); e != nil {
-			return e
-		}
+	pt, e := gemini.PartOf(p)
+	if e != nil {
+		return e
+	}
+	m.readPart(s, k, &pt)
+	return nil
+}
+
+// readPart handles a part already read (by gemini.PartOf or the scan).
+func (m *respMachine) readPart(s itemSink, k int, p *gemini.Part) {
+	sig := p.Signature
+	if p.Call {
 		m.close(s)
 		if sig == "" {
 			// A signature seen on a thought part before an unsigned call
 			// (Gemini 2.5) belongs to the call (as for Anthropic).
 			sig, m.sig = m.sig, ""
 		}
-		s.call(fc, gemini.IDWithSignature(m.req.Env.NewID("call_"), sig))
+		s.call(p.CallName, p.CallArgs, gemini.IDWithSignature(m.req.Env.NewID("call_"), sig))
 		m.calls++
-		return nil
+		return
 	}
-	t := p.Get("text")
-	if t.Type != gjson.String {
-		if sig != "" && (p.Get("toolCall").Exists() || p.Get("toolResponse").Exists()) {
+	if !p.IsText {
+		if sig != "" && p.ToolRecord {
 			// A built-in tool's call or response (Gemini 3 mixing Google
 			// Search with functions) may hold the step's signature: the
 			// next call without one takes it.
 			m.sig = strings.Clone(sig)
 		}
-		return nil // executableCode, inlineData, server tool records: shown from the grounding, or not at all
+		return // executableCode, inlineData, server tool records: shown from the grounding, or not at all
 	}
 	if sig != "" {
 		m.sig = strings.Clone(sig) // kept past the upstream event
 	}
-	if t.Str == "" {
-		return nil // a signature carrier, not content
+	if p.Text == "" {
+		return // a signature carrier, not content
 	}
 	kind := byte('m')
-	if gemini.IsThought(p) {
+	if p.Thought {
 		if !m.req.summaries {
-			return nil // thoughts are never content
+			return // thoughts are never content
 		}
 		kind = 'r'
 	}
@@ -209,10 +215,9 @@ func (m *respMachine) part(s itemSink, k int, p gjson.Result) *apierror.Error {
 		s.open(kind)
 	}
 	if kind == 'm' && m.g != nil {
-		m.g.AddText(k, t.Str)
+		m.g.AddText(k, p.Text)
 	}
-	s.delta(t.Str)
-	return nil
+	s.delta(p.Text)
 }
 
 func (m *respMachine) close(s itemSink) {
@@ -265,23 +270,21 @@ type callShape struct {
 	payload   string // arguments (JSON text) or a custom tool's input
 }
 
-func (r *ResponsesRequest) callShape(fc gjson.Result) callShape {
-	gname := fc.Get("name").String()
+func (r *ResponsesRequest) callShape(gname, args string) callShape {
 	c := callShape{name: gname}
 	ref, ok := r.tools[gname]
 	if ok {
 		c.custom, c.name, c.namespace = ref.custom, ref.name, ref.namespace
 	}
-	args := fc.Get("args")
 	switch {
 	case c.custom:
-		if in := args.Get("input"); in.Type == gjson.String {
+		if in := gjson.Get(args, "input"); in.Type == gjson.String {
 			c.payload = in.Str
-		} else if args.IsObject() {
-			c.payload = args.Raw // not the declared shape: show what came
+		} else if args != "" {
+			c.payload = args // not the declared shape: show what came
 		}
-	case args.IsObject():
-		c.payload = args.Raw
+	case args != "":
+		c.payload = args
 	default:
 		c.payload = "{}"
 	}

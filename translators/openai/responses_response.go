@@ -9,6 +9,15 @@ import (
 // Response translates a complete Gemini GenerateContentResponse into a
 // Response object.
 func (r *ResponsesRequest) Response(body []byte) ([]byte, *apierror.Error) {
+	if out, ok, e := r.fastResponse(body); ok {
+		return out, e
+	}
+	return r.slowResponse(body)
+}
+
+// slowResponse is Response through gjson: the fallback of fastResponse and
+// the reference of its differential tests.
+func (r *ResponsesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	resp, e := gemini.ReadAnswer(body)
 	if e != nil {
 		return nil, e
@@ -82,9 +91,9 @@ func (c *collector) searchCall(action []byte) {
 	c.items = appendSearchCallItem(c.items, c.req.Env.NewID("ws_"), true, action)
 }
 
-func (c *collector) call(fc gjson.Result, callID string) {
+func (c *collector) call(name, args, callID string) {
 	c.sep()
-	shape := c.req.callShape(fc)
+	shape := c.req.callShape(name, args)
 	prefix := "fc_"
 	if shape.custom {
 		prefix = "ctc_"

@@ -48,6 +48,10 @@ type ResponsesStream struct {
 	items  []byte // finished items, comma-separated, for the terminal event
 	annots []byte // the open message's annotations, comma-separated
 	nAnnot int64  // how many annotations the open message has
+	// slow: every event takes the gjson path (the reference of the
+	// differential tests)
+	slow bool
+	fast gemini.FastHandler // s.fastEvent, made once
 }
 
 // NewStream starts a stream translation.
@@ -62,7 +66,7 @@ func (s *ResponsesStream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.Feed(chunk, s.event); e != nil {
+	if e := s.events.FeedFast(chunk, s.fastHandler(), s.event); e != nil {
 		s.fail(e)
 	}
 	return s.out
@@ -75,7 +79,7 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.Finish(s.event); e != nil {
+	if e := s.events.FinishFast(s.fastHandler(), s.event); e != nil {
 		s.fail(e)
 		return s.out
 	}
@@ -328,8 +332,8 @@ func (s *ResponsesStream) close(kind byte, encrypted string) {
 // call writes a whole function or custom tool call: Gemini sends each
 // functionCall complete (it does not stream arguments), so its arguments
 // are one delta.
-func (s *ResponsesStream) call(fc gjson.Result, callID string) {
-	shape := s.req.callShape(fc)
+func (s *ResponsesStream) call(name, args, callID string) {
+	shape := s.req.callShape(name, args)
 	prefix := "fc_"
 	if shape.custom {
 		prefix = "ctc_"

@@ -26,6 +26,10 @@ type Stream struct {
 	out     []byte // output of the current Write
 	// scratch reused from event to event
 	delta, text, thought []byte
+	// slow: every event takes the gjson path (the reference of the
+	// differential tests)
+	slow bool
+	fast gemini.FastHandler // s.fastEvent, made once
 }
 
 type choiceState struct {
@@ -48,7 +52,7 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.Feed(chunk, s.event); e != nil {
+	if e := s.events.FeedFast(chunk, s.fastHandler(), s.event); e != nil {
 		s.fail(e)
 	}
 	return s.out
@@ -62,7 +66,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.Finish(s.event); e != nil {
+	if e := s.events.FinishFast(s.fastHandler(), s.event); e != nil {
 		s.fail(e)
 		return s.out
 	}
@@ -116,8 +120,12 @@ func (s *Stream) ensurePrefix(resp gjson.Result) {
 	if s.prefix != nil {
 		return
 	}
+	s.setPrefix(s.req.completionID(resp))
+}
+
+func (s *Stream) setPrefix(id string) {
 	p := append(make([]byte, 0, 128), `data: {"id":`...)
-	p = jsonw.String(p, s.req.completionID(resp))
+	p = jsonw.String(p, id)
 	p = append(p, `,"object":"chat.completion.chunk","created":`...)
 	p = jsonw.Int(p, s.created)
 	p = append(p, `,"model":`...)

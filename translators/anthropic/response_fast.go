@@ -1,0 +1,46 @@
+package anthropic
+
+import (
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+// fastResponse is slowResponse for an answer the scan reads (gemini.Scan);
+// ok is false, nothing done, for any other.
+func (r *MessagesRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierror.Error) {
+	var sc gemini.Scan
+	if !sc.Read(body) {
+		return nil, false, nil
+	}
+	cand := scanCandidate0(&sc)
+	finish := gemini.FinishFiltered // no candidate: the prompt was blocked
+	if cand != nil {
+		if finish = gemini.ClassifyFinish(cand.Finish); finish == gemini.FinishMalformed {
+			return nil, true, gemini.MalformedCallError(cand.Finish) // never a silent empty success
+		}
+	}
+	c := collector{out: make([]byte, 0, len(body)+256)}
+	c.out = append(c.out, `{"id":`...)
+	c.out = jsonw.String(c.out, gemini.ResponseIDOf(sc.ResponseID, "msg_", r.Env.NewID))
+	c.out = append(c.out, `,"type":"message","role":"assistant","model":`...)
+	c.out = jsonw.String(c.out, r.Model)
+	c.out = append(c.out, `,"content":[`...)
+	m := r.newMachine()
+	if cand == nil {
+		m.event(&c, gjson.Result{})
+	} else {
+		m.event(&c, cand.Result())
+		for k := cand.First; k < cand.Last; k++ {
+			m.readPart(&c, k-cand.First, &sc.Parts[k])
+		}
+	}
+	m.endEvent(&c)
+	m.finish(&c)
+	out = append(c.out, `],"stop_reason":`...)
+	out = jsonw.String(out, stopReason(finish, m.calls > 0))
+	out = append(out, `,"stop_sequence":null,"usage":`...)
+	out = appendUsage(out, sc.Usage, m.g)
+	return append(out, '}'), true, nil
+}

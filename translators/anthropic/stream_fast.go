@@ -1,0 +1,62 @@
+package anthropic
+
+import (
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/tidwall/gjson"
+)
+
+// fastHandler is the stream's fast path (nil when slow is set).
+func (s *Stream) fastHandler() gemini.FastHandler {
+	if s.slow {
+		return nil
+	}
+	if s.fast == nil {
+		s.fast = s.fastEvent
+	}
+	return s.fast
+}
+
+// fastEvent is event for an event read by the scan: the same events, from
+// strings that view the upstream event instead of gjson Results.
+func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
+	if sc.Usage.Present {
+		s.usage = sc.Usage // running values; the last one is authoritative
+	}
+	if !s.started {
+		s.messageStartID(gemini.ResponseIDOf(sc.ResponseID, "msg_", s.req.Env.NewID))
+	}
+	c := scanCandidate0(sc)
+	if c != nil && c.Finish != "" {
+		s.finish = strings.Clone(c.Finish) // kept past the event
+		if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
+			return true, gemini.MalformedCallError(c.Finish) // never a silent empty success
+		}
+	}
+	if c == nil {
+		s.m.event(s, gjson.Result{})
+		s.m.endEvent(s)
+		return true, nil
+	}
+	if s.m.g != nil {
+		s.m.event(s, c.Result())
+	}
+	for k := c.First; k < c.Last; k++ {
+		s.m.readPart(s, k-c.First, &sc.Parts[k])
+	}
+	s.m.endEvent(s)
+	return true, nil
+}
+
+// scanCandidate0 is candidate0Of for a scanned answer: the first candidate
+// whose index is 0; nil when there is none.
+func scanCandidate0(sc *gemini.Scan) *gemini.ScanCandidate {
+	for i := range sc.Candidates {
+		if sc.Candidates[i].Index == 0 {
+			return &sc.Candidates[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,51 @@
+package openai
+
+import (
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+)
+
+// fastHandler is the stream's fast path (nil when slow is set).
+func (s *ResponsesStream) fastHandler() gemini.FastHandler {
+	if s.slow {
+		return nil
+	}
+	if s.fast == nil {
+		s.fast = s.fastEvent
+	}
+	return s.fast
+}
+
+// fastEvent is event for an event read by the scan.
+func (s *ResponsesStream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
+	s.start(sc.ResponseID)
+	if sc.Usage.Present {
+		s.usage = sc.Usage // running values; the last one is authoritative
+	}
+	var failure *apierror.Error
+	for ci := range sc.Candidates {
+		c := &sc.Candidates[ci]
+		if c.Index != 0 {
+			continue // only the first candidate can be shown
+		}
+		s.seen = true
+		if c.Finish != "" {
+			s.finish = strings.Clone(c.Finish)
+			if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
+				failure = gemini.MalformedCallError(c.Finish)
+				break
+			}
+		}
+		if s.m.g != nil {
+			s.m.event(s, c.Result())
+		}
+		for k := c.First; k < c.Last; k++ {
+			s.m.readPart(s, k-c.First, &sc.Parts[k])
+		}
+		s.m.endEvent(s)
+	}
+	s.flush() // one delta per upstream event
+	return true, failure
+}
