@@ -46,73 +46,38 @@ type egManifests struct {
 	ctp     *egv1a1.ClientTrafficPolicy
 	eep     *egv1a1.EnvoyExtensionPolicy
 	epp     *egv1a1.EnvoyPatchPolicy
-	docs    []doc
+	doc     map[string]doc
 }
 
-// egKinds maps "apiVersion kind" to the Go type of the projects' own API.
-var egKinds = map[string]func() any{
-	"gateway.networking.k8s.io/v1 Gateway":                func() any { return &gwapiv1.Gateway{} },
-	"gateway.networking.k8s.io/v1 HTTPRoute":              func() any { return &gwapiv1.HTTPRoute{} },
-	"gateway.networking.k8s.io/v1 BackendTLSPolicy":       func() any { return &gwapiv1.BackendTLSPolicy{} },
-	"gateway.envoyproxy.io/v1alpha1 EnvoyProxy":           func() any { return &egv1a1.EnvoyProxy{} },
-	"gateway.envoyproxy.io/v1alpha1 Backend":              func() any { return &egv1a1.Backend{} },
-	"gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy": func() any { return &egv1a1.BackendTrafficPolicy{} },
-	"gateway.envoyproxy.io/v1alpha1 ClientTrafficPolicy":  func() any { return &egv1a1.ClientTrafficPolicy{} },
-	"gateway.envoyproxy.io/v1alpha1 EnvoyExtensionPolicy": func() any { return &egv1a1.EnvoyExtensionPolicy{} },
-	"gateway.envoyproxy.io/v1alpha1 EnvoyPatchPolicy":     func() any { return &egv1a1.EnvoyPatchPolicy{} },
+// The API versions of the Gateway API and of Envoy Gateway's own.
+var (
+	gwAPIv1 = []string{"gateway.networking.k8s.io/v1"}
+	egAPI   = []string{"gateway.envoyproxy.io/v1alpha1"}
+)
+
+// egKinds maps each kind to its API version and its field in egManifests,
+// whose type is the projects' own Go type for it.
+var egKinds = map[string]kind[egManifests]{
+	"Gateway":              {gwAPIv1, func(m *egManifests) any { return &m.gateway }},
+	"HTTPRoute":            {gwAPIv1, func(m *egManifests) any { return &m.route }},
+	"BackendTLSPolicy":     {gwAPIv1, func(m *egManifests) any { return &m.tls }},
+	"EnvoyProxy":           {egAPI, func(m *egManifests) any { return &m.proxy }},
+	"Backend":              {egAPI, func(m *egManifests) any { return &m.backend }},
+	"BackendTrafficPolicy": {egAPI, func(m *egManifests) any { return &m.btp }},
+	"ClientTrafficPolicy":  {egAPI, func(m *egManifests) any { return &m.ctp }},
+	"EnvoyExtensionPolicy": {egAPI, func(m *egManifests) any { return &m.eep }},
+	"EnvoyPatchPolicy":     {egAPI, func(m *egManifests) any { return &m.epp }},
 }
 
-func decodeEG(d doc) (any, error) {
-	mk, ok := egKinds[d.APIVersion+" "+d.Kind]
-	if !ok {
-		return nil, fmt.Errorf("%v: %s %s not expected in %s/", d, d.APIVersion, d.Kind, egDir)
-	}
-	obj := mk()
-	if err := strictJSON(d.JSON, obj); err != nil {
-		return nil, fmt.Errorf("%v: %w", d, err)
-	}
-	return obj, nil
+// decodeEG decodes d strictly into its field of m.
+func decodeEG(d doc, m *egManifests) error {
+	return decodeKind(d, egDir, m, egKinds, strictJSON)
 }
 
 func loadEG(t *testing.T) *egManifests {
 	t.Helper()
-	m := &egManifests{docs: readDocs(t, egDir)}
-	seen := map[string]bool{}
-	for _, d := range m.docs {
-		obj, err := decodeEG(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if seen[d.Kind] {
-			t.Fatalf("two %s documents", d.Kind)
-		}
-		seen[d.Kind] = true
-		switch o := obj.(type) {
-		case *gwapiv1.Gateway:
-			m.gateway = o
-		case *gwapiv1.HTTPRoute:
-			m.route = o
-		case *gwapiv1.BackendTLSPolicy:
-			m.tls = o
-		case *egv1a1.EnvoyProxy:
-			m.proxy = o
-		case *egv1a1.Backend:
-			m.backend = o
-		case *egv1a1.BackendTrafficPolicy:
-			m.btp = o
-		case *egv1a1.ClientTrafficPolicy:
-			m.ctp = o
-		case *egv1a1.EnvoyExtensionPolicy:
-			m.eep = o
-		case *egv1a1.EnvoyPatchPolicy:
-			m.epp = o
-		}
-	}
-	for k := range egKinds {
-		if !seen[strings.Fields(k)[1]] {
-			t.Fatalf("%s/ has no %s", egDir, k)
-		}
-	}
+	m := &egManifests{}
+	m.doc = loadKinds(t, egDir, m, egKinds, strictJSON)
 	return m
 }
 
@@ -126,13 +91,13 @@ func TestEnvoyGatewayManifestsDecodeStrictly(t *testing.T) {
 func TestEnvoyGatewayStrictDecodingRejectsTypos(t *testing.T) {
 	m := loadEG(t)
 	for _, kind := range []string{"EnvoyExtensionPolicy", "EnvoyPatchPolicy", "HTTPRoute"} {
-		d := find(t, m.docs, kind, "")
+		d := m.doc[kind]
 		bad := d
 		bad.JSON = []byte(strings.Replace(string(d.JSON), `"spec":{`, `"spec":{"targetRefz":[],`, 1))
 		if string(bad.JSON) == string(d.JSON) {
 			t.Fatalf("%v: could not inject a typo", d)
 		}
-		if _, err := decodeEG(bad); err == nil {
+		if err := decodeEG(bad, &egManifests{}); err == nil {
 			t.Errorf("%v: accepted an unknown field", d)
 		}
 	}

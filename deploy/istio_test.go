@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,44 +36,32 @@ import (
 const istioDir = "istio"
 
 // istioKinds maps each kind used to the API versions Istio serves it under
-// and its spec type.
-var istioKinds = map[string]struct {
-	versions []string
-	spec     func() proto.Message
-}{
-	"ServiceEntry":    {[]string{"networking.istio.io/v1"}, func() proto.Message { return &networking.ServiceEntry{} }},
-	"DestinationRule": {[]string{"networking.istio.io/v1"}, func() proto.Message { return &networking.DestinationRule{} }},
-	"Gateway":         {[]string{"networking.istio.io/v1"}, func() proto.Message { return &networking.Gateway{} }},
-	"VirtualService":  {[]string{"networking.istio.io/v1"}, func() proto.Message { return &networking.VirtualService{} }},
-	"EnvoyFilter":     {[]string{"networking.istio.io/v1alpha3"}, func() proto.Message { return &networking.EnvoyFilter{} }},
+// and its field in istioManifests, whose type is Istio's spec type for it.
+var istioKinds = map[string]kind[istioManifests]{
+	"ServiceEntry":    {[]string{"networking.istio.io/v1"}, func(m *istioManifests) any { return &m.se }},
+	"DestinationRule": {[]string{"networking.istio.io/v1"}, func(m *istioManifests) any { return &m.dr }},
+	"Gateway":         {[]string{"networking.istio.io/v1"}, func(m *istioManifests) any { return &m.gw }},
+	"VirtualService":  {[]string{"networking.istio.io/v1"}, func(m *istioManifests) any { return &m.vs }},
+	"EnvoyFilter":     {[]string{"networking.istio.io/v1alpha3"}, func(m *istioManifests) any { return &m.ef }},
 }
 
-func decodeIstio(d doc) (proto.Message, error) {
-	k, ok := istioKinds[d.Kind]
-	if !ok {
-		return nil, fmt.Errorf("%v: kind not expected in %s/", d, istioDir)
-	}
-	if !contains(k.versions, d.APIVersion) {
-		return nil, fmt.Errorf("%v: apiVersion %q, want one of %v", d, d.APIVersion, k.versions)
-	}
-	spec := k.spec()
-	meta, err := protoObject(d.JSON, spec)
+// istioObject decodes an Istio object into spec (a proto.Message): the
+// envelope strictly, the spec with protojson, and it must be named in a
+// namespace.
+func istioObject(js []byte, spec any) error {
+	meta, err := protoObject(js, spec.(proto.Message))
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", d, err)
+		return err
 	}
 	if meta.Name == "" || meta.Namespace == "" {
-		return nil, fmt.Errorf("%v: metadata needs name and namespace", d)
+		return errors.New("metadata needs name and namespace")
 	}
-	return spec, nil
+	return nil
 }
 
-func contains[T comparable](s []T, v T) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+// decodeIstio decodes d into its field of m.
+func decodeIstio(d doc, m *istioManifests) error {
+	return decodeKind(d, istioDir, m, istioKinds, istioObject)
 }
 
 // istioManifests holds the decoded Istio manifests.
@@ -87,35 +76,8 @@ type istioManifests struct {
 
 func loadIstio(t *testing.T) *istioManifests {
 	t.Helper()
-	docs := readDocs(t, istioDir)
-	m := &istioManifests{doc: map[string]doc{}}
-	for _, d := range docs {
-		spec, err := decodeIstio(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, dup := m.doc[d.Kind]; dup {
-			t.Fatalf("two %s documents", d.Kind)
-		}
-		m.doc[d.Kind] = d
-		switch s := spec.(type) {
-		case *networking.ServiceEntry:
-			m.se = s
-		case *networking.DestinationRule:
-			m.dr = s
-		case *networking.Gateway:
-			m.gw = s
-		case *networking.VirtualService:
-			m.vs = s
-		case *networking.EnvoyFilter:
-			m.ef = s
-		}
-	}
-	for kind := range istioKinds {
-		if _, ok := m.doc[kind]; !ok {
-			t.Fatalf("%s/ has no %s", istioDir, kind)
-		}
-	}
+	m := &istioManifests{}
+	m.doc = loadKinds(t, istioDir, m, istioKinds, istioObject)
 	return m
 }
 
@@ -132,23 +94,22 @@ func (m *istioManifests) patches(t *testing.T, applyTo networking.EnvoyFilter_Ap
 	return out
 }
 
-// envoyTypeFor is the Envoy message an EnvoyFilter patch value of that
-// applyTo holds (Istio: pilot/pkg/networking/core/envoyfilter, xds
+// envoyTypes holds, for each applyTo of an EnvoyFilter patch, the Envoy
+// message its value is (Istio: pilot/pkg/networking/core/envoyfilter, xds
 // BuildXDSObjectFromStruct).
+var envoyTypes = map[networking.EnvoyFilter_ApplyTo]func() proto.Message{
+	networking.EnvoyFilter_LISTENER:         func() proto.Message { return &listenerv3.Listener{} },
+	networking.EnvoyFilter_HTTP_FILTER:      func() proto.Message { return &hcmv3.HttpFilter{} },
+	networking.EnvoyFilter_VIRTUAL_HOST:     func() proto.Message { return &routev3.VirtualHost{} },
+	networking.EnvoyFilter_HTTP_ROUTE:       func() proto.Message { return &routev3.Route{} },
+	networking.EnvoyFilter_CLUSTER:          func() proto.Message { return &clusterv3.Cluster{} },
+	networking.EnvoyFilter_EXTENSION_CONFIG: func() proto.Message { return &corev3.TypedExtensionConfig{} },
+}
+
+// envoyTypeFor is a new Envoy message for a patch value of that applyTo.
 func envoyTypeFor(applyTo networking.EnvoyFilter_ApplyTo) (proto.Message, error) {
-	switch applyTo {
-	case networking.EnvoyFilter_LISTENER:
-		return &listenerv3.Listener{}, nil
-	case networking.EnvoyFilter_HTTP_FILTER:
-		return &hcmv3.HttpFilter{}, nil
-	case networking.EnvoyFilter_VIRTUAL_HOST:
-		return &routev3.VirtualHost{}, nil
-	case networking.EnvoyFilter_HTTP_ROUTE:
-		return &routev3.Route{}, nil
-	case networking.EnvoyFilter_CLUSTER:
-		return &clusterv3.Cluster{}, nil
-	case networking.EnvoyFilter_EXTENSION_CONFIG:
-		return &corev3.TypedExtensionConfig{}, nil
+	if mk, ok := envoyTypes[applyTo]; ok {
+		return mk(), nil
 	}
 	return nil, fmt.Errorf("no Envoy type known for applyTo %v", applyTo)
 }
@@ -281,7 +242,7 @@ func TestIstioStrictDecodingRejectsTypos(t *testing.T) {
 			if string(bad.JSON) == string(d.JSON) {
 				t.Fatalf("%v: could not inject %q", d, typo.to)
 			}
-			if _, err := decodeIstio(bad); err == nil {
+			if err := decodeIstio(bad, &istioManifests{}); err == nil {
 				t.Errorf("%v: accepted an unknown field (%s)", d, typo.to)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -91,6 +92,70 @@ func stripComments(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// kind is one kind of object a manifests directory holds: the API versions
+// it is served under and the field of the manifests struct M that keeps it.
+// Naming the field here, rather than in a type switch after decoding, keeps
+// a kind's type, versions and home in one table row.
+type kind[M any] struct {
+	versions []string
+	field    func(m *M) any // a pointer to a *T field of m; newIn fills it
+}
+
+// newIn stores a new T in the *T field that field points to and returns it
+// (the *T), for a decoder to fill.
+func newIn(field any) any {
+	p := reflect.ValueOf(field).Elem()
+	p.Set(reflect.New(p.Type().Elem()))
+	return p.Interface()
+}
+
+// decodeKind checks d's kind and apiVersion against kinds, then decodes d
+// with decode into a new object in m's field for that kind.
+func decodeKind[M any](d doc, dir string, m *M, kinds map[string]kind[M], decode func(js []byte, obj any) error) error {
+	k, ok := kinds[d.Kind]
+	if !ok {
+		return fmt.Errorf("%v: kind not expected in %s/", d, dir)
+	}
+	if !contains(k.versions, d.APIVersion) {
+		return fmt.Errorf("%v: apiVersion %q, want one of %v", d, d.APIVersion, k.versions)
+	}
+	if err := decode(d.JSON, newIn(k.field(m))); err != nil {
+		return fmt.Errorf("%v: %w", d, err)
+	}
+	return nil
+}
+
+// loadKinds decodes every document of dir into m (see decodeKind) and
+// returns the documents by kind. Each kind of kinds must be there, once.
+func loadKinds[M any](t *testing.T, dir string, m *M, kinds map[string]kind[M], decode func(js []byte, obj any) error) map[string]doc {
+	t.Helper()
+	byKind := map[string]doc{}
+	for _, d := range readDocs(t, dir) {
+		if err := decodeKind(d, dir, m, kinds, decode); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := byKind[d.Kind]; dup {
+			t.Fatalf("two %s documents", d.Kind)
+		}
+		byKind[d.Kind] = d
+	}
+	for k := range kinds {
+		if _, ok := byKind[k]; !ok {
+			t.Fatalf("%s/ has no %s", dir, k)
+		}
+	}
+	return byKind
+}
+
+func contains[T comparable](s []T, v T) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 // find returns the single document of that kind (and name, if given).
