@@ -64,11 +64,17 @@ type googleError struct {
 
 func parseError(t *testing.T, body string) googleError {
 	t.Helper()
-	var e googleError
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
-		t.Fatalf("not a Google error body: %v\n%s", err, body)
+	return parseAs[googleError](t, body, "a Google error body")
+}
+
+// parseAs decodes body as a T, which is what, or fails t.
+func parseAs[T any](t *testing.T, body, what string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("not %s: %v\n%s", what, err, body)
 	}
-	return e
+	return v
 }
 
 type genResponse struct {
@@ -95,11 +101,7 @@ type genResponse struct {
 
 func parseResponse(t *testing.T, body string) genResponse {
 	t.Helper()
-	var r genResponse
-	if err := json.Unmarshal([]byte(body), &r); err != nil {
-		t.Fatalf("not a GenerateContentResponse: %v\n%s", err, body)
-	}
-	return r
+	return parseAs[genResponse](t, body, "a GenerateContentResponse")
 }
 
 // text concatenates the text parts of candidate 0.
