@@ -97,10 +97,9 @@ func embedOne(fe *fieldErrors, p string, r gcEmbedRequest, mi *modelInfo) []floa
 }
 
 func embedContent(body []byte, mi *modelInfo) (any, *apiError) {
-	var w walker
-	canon := w.root(body, embedContentRequestMsg)
-	if w.err != nil {
-		return nil, w.err
+	canon, e := parseProto(body, embedContentRequestMsg)
+	if e != nil {
+		return nil, e
 	}
 	var r gcEmbedRequest
 	_ = json.Unmarshal(canon, &r)
@@ -120,10 +119,9 @@ func embedContent(body []byte, mi *modelInfo) (any, *apiError) {
 // batchEmbedContents: 1..100 requests, each requests[].model equal to the
 // URL model.
 func batchEmbedContents(body []byte, mi *modelInfo) (any, *apiError) {
-	var w walker
-	canon := w.root(body, batchEmbedContentsRequestMsg)
-	if w.err != nil {
-		return nil, w.err
+	canon, e := parseProto(body, batchEmbedContentsRequestMsg)
+	if e != nil {
+		return nil, e
 	}
 	var b struct {
 		Requests []gcEmbedRequest `json:"requests"`

@@ -144,39 +144,34 @@ func RetryInfoDetail(delay string) string {
 
 // QuotaFailureDetail is a google.rpc.QuotaFailure detail with one violation.
 func QuotaFailureDetail(metric, quotaID string) string {
-	type violation struct {
+	return oneItemDetail("google.rpc.QuotaFailure", "violations", struct {
 		QuotaMetric string `json:"quotaMetric"`
 		QuotaID     string `json:"quotaId"`
-	}
-	return marshalCompact(struct {
-		Type       string      `json:"@type"`
-		Violations []violation `json:"violations"`
-	}{"type.googleapis.com/google.rpc.QuotaFailure", []violation{{metric, quotaID}}})
+	}{metric, quotaID})
 }
 
 // HelpDetail is a google.rpc.Help detail with one link.
 func HelpDetail(url string) string {
-	type link struct {
+	return oneItemDetail("google.rpc.Help", "links", struct {
 		Description string `json:"description,omitempty"`
 		URL         string `json:"url"`
-	}
-	return marshalCompact(struct {
-		Type  string `json:"@type"`
-		Links []link `json:"links"`
-	}{"type.googleapis.com/google.rpc.Help", []link{{URL: url}}})
+	}{URL: url})
 }
 
 // BadRequestDetail is a google.rpc.BadRequest detail with one field violation,
 // which the real service attaches to JSON-parse errors.
 func BadRequestDetail(field, description string) string {
-	type violation struct {
+	return oneItemDetail("google.rpc.BadRequest", "fieldViolations", struct {
 		Field       string `json:"field,omitempty"`
 		Description string `json:"description"`
-	}
-	return marshalCompact(struct {
-		Type            string      `json:"@type"`
-		FieldViolations []violation `json:"fieldViolations"`
-	}{"type.googleapis.com/google.rpc.BadRequest", []violation{{field, description}}})
+	}{field, description})
+}
+
+// oneItemDetail is a detail of that type whose one field, the list named
+// list, holds item alone. A map's keys are written sorted, and "@type"
+// sorts before any field name, so "@type" comes first as Google writes it.
+func oneItemDetail(typ, list string, item any) string {
+	return marshalCompact(map[string]any{"@type": "type.googleapis.com/" + typ, list: []any{item}})
 }
 
 // LocalizedMessageDetail is a google.rpc.LocalizedMessage detail (en-US).

@@ -347,34 +347,25 @@ func (w *walker) value(raw []byte, f *field, name, at, path string) []byte {
 	return w.single(raw, f, path)
 }
 
+// jsonStarts holds, for the kinds whose JSON form is one kind of JSON
+// value, the first bytes (as jsonKind gives them) a value of it may have.
+var jsonStarts = map[kind]string{
+	kMsg:    "{",
+	kStruct: "{",
+	kString: `"`,
+	kBool:   "tf",
+}
+
 func (w *walker) single(raw []byte, f *field, path string) []byte {
 	k := jsonKind(raw)
+	if starts, ok := jsonStarts[f.kind]; ok && strings.IndexByte(starts, k) < 0 {
+		w.invalidValue(path, f, raw)
+		return nil
+	}
 	switch f.kind {
 	case kMsg:
-		if k != '{' {
-			w.invalidValue(path, f, raw)
-			return nil
-		}
 		return w.message(raw, f.msg, path)
-	case kStruct:
-		if k != '{' {
-			w.invalidValue(path, f, raw)
-			return nil
-		}
-		return compactBytes(raw)
-	case kValue:
-		return compactBytes(raw)
-	case kString:
-		if k != '"' {
-			w.invalidValue(path, f, raw)
-			return nil
-		}
-		return compactBytes(raw)
-	case kBool:
-		if k != 't' && k != 'f' {
-			w.invalidValue(path, f, raw)
-			return nil
-		}
+	case kStruct, kValue, kString, kBool:
 		return compactBytes(raw)
 	case kInt32, kInt64:
 		n, ok := parseProtoInt(raw, f.kind == kInt32)
@@ -445,14 +436,22 @@ func compactBytes(raw []byte) []byte {
 	return b.Bytes()
 }
 
+// numberText is the text of a number given as proto-JSON allows, a JSON
+// number or a string; ok is false for any other JSON value.
+func numberText(raw []byte) (s string, ok bool) {
+	switch jsonKind(raw) {
+	case '"':
+		return s, json.Unmarshal(raw, &s) == nil
+	case '0':
+		return string(bytes.TrimSpace(raw)), true
+	}
+	return "", false
+}
+
 // parseProtoInt accepts a JSON number without fraction or a numeric string.
 func parseProtoInt(raw []byte, is32 bool) (int64, bool) {
-	s := string(bytes.TrimSpace(raw))
-	if jsonKind(raw) == '"' {
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, false
-		}
-	} else if jsonKind(raw) != '0' {
+	s, ok := numberText(raw)
+	if !ok {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -471,12 +470,8 @@ func parseProtoInt(raw []byte, is32 bool) (int64, bool) {
 
 // parseProtoFloat accepts a finite JSON number or numeric string.
 func parseProtoFloat(raw []byte) (float64, bool) {
-	s := string(bytes.TrimSpace(raw))
-	if jsonKind(raw) == '"' {
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, false
-		}
-	} else if jsonKind(raw) != '0' {
+	s, ok := numberText(raw)
+	if !ok {
 		return 0, false
 	}
 	x, err := strconv.ParseFloat(s, 64)

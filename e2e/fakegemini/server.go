@@ -270,6 +270,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, routed 
 	}
 }
 
+// scripted takes the next scripted reply of key's endpoint class and plays
+// its delay and, if it is one, its error (its raw body, or a Google error
+// built from it, arrayWrap as for writeError). done is true when the answer
+// is given, or the client gone during the delay; else the caller answers.
+func (s *Server) scripted(w http.ResponseWriter, r *http.Request, key, class string, arrayWrap bool) (rep Reply, done bool) {
+	rep = s.next(key, class)
+	if !s.sleep(r.Context(), rep.Delay) {
+		return rep, true
+	}
+	if rep.Status == 0 || rep.Status == http.StatusOK {
+		return rep, false
+	}
+	if rep.Body != "" {
+		writeRaw(w, rep.Status, "application/json; charset=UTF-8", rep.Body, rep.Header)
+	} else {
+		writeError(w, scriptedError(rep), arrayWrap, rep.Header)
+	}
+	return rep, true
+}
+
 // answerJSON serves the non-generate endpoints: validation first, then the
 // scripted reply of that endpoint class (errors, raw bodies, delays), else
 // the synthesized answer.
@@ -279,16 +299,8 @@ func (s *Server) answerJSON(w http.ResponseWriter, r *http.Request, key, class s
 		writeError(w, e, false, nil)
 		return
 	}
-	rep := s.next(key, class)
-	if !s.sleep(r.Context(), rep.Delay) {
-		return
-	}
-	if rep.Status != 0 && rep.Status != http.StatusOK {
-		if rep.Body != "" {
-			writeRaw(w, rep.Status, "application/json; charset=UTF-8", rep.Body, rep.Header)
-		} else {
-			writeError(w, scriptedError(rep), false, rep.Header)
-		}
+	rep, done := s.scripted(w, r, key, class, false)
+	if done {
 		return
 	}
 	out := rep.Body
@@ -308,16 +320,8 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rt route, mi *
 		writeError(w, e, arrayWrap, nil)
 		return
 	}
-	rep := s.next(key, "generate")
-	if !s.sleep(r.Context(), rep.Delay) {
-		return
-	}
-	if rep.Status != 0 && rep.Status != http.StatusOK {
-		if rep.Body != "" {
-			writeRaw(w, rep.Status, "application/json; charset=UTF-8", rep.Body, rep.Header)
-		} else {
-			writeError(w, scriptedError(rep), arrayWrap, rep.Header)
-		}
+	rep, done := s.scripted(w, r, key, "generate", arrayWrap)
+	if done {
 		return
 	}
 	if rep.Body != "" {
@@ -350,7 +354,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, rt route, mi *
 // violations (aggregated), cached content, roles, turn order of tool calls,
 // model rules (candidates, thinking settings), thought signatures.
 func (s *Server) validateGenerate(body []byte, mi *modelInfo) (*gcRequest, *apiError) {
-	canon, e := parseGenerate(body, generateContentRequestMsg)
+	canon, e := parseProto(body, generateContentRequestMsg)
 	if e != nil {
 		return nil, e
 	}

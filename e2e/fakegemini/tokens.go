@@ -68,10 +68,9 @@ type countTokensResponse struct {
 // countTokens handles CountTokensRequest: either contents or a full
 // generateContentRequest (with model "models/…"), not both.
 func countTokens(body []byte) (any, *apiError) {
-	var w walker
-	canon := w.root(body, countTokensRequestMsg)
-	if w.err != nil {
-		return nil, w.err
+	canon, e := parseProto(body, countTokensRequestMsg)
+	if e != nil {
+		return nil, e
 	}
 	var ct struct {
 		Contents []gcContent    `json:"contents"`

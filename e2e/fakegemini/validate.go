@@ -94,9 +94,9 @@ func (f *fieldErrors) err() *apiError {
 	return invalidArgument(strings.Join(f.lines, ""))
 }
 
-// parseGenerate is phase 1: the strict proto-JSON walk; it returns the
-// canonical body.
-func parseGenerate(body []byte, m *message) ([]byte, *apiError) {
+// parseProto is phase 1 of every request check: the strict proto-JSON walk
+// of body as a message m; it returns the canonical body.
+func parseProto(body []byte, m *message) ([]byte, *apiError) {
 	var w walker
 	canon := w.root(body, m)
 	if w.err != nil {
