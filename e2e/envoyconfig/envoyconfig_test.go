@@ -2,6 +2,7 @@ package envoyconfig
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"reflect"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	otelv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/open_telemetry/v3"
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -26,13 +28,21 @@ import (
 
 const repoConfig = "../../envoy.yaml"
 
-func load(t *testing.T) *bootstrapv3.Bootstrap {
+// load reads the repository's envoy.yaml, and in it the two parts most
+// tests look into: the listener's HTTP connection manager and the gemini
+// cluster.
+func load(t *testing.T) (*bootstrapv3.Bootstrap, *hcmv3.HttpConnectionManager, *clusterv3.Cluster) {
 	t.Helper()
 	b, err := Load(repoConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	h, errHCM := HCM(b)
+	c, errCluster := Cluster(b, ClusterName)
+	if err := errors.Join(errHCM, errCluster); err != nil {
+		t.Fatal(err)
+	}
+	return b, h, c
 }
 
 func TestDefaultPathIsRepoConfig(t *testing.T) {
@@ -56,7 +66,7 @@ func TestEnvoyYAMLParsesAndValidates(t *testing.T) {
 }
 
 func TestAdminAndListener(t *testing.T) {
-	b := load(t)
+	b, _, _ := load(t)
 	a := b.GetAdmin().GetAddress().GetSocketAddress()
 	if a.GetAddress() != "127.0.0.1" || a.GetPortValue() != 9901 {
 		t.Errorf("admin = %s:%d, want 127.0.0.1:9901 (admin must stay on loopback)", a.GetAddress(), a.GetPortValue())
@@ -77,11 +87,7 @@ func TestAdminAndListener(t *testing.T) {
 }
 
 func TestHTTPFilterChain(t *testing.T) {
-	b := load(t)
-	h, err := HCM(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, _ := load(t)
 	names := HTTPFilterNames(h)
 	want := []string{CORSFilterName, WasmFilterName, RouterFilterName}
 	if !slices.Equal(names, want) {
@@ -99,11 +105,7 @@ func TestHTTPFilterChain(t *testing.T) {
 }
 
 func TestWasmFilter(t *testing.T) {
-	b := load(t)
-	h, err := HCM(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, _ := load(t)
 	w, idx, err := WasmFilter(h)
 	if err != nil {
 		t.Fatal(err)
@@ -145,11 +147,7 @@ func TestWasmFilter(t *testing.T) {
 }
 
 func TestCORSPolicy(t *testing.T) {
-	b := load(t)
-	h, err := HCM(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, _ := load(t)
 	vhs := h.GetRouteConfig().GetVirtualHosts()
 	if len(vhs) != 1 {
 		t.Fatalf("want 1 virtual host, have %d", len(vhs))
@@ -188,11 +186,7 @@ func TestCORSPolicy(t *testing.T) {
 }
 
 func TestRoute(t *testing.T) {
-	b := load(t)
-	h, err := HCM(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, _ := load(t)
 	routes := h.GetRouteConfig().GetVirtualHosts()[0].GetRoutes()
 	if len(routes) != 1 {
 		t.Fatalf("want 1 route, have %d", len(routes))
@@ -246,11 +240,7 @@ func TestRoute(t *testing.T) {
 // The module runs again as the gemini cluster's upstream filter, in the
 // same VM as the listener's (identical vm_config), with role "upstream".
 func TestUpstreamFilter(t *testing.T) {
-	b := load(t)
-	c, err := Cluster(b, ClusterName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, c := load(t)
 	hpo, err := HTTPOptions(c)
 	if err != nil || hpo == nil {
 		t.Fatalf("cluster %s HttpProtocolOptions: %v", ClusterName, err)
@@ -265,10 +255,6 @@ func TestUpstreamFilter(t *testing.T) {
 	up, _, err := UpstreamWasmFilter(c)
 	if err != nil || up == nil {
 		t.Fatalf("upstream wasm filter: %v", err)
-	}
-	h, err := HCM(b)
-	if err != nil {
-		t.Fatal(err)
 	}
 	down, _, err := WasmFilter(h)
 	if err != nil {
@@ -307,11 +293,7 @@ func TestUpstreamFilter(t *testing.T) {
 
 // Edge hardening from Envoy's best practices for edge proxies.
 func TestEdgeHardening(t *testing.T) {
-	b := load(t)
-	h, err := HCM(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, h, c := load(t)
 	if d := h.GetRequestHeadersTimeout().AsDuration(); d <= 0 || d > time.Minute {
 		t.Errorf("request_headers_timeout = %v", d)
 	}
@@ -342,10 +324,6 @@ func TestEdgeHardening(t *testing.T) {
 	if !slices.Contains(actions, "envoy.overload_actions.stop_accepting_requests") {
 		t.Errorf("overload actions %v lack stop_accepting_requests", actions)
 	}
-	c, err := Cluster(b, ClusterName)
-	if err != nil {
-		t.Fatal(err)
-	}
 	th := c.GetCircuitBreakers().GetThresholds()
 	if len(th) == 0 {
 		t.Fatal("no circuit breakers on the gemini cluster")
@@ -356,11 +334,7 @@ func TestEdgeHardening(t *testing.T) {
 }
 
 func TestGeminiCluster(t *testing.T) {
-	b := load(t)
-	c, err := Cluster(b, ClusterName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, c := load(t)
 	if ty := c.GetType(); ty != clusterv3.Cluster_LOGICAL_DNS && ty != clusterv3.Cluster_STRICT_DNS {
 		t.Errorf("cluster type = %v, want a DNS type", ty)
 	}
@@ -409,11 +383,7 @@ func TestGeminiCluster(t *testing.T) {
 }
 
 func TestAccessLogHasNoKeys(t *testing.T) {
-	b := load(t)
-	h, err := HCM(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, _ := load(t)
 	formats, err := AccessLogFormats(h)
 	if err != nil {
 		t.Fatal(err)
@@ -488,7 +458,7 @@ func TestRejectsBrokenConfig(t *testing.T) {
 }
 
 func TestNoDeprecatedFields(t *testing.T) {
-	b := load(t)
+	b, _, _ := load(t)
 	dep, err := DeprecatedFields(b)
 	if err != nil {
 		t.Fatal(err)
@@ -520,10 +490,7 @@ func TestNoDeprecatedFields(t *testing.T) {
 // request_logs table, each from the Envoy operator or the filter state that
 // knows it (README "Observability").
 func TestAccessLogHasRequestLogColumns(t *testing.T) {
-	h, err := HCM(load(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, _ := load(t)
 	fields, err := AccessLogJSONFields(h)
 	if err != nil {
 		t.Fatal(err)
@@ -627,7 +594,8 @@ func TestOTelAccessLogExample(t *testing.T) {
 // part, value) and a tag name of its own, and compiles as RE2 (the subset
 // that std::regex, Envoy's engine for stats_tags, reads the same way).
 func TestStatsTags(t *testing.T) {
-	tags, err := StatsTags(load(t))
+	b, _, _ := load(t)
+	tags, err := StatsTags(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -658,10 +626,7 @@ func TestStatsTags(t *testing.T) {
 // Codex falls back to HTTP on; without upgrade_configs Envoy answers 403
 // itself, before any filter runs.
 func TestWebSocketUpgradesReachTheFilter(t *testing.T) {
-	h, err := HCM(load(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h, _ := load(t)
 	for _, u := range h.GetUpgradeConfigs() {
 		if strings.EqualFold(u.GetUpgradeType(), "websocket") && len(u.GetFilters()) == 0 && (u.GetEnabled() == nil || u.GetEnabled().GetValue()) {
 			return
