@@ -3,6 +3,7 @@
 // Env: GATEWAY_URL (the gateway's base URL), API_KEY (a fake Gemini key).
 // Prints one JSON object on stdout.
 import Anthropic from '@anthropic-ai/sdk';
+import { run } from './run.mjs';
 
 const client = new Anthropic({
   baseURL: process.env.GATEWAY_URL,
@@ -54,20 +55,5 @@ async function count_tokens() {
   return r;
 }
 
-const scenarios = { create, stream, count_tokens };
-const name = process.argv[2];
-if (!scenarios[name]) {
-  console.error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
-  process.exit(2);
-}
-try {
-  console.log(JSON.stringify(await scenarios[name]()));
-} catch (e) {
-  // An API error is printed as the result, so the Go test reports its
-  // status and body.
-  if (e instanceof Anthropic.APIError) {
-    console.log(JSON.stringify({ api_error: { status: e.status ?? null, error: e.error ?? null, message: e.message } }));
-  } else {
-    throw e;
-  }
-}
+await run({ create, stream, count_tokens }, (e) =>
+  e instanceof Anthropic.APIError ? { status: e.status ?? null, error: e.error ?? null, message: e.message } : null);

@@ -4,6 +4,7 @@
 // Env: GATEWAY_URL (the gateway's base URL), API_KEY (a fake Gemini key).
 // Prints one JSON object on stdout.
 import { GoogleGenAI, ApiError } from '@google/genai';
+import { run } from './run.mjs';
 
 const ai = new GoogleGenAI({
   apiKey: process.env.API_KEY,
@@ -48,20 +49,5 @@ async function list() {
   return { models: names };
 }
 
-const scenarios = { generate, stream, count_tokens, embed, list };
-const name = process.argv[2];
-if (!scenarios[name]) {
-  console.error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
-  process.exit(2);
-}
-try {
-  console.log(JSON.stringify(await scenarios[name]()));
-} catch (e) {
-  // An API error is printed as the result, so the Go test reports its
-  // status and body.
-  if (e instanceof ApiError) {
-    console.log(JSON.stringify({ api_error: { status: e.status ?? null, message: e.message } }));
-  } else {
-    throw e;
-  }
-}
+await run({ generate, stream, count_tokens, embed, list }, (e) =>
+  e instanceof ApiError ? { status: e.status ?? null, message: e.message } : null);
