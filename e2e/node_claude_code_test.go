@@ -65,8 +65,7 @@ type geminiRequestBody struct {
 // gateway: the model (the fake Gemini) asks it to Read a file, Claude Code
 // runs the tool locally and sends the result back, then the model answers.
 func TestNodeClaudeCodeReadsAFile(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	work := t.TempDir()
 	const secret = "quokka-4711"
 	secretPath, final := scriptFileRead(t, env, work, "Read", secret)
@@ -136,8 +135,7 @@ func lastContents(body []byte, n int) string {
 // gateway runs it on Gemini's Google Search, and the links reach the main
 // conversation as WebSearch's result.
 func TestNodeClaudeCodeWebSearch(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	work := t.TempDir()
 	final := "Quokkas are small marsupials of Rottnest Island (sources: Wikipedia)."
 	env.Fake.Enqueue("",

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
-	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
 )
 
 // codexCLI is Codex CLI's entry point in e2e/node (the version is pinned in
@@ -49,6 +48,18 @@ type codexEvent struct {
 	}
 	Message string
 	Error   struct{ Message string }
+}
+
+// codexWorkDir is a new working directory for Codex holding notes.txt
+// (its path is notes) with that content, for the run to change.
+func codexWorkDir(t *testing.T, content string) (work, notes string) {
+	t.Helper()
+	work = t.TempDir()
+	notes = filepath.Join(work, "notes.txt")
+	if err := os.WriteFile(notes, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return work, notes
 }
 
 // runCodex runs `codex exec --json` in work with HOME holding config and
@@ -100,13 +111,8 @@ func writeCodexHome(t *testing.T, config string) string {
 // signatures) has Codex run a shell command, edit a file with its
 // apply_patch tool, and answer. The file must be changed on disk.
 func TestNodeCodexRunsAndPatches(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
-	work := t.TempDir()
-	notes := filepath.Join(work, "notes.txt")
-	if err := os.WriteFile(notes, []byte("colour: blue\nsize: small\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	env := nodeHost(t)
+	work, notes := codexWorkDir(t, "colour: blue\nsize: small\n")
 	const model = "gemini-3-pro-preview"
 	home := writeCodexHome(t, codexConfig(env.URL, model,
 		`model_catalog_url = "`+env.URL+`/v1/models"
@@ -206,13 +212,8 @@ supports_websockets = true
 // metadata, its own prompt and tools (no apply_patch tool; patches go
 // through exec_command, which Codex intercepts), on a Gemini 3 model.
 func TestNodeCodexMinimalConfig(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
-	work := t.TempDir()
-	notes := filepath.Join(work, "notes.txt")
-	if err := os.WriteFile(notes, []byte("colour: blue\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	env := nodeHost(t)
+	work, notes := codexWorkDir(t, "colour: blue\n")
 	home := writeCodexHome(t, codexConfig(env.URL, "gemini-3-flash-preview", ""))
 	cmd, _ := json.Marshal(map[string]string{"cmd": "apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: notes.txt\n@@\n-colour: blue\n+colour: red\n*** End Patch\nEOF\n"})
 	env.Fake.Enqueue("",

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
-	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
 )
 
 // geminiCLI is the Gemini CLI's entry point in e2e/node (the version is
@@ -33,8 +32,7 @@ const geminiCLISettings = `{
 // read a file with its read_file tool, the CLI runs it and sends the result
 // back, then the model answers.
 func TestNodeGeminiCLIReadsAFile(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	home, work := t.TempDir(), t.TempDir()
 	if err := os.MkdirAll(filepath.Join(home, ".gemini"), 0o755); err != nil {
 		t.Fatal(err)

@@ -6,86 +6,53 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
-	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
 )
 
 // The @google/genai npm package (e2e/node/genai.mjs) against the gateway's
 // native Gemini endpoints (passed through with the client's key).
 
-func nodeGenAI(t *testing.T, env *harness.Env, scenario, what string, v any) {
-	t.Helper()
-	out := runNode(t, "genai.mjs", map[string]string{"GATEWAY_URL": env.URL, "API_KEY": "AIzaNODEKEY"}, scenario)
-	nodeAPIErrorFails(t, out, len(env.Fake.Requests()), what)
-	decodeLastJSON(t, out, v)
-}
-
 func TestNodeGenAIGenerateContent(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	env.Fake.Enqueue("", fakegemini.Reply{Text: "Hello from Gemini", Usage: &fakegemini.Usage{Prompt: 4, Candidates: 3}})
 	var got struct {
 		Text         string
 		FinishReason string `json:"finish_reason"`
 		Usage        struct{ PromptTokenCount, CandidatesTokenCount, TotalTokenCount int }
 	}
-	nodeGenAI(t, env, "generate", "POST /v1beta/models/{model}:generateContent", &got)
+	nodeSDK(t, env, "genai.mjs", "generate", "POST /v1beta/models/{model}:generateContent", &got)
 	if got.Text != "Hello from Gemini" || got.FinishReason != "STOP" || got.Usage.PromptTokenCount != 4 ||
 		got.Usage.CandidatesTokenCount != 3 || got.Usage.TotalTokenCount != 7 {
 		t.Fatalf("client saw %+v", got)
 	}
-	r := oneUpstream(t, env)
-	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:generateContent", "AIzaNODEKEY")
-	var body sentGenerate
-	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Contents) != 1 || body.Contents[0].Parts[0].Text != "Say hello" ||
-		body.SystemInstruction.Parts[0].Text != "Be brief." || body.GenerationConfig.Temperature != 0.5 || body.GenerationConfig.MaxOutputTokens != 100 {
-		t.Fatalf("upstream body %s", r.Body)
-	}
+	oneSayHello(t, env, "gemini-2.5-flash", 100, 0.5)
 }
 
 func TestNodeGenAIGenerateContentStream(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
-	env.Fake.Enqueue("", fakegemini.Reply{Text: "One, two, three, four, five.", EventDelay: 10 * time.Millisecond,
-		Usage: &fakegemini.Usage{Prompt: 4, Candidates: 8}})
+	env := nodeStreamHost(t, fakegemini.Usage{Prompt: 4, Candidates: 8})
 	var got struct {
 		Chunks       int
 		Text         string
 		FinishReason string `json:"finish_reason"`
 		Usage        struct{ TotalTokenCount int }
 	}
-	nodeGenAI(t, env, "stream", "POST /v1beta/models/{model}:streamGenerateContent", &got)
-	if got.Text != "One, two, three, four, five." || got.Chunks < 2 || got.FinishReason != "STOP" || got.Usage.TotalTokenCount != 12 {
+	nodeSDK(t, env, "genai.mjs", "stream", "POST /v1beta/models/{model}:streamGenerateContent", &got)
+	if got.Text != countToFive || got.Chunks < 2 || got.FinishReason != "STOP" || got.Usage.TotalTokenCount != 12 {
 		t.Fatalf("client saw %+v", got)
 	}
 	oneStream(t, env, "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "AIzaNODEKEY")
 }
 
 func TestNodeGenAICountTokens(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
-	env.Fake.Enqueue("", fakegemini.Reply{Endpoint: "countTokens", Body: `{"totalTokens": 42}`})
-	var got struct {
-		TotalTokens *int `json:"total_tokens"`
-	}
-	nodeGenAI(t, env, "count_tokens", "POST /v1beta/models/{model}:countTokens", &got)
-	if got.TotalTokens == nil || *got.TotalTokens != 42 {
-		t.Fatalf("client saw totalTokens %v", got.TotalTokens)
-	}
-	r := oneUpstream(t, env)
-	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-flash:countTokens", "AIzaNODEKEY")
-	if !strings.Contains(string(r.Body), "How many tokens is this sentence?") {
-		t.Fatalf("upstream body %s", r.Body)
-	}
+	nodeCountTokens(t, "genai.mjs", "POST /v1beta/models/{model}:countTokens", "total_tokens", "gemini-2.5-flash",
+		"How many tokens is this sentence?")
 }
 
 func TestNodeGenAIEmbedContent(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	var got struct{ Embeddings [][]float64 }
-	nodeGenAI(t, env, "embed", "POST /v1beta/models/{model}:batchEmbedContents", &got)
+	nodeSDK(t, env, "genai.mjs", "embed", "POST /v1beta/models/{model}:batchEmbedContents", &got)
 	texts := []string{"hello world", "good night"}
 	if len(got.Embeddings) != len(texts) {
 		t.Fatalf("client saw %d embeddings", len(got.Embeddings))
@@ -117,10 +84,9 @@ func TestNodeGenAIEmbedContent(t *testing.T) {
 }
 
 func TestNodeGenAIListModels(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	var got struct{ Models []string }
-	nodeGenAI(t, env, "list", "GET /v1beta/models", &got)
+	nodeSDK(t, env, "genai.mjs", "list", "GET /v1beta/models", &got)
 	for _, m := range []string{"models/gemini-2.5-flash", "models/gemini-2.5-pro", "models/gemini-embedding-001"} {
 		if !slices.Contains(got.Models, m) {
 			t.Fatalf("client saw models %v, missing %s", got.Models, m)

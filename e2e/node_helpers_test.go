@@ -375,15 +375,90 @@ func oneStream(t *testing.T, env *harness.Env, path, key string) fakegemini.Requ
 	return r
 }
 
-// sentGenerate is a generateContent request as the SDK tests check it.
-type sentGenerate struct {
-	Contents []struct {
-		Role  string
-		Parts []struct{ Text string }
+// oneSayHello checks that the one request the fake saw is the SDK script's
+// "Say hello" (see checkSayHello) to model's generateContent, with the
+// client's key.
+func oneSayHello(t *testing.T, env *harness.Env, model string, maxOutputTokens int, temperature float64) {
+	t.Helper()
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/"+model+":generateContent", "AIzaNODEKEY")
+	checkSayHello(t, r, maxOutputTokens, temperature)
+}
+
+// checkSayHello checks the generateContent request the SDK scripts' first
+// scenario becomes: the user's "Say hello" and the system's "Be brief.",
+// each alone, with the scenario's maxOutputTokens and temperature (0 where
+// the scenario sets none).
+func checkSayHello(t *testing.T, r fakegemini.Request, maxOutputTokens int, temperature float64) {
+	t.Helper()
+	var body struct {
+		Contents []struct {
+			Role  string
+			Parts []struct{ Text string }
+		}
+		SystemInstruction struct{ Parts []struct{ Text string } }
+		GenerationConfig  struct {
+			Temperature     float64
+			MaxOutputTokens int
+		}
 	}
-	SystemInstruction struct{ Parts []struct{ Text string } }
-	GenerationConfig  struct {
-		Temperature     float64
-		MaxOutputTokens int
+	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Contents) != 1 || body.Contents[0].Role != "user" ||
+		len(body.Contents[0].Parts) != 1 || body.Contents[0].Parts[0].Text != "Say hello" ||
+		len(body.SystemInstruction.Parts) != 1 || body.SystemInstruction.Parts[0].Text != "Be brief." ||
+		body.GenerationConfig.MaxOutputTokens != maxOutputTokens || body.GenerationConfig.Temperature != temperature {
+		t.Fatalf("upstream body %s", r.Body)
+	}
+}
+
+// nodeHost is a host for a Node test, its packages installed.
+func nodeHost(t *testing.T) *harness.Env {
+	t.Helper()
+	npmCI(t)
+	return harness.NewHost(t, "")
+}
+
+// countToFive is what the SDK stream tests have the fake answer, a word an
+// event 10ms apart, so that a client that does not stream event by event
+// shows it (fewer chunks or deltas).
+const countToFive = "One, two, three, four, five."
+
+// nodeStreamHost is a nodeHost whose fake streams countToFive next, with
+// that usage.
+func nodeStreamHost(t *testing.T, usage fakegemini.Usage) *harness.Env {
+	t.Helper()
+	env := nodeHost(t)
+	env.Fake.Enqueue("", fakegemini.Reply{Text: countToFive, EventDelay: 10 * time.Millisecond, Usage: &usage})
+	return env
+}
+
+// nodeSDK runs scenario of an SDK script (e2e/node/<script>) against env
+// with the key AIzaNODEKEY, fails on an API error it printed (what names
+// the call) and decodes its result into v.
+func nodeSDK(t *testing.T, env *harness.Env, script, scenario, what string, v any) {
+	t.Helper()
+	out := runNode(t, script, map[string]string{"GATEWAY_URL": env.URL, "API_KEY": "AIzaNODEKEY"}, scenario)
+	nodeAPIErrorFails(t, out, len(env.Fake.Requests()), what)
+	decodeLastJSON(t, out, v)
+}
+
+// nodeCountTokens runs the count_tokens scenario of an SDK script (what
+// names the call), the fake answering 42 tokens, and checks that the client
+// read 42 from its result's field, and that the one request went to
+// model's countTokens with the client's key, carrying each of sent.
+func nodeCountTokens(t *testing.T, script, what, field, model string, sent ...string) {
+	t.Helper()
+	env := nodeHost(t)
+	env.Fake.Enqueue("", fakegemini.Reply{Endpoint: "countTokens", Body: `{"totalTokens": 42}`})
+	var got map[string]json.RawMessage
+	nodeSDK(t, env, script, "count_tokens", what, &got)
+	if string(got[field]) != "42" {
+		t.Fatalf("client saw %s %s", field, got[field])
+	}
+	r := oneUpstream(t, env)
+	upstreamKeyAndPath(t, r, "/v1beta/models/"+model+":countTokens", "AIzaNODEKEY")
+	for _, text := range sent {
+		if !strings.Contains(string(r.Body), text) {
+			t.Fatalf("upstream body lacks %q: %s", text, r.Body)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/e2e/fakegemini"
 	"github.com/gemini-code-api/gemini-code-api/e2e/harness"
@@ -29,8 +28,7 @@ func upstreamKeyAndPath(t *testing.T, r fakegemini.Request, path, key string) {
 }
 
 func TestNodeOpenAIChat(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	env.Fake.Enqueue("", fakegemini.Reply{Text: "Hello from Gemini", Usage: &fakegemini.Usage{Prompt: 7, Candidates: 4, Thoughts: 3}})
 	var got struct {
 		ID, Object, Model, Content string
@@ -53,21 +51,11 @@ func TestNodeOpenAIChat(t *testing.T) {
 	if got.Usage.PromptTokens != 7 || got.Usage.CompletionTokens != 7 || got.Usage.TotalTokens != 14 || got.Usage.CompletionTokensDetails.ReasoningTokens != 3 {
 		t.Fatalf("usage %+v", got.Usage)
 	}
-	r := oneUpstream(t, env)
-	upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-pro:generateContent", "AIzaNODEKEY")
-	var body sentGenerate
-	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Contents) != 1 || body.Contents[0].Role != "user" ||
-		body.Contents[0].Parts[0].Text != "Say hello" || len(body.SystemInstruction.Parts) != 1 ||
-		body.SystemInstruction.Parts[0].Text != "Be brief." || body.GenerationConfig.MaxOutputTokens != 64 || body.GenerationConfig.Temperature != 0.3 {
-		t.Fatalf("upstream body %s", r.Body)
-	}
+	oneSayHello(t, env, "gemini-2.5-pro", 64, 0.3)
 }
 
 func TestNodeOpenAIStream(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
-	env.Fake.Enqueue("", fakegemini.Reply{Text: "One, two, three, four, five.", EventDelay: 10 * time.Millisecond,
-		Usage: &fakegemini.Usage{Prompt: 5, Candidates: 9}})
+	env := nodeStreamHost(t, fakegemini.Usage{Prompt: 5, Candidates: 9})
 	var got struct {
 		Chunks            int
 		ContentDeltas     int `json:"content_deltas"`
@@ -82,8 +70,7 @@ func TestNodeOpenAIStream(t *testing.T) {
 		}
 	}
 	nodeOpenAI(t, env, "stream", &got)
-	const want = "One, two, three, four, five."
-	if got.Content != want || got.Deltas != want || got.FinishReason != "stop" || got.Model != "gemini-2.5-flash" {
+	if got.Content != countToFive || got.Deltas != countToFive || got.FinishReason != "stop" || got.Model != "gemini-2.5-flash" {
 		t.Fatalf("client saw %+v", got)
 	}
 	if got.ContentDeltas < 2 {
@@ -97,8 +84,7 @@ func TestNodeOpenAIStream(t *testing.T) {
 }
 
 func TestNodeOpenAITools(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	env.Fake.Enqueue("",
 		fakegemini.Reply{Parts: []json.RawMessage{json.RawMessage(`{"functionCall":{"name":"get_weather","args":{"city":"Paris","unit":"c"}}}`)}},
 		fakegemini.Reply{Text: "It is 21 °C in Paris."},
@@ -154,8 +140,7 @@ func TestNodeOpenAITools(t *testing.T) {
 }
 
 func TestNodeOpenAIError(t *testing.T) {
-	npmCI(t)
-	env := harness.NewHost(t, "")
+	env := nodeHost(t)
 	env.Fake.Enqueue("", fakegemini.Reply{Status: 429, RetryDelay: "23s"})
 	var got struct {
 		IsAPIError       bool `json:"is_api_error"`
