@@ -754,50 +754,42 @@ func TestOpenAIFeaturesFinishReasons(t *testing.T) {
 		blocked := fakegemini.Reply{BlockReason: "PROHIBITED_CONTENT"}
 		malformed := fakegemini.Reply{FinishReason: "MALFORMED_FUNCTION_CALL"}
 
-		t.Run("SAFETY", func(t *testing.T) {
-			env.Fake.Enqueue("", safety)
-			resp, err := c.Chat.Completions.New(ctx(t), params)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ch := resp.Choices[0]; ch.FinishReason != "content_filter" || ch.Message.Content != "The first part of the answer" {
-				t.Fatalf("%s", resp.RawJSON())
-			}
-		})
-		t.Run("SAFETY streaming", func(t *testing.T) {
-			env.Fake.Enqueue("", safety)
-			acc, finishes, err := stream(t)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(finishes, []string{"content_filter"}) || acc.Choices[0].Message.Content != "The first part of the answer" {
-				t.Fatalf("finishes %v, %+v", finishes, acc.Choices)
-			}
-		})
-		t.Run("blocked prompt", func(t *testing.T) {
-			env.Fake.Enqueue("", blocked)
-			resp, err := c.Chat.Completions.New(ctx(t), params)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(resp.Choices) != 1 {
-				t.Fatalf("%s", resp.RawJSON())
-			}
-			if ch := resp.Choices[0]; ch.FinishReason != "content_filter" || ch.Message.Content != "" || !strings.Contains(ch.Message.Refusal, "PROHIBITED_CONTENT") {
-				t.Fatalf("%s", resp.RawJSON())
-			}
-		})
-		t.Run("blocked prompt streaming", func(t *testing.T) {
-			env.Fake.Enqueue("", blocked)
-			acc, finishes, err := stream(t)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(finishes, []string{"content_filter"}) || len(acc.Choices) != 1 ||
-				!strings.Contains(acc.Choices[0].Message.Refusal, "PROHIBITED_CONTENT") || acc.Choices[0].Message.Content != "" {
-				t.Fatalf("finishes %v, %+v", finishes, acc.Choices)
-			}
-		})
+		// A filtered answer keeps what came before the filter; a blocked
+		// prompt has no content, only a refusal naming the reason. Both end
+		// as content_filter, whole and streamed.
+		for _, tc := range []struct {
+			name             string
+			reply            fakegemini.Reply
+			content, refusal string // the content; what the refusal contains
+		}{
+			{"SAFETY", safety, "The first part of the answer", ""},
+			{"blocked prompt", blocked, "", "PROHIBITED_CONTENT"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				env.Fake.Enqueue("", tc.reply)
+				resp, err := c.Chat.Completions.New(ctx(t), params)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(resp.Choices) != 1 {
+					t.Fatalf("%s", resp.RawJSON())
+				}
+				if ch := resp.Choices[0]; ch.FinishReason != "content_filter" || ch.Message.Content != tc.content || !strings.Contains(ch.Message.Refusal, tc.refusal) {
+					t.Fatalf("%s", resp.RawJSON())
+				}
+			})
+			t.Run(tc.name+" streaming", func(t *testing.T) {
+				env.Fake.Enqueue("", tc.reply)
+				acc, finishes, err := stream(t)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(finishes, []string{"content_filter"}) || len(acc.Choices) != 1 ||
+					acc.Choices[0].Message.Content != tc.content || !strings.Contains(acc.Choices[0].Message.Refusal, tc.refusal) {
+					t.Fatalf("finishes %v, %+v", finishes, acc.Choices)
+				}
+			})
+		}
 		t.Run("MALFORMED_FUNCTION_CALL", func(t *testing.T) {
 			env.Fake.Enqueue("", malformed)
 			_, err := c.Chat.Completions.New(ctx(t), params)
