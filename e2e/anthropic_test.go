@@ -45,6 +45,16 @@ func lastRequest(t *testing.T, env *harness.Env) fakegemini.Request {
 	return reqs[len(reqs)-1]
 }
 
+// newMessage sends params with c; an error fails t.
+func newMessage(t *testing.T, c anthropic.Client, params anthropic.MessageNewParams) *anthropic.Message {
+	t.Helper()
+	msg, err := c.Messages.New(ctx(t), params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg
+}
+
 func rawParts(parts ...string) []json.RawMessage {
 	out := make([]json.RawMessage, len(parts))
 	for i, p := range parts {
@@ -66,16 +76,13 @@ func TestAnthropicMessages(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
 		env.Fake.Enqueue("", fakegemini.Reply{Text: "Hello from Gemini", Usage: &fakegemini.Usage{Prompt: 20, Cached: 5, Candidates: 4, Thoughts: 3}})
 		c := anthropicClient(env, "AIzaTESTKEY")
-		msg, err := c.Messages.New(ctx(t), anthropic.MessageNewParams{
+		msg := newMessage(t, c, anthropic.MessageNewParams{
 			Model:       "claude-sonnet-4-5",
 			System:      []anthropic.TextBlockParam{{Text: "Be brief."}},
 			Messages:    []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("Say hello"))},
 			MaxTokens:   64,
 			Temperature: anthropic.Float(0.3),
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		if !strings.HasPrefix(msg.ID, "msg_") || msg.Model != "claude-sonnet-4-5" || msg.Role != "assistant" || msg.Type != "message" {
 			t.Fatalf("unexpected message: %s", msg.RawJSON())
 		}
@@ -109,7 +116,7 @@ func TestAnthropicMessages(t *testing.T) {
 		// it may reach Gemini, whose strict API rejects unknown parameters.
 		bearer := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithHTTPClient(anthropicHTTP),
 			option.WithBaseURL(env.URL), option.WithAuthToken("AIzaBEARER"), option.WithMaxRetries(0))
-		msg, err = bearer.Messages.New(ctx(t), anthropic.MessageNewParams{
+		msg, err := bearer.Messages.New(ctx(t), anthropic.MessageNewParams{
 			Model: "claude-haiku-4-5", MaxTokens: 32,
 			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("ping"))},
 		}, option.WithQuery("beta", "true"), option.WithHeader("anthropic-beta", "interleaved-thinking-2025-05-14"))
@@ -189,21 +196,9 @@ func TestAnthropicStreamMatchesMessage(t *testing.T) {
 					Tools:     []anthropic.ToolUnionParam{{OfTool: &weatherTool}},
 					Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("Weather in Paris?"))},
 				}
-				whole, err := c.Messages.New(ctx(t), params)
+				whole := newMessage(t, c, params)
+				acc, types, err := streamMessage(t, c, params)
 				if err != nil {
-					t.Fatal(err)
-				}
-				stream := c.Messages.NewStreaming(ctx(t), params)
-				var acc anthropic.Message
-				var types []string
-				for stream.Next() {
-					ev := stream.Current()
-					types = append(types, ev.Type)
-					if err := acc.Accumulate(ev); err != nil {
-						t.Fatalf("accumulate %s: %v", ev.Type, err)
-					}
-				}
-				if err := stream.Err(); err != nil {
 					t.Fatal(err)
 				}
 				if types[0] != "message_start" || types[len(types)-1] != "message_stop" || types[len(types)-2] != "message_delta" {
@@ -237,7 +232,7 @@ func TestAnthropicStreamMatchesMessage(t *testing.T) {
 				}
 				if tc.check != nil {
 					tc.check(t, whole)
-					tc.check(t, &acc)
+					tc.check(t, acc)
 				}
 			})
 		}
@@ -299,24 +294,11 @@ func TestAnthropicToolLoopGemini3(t *testing.T) {
 		run := func(t *testing.T, streamed bool, edit func(*anthropic.MessageParam)) {
 			env.Fake.Reset()
 			env.Fake.Enqueue("", step1, fakegemini.Reply{Text: "It is sunny in Paris."})
-			var first anthropic.Message
+			send := newMessage
 			if streamed {
-				stream := c.Messages.NewStreaming(ctx(t), base(question))
-				for stream.Next() {
-					if err := first.Accumulate(stream.Current()); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := stream.Err(); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				m, err := c.Messages.New(ctx(t), base(question))
-				if err != nil {
-					t.Fatal(err)
-				}
-				first = *m
+				send = accumulateStream
 			}
+			first := *send(t, c, base(question))
 			if first.StopReason != anthropic.StopReasonToolUse || len(first.Content) != 2 ||
 				first.Content[0].Type != "thinking" || first.Content[0].Signature == "" || first.Content[1].Type != "tool_use" {
 				t.Fatalf("step 1: %s", first.RawJSON())
@@ -389,16 +371,11 @@ func TestAnthropicToolLoopGemini3(t *testing.T) {
 			results := []string{"sunny", "rainy"}
 			var final anthropic.Message
 			for step := 0; step < 3; step++ {
-				stream := c.Messages.NewStreaming(ctx(t), base(history...))
-				var m anthropic.Message
-				for stream.Next() {
-					if err := m.Accumulate(stream.Current()); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := stream.Err(); err != nil {
+				mp, _, err := streamMessage(t, c, base(history...))
+				if err != nil {
 					t.Fatalf("step %d: %v", step+1, err)
 				}
+				m := *mp
 				if step == 2 {
 					final = m
 					break
@@ -434,16 +411,13 @@ func TestAnthropicToolLoopGemini3(t *testing.T) {
 		t.Run("foreign history", func(t *testing.T) {
 			env.Fake.Reset()
 			env.Fake.Enqueue("", fakegemini.Reply{Text: "Done."})
-			m, err := c.Messages.New(ctx(t), base(question,
+			m := newMessage(t, c, base(question,
 				anthropic.NewAssistantMessage(
 					anthropic.NewThinkingBlock("EqQBCkYIBxgCKkDclaudeSignature==", "Claude thought here."),
 					anthropic.NewToolUseBlock("toolu_01A09q90qw90lq917835lq9", map[string]any{"city": "Paris"}, "get_weather"),
 				),
 				anthropic.NewUserMessage(anthropic.NewToolResultBlock("toolu_01A09q90qw90lq917835lq9", "sunny", false)),
 			))
-			if err != nil {
-				t.Fatal(err)
-			}
 			if m.Content[0].Text != "Done." {
 				t.Fatalf("%s", m.RawJSON())
 			}
@@ -461,10 +435,7 @@ func TestAnthropicToolLoopGemini3(t *testing.T) {
 				`{"functionCall":{"name":"get_weather","args":{"city":"London"}}}`,
 			)}, fakegemini.Reply{Text: "Paris is sunny, London is rainy."})
 			q := anthropic.NewUserMessage(anthropic.NewTextBlock("Weather in Paris and London?"))
-			first, err := c.Messages.New(ctx(t), base(q))
-			if err != nil {
-				t.Fatal(err)
-			}
+			first := newMessage(t, c, base(q))
 			if first.StopReason != anthropic.StopReasonToolUse || len(first.Content) != 3 ||
 				first.Content[1].Type != "tool_use" || first.Content[2].Type != "tool_use" || first.Content[1].ID == first.Content[2].ID {
 				t.Fatalf("step 1: %s", first.RawJSON())
@@ -515,7 +486,7 @@ func TestAnthropicImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := anthropicClient(env, "K")
-		msg, err := c.Messages.New(ctx(t), anthropic.MessageNewParams{
+		msg := newMessage(t, c, anthropic.MessageNewParams{
 			Model:     "claude-3-5-haiku-20241022",
 			MaxTokens: 256,
 			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(
@@ -523,9 +494,6 @@ func TestAnthropicImage(t *testing.T) {
 				anthropic.NewTextBlock("What is in this image?"),
 			)},
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		if msg.Content[0].Text != "echo: What is in this image?" {
 			t.Fatalf("answer: %s", msg.RawJSON())
 		}
@@ -711,22 +679,14 @@ func TestAnthropicErrors(t *testing.T) {
 				`{"candidates":[{"content":{"role":"model","parts":[{"text":" three"}]},"index":0}],"usageMetadata":{"promptTokenCount":1,"totalTokenCount":1}}`,
 			}})
 			c := anthropicClient(env, "K")
-			stream := c.Messages.NewStreaming(ctx(t), params)
-			var acc anthropic.Message
-			var types []string
-			for stream.Next() {
-				types = append(types, stream.Current().Type)
-				if err := acc.Accumulate(stream.Current()); err != nil {
-					t.Fatal(err)
-				}
-			}
+			acc, types, err := streamMessage(t, c, params)
 			for _, ty := range types {
 				if ty == "message_stop" || ty == "message_delta" {
 					t.Fatalf("truncated stream carried %s: %v", ty, types)
 				}
 			}
 			var e *anthropic.Error
-			if err := stream.Err(); !errors.As(err, &e) || e.Type() != "api_error" || !strings.Contains(e.RawJSON(), "finishReason") {
+			if !errors.As(err, &e) || e.Type() != "api_error" || !strings.Contains(e.RawJSON(), "finishReason") {
 				t.Fatalf("want an error event, got %T %v (events %v)", err, err, types)
 			}
 			if len(acc.Content) != 1 || acc.Content[0].Text != "one two three" {
@@ -746,25 +706,21 @@ func TestAnthropicErrors(t *testing.T) {
 				t.Fatalf("Envoy's 413 must reach the client in Anthropic's shape: %s", e.RawJSON())
 			}
 		})
-		t.Run("blocked prompt is a refusal", func(t *testing.T) {
-			env.Fake.Enqueue("", fakegemini.Reply{BlockReason: "SAFETY"})
-			c := anthropicClient(env, "K")
-			msg, err := c.Messages.New(ctx(t), params)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if msg.StopReason != anthropic.StopReasonRefusal || len(msg.Content) != 0 {
-				t.Fatalf("blocked: %s", msg.RawJSON())
-			}
-		})
-		t.Run("blocked prompt is a refusal when streamed", func(t *testing.T) {
-			env.Fake.Enqueue("", fakegemini.Reply{BlockReason: "SAFETY"})
-			c := anthropicClient(env, "K")
-			acc := accumulateStream(t, c, params)
-			if acc.StopReason != anthropic.StopReasonRefusal || len(acc.Content) != 0 {
-				t.Fatalf("blocked: %s", acc.RawJSON())
-			}
-		})
+		for _, tc := range []struct {
+			name string
+			send func(*testing.T, anthropic.Client, anthropic.MessageNewParams) *anthropic.Message
+		}{
+			{"blocked prompt is a refusal", newMessage},
+			{"blocked prompt is a refusal when streamed", accumulateStream},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				env.Fake.Enqueue("", fakegemini.Reply{BlockReason: "SAFETY"})
+				msg := tc.send(t, anthropicClient(env, "K"), params)
+				if msg.StopReason != anthropic.StopReasonRefusal || len(msg.Content) != 0 {
+					t.Fatalf("blocked: %s", msg.RawJSON())
+				}
+			})
+		}
 	})
 }
 
@@ -785,10 +741,7 @@ func TestAnthropicToolResultsWithMedia(t *testing.T) {
 			ToolChoice: anthropic.ToolChoiceParamOfTool("take_screenshot"),
 			Messages:   []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("Screenshot, then Oslo weather."))},
 		}
-		first, err := c.Messages.New(ctx(t), params)
-		if err != nil {
-			t.Fatal(err)
-		}
+		first := newMessage(t, c, params)
 		if b := gjson.ParseBytes(lastRequest(t, env).Body); b.Get("toolConfig.functionCallingConfig.mode").String() != "ANY" ||
 			b.Get("toolConfig.functionCallingConfig.allowedFunctionNames.0").String() != "take_screenshot" ||
 			b.Get("tools.0.functionDeclarations.#").Int() != 2 {
@@ -812,10 +765,7 @@ func TestAnthropicToolResultsWithMedia(t *testing.T) {
 			anthropic.NewDocumentBlock(anthropic.Base64PDFSourceParam{Data: pdf}),
 			anthropic.NewTextBlock("Describe the screenshot."),
 		))
-		second, err := c.Messages.New(ctx(t), params)
-		if err != nil {
-			t.Fatal(err)
-		}
+		second := newMessage(t, c, params)
 		if second.Content[0].Text != "A tiny image." {
 			t.Fatalf("step 2: %s", second.RawJSON())
 		}
@@ -932,15 +882,27 @@ func TestAnthropicThinkingPings(t *testing.T) {
 // the SDK does.
 func accumulateStream(t *testing.T, c anthropic.Client, params anthropic.MessageNewParams) *anthropic.Message {
 	t.Helper()
-	stream := c.Messages.NewStreaming(ctx(t), params)
-	var acc anthropic.Message
-	for stream.Next() {
-		if err := acc.Accumulate(stream.Current()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := stream.Err(); err != nil {
+	acc, _, err := streamMessage(t, c, params)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &acc
+	return acc
+}
+
+// streamMessage sends params with c as a stream and accumulates its events
+// (one that does not accumulate fails t); it returns the message, the
+// events' types in order and the stream's error.
+func streamMessage(t *testing.T, c anthropic.Client, params anthropic.MessageNewParams) (*anthropic.Message, []string, error) {
+	t.Helper()
+	stream := c.Messages.NewStreaming(ctx(t), params)
+	var acc anthropic.Message
+	var types []string
+	for stream.Next() {
+		ev := stream.Current()
+		types = append(types, ev.Type)
+		if err := acc.Accumulate(ev); err != nil {
+			t.Fatalf("accumulate %s: %v", ev.Type, err)
+		}
+	}
+	return &acc, types, stream.Err()
 }
