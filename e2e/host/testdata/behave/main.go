@@ -250,24 +250,30 @@ func (h *httpCtx) OnHttpRequestHeaders(n int, eos bool) types.Action {
 	return types.ActionContinue
 }
 
+// whole is a body callback's action when it wants the whole body: pause
+// (the host buffers) until the last of it has come (eos), then read it all
+// with get, hand it to use and continue.
+func whole(eos bool, size int, get func(start, maxSize int) ([]byte, error), use func(body []byte)) types.Action {
+	if !eos {
+		return types.ActionPause
+	}
+	body, _ := get(0, size)
+	use(body)
+	return types.ActionContinue
+}
+
 func (h *httpCtx) OnHttpRequestBody(size int, eos bool) types.Action {
 	switch h.mode {
 	case "hold-buffer-rewrite":
-		if !eos {
-			return types.ActionPause
-		}
-		body, _ := proxywasm.GetHttpRequestBody(0, size)
-		proxywasm.ReplaceHttpRequestHeader(":path", "/rewritten")
-		proxywasm.AddHttpRequestHeader("x-body-len", strconv.Itoa(len(body)))
-		proxywasm.AddHttpRequestHeader("X-Upper", "v")
-		return types.ActionContinue
+		return whole(eos, size, proxywasm.GetHttpRequestBody, func(body []byte) {
+			proxywasm.ReplaceHttpRequestHeader(":path", "/rewritten")
+			proxywasm.AddHttpRequestHeader("x-body-len", strconv.Itoa(len(body)))
+			proxywasm.AddHttpRequestHeader("X-Upper", "v")
+		})
 	case "replace-body":
-		if !eos {
-			return types.ActionPause
-		}
-		body, _ := proxywasm.GetHttpRequestBody(0, size)
-		proxywasm.ReplaceHttpRequestBody([]byte("replaced:" + strings.ToUpper(string(body))))
-		return types.ActionContinue
+		return whole(eos, size, proxywasm.GetHttpRequestBody, func(body []byte) {
+			proxywasm.ReplaceHttpRequestBody([]byte("replaced:" + strings.ToUpper(string(body))))
+		})
 	case "local-req-body", "limit":
 		if !eos {
 			return types.ActionPause
@@ -312,15 +318,12 @@ func (h *httpCtx) OnHttpResponseHeaders(n int, eos bool) types.Action {
 func (h *httpCtx) OnHttpResponseBody(size int, eos bool) types.Action {
 	switch h.mode {
 	case "resp-buffer-status", "resp-limit":
-		if !eos {
-			return types.ActionPause
-		}
-		body, _ := proxywasm.GetHttpResponseBody(0, size)
-		proxywasm.ReplaceHttpResponseHeader(":status", "201")
-		proxywasm.AddHttpResponseHeader("x-resp-len", strconv.Itoa(len(body)))
-		proxywasm.RemoveHttpResponseHeader("content-length")
-		proxywasm.ReplaceHttpResponseBody([]byte("wrapped(" + string(body) + ")"))
-		return types.ActionContinue
+		return whole(eos, size, proxywasm.GetHttpResponseBody, func(body []byte) {
+			proxywasm.ReplaceHttpResponseHeader(":status", "201")
+			proxywasm.AddHttpResponseHeader("x-resp-len", strconv.Itoa(len(body)))
+			proxywasm.RemoveHttpResponseHeader("content-length")
+			proxywasm.ReplaceHttpResponseBody([]byte("wrapped(" + string(body) + ")"))
+		})
 	case "local-resp-body":
 		if !eos {
 			return types.ActionPause
@@ -415,14 +418,11 @@ func (u *upCtx) OnHttpRequestBody(size int, eos bool) types.Action {
 	if !u.modes["hold-req"] {
 		return types.ActionContinue
 	}
-	if !eos {
-		return types.ActionPause
-	}
-	body, _ := proxywasm.GetHttpRequestBody(0, size)
-	proxywasm.ReplaceHttpRequestHeader("x-up-body-len", strconv.Itoa(len(body)))
-	// Edit this attempt's body; the router replays its own copy next time.
-	proxywasm.ReplaceHttpRequestBody(append(body, []byte("|up"+strconv.Itoa(u.n))...))
-	return types.ActionContinue
+	return whole(eos, size, proxywasm.GetHttpRequestBody, func(body []byte) {
+		proxywasm.ReplaceHttpRequestHeader("x-up-body-len", strconv.Itoa(len(body)))
+		// Edit this attempt's body; the router replays its own copy next time.
+		proxywasm.ReplaceHttpRequestBody(append(body, []byte("|up"+strconv.Itoa(u.n))...))
+	})
 }
 
 func (u *upCtx) OnHttpResponseHeaders(n int, eos bool) types.Action {
@@ -439,13 +439,10 @@ func (u *upCtx) OnHttpResponseBody(size int, eos bool) types.Action {
 	if !u.modes["inspect"] {
 		return types.ActionContinue
 	}
-	if !eos {
-		return types.ActionPause
-	}
-	body, _ := proxywasm.GetHttpResponseBody(0, size)
-	if strings.Contains(string(body), "RETRY") {
-		proxywasm.AddHttpResponseHeader("x-retry-me", "yes")
-	}
-	proxywasm.AddHttpResponseHeader("x-up-resp-len", strconv.Itoa(len(body)))
-	return types.ActionContinue
+	return whole(eos, size, proxywasm.GetHttpResponseBody, func(body []byte) {
+		if strings.Contains(string(body), "RETRY") {
+			proxywasm.AddHttpResponseHeader("x-retry-me", "yes")
+		}
+		proxywasm.AddHttpResponseHeader("x-up-resp-len", strconv.Itoa(len(body)))
+	})
 }
