@@ -199,29 +199,37 @@ func TestOrder(t *testing.T) {
 			t.Fatal(plan)
 		}
 	})
-	t.Run("excluded keys are not tried while a healthy one remains", func(t *testing.T) {
-		c := newClock()
-		p := newPool(t, shareddata.NewMemory(), c, 1)
-		keys := ids("a", "b", "c")
-		p.Record(keys[0], Outcome{Kind: RateLimited, RetryAfter: time.Minute})
-		p.Record(keys[2], Outcome{Kind: Invalid})
-		for range 20 {
-			if plan := p.Order(keys); len(plan.Order) != 1 || plan.Order[0] != 1 || plan.Probe {
-				t.Fatalf("plan %+v", plan)
+	// Keys cooling down or invalid are out of rotation: with one key left in,
+	// only it is tried; with all out, only the one back first. In both cases
+	// that is key b (1), without a probe, request after request (the order
+	// is drawn at random, hence the repetition).
+	for _, tc := range []struct {
+		name    string
+		records map[int]Outcome // key index → its last outcome
+	}{
+		{"excluded keys are not tried while a healthy one remains", map[int]Outcome{
+			0: {Kind: RateLimited, RetryAfter: time.Minute},
+			2: {Kind: Invalid},
+		}},
+		{"all excluded: only the one recovering first", map[int]Outcome{
+			0: {Kind: RateLimited, RetryAfter: time.Minute},
+			1: {Kind: RateLimited, RetryAfter: 10 * time.Second},
+			2: {Kind: Invalid},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPool(t, shareddata.NewMemory(), newClock(), 1)
+			keys := ids("a", "b", "c")
+			for i, o := range tc.records {
+				p.Record(keys[i], o)
 			}
-		}
-	})
-	t.Run("all excluded: only the one recovering first", func(t *testing.T) {
-		c := newClock()
-		p := newPool(t, shareddata.NewMemory(), c, 1)
-		keys := ids("a", "b", "c")
-		p.Record(keys[0], Outcome{Kind: RateLimited, RetryAfter: time.Minute})
-		p.Record(keys[1], Outcome{Kind: RateLimited, RetryAfter: 10 * time.Second})
-		p.Record(keys[2], Outcome{Kind: Invalid})
-		if plan := p.Order(keys); len(plan.Order) != 1 || plan.Order[0] != 1 {
-			t.Fatalf("plan %+v", plan)
-		}
-	})
+			for range 20 {
+				if plan := p.Order(keys); len(plan.Order) != 1 || plan.Order[0] != 1 || plan.Probe {
+					t.Fatalf("plan %+v", plan)
+				}
+			}
+		})
+	}
 	t.Run("a recovering key is probed first, healthy ones follow", func(t *testing.T) {
 		c := newClock()
 		p := newPool(t, shareddata.NewMemory(), c, 1)
