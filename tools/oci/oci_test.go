@@ -47,23 +47,11 @@ func pluginFromCompat(t *testing.T, img v1.Image) []byte {
 	if m.MediaType == types.DockerManifestSchema2 {
 		t.Fatalf("compat manifest is a Docker manifest; the OCI layer media type needs an OCI manifest")
 	}
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(layers) != 1 {
-		t.Fatalf("compat image has %d layers, the spec wants exactly one", len(layers))
-	}
-	last := layers[len(layers)-1]
+	last := imageLayers(t, img, 1, "compat image (the spec wants exactly one)")[0]
 	if mt, _ := last.MediaType(); mt != types.OCILayer {
 		t.Fatalf("compat layer media type %s, want %s", mt, types.OCILayer)
 	}
-	rc, err := last.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	zr, err := gzip.NewReader(rc)
+	zr, err := gzip.NewReader(layerBlob(t, last))
 	if err != nil {
 		t.Fatalf("compat layer is not gzip: %v", err)
 	}
@@ -98,15 +86,8 @@ func pluginFromCompat(t *testing.T, img v1.Image) []byte {
 // two layers, one of the Wasm content media type, whose blob is the module.
 func pluginFromArtifact(t *testing.T, img v1.Image) []byte {
 	t.Helper()
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(layers) != 2 {
-		t.Fatalf("oci artifact has %d layers; Istio and Envoy Gateway want exactly 2", len(layers))
-	}
 	var wasm v1.Layer
-	for _, l := range layers {
+	for _, l := range imageLayers(t, img, 2, "oci artifact (Istio and Envoy Gateway want exactly 2)") {
 		if mt, _ := l.MediaType(); mt == WasmLayerMediaType {
 			wasm = l
 		}
@@ -114,25 +95,53 @@ func pluginFromArtifact(t *testing.T, img v1.Image) []byte {
 	if wasm == nil {
 		t.Fatalf("oci artifact has no %s layer", WasmLayerMediaType)
 	}
-	rc, err := wasm.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
+	b, err := io.ReadAll(layerBlob(t, wasm))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func TestLayoutHoldsTheModuleInBothVariants(t *testing.T) {
-	wasm := module(t)
-	dir := filepath.Join(t.TempDir(), "oci")
+// imageLayers is img's layers, which must be n; what names the image (and
+// why n).
+func imageLayers(t *testing.T, img v1.Image, n int, what string) []v1.Layer {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(layers) != n {
+		t.Fatalf("%s has %d layers, want %d", what, len(layers), n)
+	}
+	return layers
+}
+
+// layerBlob opens l's blob as stored (compressed or not), closed when the
+// test ends.
+func layerBlob(t *testing.T, l v1.Layer) io.Reader {
+	t.Helper()
+	rc, err := l.Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rc.Close() })
+	return rc
+}
+
+// writeLayout writes the module's layout into a new directory dir.
+func writeLayout(t *testing.T) (wasm []byte, dir string, res *Result) {
+	t.Helper()
+	wasm = module(t)
+	dir = filepath.Join(t.TempDir(), "oci")
 	res, err := WriteLayout(dir, wasm)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return wasm, dir, res
+}
+
+func TestLayoutHoldsTheModuleInBothVariants(t *testing.T) {
+	wasm, dir, res := writeLayout(t)
 	if res.WasmSHA256 != sha256Hex(wasm) {
 		t.Errorf("WasmSHA256 = %s, want %s", res.WasmSHA256, sha256Hex(wasm))
 	}
@@ -235,12 +244,7 @@ func TestBuildRejectsNonWasm(t *testing.T) {
 // 127.0.0.1 and pulls both images back as Istio's and Envoy Gateway's
 // fetchers do: by tag, checking the manifest digest, then the module.
 func TestPushToRegistry(t *testing.T) {
-	wasm := module(t)
-	dir := filepath.Join(t.TempDir(), "oci")
-	res, err := WriteLayout(dir, wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wasm, dir, res := writeLayout(t)
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
