@@ -158,21 +158,6 @@ func contains[T comparable](s []T, v T) bool {
 	return false
 }
 
-// find returns the single document of that kind (and name, if given).
-func find(t *testing.T, docs []doc, kind, name string) doc {
-	t.Helper()
-	var hits []doc
-	for _, d := range docs {
-		if d.Kind == kind && (name == "" || d.Name == name) {
-			hits = append(hits, d)
-		}
-	}
-	if len(hits) != 1 {
-		t.Fatalf("want exactly one %s %q, have %v", kind, name, hits)
-	}
-	return hits[0]
-}
-
 // strictJSON decodes js into v, rejecting unknown fields (a typo in a
 // manifest is an error, as kubectl's server-side field validation makes it).
 func strictJSON(js []byte, v any) error {
