@@ -57,7 +57,7 @@ var (
 
 // egKinds maps each kind to its API version and its field in egManifests,
 // whose type is the projects' own Go type for it.
-var egKinds = map[string]kind[egManifests]{
+var egKinds = map[string]docKind[egManifests]{
 	"Gateway":              {gwAPIv1, func(m *egManifests) any { return &m.gateway }},
 	"HTTPRoute":            {gwAPIv1, func(m *egManifests) any { return &m.route }},
 	"BackendTLSPolicy":     {gwAPIv1, func(m *egManifests) any { return &m.tls }},

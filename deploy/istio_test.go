@@ -37,7 +37,7 @@ const istioDir = "istio"
 
 // istioKinds maps each kind used to the API versions Istio serves it under
 // and its field in istioManifests, whose type is Istio's spec type for it.
-var istioKinds = map[string]kind[istioManifests]{
+var istioKinds = map[string]docKind[istioManifests]{
 	"ServiceEntry":    {[]string{"networking.istio.io/v1"}, func(m *istioManifests) any { return &m.se }},
 	"DestinationRule": {[]string{"networking.istio.io/v1"}, func(m *istioManifests) any { return &m.dr }},
 	"Gateway":         {[]string{"networking.istio.io/v1"}, func(m *istioManifests) any { return &m.gw }},

@@ -94,11 +94,11 @@ func stripComments(s string) string {
 	return b.String()
 }
 
-// kind is one kind of object a manifests directory holds: the API versions
+// docKind is one kind of object a manifests directory holds: the API versions
 // it is served under and the field of the manifests struct M that keeps it.
 // Naming the field here, rather than in a type switch after decoding, keeps
 // a kind's type, versions and home in one table row.
-type kind[M any] struct {
+type docKind[M any] struct {
 	versions []string
 	field    func(m *M) any // a pointer to a *T field of m; newIn fills it
 }
@@ -113,7 +113,7 @@ func newIn(field any) any {
 
 // decodeKind checks d's kind and apiVersion against kinds, then decodes d
 // with decode into a new object in m's field for that kind.
-func decodeKind[M any](d doc, dir string, m *M, kinds map[string]kind[M], decode func(js []byte, obj any) error) error {
+func decodeKind[M any](d doc, dir string, m *M, kinds map[string]docKind[M], decode func(js []byte, obj any) error) error {
 	k, ok := kinds[d.Kind]
 	if !ok {
 		return fmt.Errorf("%v: kind not expected in %s/", d, dir)
@@ -129,7 +129,7 @@ func decodeKind[M any](d doc, dir string, m *M, kinds map[string]kind[M], decode
 
 // loadKinds decodes every document of dir into m (see decodeKind) and
 // returns the documents by kind. Each kind of kinds must be there, once.
-func loadKinds[M any](t *testing.T, dir string, m *M, kinds map[string]kind[M], decode func(js []byte, obj any) error) map[string]doc {
+func loadKinds[M any](t *testing.T, dir string, m *M, kinds map[string]docKind[M], decode func(js []byte, obj any) error) map[string]doc {
 	t.Helper()
 	byKind := map[string]doc{}
 	for _, d := range readDocs(t, dir) {
