@@ -54,11 +54,11 @@ func MaxEmbeddingValues(n int64) Option {
 	return func(e *translator.Env) { e.MaxEmbeddingValues = n }
 }
 
-// Parse translates in with parse (ParseChat, ParseMessages…) over Env(nil),
-// failing t on a refusal.
-func Parse[T any](t testing.TB, parse func([]byte, *translator.Env) (T, *apierror.Error), in string) T {
+// Parse translates in with parse (ParseChat, ParseMessages…) over
+// Env(nil, opts...), failing t on a refusal.
+func Parse[T any](t testing.TB, parse func([]byte, *translator.Env) (T, *apierror.Error), in string, opts ...Option) T {
 	t.Helper()
-	r, e := parse([]byte(in), Env(nil))
+	r, e := parse([]byte(in), Env(nil, opts...))
 	if e != nil {
 		t.Fatalf("unexpected error: %v", e)
 	}
