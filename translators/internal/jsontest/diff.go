@@ -62,6 +62,21 @@ func (d StreamDiff[R]) Fuzz(f *testing.F) {
 	})
 }
 
+// FastEvents fails t unless, for each of rs, want of up's events take the
+// fast path: it guards the differential tests against comparing the gjson
+// path with itself. counted starts r's stream, counting in n the events
+// that take the fast path.
+func FastEvents[R any](t *testing.T, rs []R, counted func(r R, n *int) Stream, up string, want int) {
+	for _, r := range rs {
+		n := 0
+		s := counted(r, &n)
+		s.Close(s.Write(nil, []byte(up)))
+		if n != want {
+			t.Fatalf("%d of %d events took the fast path", n, want)
+		}
+	}
+}
+
 // AnswerCheck compares a whole-answer translation on its two paths.
 type AnswerCheck interface {
 	Check(t testing.TB, body []byte)
