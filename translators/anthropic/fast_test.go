@@ -32,7 +32,9 @@ func diffRequests(t testing.TB) []*MessagesRequest {
 // newStream starts r's stream, on the gjson path when slow.
 func newStream(r *MessagesRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.slow = slow
+	if slow {
+		s.events.SetFast(nil)
+	}
 	return s
 }
 
@@ -50,7 +52,7 @@ func FuzzStreamFastMatchesSlow(f *testing.F) { streamDiff(f).Fuzz(f) }
 // fast path.
 func countedStream(r *MessagesRequest, n *int) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.fast = func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) }
+	s.events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) })
 	return s
 }
 

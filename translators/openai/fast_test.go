@@ -34,7 +34,9 @@ func chatDiffRequests(t testing.TB) []*ChatRequest {
 // newChatStream starts r's stream, on the gjson path when slow.
 func newChatStream(r *ChatRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.slow = slow
+	if slow {
+		s.events.SetFast(nil)
+	}
 	return s
 }
 
@@ -50,7 +52,7 @@ func FuzzStreamFastMatchesSlow(f *testing.F) { chatStreamDiff(f).Fuzz(f) }
 // fast path.
 func countedStream(r *ChatRequest, n *int) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.fast = func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) }
+	s.events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) })
 	return s
 }
 
@@ -74,7 +76,9 @@ func responsesDiffRequests(t testing.TB) []*ResponsesRequest {
 // newResponsesStream starts r's stream, on the gjson path when slow.
 func newResponsesStream(r *ResponsesRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*ResponsesStream)
-	s.slow = slow
+	if slow {
+		s.events.SetFast(nil)
+	}
 	return s
 }
 

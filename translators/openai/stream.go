@@ -26,10 +26,6 @@ type Stream struct {
 	out     []byte // output of the current Write
 	// scratch reused from event to event
 	delta, text, thought []byte
-	// slow: every event takes the gjson path (the reference of the
-	// differential tests)
-	slow bool
-	fast gemini.FastHandler // s.fastEvent, made once
 }
 
 type choiceState struct {
@@ -42,7 +38,9 @@ type choiceState struct {
 
 // NewStream starts a stream translation.
 func (r *ChatRequest) NewStream() translator.Stream {
-	return &Stream{req: r, created: r.Env.Now()}
+	s := &Stream{req: r, created: r.Env.Now()}
+	s.events.SetFast(s.fastEvent)
+	return s
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
@@ -52,7 +50,7 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FeedFast(chunk, s.fastHandler(), s.event); e != nil {
+	if e := s.events.Feed(chunk, s.event); e != nil {
 		s.fail(e)
 	}
 	return s.out
@@ -66,7 +64,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FinishFast(s.fastHandler(), s.event); e != nil {
+	if e := s.events.Finish(s.event); e != nil {
 		s.fail(e)
 		return s.out
 	}

@@ -5,17 +5,6 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 )
 
-// fastHandler is the stream's fast path (nil when slow is set).
-func (s *Stream) fastHandler() gemini.FastHandler {
-	if s.slow {
-		return nil
-	}
-	if s.fast == nil {
-		s.fast = s.fastEvent
-	}
-	return s.fast
-}
-
 // fastEvent is event for an event read by the scan: the same chunks,
 // from strings that view the event instead of gjson Results.
 func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
@@ -46,4 +35,3 @@ func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	}
 	return true, nil
 }
-
