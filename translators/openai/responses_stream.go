@@ -224,27 +224,26 @@ func (s *ResponsesStream) addItem(item []byte) {
 }
 
 // itemAdded writes response.output_item.added for the open item.
-func (s *ResponsesStream) itemAdded(item []byte) {
-	s.begin("response.output_item.added")
-	s.out = append(s.out, `,"output_index":`...)
-	s.out = jsonw.Int(s.out, s.index)
-	s.out = append(s.out, `,"item":`...)
-	s.out = append(s.out, item...)
-	s.end()
-}
+func (s *ResponsesStream) itemAdded(item []byte) { s.itemEvent("response.output_item.added", item) }
 
 // itemDone writes response.output_item.done, keeps the item for the
 // terminal event and moves to the next output index.
 func (s *ResponsesStream) itemDone(item []byte) {
-	s.begin("response.output_item.done")
+	s.itemEvent("response.output_item.done", item)
+	s.addItem(item)
+	s.index++
+	s.itemID = ""
+}
+
+// itemEvent writes the event typ about the item at the current output
+// index.
+func (s *ResponsesStream) itemEvent(typ string, item []byte) {
+	s.begin(typ)
 	s.out = append(s.out, `,"output_index":`...)
 	s.out = jsonw.Int(s.out, s.index)
 	s.out = append(s.out, `,"item":`...)
 	s.out = append(s.out, item...)
 	s.end()
-	s.addItem(item)
-	s.index++
-	s.itemID = ""
 }
 
 func (s *ResponsesStream) open(kind byte) {
