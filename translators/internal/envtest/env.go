@@ -107,6 +107,24 @@ func BenchRequest[T any](b *testing.B, parse func([]byte, *translator.Env) (T, *
 // Refusal is a request refused with a 400 that names Param and says Msg.
 type Refusal struct{ Name, In, Param, Msg string }
 
+// Rejects checks each refusal with parse over Env(nil): an invalid request,
+// a 400 naming Param whose message holds Msg; errorBody checks the
+// document the client gets for it.
+func Rejects[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), cases []Refusal, errorBody func(t *testing.T, e *apierror.Error)) {
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			_, e := parse([]byte(tt.In), Env(nil))
+			if e == nil {
+				t.Fatal("expected an error")
+			}
+			if e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.Param || !strings.Contains(e.Message, tt.Msg) {
+				t.Fatalf("got kind=%d status=%d param=%q msg=%q", e.Kind, e.Status, e.Param, e.Message)
+			}
+			errorBody(t, e)
+		})
+	}
+}
+
 // RefusesCheaply checks each refusal with parse, and that the refusal cost
 // little memory: gjson's ParseBytes copies the body once and the output
 // buffer is sized after it; beyond those, only small change. A translator
