@@ -26,6 +26,20 @@ func Equal(t testing.TB, got []byte, want string) {
 	}
 }
 
+// SameEvents fails t unless got, the events a stream wrote (in the test's
+// notation), are want, one by one.
+func SameEvents(t testing.TB, label string, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d events, want %d:\n%s", label, len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%s: event %d\n got  %s\n want %s", label, i, got[i], want[i])
+		}
+	}
+}
+
 // SmallStack caps goroutine stacks at 1 MiB for the rest of the test. Native
 // Go grows a stack to a gigabyte, so a recursion as deep as a hostile
 // document would pass unnoticed; V8 gives a Wasm module far less and traps
