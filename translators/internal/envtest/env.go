@@ -65,6 +65,17 @@ func Parse[T any](t testing.TB, parse func([]byte, *translator.Env) (T, *apierro
 	return r
 }
 
+// ToolResultAsString checks that parse translates in, whose tool result
+// holds result, and sends Gemini that result as the string it is: JSON
+// inside it, however deep, is not parsed.
+func ToolResultAsString[T translator.Translator](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), in, result string) {
+	t.Helper()
+	r := Parse(t, parse, in)
+	if body := r.UpstreamBody(0); !strings.Contains(string(body), `"response":{"output":"`+result+`"}`) {
+		t.Fatalf("the result was not sent as a string: %.300s", body)
+	}
+}
+
 // Translation is a request and the Gemini request it becomes: its body, a
 // JSON document, its path (unchecked when empty), and the notice the client
 // gets (a part of it; empty: none).
