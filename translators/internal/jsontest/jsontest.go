@@ -68,6 +68,19 @@ func AllocatedBytes(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
+// MatchedLinearly fails t unless the n tool results of a request were
+// matched to their calls in linear work (lookups: pending calls examined,
+// at most 2n) and all sent in contents (Gemini's contents).
+func MatchedLinearly(t testing.TB, lookups, n int, contents string) {
+	t.Helper()
+	if lookups > 2*n {
+		t.Fatalf("%d pending calls examined to match %d results", lookups, n)
+	}
+	if got := strings.Count(contents, `"functionResponse"`); got != n {
+		t.Fatalf("%d results sent, want %d", got, n)
+	}
+}
+
 // Many is a JSON array: first, then n copies of filler.
 func Many(first, filler string, n int) string {
 	return "[" + first + strings.Repeat(","+filler, n) + "]"
