@@ -171,15 +171,6 @@ func FuzzParseChat(f *testing.F) {
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"a","function":{"name":"f"}},{"id":"a","function":{"name":"g"}},{"id":"b","function":{"name":"h"}}]},{"role":"tool","tool_call_id":"a","content":"1"},{"role":"tool","tool_call_id":"a","content":"2"},{"role":"tool","tool_call_id":"b","content":"3"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseChat(in, envtest.Env(mm, envtest.ReasoningContent))
-		if e != nil {
-			if !json.Valid(ErrorBody(e)) {
-				t.Fatalf("invalid error body")
-			}
-			return
-		}
-		if !json.Valid(r.Body) {
-			t.Fatalf("invalid Gemini body for %s:\n%s", in, r.Body)
-		}
+		envtest.ParsesToJSON(t, ParseChat, envtest.Env(mm, envtest.ReasoningContent), in, ErrorBody)
 	})
 }

@@ -275,17 +275,8 @@ func FuzzParseResponses(f *testing.F) {
 	f.Add([]byte(`{"model":"gemini-3-pro-preview","input":[{"role":"user","content":"x"},{"type":"reasoning","encrypted_content":"gsig1.tx.AAEC"},{"type":"function_call","call_id":"a__ts_AAEC","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"a__ts_AAEC","output":[{"type":"input_text","text":"r"}]}],"tools":[{"type":"namespace","name":"n","tools":[{"type":"function","name":"f"}]},{"type":"custom","name":"p"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseResponses(in, envtest.Env(mm))
-		if e != nil {
-			if !json.Valid(ErrorBody(e)) {
-				t.Fatalf("invalid error body")
-			}
-			return
-		}
-		if !json.Valid(r.Body) {
-			t.Fatalf("invalid Gemini body for %s:\n%s", in, r.Body)
-		}
-		if !json.Valid(r.appendResponse(nil, "resp_x", 1, responseState{status: "completed"}, nil)) {
+		r, ok := envtest.ParsesToJSON(t, ParseResponses, envtest.Env(mm), in, ErrorBody)
+		if ok && !json.Valid(r.appendResponse(nil, "resp_x", 1, responseState{status: "completed"}, nil)) {
 			t.Fatalf("invalid Response object for %s", in)
 		}
 	})

@@ -2,6 +2,7 @@
 package envtest
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,6 +75,24 @@ func ToolResultAsString[T translator.Translator](t *testing.T, parse func([]byte
 	if body := r.UpstreamBody(0); !strings.Contains(string(body), `"response":{"output":"`+result+`"}`) {
 		t.Fatalf("the result was not sent as a string: %.300s", body)
 	}
+}
+
+// ParsesToJSON translates in with parse over env, as a fuzzer does, and
+// fails t unless what comes out is JSON: the Gemini body, or errorBody's
+// document for a refusal. ok reports a translation.
+func ParsesToJSON[T translator.Translator](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), env *translator.Env, in []byte, errorBody func(*apierror.Error) []byte) (r T, ok bool) {
+	t.Helper()
+	r, e := parse(in, env)
+	if e != nil {
+		if !json.Valid(errorBody(e)) {
+			t.Fatalf("invalid error body")
+		}
+		return r, false
+	}
+	if body := r.UpstreamBody(0); !json.Valid(body) {
+		t.Fatalf("invalid Gemini body for %s:\n%s", in, body)
+	}
+	return r, true
 }
 
 // Translation is a request and the Gemini request it becomes: its body, a
