@@ -40,15 +40,9 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 	}
 	t.Run("a deep tool result goes as a string", func(t *testing.T) {
 		result := `[` + deep + `]`
-		r, e := ParseMessages([]byte(`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"},
+		envtest.ToolResultAsString(t, ParseMessages, `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"},
 			{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":{}}]},
-			{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"`+result+`"}]}]}`), envtest.Env(nil))
-		if e != nil {
-			t.Fatal(e)
-		}
-		if !strings.Contains(string(r.Body), `"response":{"output":"`+result+`"}`) {
-			t.Fatalf("the result was not sent as a string: %.300s", r.Body)
-		}
+			{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"`+result+`"}]}]}`, result)
 	})
 }
 

@@ -241,77 +241,66 @@ func TestParseMessagesThinking(t *testing.T) {
 
 func TestParseMessagesRejects(t *testing.T) {
 	const msgs = `"messages":[{"role":"user","content":"x"}]`
-	tests := []struct {
-		name, in, param, msg string
-	}{
-		{"not json", `{"model":`, "", "not valid JSON"},
-		{"array body", `[1]`, "", "JSON object"},
-		{"no model", `{"max_tokens":1,` + msgs + `}`, "model", "model: Field required"},
-		{"model number", `{"model":4,"max_tokens":1,` + msgs + `}`, "model", "model: Input should be"},
-		{"model with slash", `{"model":"a/b","max_tokens":1,` + msgs + `}`, "model", "not a valid model name"},
-		{"no max_tokens", `{"model":"claude-sonnet-4-5",` + msgs + `}`, "max_tokens", "max_tokens: Field required"},
-		{"max_tokens string", `{"model":"m","max_tokens":"5",` + msgs + `}`, "max_tokens", "max_tokens: Input should be a valid integer"},
-		{"max_tokens zero", `{"model":"m","max_tokens":0,` + msgs + `}`, "max_tokens", "greater than or equal to 1"},
-		{"no messages", `{"model":"m","max_tokens":1}`, "messages", "messages: Field required"},
-		{"messages object", `{"model":"m","max_tokens":1,"messages":{}}`, "messages", "valid list"},
-		{"empty messages", `{"model":"m","max_tokens":1,"messages":[]}`, "messages", "at least one"},
-		{"only empty text", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":""}]}`, "messages", "no message has content"},
-		{"bad role", `{"model":"m","max_tokens":1,"messages":[{"role":"tool","content":"x"}]}`, "messages.0.role", "'user', 'assistant' or 'system'"},
-		{"unknown block in a system message", `{"model":"m","max_tokens":1,"messages":[{"role":"system","content":[{"type":"image"}]},{"role":"user","content":"x"}]}`, "messages.0.content.0.type", "system message"},
-		{"message string", `{"model":"m","max_tokens":1,"messages":["hi"]}`, "messages.0", "valid dictionary"},
-		{"content missing", `{"model":"m","max_tokens":1,"messages":[{"role":"user"}]}`, "messages.0.content", "Field required"},
-		{"content number", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":5}]}`, "messages.0.content", "valid string or a list"},
-		{"unknown block", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"video"}]}]}`, "messages.0.content.0.type", "'video'"},
-		{"tool_use in user turn", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"f","input":{}}]}]}`, "messages.0.content.0.type", "user message"},
-		{"image in assistant turn", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"image"}]}]}`, "messages.1.content.0.type", "assistant message"},
-		{"block without type", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"text":"x"}]}]}`, "messages.0.content.0.type", "Field required"},
-		{"text not string", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":1}]}]}`, "messages.0.content.0.text", "valid string"},
-		{"image media type", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/bmp","data":"AAAA"}}]}]}`, "messages.0.content.0.source.media_type", "image/jpeg"},
-		{"image bad base64", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"not base64!"}}]}]}`, "messages.0.content.0.source.data", "base64"},
-		{"image file id", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"file_1"}}]}]}`, "messages.0.content.0.source.file_id", "Files API"},
-		{"image ftp url", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"ftp://x"}}]}]}`, "messages.0.content.0.source.url", "http(s)"},
-		{"document not pdf", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"text/html","data":"AAAA"}}]}]}`, "messages.0.content.0.source.media_type", "application/pdf"},
-		{"tool_result without id", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}`, "messages.0.content.0.tool_use_id", "Field required"},
-		{"tool_result is_error string", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","is_error":"yes"}]}]}`, "messages.0.content.0.is_error", "valid boolean"},
-		{"tool_result bad inner block", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":[{"type":"tool_use"}]}]}]}`, "messages.0.content.0.content.0.type", "'tool_use'"},
-		{"tool_use without id", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","name":"f","input":{}}]}]}`, "messages.1.content.0.id", "Field required"},
-		{"tool_use input string", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":"{}"}]}]}`, "messages.1.content.0.input", "valid dictionary"},
-		{"system number", `{"model":"m","max_tokens":1,"system":3,` + msgs + `}`, "system", "system:"},
-		{"system image block", `{"model":"m","max_tokens":1,"system":[{"type":"image"}],` + msgs + `}`, "system.0.type", "'text'"},
-		{"temperature above 1", `{"model":"m","max_tokens":1,"temperature":1.5,` + msgs + `}`, "temperature", "between 0 and 1"},
-		{"top_p string", `{"model":"m","max_tokens":1,"top_p":"x",` + msgs + `}`, "top_p", "valid number"},
-		{"top_k float", `{"model":"m","max_tokens":1,"top_k":1.5,` + msgs + `}`, "top_k", "valid integer"},
-		{"six stop sequences", `{"model":"m","max_tokens":1,"stop_sequences":["a","b","c","d","e","f"],` + msgs + `}`, "stop_sequences", "at most 5"},
-		{"stop sequence number", `{"model":"m","max_tokens":1,"stop_sequences":[1],` + msgs + `}`, "stop_sequences.0", "valid string"},
-		{"stream string", `{"model":"m","max_tokens":1,"stream":"yes",` + msgs + `}`, "stream", "valid boolean"},
-		{"server tool", `{"model":"m","max_tokens":1,"tools":[{"type":"bash_20250124","name":"bash"}],` + msgs + `}`, "tools.0.type", "bash_20250124"},
-		{"bash tool", `{"model":"m","max_tokens":1,"tools":[{"type":"bash_20250124","name":"bash"}],` + msgs + `}`, "tools.0.type", "bash_20250124"},
-		{"tool without schema", `{"model":"m","max_tokens":1,"tools":[{"name":"f"}],` + msgs + `}`, "tools.0.input_schema", "Field required"},
-		{"tool without name", `{"model":"m","max_tokens":1,"tools":[{"input_schema":{"type":"object"}}],` + msgs + `}`, "tools.0.name", "Field required"},
-		{"tools object", `{"model":"m","max_tokens":1,"tools":{},` + msgs + `}`, "tools", "valid list"},
-		{"tool_choice string", `{"model":"m","max_tokens":1,"tool_choice":"auto",` + msgs + `}`, "tool_choice", "valid dictionary"},
-		{"tool_choice bad type", `{"model":"m","max_tokens":1,"tool_choice":{"type":"required"},` + msgs + `}`, "tool_choice.type", "'required'"},
-		{"tool_choice any without tools", `{"model":"m","max_tokens":1,"tool_choice":{"type":"any"},` + msgs + `}`, "tool_choice", "requires `tools`"},
-		{"tool_choice unknown tool", `{"model":"m","max_tokens":1,"tools":[{"name":"f","input_schema":{}}],"tool_choice":{"type":"tool","name":"g"},` + msgs + `}`, "tool_choice.name", "not among"},
-		{"disable_parallel string", `{"model":"m","max_tokens":1,"tool_choice":{"type":"auto","disable_parallel_tool_use":"no"},` + msgs + `}`, "tool_choice.disable_parallel_tool_use", "valid boolean"},
-		{"thinking bad type", `{"model":"m","max_tokens":1,"thinking":{"type":"on"},` + msgs + `}`, "thinking.type", "'on'"},
-		{"thinking without budget", `{"model":"m","max_tokens":5000,"thinking":{"type":"enabled"},` + msgs + `}`, "thinking.budget_tokens", "Field required"},
-		{"thinking budget too small", `{"model":"m","max_tokens":5000,"thinking":{"type":"enabled","budget_tokens":100},` + msgs + `}`, "thinking.budget_tokens", "greater than or equal to 1024"},
-		{"thinking budget over max_tokens", `{"model":"m","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":2000},` + msgs + `}`, "thinking.budget_tokens", "must be greater than"},
-		{"output_config bad format", `{"model":"m","max_tokens":1,"output_config":{"format":{"type":"xml"}},` + msgs + `}`, "output_config.format", "json_schema"},
+	tests := []envtest.Refusal{
+		{Name: "not json", In: `{"model":`, Param: "", Msg: "not valid JSON"},
+		{Name: "array body", In: `[1]`, Param: "", Msg: "JSON object"},
+		{Name: "no model", In: `{"max_tokens":1,` + msgs + `}`, Param: "model", Msg: "model: Field required"},
+		{Name: "model number", In: `{"model":4,"max_tokens":1,` + msgs + `}`, Param: "model", Msg: "model: Input should be"},
+		{Name: "model with slash", In: `{"model":"a/b","max_tokens":1,` + msgs + `}`, Param: "model", Msg: "not a valid model name"},
+		{Name: "no max_tokens", In: `{"model":"claude-sonnet-4-5",` + msgs + `}`, Param: "max_tokens", Msg: "max_tokens: Field required"},
+		{Name: "max_tokens string", In: `{"model":"m","max_tokens":"5",` + msgs + `}`, Param: "max_tokens", Msg: "max_tokens: Input should be a valid integer"},
+		{Name: "max_tokens zero", In: `{"model":"m","max_tokens":0,` + msgs + `}`, Param: "max_tokens", Msg: "greater than or equal to 1"},
+		{Name: "no messages", In: `{"model":"m","max_tokens":1}`, Param: "messages", Msg: "messages: Field required"},
+		{Name: "messages object", In: `{"model":"m","max_tokens":1,"messages":{}}`, Param: "messages", Msg: "valid list"},
+		{Name: "empty messages", In: `{"model":"m","max_tokens":1,"messages":[]}`, Param: "messages", Msg: "at least one"},
+		{Name: "only empty text", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":""}]}`, Param: "messages", Msg: "no message has content"},
+		{Name: "bad role", In: `{"model":"m","max_tokens":1,"messages":[{"role":"tool","content":"x"}]}`, Param: "messages.0.role", Msg: "'user', 'assistant' or 'system'"},
+		{Name: "unknown block in a system message", In: `{"model":"m","max_tokens":1,"messages":[{"role":"system","content":[{"type":"image"}]},{"role":"user","content":"x"}]}`, Param: "messages.0.content.0.type", Msg: "system message"},
+		{Name: "message string", In: `{"model":"m","max_tokens":1,"messages":["hi"]}`, Param: "messages.0", Msg: "valid dictionary"},
+		{Name: "content missing", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user"}]}`, Param: "messages.0.content", Msg: "Field required"},
+		{Name: "content number", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":5}]}`, Param: "messages.0.content", Msg: "valid string or a list"},
+		{Name: "unknown block", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"video"}]}]}`, Param: "messages.0.content.0.type", Msg: "'video'"},
+		{Name: "tool_use in user turn", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"f","input":{}}]}]}`, Param: "messages.0.content.0.type", Msg: "user message"},
+		{Name: "image in assistant turn", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"image"}]}]}`, Param: "messages.1.content.0.type", Msg: "assistant message"},
+		{Name: "block without type", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"text":"x"}]}]}`, Param: "messages.0.content.0.type", Msg: "Field required"},
+		{Name: "text not string", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":1}]}]}`, Param: "messages.0.content.0.text", Msg: "valid string"},
+		{Name: "image media type", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/bmp","data":"AAAA"}}]}]}`, Param: "messages.0.content.0.source.media_type", Msg: "image/jpeg"},
+		{Name: "image bad base64", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"not base64!"}}]}]}`, Param: "messages.0.content.0.source.data", Msg: "base64"},
+		{Name: "image file id", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"file_1"}}]}]}`, Param: "messages.0.content.0.source.file_id", Msg: "Files API"},
+		{Name: "image ftp url", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"ftp://x"}}]}]}`, Param: "messages.0.content.0.source.url", Msg: "http(s)"},
+		{Name: "document not pdf", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"base64","media_type":"text/html","data":"AAAA"}}]}]}`, Param: "messages.0.content.0.source.media_type", Msg: "application/pdf"},
+		{Name: "tool_result without id", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}`, Param: "messages.0.content.0.tool_use_id", Msg: "Field required"},
+		{Name: "tool_result is_error string", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","is_error":"yes"}]}]}`, Param: "messages.0.content.0.is_error", Msg: "valid boolean"},
+		{Name: "tool_result bad inner block", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":[{"type":"tool_use"}]}]}]}`, Param: "messages.0.content.0.content.0.type", Msg: "'tool_use'"},
+		{Name: "tool_use without id", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","name":"f","input":{}}]}]}`, Param: "messages.1.content.0.id", Msg: "Field required"},
+		{Name: "tool_use input string", In: `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":"{}"}]}]}`, Param: "messages.1.content.0.input", Msg: "valid dictionary"},
+		{Name: "system number", In: `{"model":"m","max_tokens":1,"system":3,` + msgs + `}`, Param: "system", Msg: "system:"},
+		{Name: "system image block", In: `{"model":"m","max_tokens":1,"system":[{"type":"image"}],` + msgs + `}`, Param: "system.0.type", Msg: "'text'"},
+		{Name: "temperature above 1", In: `{"model":"m","max_tokens":1,"temperature":1.5,` + msgs + `}`, Param: "temperature", Msg: "between 0 and 1"},
+		{Name: "top_p string", In: `{"model":"m","max_tokens":1,"top_p":"x",` + msgs + `}`, Param: "top_p", Msg: "valid number"},
+		{Name: "top_k float", In: `{"model":"m","max_tokens":1,"top_k":1.5,` + msgs + `}`, Param: "top_k", Msg: "valid integer"},
+		{Name: "six stop sequences", In: `{"model":"m","max_tokens":1,"stop_sequences":["a","b","c","d","e","f"],` + msgs + `}`, Param: "stop_sequences", Msg: "at most 5"},
+		{Name: "stop sequence number", In: `{"model":"m","max_tokens":1,"stop_sequences":[1],` + msgs + `}`, Param: "stop_sequences.0", Msg: "valid string"},
+		{Name: "stream string", In: `{"model":"m","max_tokens":1,"stream":"yes",` + msgs + `}`, Param: "stream", Msg: "valid boolean"},
+		{Name: "server tool", In: `{"model":"m","max_tokens":1,"tools":[{"type":"bash_20250124","name":"bash"}],` + msgs + `}`, Param: "tools.0.type", Msg: "bash_20250124"},
+		{Name: "bash tool", In: `{"model":"m","max_tokens":1,"tools":[{"type":"bash_20250124","name":"bash"}],` + msgs + `}`, Param: "tools.0.type", Msg: "bash_20250124"},
+		{Name: "tool without schema", In: `{"model":"m","max_tokens":1,"tools":[{"name":"f"}],` + msgs + `}`, Param: "tools.0.input_schema", Msg: "Field required"},
+		{Name: "tool without name", In: `{"model":"m","max_tokens":1,"tools":[{"input_schema":{"type":"object"}}],` + msgs + `}`, Param: "tools.0.name", Msg: "Field required"},
+		{Name: "tools object", In: `{"model":"m","max_tokens":1,"tools":{},` + msgs + `}`, Param: "tools", Msg: "valid list"},
+		{Name: "tool_choice string", In: `{"model":"m","max_tokens":1,"tool_choice":"auto",` + msgs + `}`, Param: "tool_choice", Msg: "valid dictionary"},
+		{Name: "tool_choice bad type", In: `{"model":"m","max_tokens":1,"tool_choice":{"type":"required"},` + msgs + `}`, Param: "tool_choice.type", Msg: "'required'"},
+		{Name: "tool_choice any without tools", In: `{"model":"m","max_tokens":1,"tool_choice":{"type":"any"},` + msgs + `}`, Param: "tool_choice", Msg: "requires `tools`"},
+		{Name: "tool_choice unknown tool", In: `{"model":"m","max_tokens":1,"tools":[{"name":"f","input_schema":{}}],"tool_choice":{"type":"tool","name":"g"},` + msgs + `}`, Param: "tool_choice.name", Msg: "not among"},
+		{Name: "disable_parallel string", In: `{"model":"m","max_tokens":1,"tool_choice":{"type":"auto","disable_parallel_tool_use":"no"},` + msgs + `}`, Param: "tool_choice.disable_parallel_tool_use", Msg: "valid boolean"},
+		{Name: "thinking bad type", In: `{"model":"m","max_tokens":1,"thinking":{"type":"on"},` + msgs + `}`, Param: "thinking.type", Msg: "'on'"},
+		{Name: "thinking without budget", In: `{"model":"m","max_tokens":5000,"thinking":{"type":"enabled"},` + msgs + `}`, Param: "thinking.budget_tokens", Msg: "Field required"},
+		{Name: "thinking budget too small", In: `{"model":"m","max_tokens":5000,"thinking":{"type":"enabled","budget_tokens":100},` + msgs + `}`, Param: "thinking.budget_tokens", Msg: "greater than or equal to 1024"},
+		{Name: "thinking budget over max_tokens", In: `{"model":"m","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":2000},` + msgs + `}`, Param: "thinking.budget_tokens", Msg: "must be greater than"},
+		{Name: "output_config bad format", In: `{"model":"m","max_tokens":1,"output_config":{"format":{"type":"xml"}},` + msgs + `}`, Param: "output_config.format", Msg: "json_schema"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseMessages([]byte(tt.in), envtest.Env(nil))
-			if e == nil {
-				t.Fatal("expected an error")
-			}
-			if e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
-				t.Fatalf("got kind=%d status=%d param=%q msg=%q", e.Kind, e.Status, e.Param, e.Message)
-			}
-			jsontest.Equal(t, ErrorBody(e), `{"type":"error","error":{"type":"invalid_request_error","message":`+string(mustJSON(e.Message))+`}}`)
-		})
-	}
+	envtest.Rejects(t, ParseMessages, tests, func(t *testing.T, e *apierror.Error) {
+		jsontest.Equal(t, ErrorBody(e), `{"type":"error","error":{"type":"invalid_request_error","message":`+string(mustJSON(e.Message))+`}}`)
+	})
 }
 
 func mustJSON(v any) []byte {

@@ -318,31 +318,19 @@ var geminiStreamWant = []string{
 	`message_stop {"type":"message_stop"}`,
 }
 
-func checkEvents(t *testing.T, label string, got, want []string) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d events, want %d:\n%s", label, len(got), len(want), strings.Join(got, "\n"))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("%s: event %d\n got  %s\n want %s", label, i, got[i], want[i])
-		}
-	}
-}
-
 func TestStream(t *testing.T) {
 	r := mustParse(t, `{"model":"claude-sonnet-4-5","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"x"}]}`)
-	checkEvents(t, "whole", streamEvents(t, r, geminiStream), geminiStreamWant)
+	jsontest.SameEvents(t, "whole", streamEvents(t, r, geminiStream), geminiStreamWant)
 	// Every split point, including inside "\r\n" and inside 世界.
 	for c := 0; c <= len(geminiStream); c++ {
-		checkEvents(t, fmt.Sprintf("split at %d", c), streamEvents(t, r, geminiStream, c), geminiStreamWant)
+		jsontest.SameEvents(t, fmt.Sprintf("split at %d", c), streamEvents(t, r, geminiStream, c), geminiStreamWant)
 	}
 	// Byte by byte.
 	cuts := make([]int, 0, len(geminiStream))
 	for c := 1; c < len(geminiStream); c++ {
 		cuts = append(cuts, c)
 	}
-	checkEvents(t, "byte by byte", streamEvents(t, r, geminiStream, cuts...), geminiStreamWant)
+	jsontest.SameEvents(t, "byte by byte", streamEvents(t, r, geminiStream, cuts...), geminiStreamWant)
 	_, s := streamOut(r, geminiStream)
 	if u := s.Usage(); u.Output() != 80 || u.Cached != 20 || s.Failed() {
 		t.Fatalf("usage %+v failed %v", u, s.Failed())
@@ -418,7 +406,7 @@ func TestStreamIndexSequences(t *testing.T) {
 					got = append(got, ev.name)
 				}
 			}
-			checkEvents(t, tt.name, got, tt.want)
+			jsontest.SameEvents(t, tt.name, got, tt.want)
 		})
 	}
 }

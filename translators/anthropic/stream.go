@@ -28,15 +28,13 @@ type Stream struct {
 	done    bool   // finished, or an error was emitted: ignore the rest
 	failed  bool   // the stream ended with an error event
 	out     []byte // output of the current Write
-	// slow: every event takes the gjson path (the reference of the
-	// differential tests)
-	slow bool
-	fast gemini.FastHandler // s.fastEvent, made once
 }
 
 // NewStream starts a stream translation.
 func (r *MessagesRequest) NewStream() translator.Stream {
-	return &Stream{req: r, m: r.newMachine()}
+	s := &Stream{req: r, m: r.newMachine()}
+	s.events.SetFast(s.fastEvent)
+	return s
 }
 
 // Write consumes an upstream chunk and appends the client bytes it
@@ -46,7 +44,7 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FeedFast(chunk, s.fastHandler(), s.event); e != nil {
+	if e := s.events.Feed(chunk, s.event); e != nil {
 		s.fail(e) // an error object sent mid-stream, or unreadable bytes
 	}
 	return s.out
@@ -60,7 +58,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FinishFast(s.fastHandler(), s.event); e != nil {
+	if e := s.events.Finish(s.event); e != nil {
 		s.fail(e)
 		return s.out
 	}

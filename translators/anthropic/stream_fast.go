@@ -8,17 +8,6 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// fastHandler is the stream's fast path (nil when slow is set).
-func (s *Stream) fastHandler() gemini.FastHandler {
-	if s.slow {
-		return nil
-	}
-	if s.fast == nil {
-		s.fast = s.fastEvent
-	}
-	return s.fast
-}
-
 // fastEvent is event for an event read by the scan: the same events, from
 // strings that view the upstream event instead of gjson Results.
 func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {

@@ -34,7 +34,8 @@ type EventReader struct {
 	parser sse.Parser
 	idx    jsonidx.Object
 	err    *apierror.Error
-	// fast is the translator's fast path during FeedFast and FinishFast.
+	// fast is the translator's fast path (SetFast); nil: every event
+	// takes the gjson path.
 	fast FastHandler
 	scan Scan
 }
@@ -44,21 +45,13 @@ type EventReader struct {
 // leaves to the gjson path, which then gets it as an Event.
 type FastHandler func(*Scan) (handled bool, err *apierror.Error)
 
-// FeedFast is Feed with a fast path: each event is scanned once (Scan)
-// and handed to fast; an event the scan cannot read, or fast declines,
-// goes to fn as Feed would give it. A nil fast is Feed.
-func (r *EventReader) FeedFast(chunk []byte, fast FastHandler, fn func(Event) *apierror.Error) *apierror.Error {
-	r.fast = fast
-	defer func() { r.fast = nil }()
-	return r.Feed(chunk, fn)
-}
-
-// FinishFast is Finish with the fast path of FeedFast.
-func (r *EventReader) FinishFast(fast FastHandler, fn func(Event) *apierror.Error) *apierror.Error {
-	r.fast = fast
-	defer func() { r.fast = nil }()
-	return r.Finish(fn)
-}
+// SetFast gives the reader a fast path: Feed and Finish then scan each
+// event once (Scan) and hand it to fast; an event the scan cannot read, or
+// fast declines, goes to their fn as an Event. A translator sets it when
+// its stream starts, once (a method value allocates); nil, the default,
+// sends every event down the gjson path (the reference of the
+// differential tests).
+func (r *EventReader) SetFast(fast FastHandler) { r.fast = fast }
 
 // Feed reads a chunk and calls fn for each complete event. It returns the
 // error that ends the stream (an upstream error object, unreadable bytes),

@@ -9,22 +9,23 @@ import (
 
 // InlineDataPart is a Gemini part carrying base64 data inline.
 func InlineDataPart(mime, data string) []byte {
-	p := make([]byte, 0, len(data)+48)
-	p = append(p, `{"inlineData":{"mimeType":`...)
-	p = jsonw.String(p, mime)
-	p = append(p, `,"data":`...)
-	p = jsonw.String(p, data)
-	return append(p, "}}"...)
+	return mediaPart(`{"inlineData":{"mimeType":`, mime, `,"data":`, data)
 }
 
 // FileDataPart is a Gemini part pointing at a file Gemini fetches itself
 // (Files API URI, or a public or signed HTTPS URL).
 func FileDataPart(mime, uri string) []byte {
-	p := make([]byte, 0, len(uri)+48)
-	p = append(p, `{"fileData":{"mimeType":`...)
+	return mediaPart(`{"fileData":{"mimeType":`, mime, `,"fileUri":`, uri)
+}
+
+// mediaPart writes a part whose one member holds a mimeType and the data
+// or its location (src): head, mime, key, src.
+func mediaPart(head, mime, key, src string) []byte {
+	p := make([]byte, 0, len(src)+48)
+	p = append(p, head...)
 	p = jsonw.String(p, mime)
-	p = append(p, `,"fileUri":`...)
-	p = jsonw.String(p, uri)
+	p = append(p, key...)
+	p = jsonw.String(p, src)
 	return append(p, "}}"...)
 }
 

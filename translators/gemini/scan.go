@@ -133,8 +133,8 @@ func (s *Scan) Read(data []byte) bool {
 	return s.unescape()
 }
 
-// The readers below walk one object each, member by member (memberKey,
-// memberNext), with no callback: in Wasm every call costs, and an event
+// The readers below walk one object each, member by member (firstMember,
+// nextMember), with no callback: in Wasm every call costs, and an event
 // has a few dozen members. Each returns the index after its value, or -1
 // when the value takes the gjson path.
 
@@ -142,12 +142,10 @@ func (s *Scan) Read(data []byte) bool {
 func (s *Scan) top(i int) int {
 	d := s.data
 	var seen uint8
-	if i < len(d) && d[i] == '}' {
-		return i + 1
-	}
-	for n := 0; ; n++ {
-		var k keyID
-		if k, i = memberKey(d, i); i < 0 || n == 64 {
+	var k keyID
+	more, n := false, 0
+	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
+		if n++; n > 64 {
 			return -1
 		}
 		switch k {
@@ -168,56 +166,33 @@ func (s *Scan) top(i int) int {
 				i = skip(d, i, 1)
 			}
 		case kResponseID:
-			if seen&4 != 0 || i >= len(d) || d[i] != '"' {
+			if seen&4 != 0 {
 				return -1
 			}
 			seen |= 4
-			end, esc := str(d, i+1)
-			if end < 0 || esc {
-				return -1
-			}
-			s.ResponseID = s.str(i+1, end-1)
-			i = end
+			s.ResponseID, i = s.plainString(i)
 		case kError, kPromptFeedback:
 			return -1
 		default:
 			i = skip(d, i, 1)
 		}
-		var more bool
-		if i, more = memberNext(d, i); !more {
-			return i
-		}
 	}
+	return i
 }
 
 // usage reads usageMetadata as usageFast does; i is after its '{'.
 func (s *Scan) usage(i int) int {
 	d := s.data
 	s.Usage.Present = true
-	if i = ws(d, i); i < len(d) && d[i] == '}' {
-		return i + 1
-	}
-	for {
-		var k keyID
-		if k, i = memberKey(d, i); i < 0 {
-			return -1
-		}
+	var k keyID
+	var more bool
+	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
 		end, integer := number(d, i)
 		if end >= 0 && integer {
 			// A plain count (usageFast refuses more than 15 digits).
-			j, neg := i, d[i] == '-'
-			if neg {
-				j++
-			}
-			if end-j > 15 {
+			n, ok := digits(d, i, end, 15)
+			if !ok {
 				return -1
-			}
-			var n int64
-			for ; j < end; j++ {
-				n = n*10 + int64(d[j]-'0')
-			}
-			if neg {
-				n = -n
 			}
 			s.Usage.setKey(k, n)
 			i = end
@@ -231,55 +206,36 @@ func (s *Scan) usage(i int) int {
 				i = skip(d, i, 2)
 			}
 		}
-		var more bool
-		if i, more = memberNext(d, i); !more {
-			return i
-		}
 	}
+	return i
 }
 
 // candidates reads the candidates array; i is after its '['.
 func (s *Scan) candidates(i int) int {
 	d := s.data
-	if i = ws(d, i); i < len(d) && d[i] == ']' {
-		return i + 1
-	}
-	for pos := 0; ; pos++ {
-		if i >= len(d) || d[i] != '{' || pos == 1024 {
+	var more bool
+	for i, more = firstElement(d, i); more; i, more = nextElement(d, i) {
+		ci := len(s.Candidates)
+		if i >= len(d) || d[i] != '{' || ci == 1024 {
 			return -1
 		}
-		s.Candidates = append(s.Candidates, ScanCandidate{Index: pos, First: len(s.Parts), Last: len(s.Parts)})
+		s.Candidates = append(s.Candidates, ScanCandidate{Index: ci, First: len(s.Parts), Last: len(s.Parts)})
 		start := i
-		if i = s.candidate(i+1, len(s.Candidates)-1); i < 0 {
+		if i = s.candidate(i+1, ci); i < 0 {
 			return -1
 		}
-		s.Candidates[len(s.Candidates)-1].raw = s.str(start, i)
-		if i = ws(d, i); i >= len(d) {
-			return -1
-		}
-		switch d[i] {
-		case ']':
-			return i + 1
-		case ',':
-			i = ws(d, i+1)
-		default:
-			return -1
-		}
+		s.Candidates[ci].raw = s.str(start, i)
 	}
+	return i
 }
 
 // candidate reads a candidate; i is after its '{'.
 func (s *Scan) candidate(i, ci int) int {
 	d := s.data
 	var seen uint8
-	if i = ws(d, i); i < len(d) && d[i] == '}' {
-		return i + 1
-	}
-	for {
-		var k keyID
-		if k, i = memberKey(d, i); i < 0 {
-			return -1
-		}
+	var k keyID
+	var more bool
+	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
 		c := &s.Candidates[ci]
 		switch k {
 		case kContent:
@@ -289,16 +245,11 @@ func (s *Scan) candidate(i, ci int) int {
 			seen |= 1
 			i = s.content(i+1, ci)
 		case kFinishReason:
-			if seen&2 != 0 || i >= len(d) || d[i] != '"' {
+			if seen&2 != 0 {
 				return -1
 			}
 			seen |= 2
-			end, esc := str(d, i+1)
-			if end < 0 || esc {
-				return -1
-			}
-			c.Finish = s.str(i+1, end-1)
-			i = end
+			c.Finish, i = s.plainString(i)
 		case kIndex:
 			if seen&4 != 0 {
 				return -1
@@ -314,25 +265,17 @@ func (s *Scan) candidate(i, ci int) int {
 		default:
 			i = skip(d, i, 3)
 		}
-		var more bool
-		if i, more = memberNext(d, i); !more {
-			return i
-		}
 	}
+	return i
 }
 
 // content reads a candidate's content; i is after its '{'.
 func (s *Scan) content(i, ci int) int {
 	d := s.data
 	seen := false
-	if i = ws(d, i); i < len(d) && d[i] == '}' {
-		return i + 1
-	}
-	for {
-		var k keyID
-		if k, i = memberKey(d, i); i < 0 {
-			return -1
-		}
+	var k keyID
+	var more bool
+	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
 		if k == kParts {
 			if seen || i >= len(d) || d[i] != '[' {
 				return -1
@@ -342,54 +285,32 @@ func (s *Scan) content(i, ci int) int {
 		} else {
 			i = skip(d, i, 4)
 		}
-		var more bool
-		if i, more = memberNext(d, i); !more {
-			return i
-		}
 	}
+	return i
 }
 
 // parts reads a content's parts; i is after its '['.
 func (s *Scan) parts(i, ci int) int {
 	d := s.data
-	if i = ws(d, i); i < len(d) && d[i] == ']' {
-		return i + 1
-	}
-	for {
+	var more bool
+	for i, more = firstElement(d, i); more; i, more = nextElement(d, i) {
 		if i >= len(d) || d[i] != '{' || len(s.Parts) == 1<<20 {
 			return -1
 		}
 		s.Parts = append(s.Parts, Part{})
 		s.Candidates[ci].Last = len(s.Parts)
-		if i = s.part(i+1, len(s.Parts)-1); i < 0 {
-			return -1
-		}
-		if i = ws(d, i); i >= len(d) {
-			return -1
-		}
-		switch d[i] {
-		case ']':
-			return i + 1
-		case ',':
-			i = ws(d, i+1)
-		default:
-			return -1
-		}
+		i = s.part(i+1, len(s.Parts)-1)
 	}
+	return i
 }
 
 // part reads a part; i is after its '{'.
 func (s *Scan) part(i, pi int) int {
 	d := s.data
 	var seen uint8
-	if i = ws(d, i); i < len(d) && d[i] == '}' {
-		return i + 1
-	}
-	for {
-		var k keyID
-		if k, i = memberKey(d, i); i < 0 {
-			return -1
-		}
+	var k keyID
+	var more bool
+	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
 		p := &s.Parts[pi]
 		var bit uint8
 		switch k {
@@ -439,15 +360,7 @@ func (s *Scan) part(i, pi int) int {
 				return -1
 			}
 		case 4:
-			if d[i] != '"' {
-				return -1
-			}
-			end, esc := str(d, i+1)
-			if end < 0 || esc {
-				return -1
-			}
-			p.Signature = s.str(i+1, end-1)
-			i = end
+			p.Signature, i = s.plainString(i)
 		case 8:
 			if d[i] != '{' {
 				return -1
@@ -457,25 +370,17 @@ func (s *Scan) part(i, pi int) int {
 				return -1 // CheckFunctionCall's error: the gjson path
 			}
 		}
-		var more bool
-		if i, more = memberNext(d, i); !more {
-			return i
-		}
 	}
+	return i
 }
 
 // call reads a functionCall; i is after its '{'.
 func (s *Scan) call(i, pi int) int {
 	d := s.data
 	var seen uint8
-	if i = ws(d, i); i < len(d) && d[i] == '}' {
-		return i + 1
-	}
-	for {
-		var k keyID
-		if k, i = memberKey(d, i); i < 0 {
-			return -1
-		}
+	var k keyID
+	var more bool
+	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
 		p := &s.Parts[pi]
 		var bit uint8
 		switch k {
@@ -493,6 +398,10 @@ func (s *Scan) call(i, pi int) int {
 		switch bit {
 		case 0:
 			i = skip(d, i, 7)
+		case 1:
+			p.CallName, i = s.plainString(i)
+		case 2:
+			p.CallID, i = s.plainString(i)
 		case 4:
 			switch {
 			case d[i] == '{':
@@ -507,26 +416,9 @@ func (s *Scan) call(i, pi int) int {
 			default:
 				return -1
 			}
-		default:
-			if d[i] != '"' {
-				return -1
-			}
-			end, esc := str(d, i+1)
-			if end < 0 || esc {
-				return -1
-			}
-			if bit == 1 {
-				p.CallName = s.str(i+1, end-1)
-			} else {
-				p.CallID = s.str(i+1, end-1)
-			}
-			i = end
-		}
-		var more bool
-		if i, more = memberNext(d, i); !more {
-			return i
 		}
 	}
+	return i
 }
 
 // unescape fills in the texts written with escapes, once the scan is done
@@ -559,6 +451,21 @@ func (s *Scan) str(i, j int) string {
 		return ""
 	}
 	return unsafe.String(&s.data[i], j-i)
+}
+
+// plainString reads a JSON string without escapes at i (an id, a name, a
+// finishReason: escapes there take the gjson path); it returns its
+// contents, viewing the bytes, and the index after it, or -1.
+func (s *Scan) plainString(i int) (string, int) {
+	d := s.data
+	if i >= len(d) || d[i] != '"' {
+		return "", -1
+	}
+	end, esc := str(d, i+1)
+	if end < 0 || esc {
+		return "", -1
+	}
+	return s.str(i+1, end-1), end
 }
 
 // keyID names the keys the scan reads, whatever object they are in.
@@ -723,31 +630,64 @@ func (us *Usage) setKey(id keyID, n int64) {
 	}
 }
 
-// memberKey reads a member's key (without escapes, named by lookup) and
-// colon at i; vi is the index of its value (whitespace skipped), -1 when
-// the member cannot be read here.
-func memberKey(d []byte, i int) (key keyID, vi int) {
+// firstMember reads the first member's key of an object (i is after its
+// '{'), nextMember the next one's after a member's value (ending at i, -1
+// for a value that could not be read). The key is named by lookup and
+// written without escapes; vi is the index of its value (whitespace
+// skipped). more is false at the object's end, with vi after its '}', and
+// where the member cannot be read here, with vi -1.
+func firstMember(d []byte, i int) (key keyID, vi int, more bool) {
+	if i = ws(d, i); i < len(d) && d[i] == '}' {
+		return kOther, i + 1, false
+	}
+	return memberKey(d, i)
+}
+
+func nextMember(d []byte, i int) (key keyID, vi int, more bool) {
+	if i < 0 {
+		return kOther, -1, false
+	}
+	if i = ws(d, i); i >= len(d) {
+		return kOther, -1, false
+	}
+	switch d[i] {
+	case ',':
+		return memberKey(d, ws(d, i+1))
+	case '}':
+		return kOther, i + 1, false
+	}
+	return kOther, -1, false
+}
+
+// memberKey reads a member's key and colon at i.
+func memberKey(d []byte, i int) (key keyID, vi int, more bool) {
 	if i >= len(d) || d[i] != '"' {
-		return kOther, -1
+		return kOther, -1, false
 	}
 	j, esc := str(d, i+1)
 	if j < 0 || esc {
-		return kOther, -1
+		return kOther, -1, false
 	}
 	key = lookup(d[i+1 : j-1])
 	if j < len(d) && d[j] == ':' {
-		return key, ws(d, j+1)
+		return key, ws(d, j+1), true
 	}
 	if j = ws(d, j); j >= len(d) || d[j] != ':' {
-		return kOther, -1
+		return kOther, -1, false
 	}
-	return key, ws(d, j+1)
+	return key, ws(d, j+1), true
 }
 
-// memberNext reads what follows a member's value (ending at i, -1 for a
-// value that could not be read): more is true after a comma, with i at
-// the next key; false at the object's end, with i after its '}' (or -1).
-func memberNext(d []byte, i int) (int, bool) {
+// firstElement and nextElement are firstMember and nextMember for an
+// array: i is at the next element (whitespace skipped) while more is true.
+func firstElement(d []byte, i int) (int, bool) {
+	if i = ws(d, i); i < len(d) && d[i] == ']' {
+		return i + 1, false
+	}
+	return i, true
+}
+
+func nextElement(d []byte, i int) (int, bool) {
 	if i < 0 {
 		return -1, false
 	}
@@ -757,7 +697,7 @@ func memberNext(d []byte, i int) (int, bool) {
 	switch d[i] {
 	case ',':
 		return ws(d, i+1), true
-	case '}':
+	case ']':
 		return i + 1, false
 	}
 	return -1, false
@@ -881,23 +821,33 @@ func number(d []byte, i int) (end int, integer bool) {
 // gives for it); end is -1 for anything else.
 func smallInt(d []byte, i int) (n, end int) {
 	end, integer := number(d, i)
-	if end < 0 || !integer || end-i > 10 {
+	if end < 0 || !integer {
 		return 0, -1
 	}
+	v, ok := digits(d, i, end, 9)
+	if !ok {
+		return 0, -1
+	}
+	return int(v), end
+}
+
+// digits is the value of the integer d[i:end] (validated by number, with
+// no fraction or exponent); ok is false when it has more than maxDigits digits.
+func digits(d []byte, i, end, maxDigits int) (n int64, ok bool) {
 	neg := d[i] == '-'
 	if neg {
 		i++
 	}
-	if end-i > 9 {
-		return 0, -1
+	if end-i > maxDigits {
+		return 0, false
 	}
 	for ; i < end; i++ {
-		n = n*10 + int(d[i]-'0')
+		n = n*10 + int64(d[i]-'0')
 	}
 	if neg {
 		n = -n
 	}
-	return n, end
+	return n, true
 }
 
 // skip validates the JSON value at i (whitespace skipped) and returns the

@@ -220,12 +220,7 @@ func (c *cleaner) schema(root bool) {
 // members calls fn for each member of the object at src[i], with the raw
 // key (quotes included) and src[i] at the value. fn must read the value.
 func (c *cleaner) members(fn func(rawKey string)) {
-	c.open()
-	if c.at('}') {
-		c.close()
-		return
-	}
-	for !c.bad {
+	for more := c.first('}'); more; more = c.next('}') {
 		if !c.at('"') {
 			c.bad = true
 			return
@@ -237,40 +232,45 @@ func (c *cleaner) members(fn func(rawKey string)) {
 		}
 		c.i++
 		fn(k)
-		switch {
-		case c.bad:
-		case c.at(','):
-			c.i++
-		case c.at('}'):
-			c.close()
-			return
-		default:
-			c.bad = true
-		}
 	}
 }
 
 // elements calls fn for each element of the array at src[i], with src[i]
 // at the element. fn must read the element.
 func (c *cleaner) elements(fn func(n int)) {
-	c.open()
-	if c.at(']') {
-		c.close()
-		return
-	}
-	for n := 0; !c.bad; n++ {
+	n := 0
+	for more := c.first(']'); more; more = c.next(']') {
 		fn(n)
-		switch {
-		case c.bad:
-		case c.at(','):
-			c.i++
-		case c.at(']'):
-			c.close()
-			return
-		default:
-			c.bad = true
-		}
+		n++
 	}
+}
+
+// first enters the object or array at src[i], which end closes, and
+// reports whether a member or element follows: false when it is empty
+// (then closed) or bad.
+func (c *cleaner) first(end byte) bool {
+	c.open()
+	if c.at(end) {
+		c.close()
+		return false
+	}
+	return !c.bad
+}
+
+// next reads what follows a member or element: true after a comma, with
+// src[i] at the next one; false at end (then closed) or when bad.
+func (c *cleaner) next(end byte) bool {
+	switch {
+	case c.bad:
+	case c.at(','):
+		c.i++
+		return true
+	case c.at(end):
+		c.close()
+	default:
+		c.bad = true
+	}
+	return false
 }
 
 // keyName is a raw key without its quotes, unescaped when it holds escapes

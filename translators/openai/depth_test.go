@@ -64,15 +64,9 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 	})
 	t.Run("a deep tool result goes as a string", func(t *testing.T) {
 		result := `{\"a\":` + deep + `}`
-		r, e := ParseChat([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},
+		envtest.ToolResultAsString(t, ParseChat, `{"model":"gpt-4","messages":[{"role":"user","content":"x"},
 			{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},
-			{"role":"tool","tool_call_id":"c","content":"`+result+`"}]}`), envtest.Env(nil))
-		if e != nil {
-			t.Fatal(e)
-		}
-		if !strings.Contains(string(r.Body), `"response":{"output":"`+result+`"}`) {
-			t.Fatalf("the result was not sent as a string: %.300s", r.Body)
-		}
+			{"role":"tool","tool_call_id":"c","content":"`+result+`"}]}`, result)
 	})
 }
 

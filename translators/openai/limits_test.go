@@ -97,12 +97,7 @@ func TestToolResultsMatchInLinearWork(t *testing.T) {
 	if e := b.messages(gjson.Parse(sb.String())); e != nil {
 		t.Fatal(e)
 	}
-	if b.pending.Lookups > 2*n {
-		t.Fatalf("%d pending calls examined to match %d results", b.pending.Lookups, n)
-	}
-	if got := strings.Count(string(b.contents.AppendTo(nil)), `"functionResponse"`); got != n {
-		t.Fatalf("%d results sent, want %d", got, n)
-	}
+	jsontest.MatchedLinearly(t, b.pending.Lookups, n, string(b.contents.AppendTo(nil)))
 }
 
 func TestStreamEventWithTooManyFields(t *testing.T) {

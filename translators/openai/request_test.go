@@ -2,7 +2,6 @@ package openai
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -113,58 +112,47 @@ func TestParseChatTranslates(t *testing.T) {
 }
 
 func TestParseChatRejects(t *testing.T) {
-	tests := []struct {
-		name, in, param, msgPart string
-	}{
-		{"not json", `{"model":`, "", "not valid JSON"},
-		{"array body", `[1]`, "", "JSON object"},
-		{"no model", `{"messages":[{"role":"user","content":"x"}]}`, "model", "model"},
-		{"model not a string", `{"model":4,"messages":[{"role":"user","content":"x"}]}`, "model", "model"},
-		{"model with a slash", `{"model":"../x","messages":[{"role":"user","content":"x"}]}`, "model", "not a valid model name"},
-		{"no messages", `{"model":"gpt-4"}`, "messages", "required"},
-		{"empty messages", `{"model":"gpt-4","messages":[]}`, "messages", "at least one"},
-		{"only system", `{"model":"gpt-4","messages":[{"role":"system","content":"x"}]}`, "messages", "no user or assistant"},
-		{"bad role", `{"model":"gpt-4","messages":[{"role":"robot","content":"x"}]}`, "messages[0].role", "expected one of"},
-		{"message not object", `{"model":"gpt-4","messages":["hi"]}`, "messages[0]", "expected an object"},
-		{"content number", `{"model":"gpt-4","messages":[{"role":"user","content":5}]}`, "messages[0].content", "expected a string"},
-		{"temperature string", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"temperature":"hot"}`, "temperature", "expected a number"},
-		{"temperature range", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"temperature":3}`, "temperature", "out of range"},
-		{"max_tokens float", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"max_tokens":1.5}`, "max_tokens", "integer"},
-		{"max_tokens zero", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"max_tokens":0}`, "max_tokens", "at least 1"},
-		{"stream string", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"stream":"yes"}`, "stream", "boolean"},
-		{"stop object", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"stop":{}}`, "stop", "string or an array"},
-		{"n on gemini 3", `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"x"}],"n":2}`, "n", "does not support"},
-		{"logit_bias", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"logit_bias":{"50256":-100}}`, "logit_bias", "not supported"},
-		{"bad tool arguments", `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{oops"}}]}]}`, "messages[1].tool_calls[0].function.arguments", "JSON object"},
-		{"tool without id", `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"tool","content":"r"}]}`, "messages[1].tool_call_id", "must name"},
-		{"unknown part", `{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"video","video":{}}]}]}`, "messages[0].content[0].type", "unsupported"},
-		{"bad data url", `{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png,notbase64"}}]}]}`, "messages[0].content[0].image_url.url", "base64"},
-		{"file id", `{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}`, "messages[0].content[0].file.file_id", "inline"},
-		{"tool_choice unknown function", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}}`, "tool_choice", "not among"},
-		{"tool_choice without tools", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tool_choice":"required"}`, "tool_choice", "requires 'tools'"},
-		{"custom tool", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"custom","custom":{"name":"x"}}]}`, "tools[0].type", "only `function`"},
-		{"bad reasoning effort", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"reasoning_effort":"extreme"}`, "reasoning_effort", "expected none"},
+	tests := []envtest.Refusal{
+		{Name: "not json", In: `{"model":`, Param: "", Msg: "not valid JSON"},
+		{Name: "array body", In: `[1]`, Param: "", Msg: "JSON object"},
+		{Name: "no model", In: `{"messages":[{"role":"user","content":"x"}]}`, Param: "model", Msg: "model"},
+		{Name: "model not a string", In: `{"model":4,"messages":[{"role":"user","content":"x"}]}`, Param: "model", Msg: "model"},
+		{Name: "model with a slash", In: `{"model":"../x","messages":[{"role":"user","content":"x"}]}`, Param: "model", Msg: "not a valid model name"},
+		{Name: "no messages", In: `{"model":"gpt-4"}`, Param: "messages", Msg: "required"},
+		{Name: "empty messages", In: `{"model":"gpt-4","messages":[]}`, Param: "messages", Msg: "at least one"},
+		{Name: "only system", In: `{"model":"gpt-4","messages":[{"role":"system","content":"x"}]}`, Param: "messages", Msg: "no user or assistant"},
+		{Name: "bad role", In: `{"model":"gpt-4","messages":[{"role":"robot","content":"x"}]}`, Param: "messages[0].role", Msg: "expected one of"},
+		{Name: "message not object", In: `{"model":"gpt-4","messages":["hi"]}`, Param: "messages[0]", Msg: "expected an object"},
+		{Name: "content number", In: `{"model":"gpt-4","messages":[{"role":"user","content":5}]}`, Param: "messages[0].content", Msg: "expected a string"},
+		{Name: "temperature string", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"temperature":"hot"}`, Param: "temperature", Msg: "expected a number"},
+		{Name: "temperature range", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"temperature":3}`, Param: "temperature", Msg: "out of range"},
+		{Name: "max_tokens float", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"max_tokens":1.5}`, Param: "max_tokens", Msg: "integer"},
+		{Name: "max_tokens zero", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"max_tokens":0}`, Param: "max_tokens", Msg: "at least 1"},
+		{Name: "stream string", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"stream":"yes"}`, Param: "stream", Msg: "boolean"},
+		{Name: "stop object", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"stop":{}}`, Param: "stop", Msg: "string or an array"},
+		{Name: "n on gemini 3", In: `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"x"}],"n":2}`, Param: "n", Msg: "does not support"},
+		{Name: "logit_bias", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"logit_bias":{"50256":-100}}`, Param: "logit_bias", Msg: "not supported"},
+		{Name: "bad tool arguments", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{oops"}}]}]}`, Param: "messages[1].tool_calls[0].function.arguments", Msg: "JSON object"},
+		{Name: "tool without id", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"tool","content":"r"}]}`, Param: "messages[1].tool_call_id", Msg: "must name"},
+		{Name: "unknown part", In: `{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"video","video":{}}]}]}`, Param: "messages[0].content[0].type", Msg: "unsupported"},
+		{Name: "bad data url", In: `{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png,notbase64"}}]}]}`, Param: "messages[0].content[0].image_url.url", Msg: "base64"},
+		{Name: "file id", In: `{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}`, Param: "messages[0].content[0].file.file_id", Msg: "inline"},
+		{Name: "tool_choice unknown function", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}}`, Param: "tool_choice", Msg: "not among"},
+		{Name: "tool_choice without tools", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tool_choice":"required"}`, Param: "tool_choice", Msg: "requires 'tools'"},
+		{Name: "custom tool", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"custom","custom":{"name":"x"}}]}`, Param: "tools[0].type", Msg: "only `function`"},
+		{Name: "bad reasoning effort", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"reasoning_effort":"extreme"}`, Param: "reasoning_effort", Msg: "expected none"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseChat([]byte(tt.in), envtest.Env(nil))
-			if e == nil {
-				t.Fatal("expected an error")
+	envtest.Rejects(t, ParseChat, tests, func(t *testing.T, e *apierror.Error) {
+		var body map[string]map[string]any
+		if err := json.Unmarshal(ErrorBody(e), &body); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"message", "type", "param", "code"} {
+			if _, ok := body["error"][k]; !ok {
+				t.Fatalf("error body lacks %q: %s", k, ErrorBody(e))
 			}
-			if e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msgPart) {
-				t.Fatalf("got kind=%d status=%d param=%q msg=%q", e.Kind, e.Status, e.Param, e.Message)
-			}
-			var body map[string]map[string]any
-			if err := json.Unmarshal(ErrorBody(e), &body); err != nil {
-				t.Fatal(err)
-			}
-			for _, k := range []string{"message", "type", "param", "code"} {
-				if _, ok := body["error"][k]; !ok {
-					t.Fatalf("error body lacks %q: %s", k, ErrorBody(e))
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func FuzzParseChat(f *testing.F) {
@@ -183,15 +171,6 @@ func FuzzParseChat(f *testing.F) {
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"a","function":{"name":"f"}},{"id":"a","function":{"name":"g"}},{"id":"b","function":{"name":"h"}}]},{"role":"tool","tool_call_id":"a","content":"1"},{"role":"tool","tool_call_id":"a","content":"2"},{"role":"tool","tool_call_id":"b","content":"3"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseChat(in, envtest.Env(mm, envtest.ReasoningContent))
-		if e != nil {
-			if !json.Valid(ErrorBody(e)) {
-				t.Fatalf("invalid error body")
-			}
-			return
-		}
-		if !json.Valid(r.Body) {
-			t.Fatalf("invalid Gemini body for %s:\n%s", in, r.Body)
-		}
+		envtest.ParsesToJSON(t, ParseChat, envtest.Env(mm, envtest.ReasoningContent), in, ErrorBody)
 	})
 }

@@ -80,51 +80,78 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 	if v := c.Get("index"); v.Exists() {
 		idx = int(v.Int())
 	}
-	var text, thoughts []byte
-	var calls []byte
-	nCalls := 0
-	var failure *apierror.Error
+	var ch choice
 	var g *gemini.Grounding
 	if r.builtins.Search {
 		g = new(gemini.Grounding)
 		g.Event(c)
 	}
+	var failure *apierror.Error
 	c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
 		if fc := p.Get("functionCall"); fc.Exists() {
 			if failure = gemini.CheckFunctionCall(fc); failure != nil {
 				return false
 			}
-			if nCalls > 0 {
-				calls = append(calls, ',')
-			}
-			calls = r.appendToolCall(calls, fc, p.Get("thoughtSignature").String(), nCalls, false)
-			nCalls++
+			n := ch.nextCall()
+			ch.calls = r.appendToolCall(ch.calls, fc, p.Get("thoughtSignature").String(), n, false)
 			return true
 		}
-		t := p.Get("text")
-		if t.Type != gjson.String {
-			return true
-		}
-		if gemini.IsThought(p) {
-			thoughts = append(thoughts, t.Str...)
-		} else {
-			text = append(text, t.Str...)
-			if g != nil {
-				g.AddText(int(k.Int()), t.Str)
-			}
+		if t := p.Get("text"); t.Type == gjson.String {
+			ch.addText(g, int(k.Int()), t.Str, gemini.IsThought(p))
 		}
 		return true
 	})
 	if failure != nil {
 		return nil, failure
 	}
+	out = r.appendMessage(out, idx, &ch, g)
+	out = appendLogprobs(out, c.Get("logprobsResult"))
+	out = append(out, `,"finish_reason":`...)
+	finish := gemini.ClassifyFinish(c.Get("finishReason").String())
+	out = jsonw.String(out, finishString(finish, ch.nCalls > 0))
+	return append(out, '}'), nil
+}
+
+// choice is what a candidate's parts make of a choice's message, read by
+// appendChoice (gjson) or appendScannedChoice (the scan). Its grounding
+// (nil without the search tool) is passed beside it: in the struct, the
+// compiler would move it to the heap with the slices.
+type choice struct {
+	text, thoughts []byte
+	calls          []byte // tool_calls, written by appendCall, comma-separated
+	nCalls         int
+}
+
+// nextCall starts the next tool call in calls and returns its index.
+func (ch *choice) nextCall() int {
+	if ch.nCalls > 0 {
+		ch.calls = append(ch.calls, ',')
+	}
+	ch.nCalls++
+	return ch.nCalls - 1
+}
+
+// addText adds the text of the candidate's k-th part.
+func (ch *choice) addText(g *gemini.Grounding, k int, text string, thought bool) {
+	if thought {
+		ch.thoughts = append(ch.thoughts, text...)
+		return
+	}
+	ch.text = append(ch.text, text...)
+	if g != nil {
+		g.AddText(k, text)
+	}
+}
+
+// appendMessage writes a choice up to its logprobs' value.
+func (r *ChatRequest) appendMessage(out []byte, idx int, ch *choice, g *gemini.Grounding) []byte {
 	out = append(out, `{"index":`...)
 	out = jsonw.Int(out, int64(idx))
 	out = append(out, `,"message":{"role":"assistant","content":`...)
-	if len(text) == 0 && nCalls > 0 {
+	if len(ch.text) == 0 && ch.nCalls > 0 {
 		out = append(out, "null"...)
 	} else {
-		out = jsonw.Bytes(out, text)
+		out = jsonw.Bytes(out, ch.text)
 	}
 	out = append(out, `,"refusal":null`...)
 	if g != nil {
@@ -132,21 +159,16 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 		out = appendAnnotations(out, g)
 		out = append(out, ']')
 	}
-	if r.Env.ReasoningContent && len(thoughts) > 0 {
+	if r.Env.ReasoningContent && len(ch.thoughts) > 0 {
 		out = append(out, `,"reasoning_content":`...)
-		out = jsonw.Bytes(out, thoughts)
+		out = jsonw.Bytes(out, ch.thoughts)
 	}
-	if nCalls > 0 {
+	if ch.nCalls > 0 {
 		out = append(out, `,"tool_calls":[`...)
-		out = append(out, calls...)
+		out = append(out, ch.calls...)
 		out = append(out, ']')
 	}
-	out = append(out, `},"logprobs":`...)
-	out = appendLogprobs(out, c.Get("logprobsResult"))
-	out = append(out, `,"finish_reason":`...)
-	finish := gemini.ClassifyFinish(c.Get("finishReason").String())
-	out = jsonw.String(out, finishString(finish, nCalls > 0))
-	return append(out, '}'), nil
+	return append(out, `},"logprobs":`...)
 }
 
 // appendToolCall writes one tool call. The first call of a step carries the

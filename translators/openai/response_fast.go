@@ -46,10 +46,10 @@ func (r *ChatRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierro
 	return append(out, '}'), true, nil
 }
 
-// appendScannedChoice is appendChoice for a scanned candidate.
+// appendScannedChoice is appendChoice for a scanned candidate (fastResponse
+// refuses logprobs).
 func (r *ChatRequest) appendScannedChoice(out []byte, sc *gemini.Scan, c *gemini.ScanCandidate) []byte {
-	var text, thoughts, calls []byte
-	nCalls := 0
+	var ch choice
 	var g *gemini.Grounding
 	if r.builtins.Search {
 		g = new(gemini.Grounding)
@@ -58,50 +58,15 @@ func (r *ChatRequest) appendScannedChoice(out []byte, sc *gemini.Scan, c *gemini
 	for k := c.First; k < c.Last; k++ {
 		p := &sc.Parts[k]
 		if p.Call {
-			if nCalls > 0 {
-				calls = append(calls, ',')
-			}
-			calls = r.appendCall(calls, p.CallID, p.CallName, p.CallArgs, p.Signature, nCalls, false)
-			nCalls++
-			continue
-		}
-		if !p.IsText {
-			continue
-		}
-		if p.Thought {
-			thoughts = append(thoughts, p.Text...)
-		} else {
-			text = append(text, p.Text...)
-			if g != nil {
-				g.AddText(k-c.First, p.Text)
-			}
+			n := ch.nextCall()
+			ch.calls = r.appendCall(ch.calls, p.CallID, p.CallName, p.CallArgs, p.Signature, n, false)
+		} else if p.IsText {
+			ch.addText(g, k-c.First, p.Text, p.Thought)
 		}
 	}
-	out = append(out, `{"index":`...)
-	out = jsonw.Int(out, int64(c.Index))
-	out = append(out, `,"message":{"role":"assistant","content":`...)
-	if len(text) == 0 && nCalls > 0 {
-		out = append(out, "null"...)
-	} else {
-		out = jsonw.Bytes(out, text)
-	}
-	out = append(out, `,"refusal":null`...)
-	if g != nil {
-		out = append(out, `,"annotations":[`...)
-		out = appendAnnotations(out, g)
-		out = append(out, ']')
-	}
-	if r.Env.ReasoningContent && len(thoughts) > 0 {
-		out = append(out, `,"reasoning_content":`...)
-		out = jsonw.Bytes(out, thoughts)
-	}
-	if nCalls > 0 {
-		out = append(out, `,"tool_calls":[`...)
-		out = append(out, calls...)
-		out = append(out, ']')
-	}
-	out = append(out, `},"logprobs":null,"finish_reason":`...)
-	out = jsonw.String(out, finishString(gemini.ClassifyFinish(c.Finish), nCalls > 0))
+	out = r.appendMessage(out, c.Index, &ch, g)
+	out = append(out, `null,"finish_reason":`...)
+	out = jsonw.String(out, finishString(gemini.ClassifyFinish(c.Finish), ch.nCalls > 0))
 	return append(out, '}')
 }
 

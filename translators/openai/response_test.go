@@ -163,21 +163,10 @@ func TestStream(t *testing.T) {
 		p + `],"usage":{"prompt_tokens":9,"completion_tokens":6,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":2}}}`,
 		`[DONE]`,
 	}
-	check := func(got []string, label string) {
-		t.Helper()
-		if len(got) != len(want) {
-			t.Fatalf("%s: %d events, want %d:\n%s", label, len(got), len(want), strings.Join(got, "\n"))
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("%s: event %d\n got  %s\n want %s", label, i, got[i], want[i])
-			}
-		}
-	}
-	check(streamEvents(t, r, geminiStream), "whole")
+	jsontest.SameEvents(t, "whole", streamEvents(t, r, geminiStream), want)
 	// Every split point, including inside "\r\n" and inside 世界.
 	for c := 0; c <= len(geminiStream); c++ {
-		check(streamEvents(t, r, geminiStream, c), "split")
+		jsontest.SameEvents(t, "split", streamEvents(t, r, geminiStream, c), want)
 	}
 }
 

@@ -291,21 +291,28 @@ func (r *ResponsesRequest) callShape(gname, args string) callShape {
 	return c
 }
 
+// appendItemStart writes the start of an output item: its id, type and
+// status, completed when done, else in_progress (the item as the stream's
+// response.output_item.added shows it).
+func appendItemStart(out []byte, id, typ string, done bool) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"type":"`...)
+	out = append(out, typ...)
+	if done {
+		return append(out, `","status":"completed"`...)
+	}
+	return append(out, `","status":"in_progress"`...)
+}
+
 // appendCallItem writes a function_call or custom_tool_call item; with
 // done false, its in-progress form with an empty payload (stream start).
 func appendCallItem(out []byte, id, callID string, c callShape, done bool) []byte {
-	out = append(out, `{"id":`...)
-	out = jsonw.String(out, id)
+	typ := "function_call"
 	if c.custom {
-		out = append(out, `,"type":"custom_tool_call"`...)
-	} else {
-		out = append(out, `,"type":"function_call"`...)
+		typ = "custom_tool_call"
 	}
-	if done {
-		out = append(out, `,"status":"completed"`...)
-	} else {
-		out = append(out, `,"status":"in_progress"`...)
-	}
+	out = appendItemStart(out, id, typ, done)
 	out = append(out, `,"call_id":`...)
 	out = jsonw.String(out, callID)
 	if c.namespace != "" {
@@ -330,14 +337,7 @@ func appendCallItem(out []byte, id, callID string, c callShape, done bool) []byt
 // appendSearchCallItem writes a web_search_call item; with done false, its
 // in-progress form (stream start).
 func appendSearchCallItem(out []byte, id string, done bool, action []byte) []byte {
-	out = append(out, `{"id":`...)
-	out = jsonw.String(out, id)
-	out = append(out, `,"type":"web_search_call","status":`...)
-	if done {
-		out = append(out, `"completed"`...)
-	} else {
-		out = append(out, `"in_progress"`...)
-	}
+	out = appendItemStart(out, id, "web_search_call", done)
 	out = append(out, `,"action":`...)
 	out = append(out, action...)
 	return append(out, '}')
@@ -347,14 +347,7 @@ func appendSearchCallItem(out []byte, id string, done bool, action []byte) []byt
 // (or, with refusal set, one refusal part); annots are its url_citation
 // annotations, comma-separated.
 func appendMessageItem(out []byte, id string, done bool, text []byte, refusal bool, annots []byte) []byte {
-	out = append(out, `{"id":`...)
-	out = jsonw.String(out, id)
-	out = append(out, `,"type":"message","status":`...)
-	if done {
-		out = append(out, `"completed"`...)
-	} else {
-		out = append(out, `"in_progress"`...)
-	}
+	out = appendItemStart(out, id, "message", done)
 	out = append(out, `,"role":"assistant","content":[`...)
 	if done {
 		out = appendContentPart(out, text, refusal, annots)

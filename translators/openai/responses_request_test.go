@@ -2,7 +2,6 @@ package openai
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -221,49 +220,40 @@ func TestParseResponsesTranslates(t *testing.T) {
 }
 
 func TestParseResponsesRejects(t *testing.T) {
-	tests := []struct{ name, in, param, msg string }{
-		{"not JSON", `{`, "", "not valid JSON"},
-		{"no model", `{"input":"x"}`, "model", "model parameter"},
-		{"no input", `{"model":"gpt-4o"}`, "input", "Missing required parameter"},
-		{"input number", `{"model":"gpt-4o","input":5}`, "input", "string or an array"},
-		{"previous_response_id (stateless)", `{"model":"gpt-4o","input":"x","previous_response_id":"resp_1"}`, "previous_response_id", "does not store responses"},
-		{"conversation (stateless)", `{"model":"gpt-4o","input":"x","conversation":"conv_1"}`, "conversation", "does not store conversations"},
-		{"background", `{"model":"gpt-4o","input":"x","background":true}`, "background", "does not store responses"},
-		{"item_reference", `{"model":"gpt-4o","input":[{"type":"item_reference","id":"msg_1"}]}`, "input[0]", "item_reference"},
-		{"unknown item", `{"model":"gpt-4o","input":[{"type":"mcp_call"}]}`, "input[0].type", "mcp_call"},
-		{"bad role", `{"model":"gpt-4o","input":[{"role":"tool","content":"x"}]}`, "input[0].role", "Invalid role"},
-		{"image file_id", `{"model":"gpt-4o","input":[{"role":"user","content":[{"type":"input_image","file_id":"file-1"}]}]}`, "input[0].content[0].file_id", "file ids"},
-		{"unknown part", `{"model":"gpt-4o","input":[{"role":"user","content":[{"type":"input_audio"}]}]}`, "input[0].content[0].type", "input_audio"},
-		{"call without call_id", `{"model":"gpt-4o","input":[{"type":"function_call","name":"f","arguments":"{}"}]}`, "input[0].call_id", "call_id"},
-		{"arguments not an object", `{"model":"gpt-4o","input":[{"type":"function_call","call_id":"c","name":"f","arguments":"[1]"}]}`, "input[0].arguments", "JSON object"},
-		{"only system", `{"model":"gpt-4o","input":[{"role":"developer","content":"x"}]}`, "input", "no user or assistant content"},
-		{"hosted tool", `{"model":"gpt-4o","input":"x","tools":[{"type":"file_search","vector_store_ids":["vs"]}]}`, "tools[0].type", "file_search"},
-		{"tool twice", `{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"a"},{"type":"custom","name":"a"}]}`, "tools[1].name", "declared twice"},
-		{"tool_choice unknown function", `{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"a"}],"tool_choice":{"type":"function","name":"b"}}`, "tool_choice", "`b`"},
-		{"tool_choice required without tools", `{"model":"gpt-4o","input":"x","tool_choice":"required"}`, "tool_choice", "requires 'tools'"},
-		{"text.format unknown", `{"model":"gpt-4o","input":"x","text":{"format":{"type":"xml"}}}`, "text.format.type", "json_schema"},
-		{"json_schema without schema", `{"model":"gpt-4o","input":"x","text":{"format":{"type":"json_schema","name":"n"}}}`, "text.format.schema", "schema"},
-		{"temperature range", `{"model":"gpt-4o","input":"x","temperature":3}`, "temperature", "out of range"},
-		{"max_output_tokens type", `{"model":"gpt-4o","input":"x","max_output_tokens":1.5}`, "max_output_tokens", "integer"},
-		{"effort unknown", `{"model":"gemini-2.5-pro","input":"x","reasoning":{"effort":"extreme"}}`, "reasoning.effort", "expected none"},
-		{"summary unknown", `{"model":"gpt-4o","input":"x","reasoning":{"summary":"long"}}`, "reasoning.summary", "expected auto"},
-		{"include not a list", `{"model":"gpt-4o","input":"x","include":"reasoning.encrypted_content"}`, "include", "array"},
+	tests := []envtest.Refusal{
+		{Name: "not JSON", In: `{`, Param: "", Msg: "not valid JSON"},
+		{Name: "no model", In: `{"input":"x"}`, Param: "model", Msg: "model parameter"},
+		{Name: "no input", In: `{"model":"gpt-4o"}`, Param: "input", Msg: "Missing required parameter"},
+		{Name: "input number", In: `{"model":"gpt-4o","input":5}`, Param: "input", Msg: "string or an array"},
+		{Name: "previous_response_id (stateless)", In: `{"model":"gpt-4o","input":"x","previous_response_id":"resp_1"}`, Param: "previous_response_id", Msg: "does not store responses"},
+		{Name: "conversation (stateless)", In: `{"model":"gpt-4o","input":"x","conversation":"conv_1"}`, Param: "conversation", Msg: "does not store conversations"},
+		{Name: "background", In: `{"model":"gpt-4o","input":"x","background":true}`, Param: "background", Msg: "does not store responses"},
+		{Name: "item_reference", In: `{"model":"gpt-4o","input":[{"type":"item_reference","id":"msg_1"}]}`, Param: "input[0]", Msg: "item_reference"},
+		{Name: "unknown item", In: `{"model":"gpt-4o","input":[{"type":"mcp_call"}]}`, Param: "input[0].type", Msg: "mcp_call"},
+		{Name: "bad role", In: `{"model":"gpt-4o","input":[{"role":"tool","content":"x"}]}`, Param: "input[0].role", Msg: "Invalid role"},
+		{Name: "image file_id", In: `{"model":"gpt-4o","input":[{"role":"user","content":[{"type":"input_image","file_id":"file-1"}]}]}`, Param: "input[0].content[0].file_id", Msg: "file ids"},
+		{Name: "unknown part", In: `{"model":"gpt-4o","input":[{"role":"user","content":[{"type":"input_audio"}]}]}`, Param: "input[0].content[0].type", Msg: "input_audio"},
+		{Name: "call without call_id", In: `{"model":"gpt-4o","input":[{"type":"function_call","name":"f","arguments":"{}"}]}`, Param: "input[0].call_id", Msg: "call_id"},
+		{Name: "arguments not an object", In: `{"model":"gpt-4o","input":[{"type":"function_call","call_id":"c","name":"f","arguments":"[1]"}]}`, Param: "input[0].arguments", Msg: "JSON object"},
+		{Name: "only system", In: `{"model":"gpt-4o","input":[{"role":"developer","content":"x"}]}`, Param: "input", Msg: "no user or assistant content"},
+		{Name: "hosted tool", In: `{"model":"gpt-4o","input":"x","tools":[{"type":"file_search","vector_store_ids":["vs"]}]}`, Param: "tools[0].type", Msg: "file_search"},
+		{Name: "tool twice", In: `{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"a"},{"type":"custom","name":"a"}]}`, Param: "tools[1].name", Msg: "declared twice"},
+		{Name: "tool_choice unknown function", In: `{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"a"}],"tool_choice":{"type":"function","name":"b"}}`, Param: "tool_choice", Msg: "`b`"},
+		{Name: "tool_choice required without tools", In: `{"model":"gpt-4o","input":"x","tool_choice":"required"}`, Param: "tool_choice", Msg: "requires 'tools'"},
+		{Name: "text.format unknown", In: `{"model":"gpt-4o","input":"x","text":{"format":{"type":"xml"}}}`, Param: "text.format.type", Msg: "json_schema"},
+		{Name: "json_schema without schema", In: `{"model":"gpt-4o","input":"x","text":{"format":{"type":"json_schema","name":"n"}}}`, Param: "text.format.schema", Msg: "schema"},
+		{Name: "temperature range", In: `{"model":"gpt-4o","input":"x","temperature":3}`, Param: "temperature", Msg: "out of range"},
+		{Name: "max_output_tokens type", In: `{"model":"gpt-4o","input":"x","max_output_tokens":1.5}`, Param: "max_output_tokens", Msg: "integer"},
+		{Name: "effort unknown", In: `{"model":"gemini-2.5-pro","input":"x","reasoning":{"effort":"extreme"}}`, Param: "reasoning.effort", Msg: "expected none"},
+		{Name: "summary unknown", In: `{"model":"gpt-4o","input":"x","reasoning":{"summary":"long"}}`, Param: "reasoning.summary", Msg: "expected auto"},
+		{Name: "include not a list", In: `{"model":"gpt-4o","input":"x","include":"reasoning.encrypted_content"}`, Param: "include", Msg: "array"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseResponses([]byte(tt.in), envtest.Env(nil))
-			if e == nil {
-				t.Fatal("accepted")
-			}
-			if e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.param || !strings.Contains(e.Message, tt.msg) {
-				t.Fatalf("got kind=%d status=%d param=%q msg=%q", e.Kind, e.Status, e.Param, e.Message)
-			}
-			var b struct{ Error struct{ Type, Param string } }
-			if json.Unmarshal(ErrorBody(e), &b) != nil || b.Error.Type != "invalid_request_error" {
-				t.Fatalf("error body %s", ErrorBody(e))
-			}
-		})
-	}
+	envtest.Rejects(t, ParseResponses, tests, func(t *testing.T, e *apierror.Error) {
+		var b struct{ Error struct{ Type, Param string } }
+		if json.Unmarshal(ErrorBody(e), &b) != nil || b.Error.Type != "invalid_request_error" {
+			t.Fatalf("error body %s", ErrorBody(e))
+		}
+	})
 }
 
 // The Response object repeats the request's settings (OpenAI echoes them).
@@ -285,17 +275,8 @@ func FuzzParseResponses(f *testing.F) {
 	f.Add([]byte(`{"model":"gemini-3-pro-preview","input":[{"role":"user","content":"x"},{"type":"reasoning","encrypted_content":"gsig1.tx.AAEC"},{"type":"function_call","call_id":"a__ts_AAEC","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"a__ts_AAEC","output":[{"type":"input_text","text":"r"}]}],"tools":[{"type":"namespace","name":"n","tools":[{"type":"function","name":"f"}]},{"type":"custom","name":"p"}]}`))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, e := ParseResponses(in, envtest.Env(mm))
-		if e != nil {
-			if !json.Valid(ErrorBody(e)) {
-				t.Fatalf("invalid error body")
-			}
-			return
-		}
-		if !json.Valid(r.Body) {
-			t.Fatalf("invalid Gemini body for %s:\n%s", in, r.Body)
-		}
-		if !json.Valid(r.appendResponse(nil, "resp_x", 1, responseState{status: "completed"}, nil)) {
+		r, ok := envtest.ParsesToJSON(t, ParseResponses, envtest.Env(mm), in, ErrorBody)
+		if ok && !json.Valid(r.appendResponse(nil, "resp_x", 1, responseState{status: "completed"}, nil)) {
 			t.Fatalf("invalid Response object for %s", in)
 		}
 	})

@@ -427,9 +427,7 @@ func TestResponsesStream(t *testing.T) {
 			var first []string
 			for cut := 0; cut <= len(up); cut += max(1, len(up)/7) {
 				s := mustParseResponses(t, tt.req).NewStream()
-				out := s.Write(nil, up[:cut])
-				out = s.Write(out, up[cut:])
-				out = s.Close(out)
+				out := jsontest.WriteSplit(s, up, cut)
 				evs := parseStream(t, out)
 				checkGrammar(t, evs)
 				got := names(evs)

@@ -48,15 +48,13 @@ type ResponsesStream struct {
 	items  []byte // finished items, comma-separated, for the terminal event
 	annots []byte // the open message's annotations, comma-separated
 	nAnnot int64  // how many annotations the open message has
-	// slow: every event takes the gjson path (the reference of the
-	// differential tests)
-	slow bool
-	fast gemini.FastHandler // s.fastEvent, made once
 }
 
 // NewStream starts a stream translation.
 func (r *ResponsesRequest) NewStream() translator.Stream {
-	return &ResponsesStream{req: r, created: r.Env.Now(), m: newRespMachine(r)}
+	s := &ResponsesStream{req: r, created: r.Env.Now(), m: newRespMachine(r)}
+	s.events.SetFast(s.fastEvent)
+	return s
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
@@ -66,7 +64,7 @@ func (s *ResponsesStream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FeedFast(chunk, s.fastHandler(), s.event); e != nil {
+	if e := s.events.Feed(chunk, s.event); e != nil {
 		s.fail(e)
 	}
 	return s.out
@@ -79,7 +77,7 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FinishFast(s.fastHandler(), s.event); e != nil {
+	if e := s.events.Finish(s.event); e != nil {
 		s.fail(e)
 		return s.out
 	}
@@ -226,27 +224,26 @@ func (s *ResponsesStream) addItem(item []byte) {
 }
 
 // itemAdded writes response.output_item.added for the open item.
-func (s *ResponsesStream) itemAdded(item []byte) {
-	s.begin("response.output_item.added")
-	s.out = append(s.out, `,"output_index":`...)
-	s.out = jsonw.Int(s.out, s.index)
-	s.out = append(s.out, `,"item":`...)
-	s.out = append(s.out, item...)
-	s.end()
-}
+func (s *ResponsesStream) itemAdded(item []byte) { s.itemEvent("response.output_item.added", item) }
 
 // itemDone writes response.output_item.done, keeps the item for the
 // terminal event and moves to the next output index.
 func (s *ResponsesStream) itemDone(item []byte) {
-	s.begin("response.output_item.done")
+	s.itemEvent("response.output_item.done", item)
+	s.addItem(item)
+	s.index++
+	s.itemID = ""
+}
+
+// itemEvent writes the event typ about the item at the current output
+// index.
+func (s *ResponsesStream) itemEvent(typ string, item []byte) {
+	s.begin(typ)
 	s.out = append(s.out, `,"output_index":`...)
 	s.out = jsonw.Int(s.out, s.index)
 	s.out = append(s.out, `,"item":`...)
 	s.out = append(s.out, item...)
 	s.end()
-	s.addItem(item)
-	s.index++
-	s.itemID = ""
 }
 
 func (s *ResponsesStream) open(kind byte) {

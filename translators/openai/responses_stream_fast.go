@@ -7,17 +7,6 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 )
 
-// fastHandler is the stream's fast path (nil when slow is set).
-func (s *ResponsesStream) fastHandler() gemini.FastHandler {
-	if s.slow {
-		return nil
-	}
-	if s.fast == nil {
-		s.fast = s.fastEvent
-	}
-	return s.fast
-}
-
 // fastEvent is event for an event read by the scan.
 func (s *ResponsesStream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	s.start(sc.ResponseID)

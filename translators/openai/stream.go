@@ -26,10 +26,6 @@ type Stream struct {
 	out     []byte // output of the current Write
 	// scratch reused from event to event
 	delta, text, thought []byte
-	// slow: every event takes the gjson path (the reference of the
-	// differential tests)
-	slow bool
-	fast gemini.FastHandler // s.fastEvent, made once
 }
 
 type choiceState struct {
@@ -42,7 +38,9 @@ type choiceState struct {
 
 // NewStream starts a stream translation.
 func (r *ChatRequest) NewStream() translator.Stream {
-	return &Stream{req: r, created: r.Env.Now()}
+	s := &Stream{req: r, created: r.Env.Now()}
+	s.events.SetFast(s.fastEvent)
+	return s
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
@@ -52,7 +50,7 @@ func (s *Stream) Write(dst, chunk []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FeedFast(chunk, s.fastHandler(), s.event); e != nil {
+	if e := s.events.Feed(chunk, s.event); e != nil {
 		s.fail(e)
 	}
 	return s.out
@@ -66,7 +64,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	if s.done {
 		return s.out
 	}
-	if e := s.events.FinishFast(s.fastHandler(), s.event); e != nil {
+	if e := s.events.Finish(s.event); e != nil {
 		s.fail(e)
 		return s.out
 	}
@@ -157,6 +155,8 @@ func (s *Stream) chunkBytes(i int, delta []byte, finish string) {
 	s.out = append(s.out, "}\n\n"...)
 }
 
+// event is fastEvent for an event the scan leaves to gjson; its parts are
+// read by gemini.PartOf, the reference of the scan.
 func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	s.ensurePrefix(ev.Resp)
 	if ev.Usage.Present {
@@ -166,8 +166,6 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		s.blocked = ev.BlockReason
 	}
 	var failure *apierror.Error
-	delta := s.delta[:0]
-	defer func() { s.delta = delta[:0] }()
 	ev.Candidates.ForEach(func(k, c gjson.Result) bool {
 		i := int(k.Int())
 		if v := c.Get("index"); v.Exists() {
@@ -176,89 +174,121 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		if i < 0 || i > 7 {
 			return true
 		}
-		for len(s.choices) <= i {
-			s.choices = append(s.choices, choiceState{})
-		}
-		st := &s.choices[i]
-		if !st.seen {
-			st.seen = true
-			s.chunk(i, `{"role":"assistant","content":""}`, "")
-			if s.req.builtins.Search {
-				st.g = new(gemini.Grounding)
-			}
-		}
+		st := s.choice(i)
 		if st.g != nil {
 			st.g.Event(c)
 		}
-		if f := c.Get("finishReason").String(); f != "" {
-			st.finish = strings.Clone(f)
-			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-				failure = gemini.MalformedCallError(f)
-				return false
-			}
+		if failure = st.setFinish(c.Get("finishReason").String()); failure != nil {
+			return false
 		}
 		text, thought := s.text[:0], s.thought[:0]
-		defer func() { s.text, s.thought = text[:0], thought[:0] }()
-		flush := func() {
-			if len(text) > 0 {
-				delta = append(delta[:0], `{"content":`...)
-				delta = jsonw.Bytes(delta, text)
-				delta = append(delta, '}')
-				s.chunkBytes(i, delta, "")
-				text = text[:0]
-			}
-			if len(thought) > 0 {
-				delta = append(delta[:0], `{"reasoning_content":`...)
-				delta = jsonw.Bytes(delta, thought)
-				delta = append(delta, '}')
-				s.chunkBytes(i, delta, "")
-				thought = thought[:0]
-			}
-		}
 		c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-			if fc := p.Get("functionCall"); fc.Exists() {
-				if failure = gemini.CheckFunctionCall(fc); failure != nil {
-					return false
-				}
-				flush()
-				delta = append(delta[:0], `{"tool_calls":[`...)
-				delta = s.req.appendToolCall(delta, fc, p.Get("thoughtSignature").String(), st.toolIndex, true)
-				delta = append(delta, "]}"...)
-				st.toolIndex++
-				s.chunkBytes(i, delta, "")
-				return true
+			var pt gemini.Part
+			if pt, failure = gemini.PartOf(p); failure != nil {
+				return false
 			}
-			t := p.Get("text")
-			if t.Type != gjson.String || t.Str == "" {
-				return true
-			}
-			if gemini.IsThought(p) {
-				if s.req.Env.ReasoningContent {
-					thought = append(thought, t.Str...)
-				}
-			} else {
-				text = append(text, t.Str...)
-				if st.g != nil {
-					st.g.AddText(int(k.Int()), t.Str)
-				}
-			}
+			text, thought = s.part(i, st, int(k.Int()), &pt, text, thought)
 			return true
 		})
 		if failure != nil {
+			s.text, s.thought = text[:0], thought[:0]
 			return false
 		}
-		flush()
-		if st.g != nil {
-			// The annotations of text sent so far, in a delta of their
-			// own (as OpenAI's search models stream them).
-			delta = append(delta[:0], `{"annotations":[`...)
-			n := len(delta)
-			if delta = appendAnnotations(delta, st.g); len(delta) > n {
-				delta = append(delta, "]}"...)
-				s.chunkBytes(i, delta, "")
-			}
-		}
+		s.endCandidate(i, st, text, thought)
 		return true
 	})
 	return failure
+}
+
+// choice is the state of choice i, started (its role chunk, its grounding)
+// on its first event.
+func (s *Stream) choice(i int) *choiceState {
+	for len(s.choices) <= i {
+		s.choices = append(s.choices, choiceState{})
+	}
+	st := &s.choices[i]
+	if !st.seen {
+		st.seen = true
+		s.chunk(i, `{"role":"assistant","content":""}`, "")
+		if s.req.builtins.Search {
+			st.g = new(gemini.Grounding)
+		}
+	}
+	return st
+}
+
+// setFinish keeps the choice's finishReason f past the event; a malformed
+// call is the error.
+func (st *choiceState) setFinish(f string) *apierror.Error {
+	if f == "" {
+		return nil
+	}
+	st.finish = strings.Clone(f)
+	if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
+		return gemini.MalformedCallError(f)
+	}
+	return nil
+}
+
+// part handles the candidate's k-th part for choice i: a call is a chunk
+// of its own, after the text and thoughts gathered before it; text and
+// thoughts gather (in text, thought, returned) until the candidate's end.
+func (s *Stream) part(i int, st *choiceState, k int, p *gemini.Part, text, thought []byte) ([]byte, []byte) {
+	if p.Call {
+		text, thought = s.flushText(i, text, thought)
+		d := append(s.delta[:0], `{"tool_calls":[`...)
+		d = s.req.appendCall(d, p.CallID, p.CallName, p.CallArgs, p.Signature, st.toolIndex, true)
+		s.delta = append(d, "]}"...)
+		st.toolIndex++
+		s.chunkBytes(i, s.delta, "")
+		return text, thought
+	}
+	if !p.IsText || p.Text == "" {
+		return text, thought
+	}
+	if p.Thought {
+		if s.req.Env.ReasoningContent {
+			thought = append(thought, p.Text...)
+		}
+	} else {
+		text = append(text, p.Text...)
+		if st.g != nil {
+			st.g.AddText(k, p.Text)
+		}
+	}
+	return text, thought
+}
+
+// flushText writes the text and the thoughts gathered for choice i, each
+// as one chunk, and returns the emptied buffers.
+func (s *Stream) flushText(i int, text, thought []byte) ([]byte, []byte) {
+	if len(text) > 0 {
+		d := append(s.delta[:0], `{"content":`...)
+		d = jsonw.Bytes(d, text)
+		s.delta = append(d, '}')
+		s.chunkBytes(i, s.delta, "")
+	}
+	if len(thought) > 0 {
+		d := append(s.delta[:0], `{"reasoning_content":`...)
+		d = jsonw.Bytes(d, thought)
+		s.delta = append(d, '}')
+		s.chunkBytes(i, s.delta, "")
+	}
+	return text[:0], thought[:0]
+}
+
+// endCandidate writes what choice i gathered of its candidate, then the
+// annotations of the text sent so far, in a delta of their own (as
+// OpenAI's search models stream them).
+func (s *Stream) endCandidate(i int, st *choiceState, text, thought []byte) {
+	s.text, s.thought = s.flushText(i, text, thought)
+	if st.g != nil {
+		d := append(s.delta[:0], `{"annotations":[`...)
+		n := len(d)
+		if d = appendAnnotations(d, st.g); len(d) > n {
+			d = append(d, "]}"...)
+			s.chunkBytes(i, d, "")
+		}
+		s.delta = d[:0]
+	}
 }

@@ -96,10 +96,7 @@ func TestChatWebSearchStream(t *testing.T) {
 	r := mustParse(t, `{"model":"gemini-2.5-flash","stream":true,"messages":[{"role":"user","content":"x"}],"web_search_options":{}}`)
 	up := groundedStream()
 	for c := 0; c <= len(up); c += 5 {
-		s := r.NewStream()
-		out := s.Write(nil, []byte(up[:c]))
-		out = s.Write(out, []byte(up[c:]))
-		out = s.Close(out)
+		out := jsontest.WriteSplit(r.NewStream(), []byte(up), c)
 		var text strings.Builder
 		var annots []json.RawMessage
 		for _, line := range strings.Split(string(out), "\n") {
@@ -200,10 +197,7 @@ func TestResponsesWebSearchStream(t *testing.T) {
 	r := mustParseResponses(t, `{"model":"gemini-2.5-flash","input":"x","stream":true,"tools":[{"type":"web_search"}]}`)
 	up := groundedStream()
 	for c := 0; c <= len(up); c += 11 {
-		s := r.NewStream()
-		out := s.Write(nil, []byte(up[:c]))
-		out = s.Write(out, []byte(up[c:]))
-		out = s.Close(out)
+		out := jsontest.WriteSplit(r.NewStream(), []byte(up), c)
 		var types []string
 		var final struct{ Output []json.RawMessage }
 		for _, line := range strings.Split(string(out), "\n") {

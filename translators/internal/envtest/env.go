@@ -2,6 +2,7 @@
 package envtest
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,15 +55,44 @@ func MaxEmbeddingValues(n int64) Option {
 	return func(e *translator.Env) { e.MaxEmbeddingValues = n }
 }
 
-// Parse translates in with parse (ParseChat, ParseMessages…) over Env(nil),
-// failing t on a refusal.
-func Parse[T any](t testing.TB, parse func([]byte, *translator.Env) (T, *apierror.Error), in string) T {
+// Parse translates in with parse (ParseChat, ParseMessages…) over
+// Env(nil, opts...), failing t on a refusal.
+func Parse[T any](t testing.TB, parse func([]byte, *translator.Env) (T, *apierror.Error), in string, opts ...Option) T {
 	t.Helper()
-	r, e := parse([]byte(in), Env(nil))
+	r, e := parse([]byte(in), Env(nil, opts...))
 	if e != nil {
 		t.Fatalf("unexpected error: %v", e)
 	}
 	return r
+}
+
+// ToolResultAsString checks that parse translates in, whose tool result
+// holds result, and sends Gemini that result as the string it is: JSON
+// inside it, however deep, is not parsed.
+func ToolResultAsString[T translator.Translator](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), in, result string) {
+	t.Helper()
+	r := Parse(t, parse, in)
+	if body := r.UpstreamBody(0); !strings.Contains(string(body), `"response":{"output":"`+result+`"}`) {
+		t.Fatalf("the result was not sent as a string: %.300s", body)
+	}
+}
+
+// ParsesToJSON translates in with parse over env, as a fuzzer does, and
+// fails t unless what comes out is JSON: the Gemini body, or errorBody's
+// document for a refusal. ok reports a translation.
+func ParsesToJSON[T translator.Translator](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), env *translator.Env, in []byte, errorBody func(*apierror.Error) []byte) (r T, ok bool) {
+	t.Helper()
+	r, e := parse(in, env)
+	if e != nil {
+		if !json.Valid(errorBody(e)) {
+			t.Fatalf("invalid error body")
+		}
+		return r, false
+	}
+	if body := r.UpstreamBody(0); !json.Valid(body) {
+		t.Fatalf("invalid Gemini body for %s:\n%s", in, body)
+	}
+	return r, true
 }
 
 // Translation is a request and the Gemini request it becomes: its body, a
@@ -106,6 +136,24 @@ func BenchRequest[T any](b *testing.B, parse func([]byte, *translator.Env) (T, *
 
 // Refusal is a request refused with a 400 that names Param and says Msg.
 type Refusal struct{ Name, In, Param, Msg string }
+
+// Rejects checks each refusal with parse over Env(nil): an invalid request,
+// a 400 naming Param whose message holds Msg; errorBody checks the
+// document the client gets for it.
+func Rejects[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), cases []Refusal, errorBody func(t *testing.T, e *apierror.Error)) {
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			_, e := parse([]byte(tt.In), Env(nil))
+			if e == nil {
+				t.Fatal("expected an error")
+			}
+			if e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.Param || !strings.Contains(e.Message, tt.Msg) {
+				t.Fatalf("got kind=%d status=%d param=%q msg=%q", e.Kind, e.Status, e.Param, e.Message)
+			}
+			errorBody(t, e)
+		})
+	}
+}
 
 // RefusesCheaply checks each refusal with parse, and that the refusal cost
 // little memory: gjson's ParseBytes copies the body once and the output

@@ -26,6 +26,20 @@ func Equal(t testing.TB, got []byte, want string) {
 	}
 }
 
+// SameEvents fails t unless got, the events a stream wrote (in the test's
+// notation), are want, one by one.
+func SameEvents(t testing.TB, label string, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d events, want %d:\n%s", label, len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%s: event %d\n got  %s\n want %s", label, i, got[i], want[i])
+		}
+	}
+}
+
 // SmallStack caps goroutine stacks at 1 MiB for the rest of the test. Native
 // Go grows a stack to a gigabyte, so a recursion as deep as a hostile
 // document would pass unnoticed; V8 gives a Wasm module far less and traps
@@ -52,6 +66,19 @@ func AllocatedBytes(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+// MatchedLinearly fails t unless the n tool results of a request were
+// matched to their calls in linear work (lookups: pending calls examined,
+// at most 2n) and all sent in contents (Gemini's contents).
+func MatchedLinearly(t testing.TB, lookups, n int, contents string) {
+	t.Helper()
+	if lookups > 2*n {
+		t.Fatalf("%d pending calls examined to match %d results", lookups, n)
+	}
+	if got := strings.Count(contents, `"functionResponse"`); got != n {
+		t.Fatalf("%d results sent, want %d", got, n)
+	}
 }
 
 // Many is a JSON array: first, then n copies of filler.
