@@ -76,15 +76,11 @@ func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, 
 	case model.Type != gjson.String || model.Str == "":
 		return "", "", apierror.Invalid("model", "model: Input should be a non-empty string")
 	}
-	if e := models.CheckClientName(model.Str); e != nil {
+	if client, upstream, e = mm.ResolveClient(model.Str); e != nil {
 		e.Message = "model: " + e.Message
 		return "", "", e
 	}
-	// gjson strings point into a copy of the whole body; the request lives
-	// as long as its answer (a stream's whole duration) and must not pin it.
-	client = strings.Clone(model.Str)
-	upstream = mm.Resolve(client)
-	if !models.ValidName(upstream) {
+	if upstream == "" {
 		return "", "", apierror.Invalid("model", "model: `"+model.Str+"` is not a valid model name")
 	}
 	return client, upstream, nil

@@ -130,3 +130,20 @@ func CheckClientName(name string) *apierror.Error {
 	}
 	return nil
 }
+
+// ResolveClient checks a client's model name (CheckClientName) and
+// resolves it: client is a copy of name, because a name read by gjson
+// points into a copy of the whole request body, and a request lives as long
+// as its answer (a stream's whole duration) and must not pin that copy.
+// upstream is "" when the map resolves the name to something that is not a
+// valid Gemini model name, a refusal each protocol words its own way.
+func (m *Map) ResolveClient(name string) (client, upstream string, e *apierror.Error) {
+	if e := CheckClientName(name); e != nil {
+		return "", "", e
+	}
+	client = strings.Clone(name)
+	if upstream = m.Resolve(client); !ValidName(upstream) {
+		upstream = ""
+	}
+	return client, upstream, nil
+}

@@ -318,14 +318,10 @@ func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, 
 	if model.Type != gjson.String || model.Str == "" {
 		return "", "", apierror.Invalid("model", "you must provide a model parameter (a string).")
 	}
-	if e := models.CheckClientName(model.Str); e != nil {
+	if client, upstream, e = mm.ResolveClient(model.Str); e != nil {
 		return "", "", e
 	}
-	// gjson strings point into a copy of the whole body; the request lives
-	// as long as its answer (a stream's whole duration) and must not pin it.
-	client = strings.Clone(model.Str)
-	upstream = mm.Resolve(client)
-	if !models.ValidName(upstream) {
+	if upstream == "" {
 		return "", "", apierror.Invalid("model", "The model `"+model.Str+"` is not a valid model name.")
 	}
 	return client, upstream, nil
