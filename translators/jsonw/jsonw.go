@@ -12,6 +12,8 @@ import (
 
 const hex = "0123456789abcdef"
 
+const lsb, msb = 0x0101010101010101, 0x8080808080808080
+
 // safe[b] is true when ASCII byte b needs no escaping inside a JSON string.
 var safe = func() (t [utf8.RuneSelf]bool) {
 	for i := 0x20; i < utf8.RuneSelf; i++ {
@@ -44,6 +46,20 @@ func Bytes(dst []byte, b []byte) []byte {
 func appendEscaped(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none of them needs a look (a quote, a
+		// backslash, a control byte, a byte of a multi-byte character): in
+		// Wasm a byte loop costs several times this.
+		for len(s)-i >= 8 {
+			x := load64(s, i)
+			q, b := x^0x2222222222222222, x^0x5c5c5c5c5c5c5c5c
+			if ((x-0x2020202020202020)&^x|(q-lsb)&^q|(b-lsb)&^b|x)&msb != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safe[c] {
