@@ -19,12 +19,35 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: $(WASM) ## Build dist/gemini-code-api.wasm (standard Go, wasip1, c-shared)
+build: $(WASM) ## Build dist/gemini-code-api.wasm (standard Go, wasip1, c-shared; then wasm-opt -Oz, from npm, when Node is installed)
 
-$(WASM): $(GO_SOURCES)
+# The module Go links is then shrunk by binaryen's wasm-opt (-Oz: code only,
+# about 7 % of the module; BENCHMARKS.md, "The module's size"), pinned in
+# tools/wasm-opt/package-lock.json and installed there with `npm ci` on first
+# use. Without Node the module is left as Go linked it, with a warning (it is
+# then over the size guard of `make bench-check`); a wasm-opt that fails fails
+# the build. The flags enable exactly the features Go's wasm output uses.
+WASM_LINKED    := dist/gemini-code-api.linked.wasm
+WASM_OPT_DIR   := tools/wasm-opt
+WASM_OPT       := $(WASM_OPT_DIR)/node_modules/.bin/wasm-opt
+WASM_OPT_FLAGS := -Oz --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory-opt --strip-debug --strip-producers
+
+$(WASM): $(GO_SOURCES) $(WASM_OPT_DIR)/package-lock.json
 	@mkdir -p dist
-	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(WASM) .
-	@ls -l $(WASM) | awk '{print "built $(WASM): " $$5 " bytes"}'
+	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(WASM_LINKED) .
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		if [ ! -x $(WASM_OPT) ] || [ $(WASM_OPT_DIR)/package-lock.json -nt $(WASM_OPT_DIR)/node_modules/.package-lock.json ]; then \
+			npm ci --prefix $(WASM_OPT_DIR) --no-audit --no-fund --loglevel=error || echo "warning: npm ci in $(WASM_OPT_DIR) failed"; \
+		fi; \
+	fi
+	@set -e; if command -v node >/dev/null 2>&1 && [ -x $(WASM_OPT) ]; then \
+		echo "$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_LINKED) -o $(WASM)"; \
+		$(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM_LINKED) -o $(WASM).tmp && mv $(WASM).tmp $(WASM); \
+	else \
+		echo "warning: wasm-opt unavailable (needs Node >= 20 and npm): $(WASM) is the module as Go linked it, not optimized"; \
+		cp $(WASM_LINKED) $(WASM); \
+	fi
+	@ls -l $(WASM_LINKED) $(WASM) | awk '{print "built " $$9 ": " $$5 " bytes"}'
 
 .PHONY: test
 test: build vet ## Build the module, check formatting and vet, run every test (translators, filter in Go and wasm, e2e)

@@ -23,11 +23,11 @@ type httpContext struct {
 	route   route
 	handler handler
 
-	key    string    // the first key sent upstream (the upstream instance may fail over)
-	keys   []string  // the request's keys, kept out of logged error messages
-	start  time.Time // when the request's headers arrived
-	sentAt time.Time // when the request went upstream
-	status int       // upstream response status
+	key    string   // the first key sent upstream (the upstream instance may fail over)
+	keys   []string // the request's keys, kept out of logged error messages
+	start  instant  // when the request's headers arrived
+	sentAt instant  // when the request went upstream
+	status int      // upstream response status
 	guard  guardState
 	// reqHeaders: the request headers, read in one host call while
 	// on_request_headers runs (each single read is a host call and a call
@@ -41,8 +41,8 @@ type httpContext struct {
 	served       string       // the model served (Gemini's), "" when none
 	sentStatus   int          // the status of an answer the filter made or rewrote (0: h.status)
 	usage        gemini.Usage // the answer's final usage
-	endAt        time.Time    // when the answer ended
-	firstBodyAt  time.Time    // when a streamed answer's first bytes arrived
+	endAt        instant      // when the answer ended
+	firstBodyAt  instant      // when a streamed answer's first bytes arrived
 	nativeStream bool         // a native streamGenerateContent request
 	streamed     bool         // a 200 stream began
 	streamEnded  bool         // ...and reached its end
@@ -62,7 +62,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 		google:    h.hasHeader("x-goog-api-key") || len(qkeys) > 0,
 	}
 	h.route = routeFor(onlyPath, hs)
-	h.start = time.Now()
+	h.start = monoNow()
 	setProperty("gca_protocol", h.route.proto.String())
 	// The client's path without its query (where keys may be), for the
 	// access log: :path is rewritten for Gemini.
@@ -123,7 +123,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 
 	switch h.route.kind {
 	case epNative:
-		h.sentAt = time.Now()
+		h.sentAt = monoNow()
 		return h.passThrough(bare)
 	case epModels:
 		return h.listModels(h.route.proto == protoOpenAI && strings.Contains(bare, "client_version="))
@@ -192,7 +192,7 @@ func (h *httpContext) report(status int, e *apierror.Error) {
 	}
 	var latency time.Duration
 	if !h.sentAt.IsZero() {
-		latency = time.Since(h.sentAt)
+		latency = since(h.sentAt)
 	}
 	o := outcomeOf(status, e, latency)
 	h.plugin.record(h.key, o)
@@ -218,7 +218,7 @@ func clearRouteCache() {
 // manager's access logs before the filter's own proxy_on_log) and to the
 // metrics at the end (OnHttpStreamDone).
 func (h *httpContext) finish(u gemini.Usage, failed bool) {
-	h.endAt = time.Now()
+	h.endAt = monoNow()
 	if failed {
 		setProperty("gca_error", "true")
 	}
@@ -234,7 +234,7 @@ func (h *httpContext) finish(u gemini.Usage, failed bool) {
 // first token: Gemini sends its first event when it has its first tokens).
 func (h *httpContext) firstBytes() {
 	if h.streamed && h.firstBodyAt.IsZero() {
-		h.firstBodyAt = time.Now()
+		h.firstBodyAt = monoNow()
 	}
 }
 
@@ -313,7 +313,7 @@ func truncate(s string, n int) string {
 func (h *httpContext) OnHttpStreamDone() {
 	p := h.plugin
 	m := &p.metrics
-	now := time.Now()
+	now := monoNow()
 	status := h.sentStatus
 	if status == 0 {
 		status = h.status
@@ -370,7 +370,7 @@ func (h *httpContext) OnHttpStreamDone() {
 		}
 		d.durationMs += millis(now.Sub(h.start))
 		if d.requests >= statsFlushEvery {
-			p.stats.flush(now.UnixMilli())
+			p.stats.flush(time.Now().UnixMilli())
 		}
 	}
 }

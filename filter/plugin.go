@@ -36,7 +36,7 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	cfg     *Config
 	env     *translator.Env // what translations are built with (cfg's, the clock, random ids)
-	started time.Time
+	started instant
 	pool    *keypool.Pool
 	metrics metrics
 	stats   sharedStats // this VM's side of /health's gateway-wide figures
@@ -72,7 +72,7 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	p.env.ReasoningContent = cfg.ReasoningContent
 	p.env.ThinkingPings = cfg.ThinkingPings
 	p.env.MaxEmbeddingValues = int64(cfg.MaxEmbeddingValues)
-	p.started = time.Now()
+	p.started = monoNow()
 	p.pool = keypool.New(cfg.pool, sharedStore{}, keyPoolPrefix)
 	p.metrics = defineMetrics(cfg)
 	p.stats = sharedStats{store: sharedStore{}}
@@ -188,7 +188,7 @@ func (p *pluginContext) healthBody(keys []string) []byte {
 	}
 	uptime := (nowMs - rec.start) / 1000
 	if rec.start == 0 {
-		uptime = int64(time.Since(p.started).Seconds())
+		uptime = int64(since(p.started).Seconds())
 	}
 
 	b := append(make([]byte, 0, 1024), '{')

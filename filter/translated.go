@@ -3,7 +3,6 @@ package filter
 import (
 	"runtime"
 	"strconv"
-	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/anthropic"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -85,7 +84,7 @@ func (translating) requestBody(h *httpContext, size int, end bool) types.Action 
 	}
 	clearRouteCache()
 	h.handler = &translated{tx: tx}
-	h.sentAt = time.Now()
+	h.sentAt = monoNow()
 	return types.ActionContinue
 }
 

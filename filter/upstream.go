@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -35,7 +34,7 @@ type upstreamContext struct {
 
 	key      string
 	attempt  int // 1 for the first attempt, 2 for the first retry...
-	start    time.Time
+	start    instant
 	last     bool // no further key: the router must not be asked to retry
 	status   int
 	holding  bool // an error answer's headers are held while its body is read
@@ -72,7 +71,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 		u.key, _ = proxywasm.GetHttpRequestHeader("x-goog-api-key")
 	}
 	u.attempt = attempt
-	u.start = time.Now()
+	u.start = monoNow()
 	return types.ActionContinue
 }
 
@@ -139,7 +138,7 @@ func (u *upstreamContext) finish(body []byte) {
 	if u.status >= 400 {
 		e = apierror.FromGemini(u.status, body)
 	}
-	o := outcomeOf(u.status, e, time.Since(u.start))
+	o := outcomeOf(u.status, e, since(u.start))
 	u.plugin.record(u.key, o)
 	u.plugin.metrics.attempt(u.attempt, attemptResult(o, u.last))
 	if !u.last && failoverWorthy(o) {

@@ -17,7 +17,7 @@ package pretty
 
 import (
 	"bytes"
-	"sort"
+	"slices"
 )
 
 // Options are the formatting choices of PrettyOptions.
@@ -173,7 +173,7 @@ func (v value) write(out []byte, opts *Options, depth int) []byte {
 		order[i] = i
 	}
 	if v.object && opts.SortKeys {
-		sort.SliceStable(order, func(a, b int) bool { return bytes.Compare(v.keys[order[a]], v.keys[order[b]]) < 0 })
+		slices.SortStableFunc(order, func(a, b int) int { return bytes.Compare(v.keys[a], v.keys[b]) })
 	}
 	out = append(out, open, '\n')
 	for n, i := range order {

@@ -1,6 +1,8 @@
 // Package wasmbuild compiles the repository's proxy-wasm modules for its
-// tests and tools, as `make build` compiles the gateway: standard Go for
-// wasip1, c-shared, trimmed paths, symbol names stripped.
+// tests and tools, as `make build` links the gateway: standard Go for
+// wasip1, c-shared, trimmed paths, symbol names stripped (but not the
+// wasm-opt pass `make build` runs after: `make test` points GCA_WASM at
+// that optimized module).
 package wasmbuild
 
 import (

@@ -40,6 +40,9 @@ func MalformedCallError(reason string) *apierror.Error {
 	return malformedCall(reason, reason)
 }
 
+// malformedCall is not inlined (an error path; 4 KB of Wasm inlined).
+//
+//go:noinline
 func malformedCall(what, code string) *apierror.Error {
 	e := apierror.New(apierror.BadGateway, "Gemini produced an invalid tool call ("+what+"); the answer was discarded. Retrying the request usually succeeds.")
 	e.Upstream = code

@@ -10,3 +10,10 @@ func unsafeString(b []byte) string {
 	}
 	return unsafe.String(&b[0], len(b))
 }
+
+// load64 reads the eight bytes of s at i (i+8 <= len(s)) as one word, in
+// the machine's byte order; the caller tests all eight bytes alike, so the
+// order does not matter.
+func load64(s string, i int) uint64 {
+	return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[i:])))
+}

@@ -1,7 +1,7 @@
 package models
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -58,7 +58,7 @@ func WithAliases(list []Entry, aliases map[string]string, all bool) []Entry {
 			have[alias] = true
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	slices.SortFunc(list, func(a, b Entry) int { return strings.Compare(a.ID, b.ID) })
 	return list
 }
 

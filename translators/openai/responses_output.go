@@ -140,7 +140,10 @@ func (m *respMachine) searchCall(s itemSink, final bool) {
 // bytes; OpenAI's start_index and end_index count characters (code points,
 // as its Python service indexes strings) of the output_text's own text.
 // A support of text in a message already finished (a stream whose
-// grounding came after a tool call) cannot be attached any more.
+// grounding came after a tool call) cannot be attached any more. Not
+// inlined: its two callers each held a copy of its closure (2.4 KB of Wasm).
+//
+//go:noinline
 func (m *respMachine) annotate(s itemSink) {
 	m.g.Cite(func(c gemini.Citation) {
 		if c.Start < m.itemStart {
