@@ -43,13 +43,16 @@ func Bytes(dst []byte, b []byte) []byte {
 	return append(dst, '"')
 }
 
-func appendEscaped(dst []byte, s string) []byte {
+func appendEscaped(dst []byte, s string) []byte { return escape(dst, s, true) }
+
+// escape appends s escaped. words skips eight bytes at a time while none of
+// them needs a look (a quote, a backslash, a control byte, a byte of a
+// multi-byte character): in Wasm a byte loop costs several times that. The
+// tests turn it off to hold the word loop to the byte loop.
+func escape(dst []byte, s string, words bool) []byte {
 	start := 0
 	for i := 0; i < len(s); {
-		// Eight bytes at a time while none of them needs a look (a quote, a
-		// backslash, a control byte, a byte of a multi-byte character): in
-		// Wasm a byte loop costs several times this.
-		for len(s)-i >= 8 {
+		for words && len(s)-i >= 8 {
 			x := load64(s, i)
 			q, b := x^0x2222222222222222, x^0x5c5c5c5c5c5c5c5c
 			if ((x-0x2020202020202020)&^x|(q-lsb)&^q|(b-lsb)&^b|x)&msb != 0 {

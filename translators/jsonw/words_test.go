@@ -3,46 +3,11 @@ package jsonw
 import (
 	"bytes"
 	"testing"
-	"unicode/utf8"
 )
 
 // bytewise is appendEscaped without its eight-bytes-at-a-time loop: the
 // reference the word loop must match byte for byte.
-func bytewise(dst []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if safe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			dst = appendControl(dst, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\u202`...)
-			dst = append(dst, hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
-}
+func bytewise(dst []byte, s string) []byte { return escape(dst, s, false) }
 
 // TestWordsMatchBytewise puts every byte value at every position of a
 // 17-byte string of plain text (so in either of two words or the tail),
