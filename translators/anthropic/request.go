@@ -91,10 +91,11 @@ func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, 
 // choiceNone (tool_choice none) sends no built-in tool.
 func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool) ([]byte, tools, *apierror.Error) {
 	b := newBuilder(model)
+	b.contents.Start(out)
 	if e := b.messages(root.Get("messages")); e != nil {
 		return nil, tools{}, e
 	}
-	out = b.contents.AppendTo(out)
+	out = b.contents.End()
 	var system gemini.System
 	if e := systemParts(&system, root.Get("system")); e != nil {
 		return nil, tools{}, e
