@@ -53,20 +53,23 @@ func parseTools(tools gjson.Result, late ...gjson.Result) (toolSet, *apierror.Er
 		if i >= gemini.MaxTools {
 			return apierror.Invalid("tools", "tools: at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway")
 		}
-		param := "tools." + strconv.Itoa(i)
+		at := apierror.Path{Base: "tools", I: i, J: -1, Dots: true} // built for an error only
 		if !t.IsObject() {
+			param := at.At("")
 			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
 		if typ := t.Get("type"); !gemini.Unset(typ) && typ.String() != "custom" {
-			return ts.serverTool(t, typ.String(), param)
+			return ts.serverTool(t, typ.String(), at.At(""))
 		}
 		name := t.Get("name")
 		if name.Type != gjson.String || name.Str == "" {
-			return apierror.Invalid(param+".name", param+".name: Field required")
+			param := at.At(".name")
+			return apierror.Invalid(param, param+": Field required")
 		}
 		schema := t.Get("input_schema")
 		if !schema.IsObject() {
-			return apierror.Invalid(param+".input_schema", param+".input_schema: Field required")
+			param := at.At(".input_schema")
+			return apierror.Invalid(param, param+": Field required")
 		}
 		ts.names[name.Str] = true
 		desc := ""
@@ -74,7 +77,7 @@ func parseTools(tools gjson.Result, late ...gjson.Result) (toolSet, *apierror.Er
 			desc = d.Str
 		}
 		if depth, ok := ts.decls.Declare(name.Str, desc, schema); !ok {
-			return fields.TooDeep(param+".input_schema", depth)
+			return fields.TooDeep(at.At(".input_schema"), depth)
 		}
 		return nil
 	}

@@ -31,9 +31,20 @@ func (c *Contents) AddText(role, text string) {
 	if text == "" {
 		return
 	}
+	c.AddSignedText(role, text, "")
+}
+
+// AddSignedText appends the text part {"text":text} (empty text included)
+// with its thought signature when sig is set, as TextPart and Signed write
+// it. The part is written in place.
+func (c *Contents) AddSignedText(role, text, sig string) {
 	c.open(role)
 	c.buf = append(c.buf, `{"text":`...)
 	c.buf = jsonw.String(c.buf, text)
+	if sig != "" {
+		c.buf = append(c.buf, `,"thoughtSignature":`...)
+		c.buf = jsonw.String(c.buf, sig)
+	}
 	c.buf = append(c.buf, '}')
 }
 

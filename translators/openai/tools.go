@@ -26,18 +26,20 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 		if i >= gemini.MaxTools {
 			return apierror.Invalid("tools", "Invalid 'tools': at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway.")
 		}
-		param := "tools[" + strconv.Itoa(i) + "]"
+		at := apierror.Path{Base: "tools", I: i, J: -1} // built for an error only
 		if typ := t.Get("type").String(); typ != "function" {
-			return apierror.Invalid(param+".type", "Invalid '"+param+".type': only `function` tools are supported by this gateway.")
+			param := at.At(".type")
+			return apierror.Invalid(param, "Invalid '"+param+"': only `function` tools are supported by this gateway.")
 		}
 		fn := t.Get("function")
 		name := fn.Get("name")
 		if name.Type != gjson.String || name.Str == "" {
-			return apierror.Invalid(param+".function.name", "Invalid '"+param+".function.name': expected a non-empty string.")
+			param := at.At(".function.name")
+			return apierror.Invalid(param, "Invalid '"+param+"': expected a non-empty string.")
 		}
 		names[name.Str] = true
 		if depth, ok := decls.Declare(name.Str, stringOf(fn.Get("description")), fn.Get("parameters")); !ok {
-			return fields.TooDeep(param+".function.parameters", depth)
+			return fields.TooDeep(at.At(".function.parameters"), depth)
 		}
 		strict = strict || fn.Get("strict").Bool()
 		return nil
