@@ -56,7 +56,8 @@ func dumpMessages() map[string]string {
 			`{"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"x"},{"type":"text","text":"a1"},{"type":"text","text":""},{"type":"tool_use","id":"t1","name":"f","input":{"a":1}},{"type":"tool_use","id":"t2","name":"g"},{"type":"server_tool_use","id":"s","name":"web_search","input":{"query":"q"}},{"type":"web_search_tool_result","content":[{"title":"T","url":"https://u","page_age":"1d"}]}]},` +
 			`{"role":"user","content":[{"type":"tool_result","tool_use_id":"t2","content":[{"type":"text","text":"r1"},{"type":"text","text":"r2"},{"type":"image","source":{"type":"url","url":"https://e.com/a.png"}},{"type":"tool_reference","tool_name":"X"}]},{"type":"tool_result","tool_use_id":"t1","is_error":true,"content":"bad"},{"type":"text","text":"more"}]},` +
 			`{"role":"assistant","content":"plain"},{"role":"assistant","content":[{"type":"tool_use","id":"t3","name":"f"}]}`),
-		"ok gemini3": `{"model":"gemini-3-pro-preview","max_tokens":10,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"f"},{"type":"tool_use","id":"t1","name":"f"}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"},{"type":"tool_result","tool_use_id":"t1","content":"r2"}]}]}`,
+		"ok pending string": m(use + `{"role":"user","content":"no results"},` + use + `{"role":"user","content":["s",{"type":"text","text":"t"},{"type":"text","text":""},{"type":"document","source":{"type":"text","data":"d"}},{"type":"tool_result","tool_use_id":"t1","content":[{"type":"image","source":{"type":"url","url":"https://e.com/i.png"}}]}]}`),
+		"ok gemini3":        `{"model":"gemini-3-pro-preview","max_tokens":10,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"f"},{"type":"tool_use","id":"t1","name":"f"}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"},{"type":"tool_result","tool_use_id":"t1","content":"r2"}]}]}`,
 	}
 }
 
@@ -97,10 +98,10 @@ func TestParamsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLines := strings.Split(string(want), "\n")
-	for i, g := range strings.Split(got, "\n") {
-		if i >= len(wantLines) || g != wantLines[i] {
-			t.Errorf("line %d:\ngot  %s\nwant %s", i+1, g, wantLines[min(i, len(wantLines)-1)])
+	wantLines, gotLines := strings.Split(string(want), "\n"), strings.Split(got, "\n")
+	for i := range max(len(gotLines), len(wantLines)) {
+		if i >= len(gotLines) || i >= len(wantLines) || gotLines[i] != wantLines[i] {
+			t.Fatalf("line %d differs:\ngot  %s\nwant %s", i+1, gotLines[min(i, len(gotLines)-1)], wantLines[min(i, len(wantLines)-1)])
 		}
 	}
 }

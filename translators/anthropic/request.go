@@ -289,16 +289,23 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 	// order: Gemini wants the content after a call turn to answer every
 	// call (docs/gemini-wire-notes.md#tool-turns). Their attachments and the
 	// rest follow.
+	if c.Type == gjson.String {
+		// The string shorthand: no results, so every call of the step
+		// gets an error result, then the text.
+		b.pending.Close(&b.contents)
+		b.contents.AddText("user", c.Str)
+		return nil
+	}
 	var responses [][]byte
 	if b.pending.Len() > 0 {
 		responses = make([][]byte, b.pending.Len())
 	}
-	var rest [][]byte
-	if e := eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
+	var rest []userPart
+	if e := jsonidx.Each(c, func(j int, blk gjson.Result) *apierror.Error {
 		pp := at.Elem(j)
-		if blk.Type == gjson.String { // the string shorthand
+		if blk.Type == gjson.String { // a string block
 			if blk.Str != "" {
-				rest = append(rest, gemini.TextPart(nil, blk.Str))
+				rest = append(rest, userPart{text: blk.Str})
 			}
 			return nil
 		}
@@ -307,19 +314,34 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
 		typ := blk.Get("type").String()
-		if typ == "tool_result" {
+		switch typ {
+		case "tool_result":
 			k, resp, extra, e := b.toolResult(blk, pp)
 			if e != nil {
 				return e
 			}
 			if k >= 0 {
 				responses[k] = resp
-				rest = append(rest, extra...)
+				for _, p := range extra {
+					rest = append(rest, userPart{raw: p})
+				}
+			}
+			return nil
+		case "text": // as userBlock reads it, the part written in place
+			t := blk.Get("text")
+			if t.Type != gjson.String {
+				param := pp.At(".text")
+				return apierror.Invalid(param, param+": Input should be a valid string")
+			}
+			if t.Str != "" { // Gemini rejects an empty text part
+				rest = append(rest, userPart{text: t.Str})
 			}
 			return nil
 		}
 		parts, e := userBlock(blk, typ, pp)
-		rest = append(rest, parts...)
+		for _, p := range parts {
+			rest = append(rest, userPart{raw: p})
+		}
 		return e
 	}); e != nil {
 		return e
@@ -332,9 +354,20 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 	}
 	b.pending.Reset()
 	for _, p := range rest {
-		b.contents.Add("user", p)
+		if p.raw != nil {
+			b.contents.Add("user", p.raw)
+		} else {
+			b.contents.AddText("user", p.text)
+		}
 	}
 	return nil
+}
+
+// userPart is a part of a user message: raw, or else the text of a text
+// part (written in place).
+type userPart struct {
+	raw  []byte
+	text string
 }
 
 // toolResult translates a tool_result block. k is the index of the pending

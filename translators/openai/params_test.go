@@ -100,10 +100,10 @@ func TestParamsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantLines := strings.Split(string(want), "\n")
-	for i, g := range strings.Split(got, "\n") {
-		if i >= len(wantLines) || g != wantLines[i] {
-			t.Errorf("line %d:\ngot  %s\nwant %s", i+1, g, wantLines[min(i, len(wantLines)-1)])
+	wantLines, gotLines := strings.Split(string(want), "\n"), strings.Split(got, "\n")
+	for i := range max(len(gotLines), len(wantLines)) {
+		if i >= len(gotLines) || i >= len(wantLines) || gotLines[i] != wantLines[i] {
+			t.Fatalf("line %d differs:\ngot  %s\nwant %s", i+1, gotLines[min(i, len(gotLines)-1)], wantLines[min(i, len(wantLines)-1)])
 		}
 	}
 }
