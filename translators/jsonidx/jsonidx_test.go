@@ -80,8 +80,8 @@ func TestIndexFieldLimit(t *testing.T) {
 	if o.Load(gjson.Parse(fields(MaxFields + 1))) {
 		t.Fatal("one field too many must be reported")
 	}
-	if len(o.keys) != MaxFields || o.Get("z").Exists() {
-		t.Fatalf("%d fields kept", len(o.keys))
+	if len(o.fields) != MaxFields || o.Get("z").Exists() {
+		t.Fatalf("%d fields kept", len(o.fields))
 	}
 	if !o.Load(gjson.Parse(`{"b":2}`)) || o.Get("b").Int() != 2 || o.Get("a").Exists() {
 		t.Fatal("reuse after a refusal")
