@@ -57,6 +57,8 @@ func dumpMessages() map[string]string {
 			`{"role":"user","content":[{"type":"tool_result","tool_use_id":"t2","content":[{"type":"text","text":"r1"},{"type":"text","text":"r2"},{"type":"image","source":{"type":"url","url":"https://e.com/a.png"}},{"type":"tool_reference","tool_name":"X"}]},{"type":"tool_result","tool_use_id":"t1","is_error":true,"content":"bad"},{"type":"text","text":"more"}]},` +
 			`{"role":"assistant","content":"plain"},{"role":"assistant","content":[{"type":"tool_use","id":"t3","name":"f"}]}`),
 		"ok pending string": m(use + `{"role":"user","content":"no results"},` + use + `{"role":"user","content":["s",{"type":"text","text":"t"},{"type":"text","text":""},{"type":"document","source":{"type":"text","data":"d"}},{"type":"tool_result","tool_use_id":"t1","content":[{"type":"image","source":{"type":"url","url":"https://e.com/i.png"}}]}]}`),
+		"ok dup keys":       m(`{"role":"user","content":"first","role":"assistant","content":"second"},{"r\u006fle":"assistant","content":"esc"}`),
+		"dup null first":    m(`{"content":null,"role":"user","content":"x"}`),
 		"ok gemini3":        `{"model":"gemini-3-pro-preview","max_tokens":10,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"f"},{"type":"tool_use","id":"t1","name":"f"}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"},{"type":"tool_result","tool_use_id":"t1","content":"r2"}]}]}`,
 	}
 }

@@ -208,12 +208,23 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 		param := apierror.Path{Base: "messages", I: i, J: -1, Dots: true}.At("")
 		return apierror.Invalid(param, param+": Input should be a valid dictionary")
 	}
-	c := m.Get("content")
+	// role and content in one pass (a Get each would scan m from its
+	// start twice); when a key repeats, the first wins, as with Get.
+	var role, c gjson.Result
+	m.ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case k.Str == "role" && !role.Exists():
+			role = v
+		case k.Str == "content" && !c.Exists():
+			c = v
+		}
+		return true
+	})
 	at := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1, Dots: true}
 	if e := checkContent(c, at); e != nil {
 		return e
 	}
-	switch m.Get("role").String() {
+	switch role.String() {
 	case "user":
 		b.flushTurn()
 		return b.userMessage(c, at)

@@ -131,25 +131,57 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 		param := at.At("")
 		return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
 	}
-	role := m.Get("role").String()
+	var msg message
+	msg.read(m)
+	role := msg.role.String()
 	if role != "tool" {
 		b.closeToolStep()
 	}
 	content := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}
 	switch role {
 	case "system", "developer":
-		return textOf(m.Get("content"), content, b.system.Add)
+		return textOf(msg.content, content, b.system.Add)
 	case "user":
-		return b.userMessage(m, content)
+		return b.userMessage(&msg, content)
 	case "assistant":
-		return b.assistantMessage(m, i)
+		return b.assistantMessage(&msg, i)
 	case "tool":
-		return b.toolMessage(m, i)
+		return b.toolMessage(&msg, i)
 	case "function":
 		return apierror.Invalid(at.At(".role"), "The deprecated `function` role is not supported; use `tool` messages with `tool_call_id`.")
 	}
 	param := at.At(".role")
 	return apierror.Invalid(param, "Invalid '"+param+"': expected one of system, developer, user, assistant, tool.")
+}
+
+// message holds the members of a message the translation reads.
+type message struct {
+	role, content, toolCalls, toolCallID gjson.Result
+}
+
+// read reads m's members in one pass (a Get per member would scan m from
+// its start each time, past the content for the members after it or
+// absent). When a key repeats, the first wins, as with Get.
+func (msg *message) read(m gjson.Result) {
+	m.ForEach(func(k, v gjson.Result) bool {
+		var dst *gjson.Result
+		switch k.Str {
+		case "role":
+			dst = &msg.role
+		case "content":
+			dst = &msg.content
+		case "tool_calls":
+			dst = &msg.toolCalls
+		case "tool_call_id":
+			dst = &msg.toolCallID
+		default:
+			return true
+		}
+		if !dst.Exists() {
+			*dst = v
+		}
+		return true
+	})
 }
 
 // closeToolStep answers calls the client never answered, so Gemini sees one
@@ -201,8 +233,8 @@ func hasTools(tools gjson.Result) bool {
 // errStop ends a jsonidx.Each walk early.
 var errStop = &apierror.Error{}
 
-func (b *builder) userMessage(m gjson.Result, content apierror.Path) *apierror.Error {
-	return eachContent(m.Get("content"), content, b.userText, func(p gjson.Result, pp apierror.Path) *apierror.Error {
+func (b *builder) userMessage(m *message, content apierror.Path) *apierror.Error {
+	return eachContent(m.content, content, b.userText, func(p gjson.Result, pp apierror.Path) *apierror.Error {
 		part, e := userPart(p, pp)
 		if e == nil && part != nil {
 			b.contents.Add("user", part)
@@ -216,11 +248,11 @@ func (b *builder) userText(t string) { b.contents.AddText("user", t) }
 func (b *builder) modelText(t string) { b.contents.AddText("model", t) }
 
 // assistantMessage translates messages[i], an assistant message.
-func (b *builder) assistantMessage(m gjson.Result, i int) *apierror.Error {
-	if e := textOf(m.Get("content"), apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, b.modelText); e != nil {
+func (b *builder) assistantMessage(m *message, i int) *apierror.Error {
+	if e := textOf(m.content, apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, b.modelText); e != nil {
 		return e
 	}
-	calls := m.Get("tool_calls")
+	calls := m.toolCalls
 	if !calls.Exists() || calls.Type == gjson.Null {
 		return nil
 	}
@@ -293,8 +325,8 @@ func callArgs(args gjson.Result, at apierror.Path, sub string) (string, *apierro
 }
 
 // toolMessage translates messages[i], a tool message.
-func (b *builder) toolMessage(m gjson.Result, i int) *apierror.Error {
-	id := m.Get("tool_call_id")
+func (b *builder) toolMessage(m *message, i int) *apierror.Error {
+	id := m.toolCallID
 	if id.Type != gjson.String || id.Str == "" {
 		param := apierror.Path{Base: "messages", I: i, J: -1}.At(".tool_call_id")
 		return apierror.Invalid(param, "Invalid '"+param+"': a tool message must name the tool call it answers.")
@@ -312,7 +344,7 @@ func (b *builder) toolMessage(m gjson.Result, i int) *apierror.Error {
 	// taken as it is.
 	var text string
 	var texts []string
-	if e := textOf(m.Get("content"), apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, func(t string) {
+	if e := textOf(m.content, apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, func(t string) {
 		if texts != nil {
 			texts = append(texts, t)
 		} else if text == "" {
