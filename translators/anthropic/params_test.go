@@ -59,6 +59,7 @@ func dumpMessages() map[string]string {
 		"ok pending string": m(use + `{"role":"user","content":"no results"},` + use + `{"role":"user","content":["s",{"type":"text","text":"t"},{"type":"text","text":""},{"type":"document","source":{"type":"text","data":"d"}},{"type":"tool_result","tool_use_id":"t1","content":[{"type":"image","source":{"type":"url","url":"https://e.com/i.png"}}]}]}`),
 		"ok dup keys":       m(`{"role":"user","content":"first","role":"assistant","content":"second"},{"r\u006fle":"assistant","content":"esc"}`),
 		"dup null first":    m(`{"content":null,"role":"user","content":"x"}`),
+		"ok tools":          `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"},` + use + `{"role":"user","content":[{"type":"tool_result","content":"c","is_error":true,"tool_use_id":"t1","is_error":false}]}],"tools":[{"input_schema":{"type":"object","properties":{"a":{"type":"string"}}},"name":"f","description":"d","name":"g"},{"type":"custom","name":"h","input_schema":{},"description":7}]}`,
 		"ok gemini3":        `{"model":"gemini-3-pro-preview","max_tokens":10,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"f"},{"type":"tool_use","id":"t1","name":"f"}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"},{"type":"tool_result","tool_use_id":"t1","content":"r2"}]}]}`,
 	}
 }

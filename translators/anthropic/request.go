@@ -208,18 +208,9 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 		param := apierror.Path{Base: "messages", I: i, J: -1, Dots: true}.At("")
 		return apierror.Invalid(param, param+": Input should be a valid dictionary")
 	}
-	// role and content in one pass (a Get each would scan m from its
-	// start twice); when a key repeats, the first wins, as with Get.
-	var role, c gjson.Result
-	m.ForEach(func(k, v gjson.Result) bool {
-		switch {
-		case k.Str == "role" && !role.Exists():
-			role = v
-		case k.Str == "content" && !c.Exists():
-			c = v
-		}
-		return true
-	})
+	var v [2]gjson.Result // role and content, in one pass
+	jsonidx.Members(m, messageKeys, v[:])
+	role, c := v[0], v[1]
 	at := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1, Dots: true}
 	if e := checkContent(c, at); e != nil {
 		return e
@@ -236,6 +227,8 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 	param := apierror.Path{Base: "messages", I: i, J: -1, Dots: true}.At(".role")
 	return apierror.Invalid(param, param+": Input should be 'user', 'assistant' or 'system'")
 }
+
+var messageKeys = []string{"role", "content"}
 
 // named is the Path of a parameter whose name is already built.
 func named(param string) apierror.Path {
@@ -381,17 +374,21 @@ type userPart struct {
 	text string
 }
 
+var toolResultKeys = []string{"tool_use_id", "is_error", "content"}
+
 // toolResult translates a tool_result block. k is the index of the pending
 // call it answers, -1 when it answers nothing we know (dropped: it has no
 // function name and would break Gemini's one-response-per-call rule).
 func (b *builder) toolResult(blk gjson.Result, at apierror.Path) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
-	id := blk.Get("tool_use_id")
+	var v [3]gjson.Result // read in one pass: is_error is mostly absent
+	jsonidx.Members(blk, toolResultKeys, v[:])
+	id := v[0]
 	if id.Type != gjson.String || id.Str == "" {
 		param := at.At(".tool_use_id")
 		return -1, nil, nil, apierror.Invalid(param, param+": Field required")
 	}
 	isErr := false
-	switch v := blk.Get("is_error"); v.Type { // fields.Bool, with the name built for an error only
+	switch v := v[1]; v.Type { // fields.Bool, with the name built for an error only
 	case gjson.True:
 		isErr = true
 	case gjson.False, gjson.Null:
@@ -400,7 +397,7 @@ func (b *builder) toolResult(blk gjson.Result, at apierror.Path) (k int, resp []
 			return -1, nil, nil, fields.NotBool(at.At(".is_error"))
 		}
 	}
-	text, extra, e := toolResultContent(blk.Get("content"), at)
+	text, extra, e := toolResultContent(v[2], at)
 	if e != nil {
 		return -1, nil, nil, e
 	}

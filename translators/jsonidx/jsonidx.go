@@ -117,3 +117,22 @@ func HasMembers(obj gjson.Result) bool {
 	}
 	return has
 }
+
+// Members reads the members of obj named keys into vals (vals[i] is the
+// value of keys[i]; len(vals) >= len(keys)) in one pass over obj: a Get
+// per key would scan obj from its start each time, and past all of it
+// for a key that is absent. When a key repeats the first wins, as with
+// Get; a key absent leaves its value as it was (the zero Result).
+func Members(obj gjson.Result, keys []string, vals []gjson.Result) {
+	obj.ForEach(func(k, v gjson.Result) bool {
+		for i, key := range keys {
+			if k.Str == key {
+				if !vals[i].Exists() {
+					vals[i] = v
+				}
+				break
+			}
+		}
+		return true
+	})
+}

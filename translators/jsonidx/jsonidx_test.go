@@ -87,3 +87,22 @@ func TestIndexFieldLimit(t *testing.T) {
 		t.Fatal("reuse after a refusal")
 	}
 }
+
+func TestMembers(t *testing.T) {
+	keys := []string{"a", "b", "c"}
+	for _, in := range []string{
+		`{"a":1,"x":{"b":9},"b":"two","a":3}`,
+		`{"\u0061":1,"b":"two","b":4}`,
+		`{"b":"two","a":1,"d":[1,2]}`,
+		`[1,2]`, `"s"`, ``,
+	} {
+		obj := gjson.Parse(in)
+		var vals [3]gjson.Result
+		Members(obj, keys, vals[:])
+		for i, k := range keys {
+			if got, want := vals[i], obj.Get(k); got.Raw != want.Raw || got.Exists() != want.Exists() || got.Type != want.Type {
+				t.Errorf("%s: %s = %q, Get gives %q", in, k, got.Raw, want.Raw)
+			}
+		}
+	}
+}

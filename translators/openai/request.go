@@ -132,15 +132,15 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 		return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
 	}
 	var msg message
-	msg.read(m)
-	role := msg.role.String()
+	jsonidx.Members(m, messageKeys, msg[:])
+	role := msg[mRole].String()
 	if role != "tool" {
 		b.closeToolStep()
 	}
 	content := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}
 	switch role {
 	case "system", "developer":
-		return textOf(msg.content, content, b.system.Add)
+		return textOf(msg[mContent], content, b.system.Add)
 	case "user":
 		return b.userMessage(&msg, content)
 	case "assistant":
@@ -154,35 +154,18 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 	return apierror.Invalid(param, "Invalid '"+param+"': expected one of system, developer, user, assistant, tool.")
 }
 
-// message holds the members of a message the translation reads.
-type message struct {
-	role, content, toolCalls, toolCallID gjson.Result
-}
+// message holds the members of a message the translation reads, read in
+// one pass (jsonidx.Members): role, content, tool_calls, tool_call_id.
+type message [4]gjson.Result
 
-// read reads m's members in one pass (a Get per member would scan m from
-// its start each time, past the content for the members after it or
-// absent). When a key repeats, the first wins, as with Get.
-func (msg *message) read(m gjson.Result) {
-	m.ForEach(func(k, v gjson.Result) bool {
-		var dst *gjson.Result
-		switch k.Str {
-		case "role":
-			dst = &msg.role
-		case "content":
-			dst = &msg.content
-		case "tool_calls":
-			dst = &msg.toolCalls
-		case "tool_call_id":
-			dst = &msg.toolCallID
-		default:
-			return true
-		}
-		if !dst.Exists() {
-			*dst = v
-		}
-		return true
-	})
-}
+const (
+	mRole = iota
+	mContent
+	mToolCalls
+	mToolCallID
+)
+
+var messageKeys = []string{"role", "content", "tool_calls", "tool_call_id"}
 
 // closeToolStep answers calls the client never answered, so Gemini sees one
 // functionResponse per functionCall, as it requires
@@ -234,7 +217,7 @@ func hasTools(tools gjson.Result) bool {
 var errStop = &apierror.Error{}
 
 func (b *builder) userMessage(m *message, content apierror.Path) *apierror.Error {
-	return eachContent(m.content, content, b.userText, func(p gjson.Result, pp apierror.Path) *apierror.Error {
+	return eachContent(m[mContent], content, b.userText, func(p gjson.Result, pp apierror.Path) *apierror.Error {
 		part, e := userPart(p, pp)
 		if e == nil && part != nil {
 			b.contents.Add("user", part)
@@ -249,10 +232,10 @@ func (b *builder) modelText(t string) { b.contents.AddText("model", t) }
 
 // assistantMessage translates messages[i], an assistant message.
 func (b *builder) assistantMessage(m *message, i int) *apierror.Error {
-	if e := textOf(m.content, apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, b.modelText); e != nil {
+	if e := textOf(m[mContent], apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, b.modelText); e != nil {
 		return e
 	}
-	calls := m.toolCalls
+	calls := m[mToolCalls]
 	if !calls.Exists() || calls.Type == gjson.Null {
 		return nil
 	}
@@ -326,7 +309,7 @@ func callArgs(args gjson.Result, at apierror.Path, sub string) (string, *apierro
 
 // toolMessage translates messages[i], a tool message.
 func (b *builder) toolMessage(m *message, i int) *apierror.Error {
-	id := m.toolCallID
+	id := m[mToolCallID]
 	if id.Type != gjson.String || id.Str == "" {
 		param := apierror.Path{Base: "messages", I: i, J: -1}.At(".tool_call_id")
 		return apierror.Invalid(param, "Invalid '"+param+"': a tool message must name the tool call it answers.")
@@ -344,7 +327,7 @@ func (b *builder) toolMessage(m *message, i int) *apierror.Error {
 	// taken as it is.
 	var text string
 	var texts []string
-	if e := textOf(m.content, apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, func(t string) {
+	if e := textOf(m[mContent], apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, func(t string) {
 		if texts != nil {
 			texts = append(texts, t)
 		} else if text == "" {

@@ -10,6 +10,8 @@ import (
 	"github.com/tidwall/gjson"
 )
 
+var functionKeys = []string{"name", "description", "parameters", "strict"}
+
 // appendTools writes a chat request's tools and toolConfig: the function
 // tools, then the built-in tools send; combine says that they mix
 // (gemini.PlanBuiltins).
@@ -31,17 +33,18 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 			param := at.At(".type")
 			return apierror.Invalid(param, "Invalid '"+param+"': only `function` tools are supported by this gateway.")
 		}
-		fn := t.Get("function")
-		name := fn.Get("name")
+		var fn [4]gjson.Result // in one pass: strict is mostly absent
+		jsonidx.Members(t.Get("function"), functionKeys, fn[:])
+		name := fn[0]
 		if name.Type != gjson.String || name.Str == "" {
 			param := at.At(".function.name")
 			return apierror.Invalid(param, "Invalid '"+param+"': expected a non-empty string.")
 		}
 		names[name.Str] = true
-		if depth, ok := decls.Declare(name.Str, stringOf(fn.Get("description")), fn.Get("parameters")); !ok {
+		if depth, ok := decls.Declare(name.Str, stringOf(fn[1]), fn[2]); !ok {
 			return fields.TooDeep(at.At(".function.parameters"), depth)
 		}
-		strict = strict || fn.Get("strict").Bool()
+		strict = strict || fn[3].Bool()
 		return nil
 	}); e != nil {
 		return nil, e
