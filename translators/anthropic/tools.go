@@ -51,6 +51,9 @@ func parseTools(tools gjson.Result, late ...gjson.Result) (toolSet, *apierror.Er
 		return ts, apierror.Invalid("tools", "tools: Input should be a valid list")
 	}
 	ts.names = map[string]bool{}
+	// The declarations take about as many bytes as the tools: one buffer
+	// rather than one per doubling.
+	ts.decls.Start(make([]byte, 0, len(tools.Raw)+64))
 	declare := func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {
 			return apierror.Invalid("tools", "tools: at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway")
