@@ -122,17 +122,20 @@ func HasMembers(obj gjson.Result) bool {
 // value of keys[i]; len(vals) >= len(keys)) in one pass over obj: a Get
 // per key would scan obj from its start each time, and past all of it
 // for a key that is absent. When a key repeats the first wins, as with
-// Get; a key absent leaves its value as it was (the zero Result).
+// Get; a key absent leaves its value as it was (the zero Result). The
+// reading stops once every key is found.
 func Members(obj gjson.Result, keys []string, vals []gjson.Result) {
+	found := 0
 	obj.ForEach(func(k, v gjson.Result) bool {
 		for i, key := range keys {
 			if k.Str == key {
 				if !vals[i].Exists() {
 					vals[i] = v
+					found++
 				}
 				break
 			}
 		}
-		return true
+		return found < len(keys)
 	})
 }
