@@ -14,21 +14,24 @@ import (
 // toolResultContent reads a tool_result's content: its text (blocks joined
 // by newlines) and the parts of its images and documents, which go after the
 // function responses of the step — that works on every model, where
-// functionResponse.parts does not.
-func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierror.Error) {
+// functionResponse.parts does not. at names the tool_result block.
+func toolResultContent(c gjson.Result, at apierror.Path) (string, [][]byte, *apierror.Error) {
 	switch {
 	case !c.Exists() || c.Type == gjson.Null:
 		return "", nil, nil
 	case c.Type == gjson.String:
 		return c.Str, nil, nil
 	case !c.IsArray():
+		param := at.At(".content")
 		return "", nil, apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
 	}
 	var text strings.Builder
 	var extra [][]byte
+	// The name of block j, built for an error or a media block only.
+	block := func(j int) apierror.Path { return named(at.At(".content")).Elem(j) }
 	e := jsonidx.Each(c, func(j int, blk gjson.Result) *apierror.Error {
-		pp := param + "." + strconv.Itoa(j)
 		if !blk.IsObject() {
+			pp := block(j).At("")
 			return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
 		}
 		typ := blk.Get("type").String()
@@ -36,7 +39,8 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 		case "text":
 			t := blk.Get("text")
 			if t.Type != gjson.String {
-				return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
+				pp := block(j).At(".text")
+				return apierror.Invalid(pp, pp+": Input should be a valid string")
 			}
 			if t.Str != "" {
 				if text.Len() > 0 {
@@ -45,7 +49,7 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 				text.WriteString(t.Str)
 			}
 		case "image", "document", "search_result":
-			parts, e := userBlock(blk, typ, pp)
+			parts, e := userBlock(blk, typ, block(j))
 			if e != nil {
 				return e
 			}
@@ -59,9 +63,11 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 			}
 			text.WriteString("Tool available: " + blk.Get("tool_name").String())
 		case "":
-			return apierror.Invalid(pp+".type", pp+".type: Field required")
+			pp := block(j).At(".type")
+			return apierror.Invalid(pp, pp+": Field required")
 		default:
-			return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'search_result', 'tool_reference'")
+			pp := block(j).At(".type")
+			return apierror.Invalid(pp, pp+": Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'text', 'image', 'document', 'search_result', 'tool_reference'")
 		}
 		return nil
 	})
@@ -71,32 +77,36 @@ func toolResultContent(c gjson.Result, param string) (string, [][]byte, *apierro
 	return text.String(), extra, nil
 }
 
-// userBlock translates one non-tool_result block of a user message.
-func userBlock(blk gjson.Result, typ, param string) ([][]byte, *apierror.Error) {
+// userBlock translates one non-tool_result block of a user message (at
+// names it).
+func userBlock(blk gjson.Result, typ string, at apierror.Path) ([][]byte, *apierror.Error) {
 	switch typ {
 	case "text":
 		t := blk.Get("text")
 		if t.Type != gjson.String {
-			return nil, apierror.Invalid(param+".text", param+".text: Input should be a valid string")
+			param := at.At(".text")
+			return nil, apierror.Invalid(param, param+": Input should be a valid string")
 		}
 		if t.Str == "" {
 			return nil, nil // Gemini rejects an empty text part
 		}
 		return [][]byte{gemini.TextPart(nil, t.Str)}, nil
 	case "image":
-		p, e := imageSource(blk.Get("source"), param+".source")
+		p, e := imageSource(blk.Get("source"), at.At(".source"))
 		if e != nil {
 			return nil, e
 		}
 		return [][]byte{p}, nil
 	case "document":
-		return documentBlock(blk, param)
+		return documentBlock(blk, at.At(""))
 	case "search_result":
-		return searchResult(blk, param)
+		return searchResult(blk, at.At(""))
 	case "":
-		return nil, apierror.Invalid(param+".type", param+".type: Field required")
+		param := at.At(".type")
+		return nil, apierror.Invalid(param, param+": Field required")
 	}
-	return nil, apierror.Invalid(param+".type", param+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for a user message: 'text', 'image', 'document', 'search_result', 'tool_result'")
+	param := at.At(".type")
+	return nil, apierror.Invalid(param, param+": Input tag '"+typ+"' found using 'type' does not match any of the expected tags for a user message: 'text', 'image', 'document', 'search_result', 'tool_result'")
 }
 
 var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
@@ -199,7 +209,7 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 			if typ != "text" && typ != "image" {
 				return apierror.Invalid(pp+".type", pp+".type: Input should be 'text' or 'image'")
 			}
-			p, e := userBlock(cb, typ, pp)
+			p, e := userBlock(cb, typ, named(pp))
 			parts = append(parts, p...)
 			return e
 		}); e != nil {

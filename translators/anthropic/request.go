@@ -91,10 +91,11 @@ func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, 
 // choiceNone (tool_choice none) sends no built-in tool.
 func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool) ([]byte, tools, *apierror.Error) {
 	b := newBuilder(model)
+	b.contents.Start(out)
 	if e := b.messages(root.Get("messages")); e != nil {
 		return nil, tools{}, e
 	}
-	out = b.contents.AppendTo(out)
+	out = b.contents.End()
 	var system gemini.System
 	if e := systemParts(&system, root.Get("system")); e != nil {
 		return nil, tools{}, e
@@ -143,7 +144,8 @@ func systemParts(system *gemini.System, sys gjson.Result) *apierror.Error {
 // until it ends so that a thinking block's signature can be attached to the
 // right part whatever the block order.
 type modelPart struct {
-	raw  []byte // the part without its closing '}'
+	raw  []byte // a functionCall part without its closing '}'
+	text string // else the text of a text part
 	call bool   // a functionCall part (else text)
 	note bool   // text standing for server tool blocks: never signed
 	sig  string // signature already known for this part (from the id marker)
@@ -199,25 +201,38 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	return nil
 }
 
+// message translates messages.i. The names of its parameters are built
+// only for an error (apierror.Path).
 func (b *builder) message(i int, m gjson.Result) *apierror.Error {
-	param := "messages." + strconv.Itoa(i)
 	if !m.IsObject() {
+		param := apierror.Path{Base: "messages", I: i, J: -1, Dots: true}.At("")
 		return apierror.Invalid(param, param+": Input should be a valid dictionary")
 	}
-	c := m.Get("content")
-	if e := checkContent(c, param+".content"); e != nil {
+	var v [2]gjson.Result // role and content, in one pass
+	jsonidx.Members(m, messageKeys, v[:])
+	role, c := v[0], v[1]
+	at := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1, Dots: true}
+	if e := checkContent(c, at); e != nil {
 		return e
 	}
-	switch m.Get("role").String() {
+	switch role.String() {
 	case "user":
 		b.flushTurn()
-		return b.userMessage(c, param+".content")
+		return b.userMessage(c, at)
 	case "assistant":
-		return b.assistantMessage(c, param+".content")
+		return b.assistantMessage(c, at)
 	case "system":
-		return b.systemMessage(c, param+".content")
+		return b.systemMessage(c, at)
 	}
-	return apierror.Invalid(param+".role", param+".role: Input should be 'user', 'assistant' or 'system'")
+	param := apierror.Path{Base: "messages", I: i, J: -1, Dots: true}.At(".role")
+	return apierror.Invalid(param, param+": Input should be 'user', 'assistant' or 'system'")
+}
+
+var messageKeys = []string{"role", "content"}
+
+// named is the Path of a parameter whose name is already built.
+func named(param string) apierror.Path {
+	return apierror.Path{Base: param, I: -1, J: -1, Dots: true}
 }
 
 // systemMessage reads a `system` message inside `messages` (Claude Code
@@ -228,9 +243,8 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 // call from its result). A tool_addition with a definition declares the
 // tool; references name tools already declared, and removals are not
 // applied (the declared tools are the request's `tools`).
-func (b *builder) systemMessage(c gjson.Result, param string) *apierror.Error {
+func (b *builder) systemMessage(c gjson.Result, at apierror.Path) *apierror.Error {
 	return eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
-		pp := param + "." + strconv.Itoa(j)
 		switch typ := blk.Get("type").String(); {
 		case blk.Type == gjson.String || typ == "text":
 			t := blk.Str
@@ -244,21 +258,24 @@ func (b *builder) systemMessage(c gjson.Result, param string) *apierror.Error {
 			}
 		case typ == "tool_removal":
 		default:
-			return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for a system message: 'text', 'tool_addition', 'tool_removal'")
+			pp := at.Elem(j).At(".type")
+			return apierror.Invalid(pp, pp+": Input tag '"+typ+"' found using 'type' does not match any of the expected tags for a system message: 'text', 'tool_addition', 'tool_removal'")
 		}
 		return nil
 	})
 }
 
 // checkContent refuses a message content that is neither a string nor a
-// list of blocks.
-func checkContent(c gjson.Result, param string) *apierror.Error {
+// list of blocks (at names it).
+func checkContent(c gjson.Result, at apierror.Path) *apierror.Error {
 	switch {
 	case c.Type == gjson.String, c.IsArray():
 		return nil
 	case !c.Exists() || c.Type == gjson.Null:
+		param := at.At("")
 		return apierror.Invalid(param, param+": Field required")
 	}
+	param := at.At("")
 	return apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
 }
 
@@ -271,41 +288,64 @@ func eachBlock(c gjson.Result, fn func(j int, blk gjson.Result) *apierror.Error)
 	return jsonidx.Each(c, fn)
 }
 
-func (b *builder) userMessage(c gjson.Result, param string) *apierror.Error {
+func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error {
 	// Tool results go first, one per call of the previous step, in call
 	// order: Gemini wants the content after a call turn to answer every
 	// call (docs/gemini-wire-notes.md#tool-turns). Their attachments and the
 	// rest follow.
+	if c.Type == gjson.String {
+		// The string shorthand: no results, so every call of the step
+		// gets an error result, then the text.
+		b.pending.Close(&b.contents)
+		b.contents.AddText("user", c.Str)
+		return nil
+	}
 	var responses [][]byte
 	if b.pending.Len() > 0 {
 		responses = make([][]byte, b.pending.Len())
 	}
-	var rest [][]byte
-	if e := eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
-		pp := param + "." + strconv.Itoa(j)
-		if blk.Type == gjson.String { // the string shorthand
+	var rest []userPart
+	if e := jsonidx.Each(c, func(j int, blk gjson.Result) *apierror.Error {
+		pp := at.Elem(j)
+		if blk.Type == gjson.String { // a string block
 			if blk.Str != "" {
-				rest = append(rest, gemini.TextPart(nil, blk.Str))
+				rest = append(rest, userPart{text: blk.Str})
 			}
 			return nil
 		}
 		if !blk.IsObject() {
-			return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
+			param := pp.At("")
+			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
 		typ := blk.Get("type").String()
-		if typ == "tool_result" {
+		switch typ {
+		case "tool_result":
 			k, resp, extra, e := b.toolResult(blk, pp)
 			if e != nil {
 				return e
 			}
 			if k >= 0 {
 				responses[k] = resp
-				rest = append(rest, extra...)
+				for _, p := range extra {
+					rest = append(rest, userPart{raw: p})
+				}
+			}
+			return nil
+		case "text": // as userBlock reads it, the part written in place
+			t := blk.Get("text")
+			if t.Type != gjson.String {
+				param := pp.At(".text")
+				return apierror.Invalid(param, param+": Input should be a valid string")
+			}
+			if t.Str != "" { // Gemini rejects an empty text part
+				rest = append(rest, userPart{text: t.Str})
 			}
 			return nil
 		}
 		parts, e := userBlock(blk, typ, pp)
-		rest = append(rest, parts...)
+		for _, p := range parts {
+			rest = append(rest, userPart{raw: p})
+		}
 		return e
 	}); e != nil {
 		return e
@@ -318,24 +358,46 @@ func (b *builder) userMessage(c gjson.Result, param string) *apierror.Error {
 	}
 	b.pending.Reset()
 	for _, p := range rest {
-		b.contents.Add("user", p)
+		if p.raw != nil {
+			b.contents.Add("user", p.raw)
+		} else {
+			b.contents.AddText("user", p.text)
+		}
 	}
 	return nil
 }
 
+// userPart is a part of a user message: raw, or else the text of a text
+// part (written in place).
+type userPart struct {
+	raw  []byte
+	text string
+}
+
+var toolResultKeys = []string{"tool_use_id", "is_error", "content"}
+
 // toolResult translates a tool_result block. k is the index of the pending
 // call it answers, -1 when it answers nothing we know (dropped: it has no
 // function name and would break Gemini's one-response-per-call rule).
-func (b *builder) toolResult(blk gjson.Result, param string) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
-	id := blk.Get("tool_use_id")
+func (b *builder) toolResult(blk gjson.Result, at apierror.Path) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
+	var v [3]gjson.Result // read in one pass: is_error is mostly absent
+	jsonidx.Members(blk, toolResultKeys, v[:])
+	id := v[0]
 	if id.Type != gjson.String || id.Str == "" {
-		return -1, nil, nil, apierror.Invalid(param+".tool_use_id", param+".tool_use_id: Field required")
+		param := at.At(".tool_use_id")
+		return -1, nil, nil, apierror.Invalid(param, param+": Field required")
 	}
 	isErr := false
-	if e := fields.Bool(blk.Get("is_error"), param+".is_error", &isErr); e != nil {
-		return -1, nil, nil, e
+	switch v := v[1]; v.Type { // fields.Bool, with the name built for an error only
+	case gjson.True:
+		isErr = true
+	case gjson.False, gjson.Null:
+	default:
+		if v.Exists() {
+			return -1, nil, nil, fields.NotBool(at.At(".is_error"))
+		}
 	}
-	text, extra, e := toolResultContent(blk.Get("content"), param+".content")
+	text, extra, e := toolResultContent(v[2], at)
 	if e != nil {
 		return -1, nil, nil, e
 	}
@@ -345,40 +407,44 @@ func (b *builder) toolResult(blk gjson.Result, param string) (k int, resp []byte
 	return k, gemini.FunctionResponse(b.pending.Name(k), text, isErr, nil), extra, nil
 }
 
-func (b *builder) assistantMessage(c gjson.Result, param string) *apierror.Error {
+func (b *builder) assistantMessage(c gjson.Result, at apierror.Path) *apierror.Error {
 	return eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
-		return b.assistantBlock(blk, param+"."+strconv.Itoa(j))
+		return b.assistantBlock(blk, at.Elem(j))
 	})
 }
 
-func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
+func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.Error {
 	if blk.Type == gjson.String {
 		if blk.Str != "" {
-			b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, blk.Str)})
+			b.turn = append(b.turn, modelPart{text: blk.Str})
 		}
 		return nil
 	}
 	if !blk.IsObject() {
+		pp := at.At("")
 		return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
 	}
 	switch typ := blk.Get("type").String(); typ {
 	case "text":
 		t := blk.Get("text")
 		if t.Type != gjson.String {
-			return apierror.Invalid(pp+".text", pp+".text: Input should be a valid string")
+			pp := at.At(".text")
+			return apierror.Invalid(pp, pp+": Input should be a valid string")
 		}
 		if t.Str != "" { // Claude Code sends empty text blocks; Gemini refuses empty text
-			b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, t.Str)})
+			b.turn = append(b.turn, modelPart{text: t.Str})
 		}
 	case "thinking":
 		// Thoughts are never sent back as text; only our own signature
 		// matters (foreign, real-Claude signatures are dropped).
 		sig := blk.Get("signature")
 		if t := blk.Get("thinking"); t.Exists() && t.Type != gjson.String {
-			return apierror.Invalid(pp+".thinking", pp+".thinking: Input should be a valid string")
+			pp := at.At(".thinking")
+			return apierror.Invalid(pp, pp+": Input should be a valid string")
 		}
 		if sig.Exists() && sig.Type != gjson.String && sig.Type != gjson.Null {
-			return apierror.Invalid(pp+".signature", pp+".signature: Input should be a valid string")
+			pp := at.At(".signature")
+			return apierror.Invalid(pp, pp+": Input should be a valid string")
 		}
 		if kind, s := gemini.CarriedSignature(sig.Str); s != "" {
 			if kind == 't' && b.sigTx == "" {
@@ -390,15 +456,17 @@ func (b *builder) assistantBlock(blk gjson.Result, pp string) *apierror.Error {
 	case "redacted_thinking":
 		// Opaque data of another model: nothing Gemini can use.
 	case "tool_use":
-		if e := b.toolUse(blk, pp); e != nil {
+		if e := b.toolUse(blk, at); e != nil {
 			return e
 		}
 	case "server_tool_use", "web_search_tool_result", "web_fetch_tool_result":
 		b.serverBlock(blk, typ)
 	case "":
-		return apierror.Invalid(pp+".type", pp+".type: Field required")
+		pp := at.At(".type")
+		return apierror.Invalid(pp, pp+": Field required")
 	default:
-		return apierror.Invalid(pp+".type", pp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags for an assistant message: 'text', 'thinking', 'redacted_thinking', 'tool_use', 'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result'")
+		pp := at.At(".type")
+		return apierror.Invalid(pp, pp+": Input tag '"+typ+"' found using 'type' does not match any of the expected tags for an assistant message: 'text', 'thinking', 'redacted_thinking', 'tool_use', 'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result'")
 	}
 	return nil
 }
@@ -467,17 +535,19 @@ func (b *builder) serverBlock(blk gjson.Result, typ string) {
 			note.WriteString(":\n" + data.Str)
 		}
 	}
-	b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, note.String()), note: true})
+	b.turn = append(b.turn, modelPart{text: note.String(), note: true})
 }
 
-func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
+func (b *builder) toolUse(blk gjson.Result, at apierror.Path) *apierror.Error {
 	id := blk.Get("id")
 	if id.Type != gjson.String || id.Str == "" {
-		return apierror.Invalid(param+".id", param+".id: Field required")
+		param := at.At(".id")
+		return apierror.Invalid(param, param+": Field required")
 	}
 	name := blk.Get("name")
 	if name.Type != gjson.String || name.Str == "" {
-		return apierror.Invalid(param+".name", param+".name: Field required")
+		param := at.At(".name")
+		return apierror.Invalid(param, param+": Field required")
 	}
 	input := blk.Get("input")
 	args := "{}"
@@ -486,7 +556,8 @@ func (b *builder) toolUse(blk gjson.Result, param string) *apierror.Error {
 		args = input.Raw
 	case !input.Exists() || input.Type == gjson.Null:
 	default:
-		return apierror.Invalid(param+".input", param+".input: Input should be a valid dictionary")
+		param := at.At(".input")
+		return apierror.Invalid(param, param+": Input should be a valid dictionary")
 	}
 	_, sig := gemini.SignatureFromID(id.Str)
 	b.turn = append(b.turn, modelPart{raw: gemini.FunctionCallOpen(name.Str, args), call: true, sig: sig})
@@ -521,7 +592,11 @@ func (b *builder) flushTurn() {
 			}
 			firstText = false
 		}
-		b.contents.Add("model", gemini.Signed(p.raw, sig))
+		if p.call {
+			b.contents.Add("model", gemini.Signed(p.raw, sig))
+		} else {
+			b.contents.AddSignedText("model", p.text, sig)
+		}
 	}
 	b.turn = b.turn[:0]
 	b.sigTx, b.sigFc = "", ""

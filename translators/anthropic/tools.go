@@ -32,6 +32,8 @@ type tools struct {
 	notice  string          // what was left out or cannot be enforced, for the client
 }
 
+var toolKeys = []string{"type", "name", "input_schema", "description"}
+
 // parseTools reads `tools`: custom tools map to declarations whose
 // parametersJsonSchema is cleaned to Gemini's subset (Claude Code's
 // schemas carry $schema, const, exclusiveMinimum and propertyNames, which
@@ -49,32 +51,40 @@ func parseTools(tools gjson.Result, late ...gjson.Result) (toolSet, *apierror.Er
 		return ts, apierror.Invalid("tools", "tools: Input should be a valid list")
 	}
 	ts.names = map[string]bool{}
+	// The declarations take about as many bytes as the tools: one buffer
+	// rather than one per doubling.
+	ts.decls.Start(make([]byte, 0, len(tools.Raw)+64))
 	declare := func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {
 			return apierror.Invalid("tools", "tools: at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway")
 		}
-		param := "tools." + strconv.Itoa(i)
+		at := apierror.Path{Base: "tools", I: i, J: -1, Dots: true} // built for an error only
 		if !t.IsObject() {
+			param := at.At("")
 			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
-		if typ := t.Get("type"); !gemini.Unset(typ) && typ.String() != "custom" {
-			return ts.serverTool(t, typ.String(), param)
+		var v [4]gjson.Result // in one pass: type is mostly absent
+		jsonidx.Members(t, toolKeys, v[:])
+		if typ := v[0]; !gemini.Unset(typ) && typ.String() != "custom" {
+			return ts.serverTool(t, typ.String(), at.At(""))
 		}
-		name := t.Get("name")
+		name := v[1]
 		if name.Type != gjson.String || name.Str == "" {
-			return apierror.Invalid(param+".name", param+".name: Field required")
+			param := at.At(".name")
+			return apierror.Invalid(param, param+": Field required")
 		}
-		schema := t.Get("input_schema")
+		schema := v[2]
 		if !schema.IsObject() {
-			return apierror.Invalid(param+".input_schema", param+".input_schema: Field required")
+			param := at.At(".input_schema")
+			return apierror.Invalid(param, param+": Field required")
 		}
 		ts.names[name.Str] = true
 		desc := ""
-		if d := t.Get("description"); d.Type == gjson.String {
+		if d := v[3]; d.Type == gjson.String {
 			desc = d.Str
 		}
 		if depth, ok := ts.decls.Declare(name.Str, desc, schema); !ok {
-			return fields.TooDeep(param+".input_schema", depth)
+			return fields.TooDeep(at.At(".input_schema"), depth)
 		}
 		return nil
 	}

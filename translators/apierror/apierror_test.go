@@ -44,3 +44,24 @@ func TestRetryAfterSecondsRoundsUp(t *testing.T) {
 		}
 	}
 }
+
+func TestPath(t *testing.T) {
+	for _, tt := range []struct {
+		p    Path
+		sub  string
+		want string
+	}{
+		{Path{Base: "messages", I: -1, J: -1}, "", "messages"},
+		{Path{Base: "messages", I: 3, J: -1}, ".role", "messages[3].role"},
+		{Path{Base: "messages", I: 3, Mid: ".content", J: -1}, "", "messages[3].content"},
+		{Path{Base: "messages", I: 12, Mid: ".content", J: 0}, ".text", "messages[12].content[0].text"},
+		{Path{Base: "messages", I: 3, Mid: ".content", J: -1}.Elem(7), ".type", "messages[3].content[7].type"},
+		{Path{Base: "messages", I: 3, Mid: ".content", J: 2, Dots: true}, ".text", "messages.3.content.2.text"},
+		{Path{Base: "messages", I: 0, J: -1, Dots: true}, "", "messages.0"},
+		{Path{Base: "input[2].content", I: -1, J: -1}.Elem(4), ".text", "input[2].content[4].text"},
+	} {
+		if got := tt.p.At(tt.sub); got != tt.want {
+			t.Errorf("%+v.At(%q) = %q, want %q", tt.p, tt.sub, got, tt.want)
+		}
+	}
+}

@@ -100,7 +100,11 @@ func (c *Calls) Close(contents *Contents) {
 // Reset ends the step without answering anything.
 func (c *Calls) Reset() {
 	c.list = c.list[:0]
-	c.at = nil // a fresh map per step: clearing a large one would cost its size every time
+	if len(c.at) <= 16 {
+		clear(c.at) // kept for the next step: a map per step cost allocations in every step
+	} else {
+		c.at = nil // a fresh map: clearing a large one would cost its size every time
+	}
 }
 
 // FunctionResponse is the part answering a call to name with a tool's

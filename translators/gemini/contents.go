@@ -21,6 +21,51 @@ type Contents struct {
 // Add appends one part (a complete JSON object) under role "user" or
 // "model".
 func (c *Contents) Add(role string, part []byte) {
+	c.open(role)
+	c.buf = append(c.buf, part...)
+}
+
+// AddText appends a text part, dropping empty text: Gemini rejects an empty
+// text part as a part without data. The part is written in place.
+func (c *Contents) AddText(role, text string) {
+	if text == "" {
+		return
+	}
+	c.AddSignedText(role, text, "")
+}
+
+// AddSignedText appends the text part {"text":text} (empty text included)
+// with its thought signature when sig is set, as TextPart and Signed write
+// it. The part is written in place.
+func (c *Contents) AddSignedText(role, text, sig string) {
+	c.open(role)
+	c.buf = append(c.buf, `{"text":`...)
+	c.buf = jsonw.String(c.buf, text)
+	if sig != "" {
+		c.buf = append(c.buf, `,"thoughtSignature":`...)
+		c.buf = jsonw.String(c.buf, sig)
+	}
+	c.buf = append(c.buf, '}')
+}
+
+// Start has the contents written straight after dst's bytes, into its
+// spare room, rather than into a buffer of their own that AppendTo would
+// copy: End then returns dst with `"contents":[...]` appended. dst must
+// not be written to in between.
+func (c *Contents) Start(dst []byte) {
+	c.buf = append(dst, `"contents":[`...)
+}
+
+// End closes the contents begun by Start and returns the buffer that was
+// given to Start with them appended.
+func (c *Contents) End() []byte {
+	c.closeOpen()
+	return append(c.buf, ']')
+}
+
+// open starts a part under role: a new content when the role changes,
+// else a comma after the open content's last part.
+func (c *Contents) open(role string) {
 	if role != c.role {
 		c.closeOpen()
 		if c.count > 0 {
@@ -36,19 +81,7 @@ func (c *Contents) Add(role string, part []byte) {
 	if c.parts > 0 {
 		c.buf = append(c.buf, ',')
 	}
-	c.buf = append(c.buf, part...)
 	c.parts++
-}
-
-// AddText appends a text part, dropping empty text: Gemini rejects an empty
-// text part as a part without data.
-func (c *Contents) AddText(role, text string) {
-	if text == "" {
-		return
-	}
-	p := append(make([]byte, 0, len(text)+12), `{"text":`...)
-	p = jsonw.String(p, text)
-	c.Add(role, append(p, '}'))
 }
 
 // Len is the number of contents.

@@ -21,8 +21,12 @@ const MaxFields = 1024
 
 // Object is an indexed JSON object. The zero value has no fields.
 type Object struct {
-	keys []string
-	vals []gjson.Result
+	fields []field // one slice, one allocation
+}
+
+type field struct {
+	key string
+	val gjson.Result
 }
 
 // Index reads the top-level fields of obj (a JSON object; anything else
@@ -38,23 +42,22 @@ func Index(obj gjson.Result) (o Object, ok bool) {
 // one object after another (stream events). It reports false, having read
 // no further, when obj has more than MaxFields fields.
 func (o *Object) Load(obj gjson.Result) bool {
-	o.keys, o.vals = o.keys[:0], o.vals[:0]
+	o.fields = o.fields[:0]
 	if !obj.IsObject() {
 		return true
 	}
-	if o.keys == nil {
-		// Room for a request's or an event's fields in one allocation
-		// each, rather than growing through 1, 2, 4, 8, 16.
-		o.keys, o.vals = make([]string, 0, 16), make([]gjson.Result, 0, 16)
+	if o.fields == nil {
+		// Room for a request's or an event's fields in one allocation,
+		// rather than growing through 1, 2, 4, 8, 16.
+		o.fields = make([]field, 0, 16)
 	}
 	ok := true
 	obj.ForEach(func(k, v gjson.Result) bool {
-		if len(o.keys) == MaxFields {
+		if len(o.fields) == MaxFields {
 			ok = false
 			return false
 		}
-		o.keys = append(o.keys, k.Str)
-		o.vals = append(o.vals, v)
+		o.fields = append(o.fields, field{k.Str, v})
 		return true
 	})
 	return ok
@@ -63,9 +66,9 @@ func (o *Object) Load(obj gjson.Result) bool {
 // Get returns the field's value; a missing field is the zero Result
 // (Exists() is false), like gjson.
 func (o Object) Get(key string) gjson.Result {
-	for i := len(o.keys) - 1; i >= 0; i-- {
-		if o.keys[i] == key {
-			return o.vals[i]
+	for i := len(o.fields) - 1; i >= 0; i-- {
+		if o.fields[i].key == key {
+			return o.fields[i].val
 		}
 	}
 	return gjson.Result{}
@@ -113,4 +116,26 @@ func HasMembers(obj gjson.Result) bool {
 		})
 	}
 	return has
+}
+
+// Members reads the members of obj named keys into vals (vals[i] is the
+// value of keys[i]; len(vals) >= len(keys)) in one pass over obj: a Get
+// per key would scan obj from its start each time, and past all of it
+// for a key that is absent. When a key repeats the first wins, as with
+// Get; a key absent leaves its value as it was (the zero Result). The
+// reading stops once every key is found.
+func Members(obj gjson.Result, keys []string, vals []gjson.Result) {
+	found := 0
+	obj.ForEach(func(k, v gjson.Result) bool {
+		for i, key := range keys {
+			if k.Str == key {
+				if !vals[i].Exists() {
+					vals[i] = v
+					found++
+				}
+				break
+			}
+		}
+		return found < len(keys)
+	})
 }

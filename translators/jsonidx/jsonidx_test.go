@@ -80,10 +80,30 @@ func TestIndexFieldLimit(t *testing.T) {
 	if o.Load(gjson.Parse(fields(MaxFields + 1))) {
 		t.Fatal("one field too many must be reported")
 	}
-	if len(o.keys) != MaxFields || o.Get("z").Exists() {
-		t.Fatalf("%d fields kept", len(o.keys))
+	if len(o.fields) != MaxFields || o.Get("z").Exists() {
+		t.Fatalf("%d fields kept", len(o.fields))
 	}
 	if !o.Load(gjson.Parse(`{"b":2}`)) || o.Get("b").Int() != 2 || o.Get("a").Exists() {
 		t.Fatal("reuse after a refusal")
+	}
+}
+
+func TestMembers(t *testing.T) {
+	keys := []string{"a", "b", "c"}
+	for _, in := range []string{
+		`{"a":1,"x":{"b":9},"b":"two","a":3}`,
+		`{"\u0061":1,"b":"two","b":4}`,
+		`{"b":"two","a":1,"d":[1,2]}`,
+		`{"a":1,"b":2,"c":3,"a":4,"c":[5]}`,
+		`[1,2]`, `"s"`, ``,
+	} {
+		obj := gjson.Parse(in)
+		var vals [3]gjson.Result
+		Members(obj, keys, vals[:])
+		for i, k := range keys {
+			if got, want := vals[i], obj.Get(k); got.Raw != want.Raw || got.Exists() != want.Exists() || got.Type != want.Type {
+				t.Errorf("%s: %s = %q, Get gives %q", in, k, got.Raw, want.Raw)
+			}
+		}
 	}
 }

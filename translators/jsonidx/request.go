@@ -2,6 +2,7 @@ package jsonidx
 
 import (
 	"strconv"
+	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
@@ -11,6 +12,12 @@ import (
 // Parse checks that a client's request body is a JSON object the
 // translators may read: nesting first (jsondepth, before gjson's
 // validation, which recurses per level), then JSON, then an object.
+//
+// The result views body without copying it (gjson.ParseBytes would copy
+// the whole body, an allocation and a copy per request): body must not be
+// modified while the result and the strings read from it are in use. The
+// translators copy what they keep beyond the request (answers outlive the
+// body), and the filter never writes a body it has read.
 func Parse(body []byte) (gjson.Result, *apierror.Error) {
 	if e := jsondepth.CheckRequest(body); e != nil {
 		return gjson.Result{}, e
@@ -18,7 +25,7 @@ func Parse(body []byte) (gjson.Result, *apierror.Error) {
 	if !gjson.ValidBytes(body) {
 		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
 	}
-	parsed := gjson.ParseBytes(body)
+	parsed := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))
 	if !parsed.IsObject() {
 		return gjson.Result{}, apierror.Invalid("", "The request body must be a JSON object.")
 	}

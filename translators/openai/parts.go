@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -10,53 +9,64 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// userPart translates one user content part; nil means "nothing to send".
-func userPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
+// userPart translates one user content part (at names it); nil means
+// "nothing to send".
+func userPart(p gjson.Result, at apierror.Path) ([]byte, *apierror.Error) {
 	switch typ := p.Get("type").String(); typ {
 	case "text":
-		return textInput(p, param)
+		return textInput(p, at)
 	case "image_url":
 		u := p.Get("image_url.url")
 		if u.Type != gjson.String {
 			u = p.Get("image_url") // some clients send the URL string directly
 		}
 		if u.Type != gjson.String || u.Str == "" {
-			return nil, apierror.Invalid(param+".image_url.url", "Invalid '"+param+".image_url.url': expected a URL string.")
+			param := at.At(".image_url.url")
+			return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a URL string.")
 		}
-		return mediaPart(u.Str, "", param+".image_url.url")
+		return mediaPart(u.Str, "", at, ".image_url.url")
 	case "input_audio":
 		data := p.Get("input_audio.data").String()
 		format := p.Get("input_audio.format").String()
 		mime := map[string]string{"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac", "aiff": "audio/aiff"}[format]
 		if mime == "" {
-			return nil, apierror.Invalid(param+".input_audio.format", "Invalid '"+param+".input_audio.format': expected wav or mp3.")
+			param := at.At(".input_audio.format")
+			return nil, apierror.Invalid(param, "Invalid '"+param+"': expected wav or mp3.")
 		}
 		if data == "" || !gemini.IsBase64(data) {
-			return nil, apierror.Invalid(param+".input_audio.data", "Invalid '"+param+".input_audio.data': expected base64-encoded audio.")
+			param := at.At(".input_audio.data")
+			return nil, apierror.Invalid(param, "Invalid '"+param+"': expected base64-encoded audio.")
 		}
 		return gemini.InlineDataPart(mime, data), nil
 	case "file":
 		if id := p.Get("file.file_id").String(); id != "" {
-			return nil, apierror.Invalid(param+".file.file_id", "OpenAI file ids cannot be read by the Gemini backend; send the file inline as `file_data`.")
+			return nil, apierror.Invalid(at.At(".file.file_id"), "OpenAI file ids cannot be read by the Gemini backend; send the file inline as `file_data`.")
 		}
 		data := p.Get("file.file_data").String()
 		if data == "" {
+			param := at.At("")
 			return nil, apierror.Invalid(param+".file.file_data", "Invalid '"+param+".file': `file_data` is required.")
 		}
-		return mediaPart(data, gemini.MimeFromName(p.Get("file.filename").String()), param+".file.file_data")
+		return mediaPart(data, gemini.MimeFromName(p.Get("file.filename").String()), at, ".file.file_data")
 	case "":
+		param := at.At("")
 		return nil, apierror.Invalid(param+".type", "Invalid '"+param+"': a content part needs a `type`.")
 	default:
-		return nil, apierror.Invalid(param+".type", "Invalid '"+param+".type': unsupported content part type `"+typ+"`; use text, image_url, input_audio or file.")
+		param := at.At(".type")
+		return nil, apierror.Invalid(param, "Invalid '"+param+"': unsupported content part type `"+typ+"`; use text, image_url, input_audio or file.")
 	}
 }
 
-// textInput translates a text content part; nil for empty text (Gemini
-// rejects an empty text part).
-func textInput(p gjson.Result, param string) ([]byte, *apierror.Error) {
+// named is the Path of a parameter whose name is already built.
+func named(param string) apierror.Path { return apierror.Path{Base: param, I: -1, J: -1} }
+
+// textInput translates a text content part (at names it); nil for empty
+// text (Gemini rejects an empty text part).
+func textInput(p gjson.Result, at apierror.Path) ([]byte, *apierror.Error) {
 	t := p.Get("text")
 	if t.Type != gjson.String {
-		return nil, apierror.Invalid(param+".text", "Invalid '"+param+".text': expected a string.")
+		param := at.At(".text")
+		return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a string.")
 	}
 	if t.Str == "" {
 		return nil, nil
@@ -64,37 +74,41 @@ func textInput(p gjson.Result, param string) ([]byte, *apierror.Error) {
 	return gemini.TextPart(nil, t.Str), nil
 }
 
-// eachContent reads a message's content: text calls once with a string
-// content, part with each part of an array of content parts (pp is its
-// param); anything else is refused.
-func eachContent(c gjson.Result, param string, text func(string), part func(p gjson.Result, pp string) *apierror.Error) *apierror.Error {
+// eachContent reads a message's content (at names it): text calls once
+// with a string content, part with each part of an array of content parts
+// (pp names it); anything else is refused.
+func eachContent(c gjson.Result, at apierror.Path, text func(string), part func(p gjson.Result, pp apierror.Path) *apierror.Error) *apierror.Error {
 	if c.Type == gjson.String {
 		text(c.Str)
 		return nil
 	}
 	if !c.IsArray() {
+		param := at.At("")
 		return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
 	}
 	return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
-		return part(p, param+"["+strconv.Itoa(j)+"]")
+		return part(p, at.Elem(j))
 	})
 }
 
 // mediaPart turns a data URL into inlineData and an http(s) URL into
 // fileData (Gemini fetches public and signed HTTPS URLs itself). Raw base64
-// is accepted when a MIME type is known from a file name.
-func mediaPart(u, fallbackMime, param string) ([]byte, *apierror.Error) {
+// is accepted when a MIME type is known from a file name. Field sub of at
+// holds u.
+func mediaPart(u, fallbackMime string, at apierror.Path, sub string) ([]byte, *apierror.Error) {
 	switch {
 	case strings.HasPrefix(u, "data:"):
 		meta, data, ok := strings.Cut(u[len("data:"):], ",")
 		mime, enc, _ := strings.Cut(meta, ";")
 		if !ok || enc != "base64" || !gemini.IsBase64(data) {
+			param := at.At(sub)
 			return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a base64 data URL (data:<mime>;base64,<data>).")
 		}
 		if mime == "" {
 			mime = fallbackMime
 		}
 		if mime == "" {
+			param := at.At(sub)
 			return nil, apierror.Invalid(param, "Invalid '"+param+"': the data URL has no MIME type.")
 		}
 		return gemini.InlineDataPart(mime, data), nil
@@ -110,5 +124,6 @@ func mediaPart(u, fallbackMime, param string) ([]byte, *apierror.Error) {
 	case fallbackMime != "" && gemini.IsBase64(u):
 		return gemini.InlineDataPart(fallbackMime, u), nil
 	}
+	param := at.At(sub)
 	return nil, apierror.Invalid(param, "Invalid '"+param+"': expected an http(s) URL or a base64 data URL.")
 }

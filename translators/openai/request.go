@@ -72,10 +72,11 @@ func ParseChat(body []byte, env *translator.Env) (*ChatRequest, *apierror.Error)
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, '{')
 	b := builder{model: r.GeminiModel}
+	b.contents.Start(out)
 	if e := b.messages(root.Get("messages")); e != nil {
 		return nil, e
 	}
-	out = b.contents.AppendTo(out)
+	out = b.contents.End()
 	want, location, e := chatBuiltins(root, r.Model)
 	if e != nil {
 		return nil, e
@@ -122,74 +123,86 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	return nil
 }
 
+// message translates messages[i]. The names of its parameters are built
+// only for an error (apierror.Path).
 func (b *builder) message(i int, m gjson.Result) *apierror.Error {
-	param := "messages[" + strconv.Itoa(i) + "]"
+	at := apierror.Path{Base: "messages", I: i, J: -1}
 	if !m.IsObject() {
+		param := at.At("")
 		return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
 	}
-	role := m.Get("role").String()
+	var msg message
+	jsonidx.Members(m, messageKeys, msg[:])
+	role := msg[mRole].String()
 	if role != "tool" {
 		b.closeToolStep()
 	}
+	content := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}
 	switch role {
 	case "system", "developer":
-		return b.systemMessage(m, param)
+		return textOf(msg[mContent], content, b.system.Add)
 	case "user":
-		return b.userMessage(m, param)
+		return b.userMessage(&msg, content)
 	case "assistant":
-		return b.assistantMessage(m, param)
+		return b.assistantMessage(&msg, i)
 	case "tool":
-		return b.toolMessage(m, param)
+		return b.toolMessage(&msg, i)
 	case "function":
-		return apierror.Invalid(param+".role", "The deprecated `function` role is not supported; use `tool` messages with `tool_call_id`.")
+		return apierror.Invalid(at.At(".role"), "The deprecated `function` role is not supported; use `tool` messages with `tool_call_id`.")
 	}
-	return apierror.Invalid(param+".role", "Invalid '"+param+".role': expected one of system, developer, user, assistant, tool.")
+	param := at.At(".role")
+	return apierror.Invalid(param, "Invalid '"+param+"': expected one of system, developer, user, assistant, tool.")
 }
+
+// message holds the members of a message the translation reads, read in
+// one pass (jsonidx.Members): role, content, tool_calls, tool_call_id.
+type message [4]gjson.Result
+
+const (
+	mRole = iota
+	mContent
+	mToolCalls
+	mToolCallID
+)
+
+var messageKeys = []string{"role", "content", "tool_calls", "tool_call_id"}
 
 // closeToolStep answers calls the client never answered, so Gemini sees one
 // functionResponse per functionCall, as it requires
 // (docs/gemini-wire-notes.md#tool-turns).
 func (b *builder) closeToolStep() { b.pending.Close(&b.contents) }
 
-// textOf returns the text of a content that must be a string or text parts.
-func textOf(c gjson.Result, param string) ([]string, *apierror.Error) {
+// textOf reads a content that must be a string or text parts (at names
+// it), calling add with each text in order. On an error some texts may
+// have been added: the request is refused then.
+func textOf(c gjson.Result, at apierror.Path, add func(string)) *apierror.Error {
 	switch {
 	case c.Type == gjson.String:
-		return []string{c.Str}, nil
+		add(c.Str)
+		return nil
 	case c.Type == gjson.Null || !c.Exists():
-		return nil, nil
+		return nil
 	case c.IsArray():
-		var out []string
-		e := jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
-			pp := param + "[" + strconv.Itoa(j) + "]"
+		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
 			switch p.Get("type").String() {
 			case "text":
 				t := p.Get("text")
 				if t.Type != gjson.String {
-					return apierror.Invalid(pp+".text", "Invalid '"+pp+".text': expected a string.")
+					pp := at.Elem(j).At(".text")
+					return apierror.Invalid(pp, "Invalid '"+pp+"': expected a string.")
 				}
-				out = append(out, t.Str)
+				add(t.Str)
 			case "refusal":
-				out = append(out, p.Get("refusal").String())
+				add(p.Get("refusal").String())
 			default:
-				return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': only text parts are allowed here.")
+				pp := at.Elem(j).At(".type")
+				return apierror.Invalid(pp, "Invalid '"+pp+"': only text parts are allowed here.")
 			}
 			return nil
 		})
-		return out, e
 	}
-	return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
-}
-
-func (b *builder) systemMessage(m gjson.Result, param string) *apierror.Error {
-	texts, e := textOf(m.Get("content"), param+".content")
-	if e != nil {
-		return e
-	}
-	for _, t := range texts {
-		b.system.Add(t)
-	}
-	return nil
+	param := at.At("")
+	return apierror.Invalid(param, "Invalid '"+param+"': expected a string or an array of content parts.")
 }
 
 // hasTools reports whether `tools` declares anything (the built-in tools
@@ -203,8 +216,8 @@ func hasTools(tools gjson.Result) bool {
 // errStop ends a jsonidx.Each walk early.
 var errStop = &apierror.Error{}
 
-func (b *builder) userMessage(m gjson.Result, param string) *apierror.Error {
-	return eachContent(m.Get("content"), param+".content", b.userText, func(p gjson.Result, pp string) *apierror.Error {
+func (b *builder) userMessage(m *message, content apierror.Path) *apierror.Error {
+	return eachContent(m[mContent], content, b.userText, func(p gjson.Result, pp apierror.Path) *apierror.Error {
 		part, e := userPart(p, pp)
 		if e == nil && part != nil {
 			b.contents.Add("user", part)
@@ -215,37 +228,39 @@ func (b *builder) userMessage(m gjson.Result, param string) *apierror.Error {
 
 func (b *builder) userText(t string) { b.contents.AddText("user", t) }
 
-func (b *builder) assistantMessage(m gjson.Result, param string) *apierror.Error {
-	texts, e := textOf(m.Get("content"), param+".content")
-	if e != nil {
+func (b *builder) modelText(t string) { b.contents.AddText("model", t) }
+
+// assistantMessage translates messages[i], an assistant message.
+func (b *builder) assistantMessage(m *message, i int) *apierror.Error {
+	if e := textOf(m[mContent], apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, b.modelText); e != nil {
 		return e
 	}
-	for _, t := range texts {
-		b.contents.AddText("model", t)
-	}
-	calls := m.Get("tool_calls")
+	calls := m[mToolCalls]
 	if !calls.Exists() || calls.Type == gjson.Null {
 		return nil
 	}
+	at := apierror.Path{Base: "messages", I: i, Mid: ".tool_calls", J: -1}
 	if !calls.IsArray() {
-		return apierror.Invalid(param+".tool_calls", "Invalid '"+param+".tool_calls': expected an array.")
+		param := at.At("")
+		return apierror.Invalid(param, "Invalid '"+param+"': expected an array.")
 	}
 	if b.calls == nil {
 		b.calls = make(map[string]string)
 	}
 	return jsonidx.Each(calls, func(j int, tc gjson.Result) *apierror.Error {
-		return b.toolCall(j, tc, param+".tool_calls["+strconv.Itoa(j)+"]")
+		return b.toolCall(j, tc, at.Elem(j))
 	})
 }
 
-// toolCall translates the j-th call of an assistant message.
-func (b *builder) toolCall(j int, tc gjson.Result, pp string) *apierror.Error {
+// toolCall translates the j-th call of an assistant message (at names it).
+func (b *builder) toolCall(j int, tc gjson.Result, at apierror.Path) *apierror.Error {
 	id := tc.Get("id").String()
 	name := tc.Get("function.name")
 	if name.Type != gjson.String || name.Str == "" {
-		return apierror.Invalid(pp+".function.name", "Invalid '"+pp+".function.name': expected a non-empty string.")
+		pp := at.At(".function.name")
+		return apierror.Invalid(pp, "Invalid '"+pp+"': expected a non-empty string.")
 	}
-	args, e := callArgs(tc.Get("function.arguments"), pp+".function.arguments")
+	args, e := callArgs(tc.Get("function.arguments"), at, ".function.arguments")
 	if e != nil {
 		return e
 	}
@@ -270,17 +285,19 @@ func (b *builder) toolCall(j int, tc gjson.Result, pp string) *apierror.Error {
 	return nil
 }
 
-// callArgs reads a call's arguments: a JSON object, or one encoded as a
-// string (OpenAI's form); "{}" when there are none.
-func callArgs(args gjson.Result, param string) (string, *apierror.Error) {
+// callArgs reads a call's arguments (field sub of at): a JSON object, or
+// one encoded as a string (OpenAI's form); "{}" when there are none.
+func callArgs(args gjson.Result, at apierror.Path, sub string) (string, *apierror.Error) {
 	switch {
 	case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
 		// JSON inside a string escaped the body's depth check.
 		if d, ok := jsondepth.CheckString(args.Str, jsondepth.MaxDepth); !ok {
+			param := at.At(sub)
 			return "", apierror.Invalid(param, "Invalid '"+param+"': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
 		}
 		a := gjson.Parse(args.Str)
 		if !gjson.Valid(args.Str) || !a.IsObject() {
+			param := at.At(sub)
 			return "", apierror.Invalid(param, "Invalid '"+param+"': expected a JSON object encoded as a string.")
 		}
 		return a.Raw, nil
@@ -290,10 +307,12 @@ func callArgs(args gjson.Result, param string) (string, *apierror.Error) {
 	return "{}", nil
 }
 
-func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
-	id := m.Get("tool_call_id")
+// toolMessage translates messages[i], a tool message.
+func (b *builder) toolMessage(m *message, i int) *apierror.Error {
+	id := m[mToolCallID]
 	if id.Type != gjson.String || id.Str == "" {
-		return apierror.Invalid(param+".tool_call_id", "Invalid '"+param+".tool_call_id': a tool message must name the tool call it answers.")
+		param := apierror.Path{Base: "messages", I: i, J: -1}.At(".tool_call_id")
+		return apierror.Invalid(param, "Invalid '"+param+"': a tool message must name the tool call it answers.")
 	}
 	name, ok := b.calls[id.Str]
 	if !ok {
@@ -304,11 +323,25 @@ func (b *builder) toolMessage(m gjson.Result, param string) *apierror.Error {
 	if b.pending.Answer(id.Str) < 0 {
 		return nil // answers a call of an earlier step, or answers one twice: out of place, drop
 	}
-	texts, e := textOf(m.Get("content"), param+".content")
-	if e != nil {
+	// The texts joined: a single text (the usual string content) is
+	// taken as it is.
+	var text string
+	var texts []string
+	if e := textOf(m[mContent], apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, func(t string) {
+		if texts != nil {
+			texts = append(texts, t)
+		} else if text == "" {
+			text = t
+		} else {
+			texts = append(texts, text, t)
+		}
+	}); e != nil {
 		return e
 	}
-	b.contents.Add("user", gemini.FunctionResponse(name, strings.Join(texts, ""), false, nil))
+	if texts != nil {
+		text = strings.Join(texts, "")
+	}
+	b.contents.Add("user", gemini.FunctionResponse(name, text, false, nil))
 	return nil
 }
 

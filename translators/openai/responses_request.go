@@ -300,11 +300,11 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 	case "system", "developer":
 		// Hoisted to systemInstruction, in order (as for chat): Gemini has
 		// no system turns, and hoisting does not disturb tool turns.
-		return eachContent(c, param, b.system.Add, textOnly(b.system.Add, "only text parts are allowed in "+role+" messages."))
+		return eachContent(c, named(param), b.system.Add, textOnly(b.system.Add, "only text parts are allowed in "+role+" messages."))
 	case "user":
 		b.closeStep()
-		return eachContent(c, param, b.userText, func(p gjson.Result, pp string) *apierror.Error {
-			part, e := inputPart(p, pp)
+		return eachContent(c, named(param), b.userText, func(p gjson.Result, pp apierror.Path) *apierror.Error {
+			part, e := inputPart(p, pp.At(""))
 			if e == nil && part != nil {
 				b.contents.Add("user", part)
 			}
@@ -312,18 +312,19 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 		})
 	case "assistant":
 		b.modelSide()
-		return eachContent(c, param, b.addModelText, textOnly(b.addModelText, "assistant messages take output_text or refusal parts."))
+		return eachContent(c, named(param), b.addModelText, textOnly(b.addModelText, "assistant messages take output_text or refusal parts."))
 	}
 	return apierror.Invalid(param[:len(param)-len(".content")]+".role", "Invalid role `"+role+"`: expected user, assistant, system or developer.")
 }
 
 // textOnly reads the text parts of a content that takes nothing else
 // (wrong, what a refusal says of the others).
-func textOnly(add func(string), wrong string) func(p gjson.Result, pp string) *apierror.Error {
-	return func(p gjson.Result, pp string) *apierror.Error {
+func textOnly(add func(string), wrong string) func(p gjson.Result, pp apierror.Path) *apierror.Error {
+	return func(p gjson.Result, pp apierror.Path) *apierror.Error {
 		t, ok := textPart(p)
 		if !ok {
-			return apierror.Invalid(pp+".type", "Invalid '"+pp+".type': "+wrong)
+			param := pp.At(".type")
+			return apierror.Invalid(param, "Invalid '"+param+"': "+wrong)
 		}
 		add(t)
 		return nil
@@ -348,7 +349,7 @@ func textPart(p gjson.Result) (string, bool) {
 func inputPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 	switch typ := p.Get("type").String(); typ {
 	case "input_text", "output_text", "text":
-		return textInput(p, param)
+		return textInput(p, named(param))
 	case "input_image":
 		if p.Get("file_id").String() != "" {
 			return nil, apierror.Invalid(param+".file_id", "OpenAI file ids cannot be read by the Gemini backend; send the image as a data URL or an http(s) URL in `image_url`.")
@@ -360,14 +361,14 @@ func inputPart(p gjson.Result, param string) ([]byte, *apierror.Error) {
 		if u.Type != gjson.String || u.Str == "" {
 			return nil, apierror.Invalid(param+".image_url", "Invalid '"+param+".image_url': expected a URL string.")
 		}
-		return mediaPart(u.Str, "", param+".image_url")
+		return mediaPart(u.Str, "", named(param), ".image_url")
 	case "input_file":
 		if p.Get("file_id").String() != "" {
 			return nil, apierror.Invalid(param+".file_id", "OpenAI file ids cannot be read by the Gemini backend; send the file inline as `file_data` or by `file_url`.")
 		}
 		mime := gemini.MimeFromName(p.Get("filename").String())
 		if d := p.Get("file_data").String(); d != "" {
-			return mediaPart(d, mime, param+".file_data")
+			return mediaPart(d, mime, named(param), ".file_data")
 		}
 		if u := p.Get("file_url").String(); u != "" {
 			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
@@ -450,7 +451,7 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 		args = `{"input":` + string(jsonw.String(nil, it.Get("input").String())) + `}`
 	} else {
 		var e *apierror.Error
-		if args, e = callArgs(it.Get("arguments"), param+".arguments"); e != nil {
+		if args, e = callArgs(it.Get("arguments"), named(param), ".arguments"); e != nil {
 			return e
 		}
 	}

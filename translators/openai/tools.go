@@ -10,6 +10,8 @@ import (
 	"github.com/tidwall/gjson"
 )
 
+var functionKeys = []string{"name", "description", "parameters", "strict"}
+
 // appendTools writes a chat request's tools and toolConfig: the function
 // tools, then the built-in tools send; combine says that they mix
 // (gemini.PlanBuiltins).
@@ -26,20 +28,23 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 		if i >= gemini.MaxTools {
 			return apierror.Invalid("tools", "Invalid 'tools': at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway.")
 		}
-		param := "tools[" + strconv.Itoa(i) + "]"
+		at := apierror.Path{Base: "tools", I: i, J: -1} // built for an error only
 		if typ := t.Get("type").String(); typ != "function" {
-			return apierror.Invalid(param+".type", "Invalid '"+param+".type': only `function` tools are supported by this gateway.")
+			param := at.At(".type")
+			return apierror.Invalid(param, "Invalid '"+param+"': only `function` tools are supported by this gateway.")
 		}
-		fn := t.Get("function")
-		name := fn.Get("name")
+		var fn [4]gjson.Result // in one pass: strict is mostly absent
+		jsonidx.Members(t.Get("function"), functionKeys, fn[:])
+		name := fn[0]
 		if name.Type != gjson.String || name.Str == "" {
-			return apierror.Invalid(param+".function.name", "Invalid '"+param+".function.name': expected a non-empty string.")
+			param := at.At(".function.name")
+			return apierror.Invalid(param, "Invalid '"+param+"': expected a non-empty string.")
 		}
 		names[name.Str] = true
-		if depth, ok := decls.Declare(name.Str, stringOf(fn.Get("description")), fn.Get("parameters")); !ok {
-			return fields.TooDeep(param+".function.parameters", depth)
+		if depth, ok := decls.Declare(name.Str, stringOf(fn[1]), fn[2]); !ok {
+			return fields.TooDeep(at.At(".function.parameters"), depth)
 		}
-		strict = strict || fn.Get("strict").Bool()
+		strict = strict || fn[3].Bool()
 		return nil
 	}); e != nil {
 		return nil, e
