@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"os"
-	"slices"
 	"strings"
 	"testing"
 
@@ -74,37 +72,11 @@ func TestParamsGolden(t *testing.T) {
 	env := envtest.Env(nil)
 	var lines []string
 	for name, body := range dumpMessages() {
-		var res string
 		r, e := ParseMessages([]byte(body), env)
-		if e != nil {
-			res = "ERR " + e.Param + " | " + e.Message
-		} else {
-			res = string(r.Body)
-		}
+		res := envtest.Outcome(e, func() []byte { return r.Body })
 		c, e := ParseCountTokens([]byte(body), env)
-		if e != nil {
-			res += "\tERR " + e.Param + " | " + e.Message
-		} else {
-			res += "\t" + string(c.Body)
-		}
+		res += "\t" + envtest.Outcome(e, func() []byte { return c.Body })
 		lines = append(lines, name+"\t"+res)
 	}
-	slices.Sort(lines)
-	got := strings.Join(lines, "\n") + "\n"
-	const golden = "testdata/params.golden"
-	if os.Getenv("GCA_UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantLines, gotLines := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-	for i := range max(len(gotLines), len(wantLines)) {
-		if i >= len(gotLines) || i >= len(wantLines) || gotLines[i] != wantLines[i] {
-			t.Fatalf("line %d differs:\ngot  %s\nwant %s", i+1, gotLines[min(i, len(gotLines)-1)], wantLines[min(i, len(wantLines)-1)])
-		}
-	}
+	envtest.Golden(t, "testdata/params.golden", lines)
 }

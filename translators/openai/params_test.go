@@ -1,8 +1,6 @@
 package openai
 
 import (
-	"os"
-	"slices"
 	"strings"
 	"testing"
 
@@ -75,37 +73,12 @@ func TestParamsGolden(t *testing.T) {
 		var res string
 		if strings.Contains(body, `"input"`) {
 			r, e := ParseResponses([]byte(body), env)
-			if e != nil {
-				res = "ERR " + e.Param + " | " + e.Message
-			} else {
-				res = string(r.Body)
-			}
+			res = envtest.Outcome(e, func() []byte { return r.Body })
 		} else {
 			r, e := ParseChat([]byte(body), env)
-			if e != nil {
-				res = "ERR " + e.Param + " | " + e.Message
-			} else {
-				res = string(r.Body)
-			}
+			res = envtest.Outcome(e, func() []byte { return r.Body })
 		}
 		lines = append(lines, name+"\t"+res)
 	}
-	slices.Sort(lines)
-	got := strings.Join(lines, "\n") + "\n"
-	const golden = "testdata/params.golden"
-	if os.Getenv("GCA_UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantLines, gotLines := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-	for i := range max(len(gotLines), len(wantLines)) {
-		if i >= len(gotLines) || i >= len(wantLines) || gotLines[i] != wantLines[i] {
-			t.Fatalf("line %d differs:\ngot  %s\nwant %s", i+1, gotLines[min(i, len(gotLines)-1)], wantLines[min(i, len(wantLines)-1)])
-		}
-	}
+	envtest.Golden(t, "testdata/params.golden", lines)
 }

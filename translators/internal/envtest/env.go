@@ -3,6 +3,8 @@ package envtest
 
 import (
 	"encoding/json"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,5 +176,37 @@ func RefusesCheaply[T any](t *testing.T, parse func([]byte, *translator.Env) (T,
 				t.Fatalf("allocated %d bytes for a %d-byte body (limit %d): the array was copied", alloc, len(body), limit)
 			}
 		})
+	}
+}
+
+// Outcome is a translation's line in a golden file: "ERR param | message"
+// for a refusal, else the Gemini request body (body is called only then).
+func Outcome(e *apierror.Error, body func() []byte) string {
+	if e != nil {
+		return "ERR " + e.Param + " | " + e.Message
+	}
+	return string(body())
+}
+
+// Golden holds lines, sorted, to the golden file path and reports the first
+// line that differs. GCA_UPDATE_GOLDEN=1 rewrites the file.
+func Golden(t *testing.T, path string, lines []string) {
+	t.Helper()
+	slices.Sort(lines)
+	got := strings.Join(lines, "\n") + "\n"
+	if os.Getenv("GCA_UPDATE_GOLDEN") != "" {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLines, gotLines := strings.Split(string(want), "\n"), strings.Split(got, "\n")
+	for i := range max(len(gotLines), len(wantLines)) {
+		if i >= len(gotLines) || i >= len(wantLines) || gotLines[i] != wantLines[i] {
+			t.Fatalf("%s: line %d differs:\ngot  %s\nwant %s", path, i+1, gotLines[min(i, len(gotLines)-1)], wantLines[min(i, len(wantLines)-1)])
+		}
 	}
 }
