@@ -33,7 +33,7 @@ func diffRequests(t testing.TB) []*MessagesRequest {
 func newStream(r *MessagesRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*Stream)
 	if slow {
-		s.events.SetFast(nil)
+		s.Events.SetFast(nil)
 	}
 	return s
 }
@@ -52,7 +52,7 @@ func FuzzStreamFastMatchesSlow(f *testing.F) { streamDiff(f).Fuzz(f) }
 // fast path.
 func countedStream(r *MessagesRequest, n *int) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) })
+	s.Events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) })
 	return s
 }
 

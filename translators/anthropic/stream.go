@@ -16,51 +16,33 @@ import (
 // each functionCall arrives whole (Gemini does not stream arguments) and
 // leaves at once.
 type Stream struct {
+	gemini.StreamState
 	req     *MessagesRequest
-	events  gemini.EventReader
 	m       machine
-	next    int  // index of the next content block: contiguous from 0 (Anthropic's SDK rejects gaps)
-	kind    bool // the open block is a thinking block
-	started bool // message_start was sent
-	usage   gemini.Usage
+	next    int    // index of the next content block: contiguous from 0 (Anthropic's SDK rejects gaps)
+	kind    bool   // the open block is a thinking block
+	started bool   // message_start was sent
 	finish  string // last non-empty finishReason of candidate 0
 	blocked string // promptFeedback.blockReason
-	done    bool   // finished, or an error was emitted: ignore the rest
-	failed  bool   // the stream ended with an error event
-	out     []byte // output of the current Write
 }
 
 // NewStream starts a stream translation.
 func (r *MessagesRequest) NewStream() translator.Stream {
 	s := &Stream{req: r, m: r.newMachine()}
-	s.events.SetFast(s.fastEvent)
+	s.Events.SetFast(s.fastEvent)
 	return s
 }
 
 // Write consumes an upstream chunk and appends the client bytes it
 // completes to dst.
-func (s *Stream) Write(dst, chunk []byte) []byte {
-	s.out = dst
-	if s.done {
-		return s.out
-	}
-	if e := s.events.Feed(chunk, s.event); e != nil {
-		s.fail(e) // an error object sent mid-stream, or unreadable bytes
-	}
-	return s.out
-}
+func (s *Stream) Write(dst, chunk []byte) []byte { return s.Feed(dst, chunk, s.event, s.fail) }
 
 // Close ends the stream at the end of the upstream body: open block closed,
 // message_delta, message_stop; or an error event when the upstream ended
 // before it said how the answer finished.
 func (s *Stream) Close(dst []byte) []byte {
-	s.out = dst
-	if s.done {
-		return s.out
-	}
-	if e := s.events.Finish(s.event); e != nil {
-		s.fail(e)
-		return s.out
+	if !s.End(dst, s.event, s.fail) {
+		return s.Out
 	}
 	f := gemini.ClassifyFinish(s.finish)
 	if f == gemini.FinishNone && s.blocked != "" {
@@ -68,31 +50,25 @@ func (s *Stream) Close(dst []byte) []byte {
 	}
 	if !s.started || f == gemini.FinishNone {
 		s.fail(gemini.TruncatedError())
-		return s.out
+		return s.Out
 	}
 	s.m.finish(s)
 	s.begin("message_delta")
-	s.out = append(s.out, `{"type":"message_delta","delta":{"stop_reason":`...)
-	s.out = jsonw.String(s.out, stopReason(f, s.m.calls > 0))
-	s.out = append(s.out, `,"stop_sequence":null},"usage":{"output_tokens":`...)
-	s.out = jsonw.Int(s.out, s.usage.Output())
-	s.out = append(s.out, `,"input_tokens":`...)
-	s.out = jsonw.Int(s.out, inputTokens(s.usage))
-	s.out = append(s.out, `,"cache_read_input_tokens":`...)
-	s.out = jsonw.Int(s.out, s.usage.Cached)
-	s.out = appendServerToolUse(s.out, s.m.g)
-	s.out = append(s.out, "}}\n\n"...)
+	s.Out = append(s.Out, `{"type":"message_delta","delta":{"stop_reason":`...)
+	s.Out = jsonw.String(s.Out, stopReason(f, s.m.calls > 0))
+	s.Out = append(s.Out, `,"stop_sequence":null},"usage":{"output_tokens":`...)
+	s.Out = jsonw.Int(s.Out, s.Last.Output())
+	s.Out = append(s.Out, `,"input_tokens":`...)
+	s.Out = jsonw.Int(s.Out, inputTokens(s.Last))
+	s.Out = append(s.Out, `,"cache_read_input_tokens":`...)
+	s.Out = jsonw.Int(s.Out, s.Last.Cached)
+	s.Out = appendServerToolUse(s.Out, s.m.g)
+	s.Out = append(s.Out, "}}\n\n"...)
 	s.begin("message_stop")
-	s.out = append(s.out, `{"type":"message_stop"}`+"\n\n"...)
-	s.done = true
-	return s.out
+	s.Out = append(s.Out, `{"type":"message_stop"}`+"\n\n"...)
+	s.Done = true
+	return s.Out
 }
-
-// Failed reports whether the stream ended with an error event.
-func (s *Stream) Failed() bool { return s.failed }
-
-// Usage is the last usage Gemini reported (for metrics and access logs).
-func (s *Stream) Usage() gemini.Usage { return s.usage }
 
 // begin writes the `event:` line and the `data: ` prefix; the caller writes
 // the JSON whose `type` equals name (the SDK dispatches on the event name).
@@ -100,23 +76,23 @@ func (s *Stream) Usage() gemini.Usage { return s.usage }
 //
 //go:noinline
 func (s *Stream) begin(name string) {
-	s.out = append(s.out, "event: "...)
-	s.out = append(s.out, name...)
-	s.out = append(s.out, "\ndata: "...)
+	s.Out = append(s.Out, "event: "...)
+	s.Out = append(s.Out, name...)
+	s.Out = append(s.Out, "\ndata: "...)
 }
 
 // fail emits Anthropic's error event; nothing follows it.
 func (s *Stream) fail(e *apierror.Error) {
 	s.begin("error")
-	s.out = append(s.out, ErrorBody(e)...)
-	s.out = append(s.out, "\n\n"...)
-	s.done = true
-	s.failed = true
+	s.Out = append(s.Out, ErrorBody(e)...)
+	s.Out = append(s.Out, "\n\n"...)
+	s.Done = true
+	s.Broken = true
 }
 
 func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	if ev.Usage.Present {
-		s.usage = ev.Usage // running values; the last one is authoritative
+		s.Last = ev.Usage // running values; the last one is authoritative
 	}
 	if !s.started {
 		s.messageStart(ev.Resp)
@@ -148,47 +124,47 @@ func (s *Stream) messageStart(resp gjson.Result) { s.messageStartID(s.req.messag
 func (s *Stream) messageStartID(id string) {
 	s.started = true
 	s.begin("message_start")
-	s.out = append(s.out, `{"type":"message_start","message":{"id":`...)
-	s.out = jsonw.String(s.out, id)
-	s.out = append(s.out, `,"type":"message","role":"assistant","model":`...)
-	s.out = jsonw.String(s.out, s.req.Model)
-	s.out = append(s.out, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`...)
-	s.out = jsonw.Int(s.out, inputTokens(s.usage))
-	s.out = append(s.out, `,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":`...)
-	s.out = jsonw.Int(s.out, s.usage.Cached)
-	s.out = append(s.out, "}}}\n\n"...)
+	s.Out = append(s.Out, `{"type":"message_start","message":{"id":`...)
+	s.Out = jsonw.String(s.Out, id)
+	s.Out = append(s.Out, `,"type":"message","role":"assistant","model":`...)
+	s.Out = jsonw.String(s.Out, s.req.Model)
+	s.Out = append(s.Out, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`...)
+	s.Out = jsonw.Int(s.Out, inputTokens(s.Last))
+	s.Out = append(s.Out, `,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":`...)
+	s.Out = jsonw.Int(s.Out, s.Last.Cached)
+	s.Out = append(s.Out, "}}}\n\n"...)
 	s.keepAlive()
 }
 
 func (s *Stream) blockStart(block string) {
 	s.begin("content_block_start")
-	s.out = append(s.out, `{"type":"content_block_start","index":`...)
-	s.out = jsonw.Int(s.out, int64(s.next))
-	s.out = append(s.out, `,"content_block":`...)
-	s.out = append(s.out, block...)
-	s.out = append(s.out, "}\n\n"...)
+	s.Out = append(s.Out, `{"type":"content_block_start","index":`...)
+	s.Out = jsonw.Int(s.Out, int64(s.next))
+	s.Out = append(s.Out, `,"content_block":`...)
+	s.Out = append(s.Out, block...)
+	s.Out = append(s.Out, "}\n\n"...)
 }
 
 // blockDelta writes a content_block_delta for the open block; the caller
 // appends the delta's fields after `"delta":{"type":`.
 func (s *Stream) blockDelta() {
 	s.begin("content_block_delta")
-	s.out = append(s.out, `{"type":"content_block_delta","index":`...)
-	s.out = jsonw.Int(s.out, int64(s.next-1))
-	s.out = append(s.out, `,"delta":{"type":`...)
+	s.Out = append(s.Out, `{"type":"content_block_delta","index":`...)
+	s.Out = jsonw.Int(s.Out, int64(s.next-1))
+	s.Out = append(s.Out, `,"delta":{"type":`...)
 }
 
 func (s *Stream) blockStop() {
 	s.begin("content_block_stop")
-	s.out = append(s.out, `{"type":"content_block_stop","index":`...)
-	s.out = jsonw.Int(s.out, int64(s.next-1))
-	s.out = append(s.out, "}\n\n"...)
+	s.Out = append(s.Out, `{"type":"content_block_stop","index":`...)
+	s.Out = jsonw.Int(s.Out, int64(s.next-1))
+	s.Out = append(s.Out, "}\n\n"...)
 }
 
 // keepAlive sends a ping: the client sees activity while Gemini thinks.
 func (s *Stream) keepAlive() {
 	s.begin("ping")
-	s.out = append(s.out, `{"type":"ping"}`+"\n\n"...)
+	s.Out = append(s.Out, `{"type":"ping"}`+"\n\n"...)
 }
 
 func (s *Stream) startBlock(thinking bool) {
@@ -204,12 +180,12 @@ func (s *Stream) startBlock(thinking bool) {
 func (s *Stream) delta(text string) {
 	s.blockDelta()
 	if s.kind {
-		s.out = append(s.out, `"thinking_delta","thinking":`...)
+		s.Out = append(s.Out, `"thinking_delta","thinking":`...)
 	} else {
-		s.out = append(s.out, `"text_delta","text":`...)
+		s.Out = append(s.Out, `"text_delta","text":`...)
 	}
-	s.out = jsonw.String(s.out, text)
-	s.out = append(s.out, "}}\n\n"...)
+	s.Out = jsonw.String(s.Out, text)
+	s.Out = append(s.Out, "}}\n\n"...)
 }
 
 // stopBlock closes the open block; a thinking block gets its one
@@ -217,9 +193,9 @@ func (s *Stream) delta(text string) {
 func (s *Stream) stopBlock(signature string) {
 	if s.kind && signature != "" {
 		s.blockDelta()
-		s.out = append(s.out, `"signature_delta","signature":`...)
-		s.out = jsonw.String(s.out, signature)
-		s.out = append(s.out, "}}\n\n"...)
+		s.Out = append(s.Out, `"signature_delta","signature":`...)
+		s.Out = jsonw.String(s.Out, signature)
+		s.Out = append(s.Out, "}}\n\n"...)
 	}
 	s.blockStop()
 }
@@ -236,18 +212,18 @@ func (s *Stream) toolUse(id, name, args string) {
 	s.kind = false
 	// One input_json_delta with the whole arguments: the call arrived whole.
 	s.blockDelta()
-	s.out = append(s.out, `"input_json_delta","partial_json":`...)
-	s.out = jsonw.String(s.out, args)
-	s.out = append(s.out, "}}\n\n"...)
+	s.Out = append(s.Out, `"input_json_delta","partial_json":`...)
+	s.Out = jsonw.String(s.Out, args)
+	s.Out = append(s.Out, "}}\n\n"...)
 	s.blockStop()
 }
 
 // citation adds a citation to the open text block (citations_delta).
 func (s *Stream) citation(c []byte) {
 	s.blockDelta()
-	s.out = append(s.out, `"citations_delta","citation":`...)
-	s.out = append(s.out, c...)
-	s.out = append(s.out, "}}\n\n"...)
+	s.Out = append(s.Out, `"citations_delta","citation":`...)
+	s.Out = append(s.Out, c...)
+	s.Out = append(s.Out, "}}\n\n"...)
 }
 
 // serverBlock writes a server tool block as Anthropic streams them: a
@@ -260,9 +236,9 @@ func (s *Stream) serverBlock(block []byte, input string) {
 	s.kind = false
 	if input != "" {
 		s.blockDelta()
-		s.out = append(s.out, `"input_json_delta","partial_json":`...)
-		s.out = jsonw.String(s.out, input)
-		s.out = append(s.out, "}}\n\n"...)
+		s.Out = append(s.Out, `"input_json_delta","partial_json":`...)
+		s.Out = jsonw.String(s.Out, input)
+		s.Out = append(s.Out, "}}\n\n"...)
 	}
 	s.blockStop()
 }

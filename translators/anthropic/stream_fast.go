@@ -12,7 +12,7 @@ import (
 // strings that view the upstream event instead of gjson Results.
 func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	if sc.Usage.Present {
-		s.usage = sc.Usage // running values; the last one is authoritative
+		s.Last = sc.Usage // running values; the last one is authoritative
 	}
 	if !s.started {
 		s.messageStartID(gemini.ResponseIDOf(sc.ResponseID, "msg_", s.req.Env.NewID))

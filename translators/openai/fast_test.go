@@ -35,7 +35,7 @@ func chatDiffRequests(t testing.TB) []*ChatRequest {
 func newChatStream(r *ChatRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*Stream)
 	if slow {
-		s.events.SetFast(nil)
+		s.Events.SetFast(nil)
 	}
 	return s
 }
@@ -52,7 +52,7 @@ func FuzzStreamFastMatchesSlow(f *testing.F) { chatStreamDiff(f).Fuzz(f) }
 // fast path.
 func countedStream(r *ChatRequest, n *int) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) })
+	s.Events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) })
 	return s
 }
 
@@ -77,7 +77,7 @@ func responsesDiffRequests(t testing.TB) []*ResponsesRequest {
 func newResponsesStream(r *ResponsesRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*ResponsesStream)
 	if slow {
-		s.events.SetFast(nil)
+		s.Events.SetFast(nil)
 	}
 	return s
 }

@@ -24,9 +24,9 @@ import (
 // and the finished items (the terminal event carries the whole Response,
 // which SDK helpers such as finalResponse() return).
 type ResponsesStream struct {
+	gemini.StreamState
 	req     *ResponsesRequest
 	created int64
-	events  gemini.EventReader
 	m       respMachine
 
 	id      string // the response id
@@ -35,11 +35,7 @@ type ResponsesStream struct {
 	seen    bool   // the first candidate appeared
 	finish  string // its finishReason
 	blocked string // promptFeedback.blockReason
-	usage   gemini.Usage
-	done    bool // finished, or failed: ignore the rest
-	failed  bool
 
-	out    []byte // output of the current Write
 	itemID string // the open item
 	index  int64  // its output_index (the next one when none is open)
 	text   []byte // the open item's text so far
@@ -53,33 +49,19 @@ type ResponsesStream struct {
 // NewStream starts a stream translation.
 func (r *ResponsesRequest) NewStream() translator.Stream {
 	s := &ResponsesStream{req: r, created: r.Env.Now(), m: newRespMachine(r)}
-	s.events.SetFast(s.fastEvent)
+	s.Events.SetFast(s.fastEvent)
 	return s
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
 // to dst.
-func (s *ResponsesStream) Write(dst, chunk []byte) []byte {
-	s.out = dst
-	if s.done {
-		return s.out
-	}
-	if e := s.events.Feed(chunk, s.event); e != nil {
-		s.fail(e)
-	}
-	return s.out
-}
+func (s *ResponsesStream) Write(dst, chunk []byte) []byte { return s.Feed(dst, chunk, s.event, s.fail) }
 
 // Close ends the stream: the open item is finished and the terminal event
 // written; a stream Gemini ended early ends with response.failed.
 func (s *ResponsesStream) Close(dst []byte) []byte {
-	s.out = dst
-	if s.done {
-		return s.out
-	}
-	if e := s.events.Finish(s.event); e != nil {
-		s.fail(e)
-		return s.out
+	if !s.End(dst, s.event, s.fail) {
+		return s.Out
 	}
 	s.start("")
 	var st responseState
@@ -89,31 +71,25 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 		st = responseState{status: "incomplete", incomplete: "content_filter"}
 	case !s.seen:
 		s.fail(gemini.TruncatedError())
-		return s.out
+		return s.Out
 	default:
 		f := gemini.ClassifyFinish(s.finish)
 		if f == gemini.FinishNone {
 			s.fail(gemini.TruncatedError())
-			return s.out
+			return s.Out
 		}
 		s.m.finish(s)
 		st = endState(f)
 	}
-	st.usage = &s.usage
+	st.usage = &s.Last
 	s.terminal(st)
-	return s.out
+	return s.Out
 }
-
-// Failed reports whether the stream ended with response.failed.
-func (s *ResponsesStream) Failed() bool { return s.failed }
-
-// Usage is the last usage Gemini reported (for metrics and access logs).
-func (s *ResponsesStream) Usage() gemini.Usage { return s.usage }
 
 func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 	s.start(ev.Resp.Get("responseId").String())
 	if ev.Usage.Present {
-		s.usage = ev.Usage // running values; the last one is authoritative
+		s.Last = ev.Usage // running values; the last one is authoritative
 	}
 	if ev.BlockReason != "" {
 		s.blocked = ev.BlockReason
@@ -152,12 +128,12 @@ func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 // begin writes the start of an event of type typ, up to its last field;
 // end closes it.
 func (s *ResponsesStream) begin(typ string) {
-	s.out = append(s.out, "event: "...)
-	s.out = append(s.out, typ...)
-	s.out = append(s.out, "\ndata: {\"type\":\""...)
-	s.out = append(s.out, typ...)
-	s.out = append(s.out, `","sequence_number":`...)
-	s.out = jsonw.Int(s.out, s.seq)
+	s.Out = append(s.Out, "event: "...)
+	s.Out = append(s.Out, typ...)
+	s.Out = append(s.Out, "\ndata: {\"type\":\""...)
+	s.Out = append(s.Out, typ...)
+	s.Out = append(s.Out, `","sequence_number":`...)
+	s.Out = jsonw.Int(s.Out, s.seq)
 	s.seq++
 }
 
@@ -165,14 +141,14 @@ func (s *ResponsesStream) begin(typ string) {
 // of its callers cost 8 KB of Wasm.
 //
 //go:noinline
-func (s *ResponsesStream) end() { s.out = append(s.out, "}\n\n"...) }
+func (s *ResponsesStream) end() { s.Out = append(s.Out, "}\n\n"...) }
 
 // itemRef writes `,"item_id":…,"output_index":…` for the open item.
 func (s *ResponsesStream) itemRef() {
-	s.out = append(s.out, `,"item_id":`...)
-	s.out = jsonw.String(s.out, s.itemID)
-	s.out = append(s.out, `,"output_index":`...)
-	s.out = jsonw.Int(s.out, s.index)
+	s.Out = append(s.Out, `,"item_id":`...)
+	s.Out = jsonw.String(s.Out, s.itemID)
+	s.Out = append(s.Out, `,"output_index":`...)
+	s.Out = jsonw.Int(s.Out, s.index)
 }
 
 // start writes response.created and response.in_progress once.
@@ -188,8 +164,8 @@ func (s *ResponsesStream) start(geminiID string) {
 	}
 	for _, typ := range [...]string{"response.created", "response.in_progress"} {
 		s.begin(typ)
-		s.out = append(s.out, `,"response":`...)
-		s.out = s.req.appendResponse(s.out, s.id, s.created, responseState{status: "in_progress"}, nil)
+		s.Out = append(s.Out, `,"response":`...)
+		s.Out = s.req.appendResponse(s.Out, s.id, s.created, responseState{status: "in_progress"}, nil)
 		s.end()
 	}
 }
@@ -204,10 +180,10 @@ func (s *ResponsesStream) terminal(st responseState) {
 		typ = "response.failed"
 	}
 	s.begin(typ)
-	s.out = append(s.out, `,"response":`...)
-	s.out = s.req.appendResponse(s.out, s.id, s.created, st, s.items)
+	s.Out = append(s.Out, `,"response":`...)
+	s.Out = s.req.appendResponse(s.Out, s.id, s.created, st, s.items)
 	s.end()
-	s.done = true
+	s.Done = true
 }
 
 // fail ends the stream with response.failed carrying the mapped error, so a
@@ -215,8 +191,8 @@ func (s *ResponsesStream) terminal(st responseState) {
 // as a short answer.
 func (s *ResponsesStream) fail(e *apierror.Error) {
 	s.start("")
-	s.failed = true
-	u := s.usage
+	s.Broken = true
+	u := s.Last
 	s.terminal(responseState{status: "failed", err: e, usage: &u})
 }
 
@@ -243,10 +219,10 @@ func (s *ResponsesStream) itemDone(item []byte) {
 // index.
 func (s *ResponsesStream) itemEvent(typ string, item []byte) {
 	s.begin(typ)
-	s.out = append(s.out, `,"output_index":`...)
-	s.out = jsonw.Int(s.out, s.index)
-	s.out = append(s.out, `,"item":`...)
-	s.out = append(s.out, item...)
+	s.Out = append(s.Out, `,"output_index":`...)
+	s.Out = jsonw.Int(s.Out, s.index)
+	s.Out = append(s.Out, `,"item":`...)
+	s.Out = append(s.Out, item...)
 	s.end()
 }
 
@@ -258,7 +234,7 @@ func (s *ResponsesStream) open(kind byte) {
 		s.itemAdded(appendReasoningItem(nil, s.itemID, false, nil, ""))
 		s.begin("response.reasoning_summary_part.added")
 		s.itemRef()
-		s.out = append(s.out, `,"summary_index":0,"part":{"type":"summary_text","text":""}`...)
+		s.Out = append(s.Out, `,"summary_index":0,"part":{"type":"summary_text","text":""}`...)
 		s.end()
 		return
 	}
@@ -267,7 +243,7 @@ func (s *ResponsesStream) open(kind byte) {
 	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, false, nil))
 	s.begin("response.content_part.added")
 	s.itemRef()
-	s.out = append(s.out, `,"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`...)
+	s.Out = append(s.Out, `,"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`...)
 	s.end()
 }
 
@@ -285,15 +261,15 @@ func (s *ResponsesStream) flush() {
 	if s.kind == 'r' {
 		s.begin("response.reasoning_summary_text.delta")
 		s.itemRef()
-		s.out = append(s.out, `,"summary_index":0,"delta":`...)
+		s.Out = append(s.Out, `,"summary_index":0,"delta":`...)
 	} else {
 		s.begin("response.output_text.delta")
 		s.itemRef()
-		s.out = append(s.out, `,"content_index":0,"delta":`...)
+		s.Out = append(s.Out, `,"content_index":0,"delta":`...)
 	}
-	s.out = jsonw.Bytes(s.out, s.pend)
+	s.Out = jsonw.Bytes(s.Out, s.pend)
 	if s.kind != 'r' {
-		s.out = append(s.out, `,"logprobs":[]`...)
+		s.Out = append(s.Out, `,"logprobs":[]`...)
 	}
 	s.end()
 	s.pend = s.pend[:0]
@@ -304,28 +280,28 @@ func (s *ResponsesStream) close(kind byte, encrypted string) {
 	if kind == 'r' {
 		s.begin("response.reasoning_summary_text.done")
 		s.itemRef()
-		s.out = append(s.out, `,"summary_index":0,"text":`...)
-		s.out = jsonw.Bytes(s.out, s.text)
+		s.Out = append(s.Out, `,"summary_index":0,"text":`...)
+		s.Out = jsonw.Bytes(s.Out, s.text)
 		s.end()
 		s.begin("response.reasoning_summary_part.done")
 		s.itemRef()
-		s.out = append(s.out, `,"summary_index":0,"part":{"type":"summary_text","text":`...)
-		s.out = jsonw.Bytes(s.out, s.text)
-		s.out = append(s.out, '}')
+		s.Out = append(s.Out, `,"summary_index":0,"part":{"type":"summary_text","text":`...)
+		s.Out = jsonw.Bytes(s.Out, s.text)
+		s.Out = append(s.Out, '}')
 		s.end()
 		s.itemDone(appendReasoningItem(nil, s.itemID, true, s.text, encrypted))
 		return
 	}
 	s.begin("response.output_text.done")
 	s.itemRef()
-	s.out = append(s.out, `,"content_index":0,"text":`...)
-	s.out = jsonw.Bytes(s.out, s.text)
-	s.out = append(s.out, `,"logprobs":[]`...)
+	s.Out = append(s.Out, `,"content_index":0,"text":`...)
+	s.Out = jsonw.Bytes(s.Out, s.text)
+	s.Out = append(s.Out, `,"logprobs":[]`...)
 	s.end()
 	s.begin("response.content_part.done")
 	s.itemRef()
-	s.out = append(s.out, `,"content_index":0,"part":`...)
-	s.out = appendContentPart(s.out, s.text, false, s.annots)
+	s.Out = append(s.Out, `,"content_index":0,"part":`...)
+	s.Out = appendContentPart(s.Out, s.text, false, s.annots)
 	s.end()
 	s.itemDone(appendMessageItem(nil, s.itemID, true, s.text, false, s.annots))
 }
@@ -347,18 +323,18 @@ func (s *ResponsesStream) call(name, args, callID string) {
 	}
 	s.begin(deltaType)
 	s.itemRef()
-	s.out = append(s.out, `,"delta":`...)
-	s.out = jsonw.String(s.out, shape.payload)
+	s.Out = append(s.Out, `,"delta":`...)
+	s.Out = jsonw.String(s.Out, shape.payload)
 	s.end()
 	s.begin(doneType)
 	s.itemRef()
 	if !shape.custom {
-		s.out = append(s.out, `,"name":`...)
-		s.out = jsonw.String(s.out, shape.name)
+		s.Out = append(s.Out, `,"name":`...)
+		s.Out = jsonw.String(s.Out, shape.name)
 	}
-	s.out = append(s.out, ',')
-	s.out = jsonw.Key(s.out, field)
-	s.out = jsonw.String(s.out, shape.payload)
+	s.Out = append(s.Out, ',')
+	s.Out = jsonw.Key(s.Out, field)
+	s.Out = jsonw.String(s.Out, shape.payload)
 	s.end()
 	s.itemDone(appendCallItem(nil, s.itemID, callID, shape, true))
 }
@@ -375,23 +351,23 @@ func (s *ResponsesStream) refusal(text string) {
 	s.itemAdded(appendMessageItem(nil, s.itemID, false, nil, true, nil))
 	s.begin("response.content_part.added")
 	s.itemRef()
-	s.out = append(s.out, `,"content_index":0,"part":{"type":"refusal","refusal":""}`...)
+	s.Out = append(s.Out, `,"content_index":0,"part":{"type":"refusal","refusal":""}`...)
 	s.end()
 	for _, typ := range [...]string{"response.refusal.delta", "response.refusal.done"} {
 		s.begin(typ)
 		s.itemRef()
 		if typ == "response.refusal.delta" {
-			s.out = append(s.out, `,"content_index":0,"delta":`...)
+			s.Out = append(s.Out, `,"content_index":0,"delta":`...)
 		} else {
-			s.out = append(s.out, `,"content_index":0,"refusal":`...)
+			s.Out = append(s.Out, `,"content_index":0,"refusal":`...)
 		}
-		s.out = jsonw.String(s.out, text)
+		s.Out = jsonw.String(s.Out, text)
 		s.end()
 	}
 	s.begin("response.content_part.done")
 	s.itemRef()
-	s.out = append(s.out, `,"content_index":0,"part":`...)
-	s.out = appendContentPart(s.out, []byte(text), true, nil)
+	s.Out = append(s.Out, `,"content_index":0,"part":`...)
+	s.Out = appendContentPart(s.Out, []byte(text), true, nil)
 	s.end()
 	s.itemDone(appendMessageItem(nil, s.itemID, true, []byte(text), true, nil))
 }
@@ -406,10 +382,10 @@ func (s *ResponsesStream) annotation(a []byte) {
 	s.annots = append(s.annots, a...)
 	s.begin("response.output_text.annotation.added")
 	s.itemRef()
-	s.out = append(s.out, `,"content_index":0,"annotation_index":`...)
-	s.out = jsonw.Int(s.out, s.nAnnot)
-	s.out = append(s.out, `,"annotation":`...)
-	s.out = append(s.out, a...)
+	s.Out = append(s.Out, `,"content_index":0,"annotation_index":`...)
+	s.Out = jsonw.Int(s.Out, s.nAnnot)
+	s.Out = append(s.Out, `,"annotation":`...)
+	s.Out = append(s.Out, a...)
 	s.end()
 	s.nAnnot++
 }

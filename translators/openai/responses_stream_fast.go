@@ -11,7 +11,7 @@ import (
 func (s *ResponsesStream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	s.start(sc.ResponseID)
 	if sc.Usage.Present {
-		s.usage = sc.Usage // running values; the last one is authoritative
+		s.Last = sc.Usage // running values; the last one is authoritative
 	}
 	var failure *apierror.Error
 	for ci := range sc.Candidates {

@@ -14,16 +14,12 @@ import (
 // events, event by event, as the upstream bytes arrive. Its memory is
 // one unfinished upstream event plus a few counters per choice.
 type Stream struct {
+	gemini.StreamState
 	req     *ChatRequest
 	created int64
-	events  gemini.EventReader
 	prefix  []byte // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[`
 	choices []choiceState
-	usage   gemini.Usage
 	blocked string // promptFeedback.blockReason
-	done    bool   // finished, or an error was emitted: ignore the rest
-	failed  bool   // the stream ended with an error event
-	out     []byte // output of the current Write
 	// scratch reused from event to event
 	delta, text, thought []byte
 }
@@ -39,38 +35,24 @@ type choiceState struct {
 // NewStream starts a stream translation.
 func (r *ChatRequest) NewStream() translator.Stream {
 	s := &Stream{req: r, created: r.Env.Now()}
-	s.events.SetFast(s.fastEvent)
+	s.Events.SetFast(s.fastEvent)
 	return s
 }
 
 // Write consumes an upstream chunk and appends the client bytes it completes
 // to dst.
-func (s *Stream) Write(dst, chunk []byte) []byte {
-	s.out = dst
-	if s.done {
-		return s.out
-	}
-	if e := s.events.Feed(chunk, s.event); e != nil {
-		s.fail(e)
-	}
-	return s.out
-}
+func (s *Stream) Write(dst, chunk []byte) []byte { return s.Feed(dst, chunk, s.event, s.fail) }
 
 // Close ends the stream: the final finish_reason chunk per choice, the usage
 // chunk when asked for, and [DONE]; or an error event when the upstream ended
 // before it finished.
 func (s *Stream) Close(dst []byte) []byte {
-	s.out = dst
-	if s.done {
-		return s.out
-	}
-	if e := s.events.Finish(s.event); e != nil {
-		s.fail(e)
-		return s.out
+	if !s.End(dst, s.event, s.fail) {
+		return s.Out
 	}
 	if s.blocked == "" && len(s.choices) == 0 {
 		s.fail(gemini.TruncatedError())
-		return s.out
+		return s.Out
 	}
 	if s.blocked != "" && len(s.choices) == 0 {
 		s.ensurePrefix(gjson.Result{})
@@ -85,33 +67,27 @@ func (s *Stream) Close(dst []byte) []byte {
 		f := gemini.ClassifyFinish(c.finish)
 		if f == gemini.FinishNone {
 			s.fail(gemini.TruncatedError())
-			return s.out
+			return s.Out
 		}
 		s.chunk(i, "{}", finishString(f, c.toolIndex > 0))
 	}
 	if s.req.IncludeUsage {
-		s.out = append(s.out, s.prefix...)
-		s.out = append(s.out, ']')
-		s.out = appendUsage(s.out, s.usage)
-		s.out = append(s.out, "}\n\n"...)
+		s.Out = append(s.Out, s.prefix...)
+		s.Out = append(s.Out, ']')
+		s.Out = appendUsage(s.Out, s.Last)
+		s.Out = append(s.Out, "}\n\n"...)
 	}
-	s.out = append(s.out, "data: [DONE]\n\n"...)
-	s.done = true
-	return s.out
+	s.Out = append(s.Out, "data: [DONE]\n\n"...)
+	s.Done = true
+	return s.Out
 }
 
-// Failed reports whether the stream ended with an error event.
-func (s *Stream) Failed() bool { return s.failed }
-
-// Usage is the last usage Gemini reported (for metrics and access logs).
-func (s *Stream) Usage() gemini.Usage { return s.usage }
-
 func (s *Stream) fail(e *apierror.Error) {
-	s.out = append(s.out, "data: "...)
-	s.out = append(s.out, ErrorBody(e)...)
-	s.out = append(s.out, "\n\n"...)
-	s.done = true
-	s.failed = true
+	s.Out = append(s.Out, "data: "...)
+	s.Out = append(s.Out, ErrorBody(e)...)
+	s.Out = append(s.Out, "\n\n"...)
+	s.Done = true
+	s.Broken = true
 }
 
 func (s *Stream) ensurePrefix(resp gjson.Result) {
@@ -137,22 +113,22 @@ func (s *Stream) chunk(i int, delta string, finish string) {
 }
 
 func (s *Stream) chunkBytes(i int, delta []byte, finish string) {
-	s.out = append(s.out, s.prefix...)
-	s.out = append(s.out, `{"index":`...)
-	s.out = jsonw.Int(s.out, int64(i))
-	s.out = append(s.out, `,"delta":`...)
-	s.out = append(s.out, delta...)
-	s.out = append(s.out, `,"logprobs":null,"finish_reason":`...)
+	s.Out = append(s.Out, s.prefix...)
+	s.Out = append(s.Out, `{"index":`...)
+	s.Out = jsonw.Int(s.Out, int64(i))
+	s.Out = append(s.Out, `,"delta":`...)
+	s.Out = append(s.Out, delta...)
+	s.Out = append(s.Out, `,"logprobs":null,"finish_reason":`...)
 	if finish == "" {
-		s.out = append(s.out, "null"...)
+		s.Out = append(s.Out, "null"...)
 	} else {
-		s.out = jsonw.String(s.out, finish)
+		s.Out = jsonw.String(s.Out, finish)
 	}
-	s.out = append(s.out, "}]"...)
+	s.Out = append(s.Out, "}]"...)
 	if s.req.IncludeUsage {
-		s.out = append(s.out, `,"usage":null`...)
+		s.Out = append(s.Out, `,"usage":null`...)
 	}
-	s.out = append(s.out, "}\n\n"...)
+	s.Out = append(s.Out, "}\n\n"...)
 }
 
 // event is fastEvent for an event the scan leaves to gjson; its parts are
@@ -160,7 +136,7 @@ func (s *Stream) chunkBytes(i int, delta []byte, finish string) {
 func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	s.ensurePrefix(ev.Resp)
 	if ev.Usage.Present {
-		s.usage = ev.Usage // running values; the last one is authoritative
+		s.Last = ev.Usage // running values; the last one is authoritative
 	}
 	if ev.BlockReason != "" {
 		s.blocked = ev.BlockReason

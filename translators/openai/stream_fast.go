@@ -12,7 +12,7 @@ func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 		s.setPrefix(gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", s.req.Env.NewID))
 	}
 	if sc.Usage.Present {
-		s.usage = sc.Usage // running values; the last one is authoritative
+		s.Last = sc.Usage // running values; the last one is authoritative
 	}
 	for ci := range sc.Candidates {
 		c := &sc.Candidates[ci]
