@@ -102,7 +102,7 @@ fuzz: ## Run every fuzzer in the repo (FUZZTIME each, default 30s)
 # "context deadline exceeded" when its deadline races a busy worker
 # (golang/go#75804, fixed in Go 1.27).
 .PHONY: fuzz-short
-fuzz-short: ## Run every fuzzer briefly, as CI does after make test (FUZZTIME each, default 20000x: executions, see below)
+fuzz-short: ## Run every fuzzer briefly, as CI does after make test (FUZZTIME each, default 20000x: an execution count, not a duration, golang/go#75804)
 	$(call run-fuzzers,$${FUZZTIME:-20000x})
 
 .PHONY: soak
