@@ -94,9 +94,7 @@ func (envoyAnswer) responseBody(h *httpContext, size int, end bool) types.Action
 		body, _ = proxywasm.GetHttpResponseBody(0, size)
 	}
 	e := envoyError(h.status, body)
-	h.noteError(e)
-	status, out := renderError(h.route.proto, e)
-	h.sentStatus = status
+	status, out := h.errorAnswer(e)
 	_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
 	_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")
 	_ = proxywasm.ReplaceHttpResponseBody(out)

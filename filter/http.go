@@ -386,9 +386,7 @@ func millis(d time.Duration) uint64 {
 // upstream's headers were not sent yet, so the reply replaces them.
 func (h *httpContext) replaceWithLocal(e *apierror.Error) types.Action {
 	h.handler = answered{}
-	h.noteError(e)
-	status, body := renderError(h.route.proto, e)
-	h.sentStatus = status
+	status, body := h.errorAnswer(e)
 	_ = proxywasm.SendHttpResponse(uint32(status), [][2]string{{"content-type", "application/json"}}, body, -1)
 	return types.ActionPause
 }
@@ -398,9 +396,7 @@ func (h *httpContext) fail(e *apierror.Error) types.Action { return h.failWith(e
 
 func (h *httpContext) failWith(e *apierror.Error, extra ...[2]string) types.Action {
 	h.handler = answered{}
-	h.noteError(e)
-	status, body := renderError(h.route.proto, e)
-	h.sentStatus = status
+	status, body := h.errorAnswer(e)
 	headers := append([][2]string{{"content-type", "application/json"}}, extra...)
 	setRetryAfter(e, func(k, v string) error { headers = append(headers, [2]string{k, v}); return nil })
 	if err := proxywasm.SendHttpResponse(uint32(status), headers, body, -1); err != nil {
@@ -414,6 +410,15 @@ func (h *httpContext) reply(body []byte) {
 	h.handler = answered{}
 	h.sentStatus = 200
 	_ = proxywasm.SendHttpResponse(200, [][2]string{{"content-type", "application/json"}}, body, -1)
+}
+
+// errorAnswer is the answer that carries e to the client: e goes to the
+// access log, and its status is the one the request's metrics record.
+func (h *httpContext) errorAnswer(e *apierror.Error) (status int, body []byte) {
+	h.noteError(e)
+	status, body = renderError(h.route.proto, e)
+	h.sentStatus = status
+	return status, body
 }
 
 func renderError(p protocol, e *apierror.Error) (int, []byte) {

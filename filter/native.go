@@ -216,8 +216,12 @@ func (n *native) responseBody(h *httpContext, bodySize int, endOfStream bool) ty
 	}
 	if bodySize > 0 {
 		h.firstBytes()
-		if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
-			n.tap.write(chunk)
+		// Only a tap that reads usage needs the bytes: other answers (file
+		// downloads, model lists) are not copied into the VM chunk by chunk.
+		if n.tap.active {
+			if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
+				n.tap.write(chunk)
+			}
 		}
 	}
 	if endOfStream && h.status == 200 {

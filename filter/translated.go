@@ -163,11 +163,9 @@ func (t *translated) responseBody(h *httpContext, size int, end bool) types.Acti
 		h.report(h.status, e)
 	}
 	if e != nil {
-		h.noteError(e)
-		h.finish(gemini.Usage{}, true)
 		var status int
-		status, out = renderError(h.route.proto, e)
-		h.sentStatus = status
+		status, out = h.errorAnswer(e)
+		h.finish(gemini.Usage{}, true)
 		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
 		setRetryAfter(e, proxywasm.ReplaceHttpResponseHeader)
 	}
