@@ -108,11 +108,7 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		}
 	}
 	s.m.event(s, cand)
-	var failure *apierror.Error
-	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-		failure = s.m.part(s, int(k.Int()), p)
-		return failure == nil
-	})
+	failure := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return s.m.part(s, k, p) })
 	if failure == nil {
 		s.m.endEvent(s)
 	}

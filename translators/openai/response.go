@@ -86,20 +86,19 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 		g = new(gemini.Grounding)
 		g.Event(c)
 	}
-	var failure *apierror.Error
-	c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
+	failure := gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error {
 		if fc := p.Get("functionCall"); fc.Exists() {
-			if failure = gemini.CheckFunctionCall(fc); failure != nil {
-				return false
+			if e := gemini.CheckFunctionCall(fc); e != nil {
+				return e
 			}
 			n := ch.nextCall()
 			ch.calls = r.appendToolCall(ch.calls, fc, p.Get("thoughtSignature").String(), n, false)
-			return true
+			return nil
 		}
 		if t := p.Get("text"); t.Type == gjson.String {
-			ch.addText(g, int(k.Int()), t.Str, gemini.IsThought(p))
+			ch.addText(g, k, t.Str, gemini.IsThought(p))
 		}
-		return true
+		return nil
 	})
 	if failure != nil {
 		return nil, failure

@@ -112,10 +112,7 @@ func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 			}
 		}
 		s.m.event(s, c)
-		c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-			failure = s.m.part(s, int(k.Int()), p)
-			return failure == nil
-		})
+		failure = gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error { return s.m.part(s, k, p) })
 		if failure == nil {
 			s.m.endEvent(s)
 		}

@@ -158,13 +158,13 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 			return false
 		}
 		text, thought := s.text[:0], s.thought[:0]
-		c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-			var pt gemini.Part
-			if pt, failure = gemini.PartOf(p); failure != nil {
-				return false
+		failure = gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error {
+			pt, e := gemini.PartOf(p)
+			if e != nil {
+				return e
 			}
-			text, thought = s.part(i, st, int(k.Int()), &pt, text, thought)
-			return true
+			text, thought = s.part(i, st, k, &pt, text, thought)
+			return nil
 		})
 		if failure != nil {
 			s.text, s.thought = text[:0], thought[:0]
