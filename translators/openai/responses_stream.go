@@ -154,11 +154,7 @@ func (s *ResponsesStream) start(geminiID string) {
 		return
 	}
 	s.started = true
-	if geminiID != "" && gemini.IDSafe(geminiID) {
-		s.id = "resp_" + geminiID
-	} else {
-		s.id = s.req.Env.NewID("resp_")
-	}
+	s.id = gemini.ResponseIDOf(geminiID, "resp_", s.req.Env.NewID)
 	for _, typ := range [...]string{"response.created", "response.in_progress"} {
 		s.begin(typ)
 		s.Out = append(s.Out, `,"response":`...)
