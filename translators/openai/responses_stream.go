@@ -87,7 +87,9 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 }
 
 func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
-	s.start(ev.Resp.Get("responseId").String())
+	if !s.started {
+		s.start(ev.Resp.Get("responseId").String()) // looked up for the first event only
+	}
 	if ev.Usage.Present {
 		s.Last = ev.Usage // running values; the last one is authoritative
 	}
