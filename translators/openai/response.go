@@ -87,18 +87,11 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 		g.Event(c)
 	}
 	failure := gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error {
-		if fc := p.Get("functionCall"); fc.Exists() {
-			if e := gemini.CheckFunctionCall(fc); e != nil {
-				return e
-			}
-			n := ch.nextCall()
-			ch.calls = r.appendToolCall(ch.calls, fc, p.Get("thoughtSignature").String(), n, false)
-			return nil
+		pt, e := gemini.PartOf(p)
+		if e == nil {
+			r.addPart(&ch, g, k, &pt)
 		}
-		if t := p.Get("text"); t.Type == gjson.String {
-			ch.addText(g, k, t.Str, gemini.IsThought(p))
-		}
-		return nil
+		return e
 	})
 	if failure != nil {
 		return nil, failure
@@ -142,6 +135,16 @@ func (ch *choice) addText(g *gemini.Grounding, k int, text string, thought bool)
 	}
 }
 
+// addPart adds the candidate's k-th part, read by gemini.PartOf or the scan.
+func (r *ChatRequest) addPart(ch *choice, g *gemini.Grounding, k int, p *gemini.Part) {
+	if p.Call {
+		n := ch.nextCall()
+		ch.calls = r.appendCall(ch.calls, p.CallID, p.CallName, p.CallArgs, p.Signature, n, false)
+	} else if p.IsText {
+		ch.addText(g, k, p.Text, p.Thought)
+	}
+}
+
 // appendMessage writes a choice up to its logprobs' value.
 func (r *ChatRequest) appendMessage(out []byte, idx int, ch *choice, g *gemini.Grounding) []byte {
 	out = append(out, `{"index":`...)
@@ -170,20 +173,11 @@ func (r *ChatRequest) appendMessage(out []byte, idx int, ch *choice, g *gemini.G
 	return append(out, `},"logprobs":`...)
 }
 
-// appendToolCall writes one tool call. The first call of a step carries the
-// step's thought signature in its id and in the extra_content field of
-// Google's own OpenAI endpoint (docs/thought-signatures.md). With stream
-// set, it writes the streaming delta form (index first).
-func (r *ChatRequest) appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
-	args := fc.Get("args")
-	if !args.IsObject() {
-		args.Raw = ""
-	}
-	return r.appendCall(out, fc.Get("id").String(), fc.Get("name").String(), args.Raw, sig, index, stream)
-}
-
-// appendCall is appendToolCall for a call already read: args is the raw
-// arguments object, "" for none.
+// appendCall writes one tool call (args is the raw arguments object, "" for
+// none). The first call of a step carries the step's thought signature in
+// its id and in the extra_content field of Google's own OpenAI endpoint
+// (docs/thought-signatures.md). With stream set, it writes the streaming
+// delta form (index first).
 func (r *ChatRequest) appendCall(out []byte, id, name, args, sig string, index int, stream bool) []byte {
 	if id == "" || !gemini.IDSafe(id) {
 		id = r.Env.NewID("call_")

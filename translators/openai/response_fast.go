@@ -56,13 +56,7 @@ func (r *ChatRequest) appendScannedChoice(out []byte, sc *gemini.Scan, c *gemini
 		g.Event(c.Result())
 	}
 	for k := c.First; k < c.Last; k++ {
-		p := &sc.Parts[k]
-		if p.Call {
-			n := ch.nextCall()
-			ch.calls = r.appendCall(ch.calls, p.CallID, p.CallName, p.CallArgs, p.Signature, n, false)
-		} else if p.IsText {
-			ch.addText(g, k-c.First, p.Text, p.Thought)
-		}
+		r.addPart(&ch, g, k-c.First, &sc.Parts[k])
 	}
 	out = r.appendMessage(out, c.Index, &ch, g)
 	out = append(out, `null,"finish_reason":`...)
