@@ -1,8 +1,6 @@
 package openai
 
 import (
-	"strings"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -106,12 +104,8 @@ func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 			return true // only the first candidate can be shown
 		}
 		s.seen = true
-		if f := c.Get("finishReason").String(); f != "" {
-			s.finish = strings.Clone(f)
-			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-				failure = gemini.MalformedCallError(f)
-				return false
-			}
+		if failure = gemini.KeepFinish(&s.finish, c.Get("finishReason").String()); failure != nil {
+			return false
 		}
 		s.m.event(s, c)
 		failure = gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error { return s.m.part(s, k, p) })

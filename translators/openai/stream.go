@@ -1,8 +1,6 @@
 package openai
 
 import (
-	"strings"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -154,7 +152,7 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		if st.g != nil {
 			st.g.Event(c)
 		}
-		if failure = st.setFinish(c.Get("finishReason").String()); failure != nil {
+		if failure = gemini.KeepFinish(&st.finish, c.Get("finishReason").String()); failure != nil {
 			return false
 		}
 		text, thought := s.text[:0], s.thought[:0]
@@ -191,19 +189,6 @@ func (s *Stream) choice(i int) *choiceState {
 		}
 	}
 	return st
-}
-
-// setFinish keeps the choice's finishReason f past the event; a malformed
-// call is the error.
-func (st *choiceState) setFinish(f string) *apierror.Error {
-	if f == "" {
-		return nil
-	}
-	st.finish = strings.Clone(f)
-	if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-		return gemini.MalformedCallError(f)
-	}
-	return nil
 }
 
 // part handles the candidate's k-th part for choice i: a call is a chunk
