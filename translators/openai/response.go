@@ -32,14 +32,7 @@ func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	if e != nil {
 		return nil, e
 	}
-	out := make([]byte, 0, len(body)+256)
-	out = append(out, `{"id":`...)
-	out = jsonw.String(out, r.completionID(resp))
-	out = append(out, `,"object":"chat.completion","created":`...)
-	out = jsonw.Int(out, r.Env.Now())
-	out = append(out, `,"model":`...)
-	out = jsonw.String(out, r.Model)
-	out = append(out, `,"choices":[`...)
+	out := r.appendHead(make([]byte, 0, len(body)+256), r.completionID(resp))
 	cands := resp.Get("candidates")
 	n := 0
 	var failure *apierror.Error
@@ -73,6 +66,17 @@ func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	out = append(out, ']')
 	out = appendUsage(out, gemini.ReadUsage(resp))
 	return append(out, '}'), nil
+}
+
+// appendHead writes a chat.completion up to the '[' of its choices.
+func (r *ChatRequest) appendHead(out []byte, id string) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"object":"chat.completion","created":`...)
+	out = jsonw.Int(out, r.Env.Now())
+	out = append(out, `,"model":`...)
+	out = jsonw.String(out, r.Model)
+	return append(out, `,"choices":[`...)
 }
 
 func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *apierror.Error) {

@@ -18,14 +18,7 @@ func (r *ChatRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierro
 			return nil, false, nil // logprobsResult: read by gjson
 		}
 	}
-	out = make([]byte, 0, len(body)+256)
-	out = append(out, `{"id":`...)
-	out = jsonw.String(out, gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", r.Env.NewID))
-	out = append(out, `,"object":"chat.completion","created":`...)
-	out = jsonw.Int(out, r.Env.Now())
-	out = append(out, `,"model":`...)
-	out = jsonw.String(out, r.Model)
-	out = append(out, `,"choices":[`...)
+	out = r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", r.Env.NewID))
 	for n := range sc.Candidates {
 		c := &sc.Candidates[n]
 		if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
