@@ -502,12 +502,7 @@ func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 			return nil, gemini.MalformedCallError(reason) // never a silent empty success
 		}
 	}
-	c := collector{out: make([]byte, 0, len(body)+256)}
-	c.out = append(c.out, `{"id":`...)
-	c.out = jsonw.String(c.out, r.messageID(resp))
-	c.out = append(c.out, `,"type":"message","role":"assistant","model":`...)
-	c.out = jsonw.String(c.out, r.Model)
-	c.out = append(c.out, `,"content":[`...)
+	c := collector{out: r.appendHead(make([]byte, 0, len(body)+256), r.messageID(resp))}
 	m := r.newMachine()
 	m.event(&c, cand)
 	if e := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return m.part(&c, k, p) }); e != nil {
@@ -515,11 +510,26 @@ func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	}
 	m.endEvent(&c)
 	m.finish(&c)
-	out := append(c.out, `],"stop_reason":`...)
+	return appendTail(c.out, finish, &m, gemini.ReadUsage(resp)), nil
+}
+
+// appendHead writes a message up to the '[' of its content.
+func (r *MessagesRequest) appendHead(out []byte, id string) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"type":"message","role":"assistant","model":`...)
+	out = jsonw.String(out, r.Model)
+	return append(out, `,"content":[`...)
+}
+
+// appendTail ends a message after its content: how it stopped (finish,
+// and whether m wrote calls) and its usage.
+func appendTail(out []byte, finish gemini.Finish, m *machine, u gemini.Usage) []byte {
+	out = append(out, `],"stop_reason":`...)
 	out = jsonw.String(out, stopReason(finish, m.calls > 0))
 	out = append(out, `,"stop_sequence":null,"usage":`...)
-	out = appendUsage(out, gemini.ReadUsage(resp), m.g)
-	return append(out, '}'), nil
+	out = appendUsage(out, u, m.g)
+	return append(out, '}')
 }
 
 // newMachine starts the part machine for an answer to the request.

@@ -3,7 +3,6 @@ package anthropic
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
@@ -21,12 +20,7 @@ func (r *MessagesRequest) fastResponse(body []byte) (out []byte, ok bool, e *api
 			return nil, true, gemini.MalformedCallError(cand.Finish) // never a silent empty success
 		}
 	}
-	c := collector{out: make([]byte, 0, len(body)+256)}
-	c.out = append(c.out, `{"id":`...)
-	c.out = jsonw.String(c.out, gemini.ResponseIDOf(sc.ResponseID, "msg_", r.Env.NewID))
-	c.out = append(c.out, `,"type":"message","role":"assistant","model":`...)
-	c.out = jsonw.String(c.out, r.Model)
-	c.out = append(c.out, `,"content":[`...)
+	c := collector{out: r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseIDOf(sc.ResponseID, "msg_", r.Env.NewID))}
 	m := r.newMachine()
 	if cand == nil {
 		m.event(&c, gjson.Result{})
@@ -38,9 +32,5 @@ func (r *MessagesRequest) fastResponse(body []byte) (out []byte, ok bool, e *api
 	}
 	m.endEvent(&c)
 	m.finish(&c)
-	out = append(c.out, `],"stop_reason":`...)
-	out = jsonw.String(out, stopReason(finish, m.calls > 0))
-	out = append(out, `,"stop_sequence":null,"usage":`...)
-	out = appendUsage(out, sc.Usage, m.g)
-	return append(out, '}'), true, nil
+	return appendTail(c.out, finish, &m, sc.Usage), true, nil
 }

@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"strings"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -101,18 +99,11 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		s.blocked = ev.BlockReason
 	}
 	cand := candidate0Of(ev.Candidates)
-	if f := cand.Get("finishReason").String(); f != "" {
-		s.finish = strings.Clone(f) // kept past the event
-		if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-			return gemini.MalformedCallError(f) // never a silent empty success
-		}
+	if e := gemini.KeepFinish(&s.finish, cand.Get("finishReason").String()); e != nil {
+		return e
 	}
 	s.m.event(s, cand)
-	var failure *apierror.Error
-	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-		failure = s.m.part(s, int(k.Int()), p)
-		return failure == nil
-	})
+	failure := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return s.m.part(s, k, p) })
 	if failure == nil {
 		s.m.endEvent(s)
 	}

@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"strings"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/tidwall/gjson"
@@ -18,16 +16,13 @@ func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 		s.messageStartID(gemini.ResponseIDOf(sc.ResponseID, "msg_", s.req.Env.NewID))
 	}
 	c := scanCandidate0(sc)
-	if c != nil && c.Finish != "" {
-		s.finish = strings.Clone(c.Finish) // kept past the event
-		if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
-			return true, gemini.MalformedCallError(c.Finish) // never a silent empty success
-		}
-	}
 	if c == nil {
 		s.m.event(s, gjson.Result{})
 		s.m.endEvent(s)
 		return true, nil
+	}
+	if e := gemini.KeepFinish(&s.finish, c.Finish); e != nil {
+		return true, e
 	}
 	if s.m.g != nil {
 		s.m.event(s, c.Result())

@@ -37,3 +37,11 @@ func IDSafe(s string) bool {
 func ResponseID(resp gjson.Result, prefix string, newID func(prefix string) string) string {
 	return ResponseIDOf(resp.Get("responseId").String(), prefix, newID)
 }
+
+// ResponseIDOf is ResponseID for a responseId already read.
+func ResponseIDOf(id, prefix string, newID func(prefix string) string) string {
+	if id != "" && IDSafe(id) {
+		return prefix + id
+	}
+	return newID(prefix)
+}

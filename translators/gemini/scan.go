@@ -1016,11 +1016,3 @@ func hex4(b []byte) rune {
 	}
 	return r
 }
-
-// ResponseIDOf is ResponseID for a responseId already read.
-func ResponseIDOf(id, prefix string, newID func(prefix string) string) string {
-	if id != "" && IDSafe(id) {
-		return prefix + id
-	}
-	return newID(prefix)
-}

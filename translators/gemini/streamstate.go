@@ -1,6 +1,10 @@
 package gemini
 
-import "github.com/gemini-code-api/gemini-code-api/translators/apierror"
+import (
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+)
 
 // StreamState is what every client stream translator keeps beside its own
 // state: the reader of Gemini's events, the output of the current Write or
@@ -48,4 +52,18 @@ func (s *StreamState) End(dst []byte, event func(Event) *apierror.Error, fail fu
 		return false
 	}
 	return true
+}
+
+// KeepFinish keeps a stream's finishReason f in *finish past the event
+// (cloned; "" leaves *finish as it is) and returns the error of a
+// malformed call: never a silent empty success.
+func KeepFinish(finish *string, f string) *apierror.Error {
+	if f == "" {
+		return nil
+	}
+	*finish = strings.Clone(f)
+	if ClassifyFinish(f) == FinishMalformed {
+		return MalformedCallError(f)
+	}
+	return nil
 }

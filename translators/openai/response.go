@@ -32,14 +32,7 @@ func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	if e != nil {
 		return nil, e
 	}
-	out := make([]byte, 0, len(body)+256)
-	out = append(out, `{"id":`...)
-	out = jsonw.String(out, r.completionID(resp))
-	out = append(out, `,"object":"chat.completion","created":`...)
-	out = jsonw.Int(out, r.Env.Now())
-	out = append(out, `,"model":`...)
-	out = jsonw.String(out, r.Model)
-	out = append(out, `,"choices":[`...)
+	out := r.appendHead(make([]byte, 0, len(body)+256), r.completionID(resp))
 	cands := resp.Get("candidates")
 	n := 0
 	var failure *apierror.Error
@@ -75,6 +68,17 @@ func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	return append(out, '}'), nil
 }
 
+// appendHead writes a chat.completion up to the '[' of its choices.
+func (r *ChatRequest) appendHead(out []byte, id string) []byte {
+	out = append(out, `{"id":`...)
+	out = jsonw.String(out, id)
+	out = append(out, `,"object":"chat.completion","created":`...)
+	out = jsonw.Int(out, r.Env.Now())
+	out = append(out, `,"model":`...)
+	out = jsonw.String(out, r.Model)
+	return append(out, `,"choices":[`...)
+}
+
 func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *apierror.Error) {
 	idx := i
 	if v := c.Get("index"); v.Exists() {
@@ -86,20 +90,12 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 		g = new(gemini.Grounding)
 		g.Event(c)
 	}
-	var failure *apierror.Error
-	c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-		if fc := p.Get("functionCall"); fc.Exists() {
-			if failure = gemini.CheckFunctionCall(fc); failure != nil {
-				return false
-			}
-			n := ch.nextCall()
-			ch.calls = r.appendToolCall(ch.calls, fc, p.Get("thoughtSignature").String(), n, false)
-			return true
+	failure := gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error {
+		pt, e := gemini.PartOf(p)
+		if e == nil {
+			r.addPart(&ch, g, k, &pt)
 		}
-		if t := p.Get("text"); t.Type == gjson.String {
-			ch.addText(g, int(k.Int()), t.Str, gemini.IsThought(p))
-		}
-		return true
+		return e
 	})
 	if failure != nil {
 		return nil, failure
@@ -143,6 +139,16 @@ func (ch *choice) addText(g *gemini.Grounding, k int, text string, thought bool)
 	}
 }
 
+// addPart adds the candidate's k-th part, read by gemini.PartOf or the scan.
+func (r *ChatRequest) addPart(ch *choice, g *gemini.Grounding, k int, p *gemini.Part) {
+	if p.Call {
+		n := ch.nextCall()
+		ch.calls = r.appendCall(ch.calls, p.CallID, p.CallName, p.CallArgs, p.Signature, n, false)
+	} else if p.IsText {
+		ch.addText(g, k, p.Text, p.Thought)
+	}
+}
+
 // appendMessage writes a choice up to its logprobs' value.
 func (r *ChatRequest) appendMessage(out []byte, idx int, ch *choice, g *gemini.Grounding) []byte {
 	out = append(out, `{"index":`...)
@@ -171,20 +177,11 @@ func (r *ChatRequest) appendMessage(out []byte, idx int, ch *choice, g *gemini.G
 	return append(out, `},"logprobs":`...)
 }
 
-// appendToolCall writes one tool call. The first call of a step carries the
-// step's thought signature in its id and in the extra_content field of
-// Google's own OpenAI endpoint (docs/thought-signatures.md). With stream
-// set, it writes the streaming delta form (index first).
-func (r *ChatRequest) appendToolCall(out []byte, fc gjson.Result, sig string, index int, stream bool) []byte {
-	args := fc.Get("args")
-	if !args.IsObject() {
-		args.Raw = ""
-	}
-	return r.appendCall(out, fc.Get("id").String(), fc.Get("name").String(), args.Raw, sig, index, stream)
-}
-
-// appendCall is appendToolCall for a call already read: args is the raw
-// arguments object, "" for none.
+// appendCall writes one tool call (args is the raw arguments object, "" for
+// none). The first call of a step carries the step's thought signature in
+// its id and in the extra_content field of Google's own OpenAI endpoint
+// (docs/thought-signatures.md). With stream set, it writes the streaming
+// delta form (index first).
 func (r *ChatRequest) appendCall(out []byte, id, name, args, sig string, index int, stream bool) []byte {
 	if id == "" || !gemini.IDSafe(id) {
 		id = r.Env.NewID("call_")

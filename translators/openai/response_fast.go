@@ -18,14 +18,7 @@ func (r *ChatRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierro
 			return nil, false, nil // logprobsResult: read by gjson
 		}
 	}
-	out = make([]byte, 0, len(body)+256)
-	out = append(out, `{"id":`...)
-	out = jsonw.String(out, gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", r.Env.NewID))
-	out = append(out, `,"object":"chat.completion","created":`...)
-	out = jsonw.Int(out, r.Env.Now())
-	out = append(out, `,"model":`...)
-	out = jsonw.String(out, r.Model)
-	out = append(out, `,"choices":[`...)
+	out = r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", r.Env.NewID))
 	for n := range sc.Candidates {
 		c := &sc.Candidates[n]
 		if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
@@ -56,13 +49,7 @@ func (r *ChatRequest) appendScannedChoice(out []byte, sc *gemini.Scan, c *gemini
 		g.Event(c.Result())
 	}
 	for k := c.First; k < c.Last; k++ {
-		p := &sc.Parts[k]
-		if p.Call {
-			n := ch.nextCall()
-			ch.calls = r.appendCall(ch.calls, p.CallID, p.CallName, p.CallArgs, p.Signature, n, false)
-		} else if p.IsText {
-			ch.addText(g, k-c.First, p.Text, p.Thought)
-		}
+		r.addPart(&ch, g, k-c.First, &sc.Parts[k])
 	}
 	out = r.appendMessage(out, c.Index, &ch, g)
 	out = append(out, `null,"finish_reason":`...)

@@ -1,8 +1,6 @@
 package openai
 
 import (
-	"strings"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -87,7 +85,9 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 }
 
 func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
-	s.start(ev.Resp.Get("responseId").String())
+	if !s.started {
+		s.start(ev.Resp.Get("responseId").String()) // looked up for the first event only
+	}
 	if ev.Usage.Present {
 		s.Last = ev.Usage // running values; the last one is authoritative
 	}
@@ -104,18 +104,11 @@ func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 			return true // only the first candidate can be shown
 		}
 		s.seen = true
-		if f := c.Get("finishReason").String(); f != "" {
-			s.finish = strings.Clone(f)
-			if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-				failure = gemini.MalformedCallError(f)
-				return false
-			}
+		if failure = gemini.KeepFinish(&s.finish, c.Get("finishReason").String()); failure != nil {
+			return false
 		}
 		s.m.event(s, c)
-		c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-			failure = s.m.part(s, int(k.Int()), p)
-			return failure == nil
-		})
+		failure = gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error { return s.m.part(s, k, p) })
 		if failure == nil {
 			s.m.endEvent(s)
 		}
@@ -157,11 +150,7 @@ func (s *ResponsesStream) start(geminiID string) {
 		return
 	}
 	s.started = true
-	if geminiID != "" && gemini.IDSafe(geminiID) {
-		s.id = "resp_" + geminiID
-	} else {
-		s.id = s.req.Env.NewID("resp_")
-	}
+	s.id = gemini.ResponseIDOf(geminiID, "resp_", s.req.Env.NewID)
 	for _, typ := range [...]string{"response.created", "response.in_progress"} {
 		s.begin(typ)
 		s.Out = append(s.Out, `,"response":`...)

@@ -1,8 +1,6 @@
 package openai
 
 import (
-	"strings"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 )
@@ -20,12 +18,8 @@ func (s *ResponsesStream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 			continue // only the first candidate can be shown
 		}
 		s.seen = true
-		if c.Finish != "" {
-			s.finish = strings.Clone(c.Finish)
-			if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
-				failure = gemini.MalformedCallError(c.Finish)
-				break
-			}
+		if failure = gemini.KeepFinish(&s.finish, c.Finish); failure != nil {
+			break
 		}
 		if s.m.g != nil {
 			s.m.event(s, c.Result())

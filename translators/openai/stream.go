@@ -1,8 +1,6 @@
 package openai
 
 import (
-	"strings"
-
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -154,17 +152,17 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 		if st.g != nil {
 			st.g.Event(c)
 		}
-		if failure = st.setFinish(c.Get("finishReason").String()); failure != nil {
+		if failure = gemini.KeepFinish(&st.finish, c.Get("finishReason").String()); failure != nil {
 			return false
 		}
 		text, thought := s.text[:0], s.thought[:0]
-		c.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-			var pt gemini.Part
-			if pt, failure = gemini.PartOf(p); failure != nil {
-				return false
+		failure = gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error {
+			pt, e := gemini.PartOf(p)
+			if e != nil {
+				return e
 			}
-			text, thought = s.part(i, st, int(k.Int()), &pt, text, thought)
-			return true
+			text, thought = s.part(i, st, k, &pt, text, thought)
+			return nil
 		})
 		if failure != nil {
 			s.text, s.thought = text[:0], thought[:0]
@@ -191,19 +189,6 @@ func (s *Stream) choice(i int) *choiceState {
 		}
 	}
 	return st
-}
-
-// setFinish keeps the choice's finishReason f past the event; a malformed
-// call is the error.
-func (st *choiceState) setFinish(f string) *apierror.Error {
-	if f == "" {
-		return nil
-	}
-	st.finish = strings.Clone(f)
-	if gemini.ClassifyFinish(f) == gemini.FinishMalformed {
-		return gemini.MalformedCallError(f)
-	}
-	return nil
 }
 
 // part handles the candidate's k-th part for choice i: a call is a chunk

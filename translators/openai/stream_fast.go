@@ -24,7 +24,7 @@ func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 		if st.g != nil {
 			st.g.Event(c.Result())
 		}
-		if e := st.setFinish(c.Finish); e != nil {
+		if e := gemini.KeepFinish(&st.finish, c.Finish); e != nil {
 			return true, e
 		}
 		text, thought := s.text[:0], s.thought[:0]
