@@ -21,6 +21,10 @@ import (
 type profiler struct {
 	funcs map[uint32]*fnProfile
 	stack []frame
+	// allocs counts runtime.mallocgc calls by the innermost caller that is
+	// the project's or the SDK's code (an allocation's runtime helpers,
+	// such as growslice or concatstrings, are looked through).
+	allocs map[*fnProfile]uint64
 }
 
 type fnProfile struct {
@@ -36,7 +40,14 @@ type frame struct {
 	dup      bool // fn already on the stack: its total is counted once
 }
 
-func newProfiler() *profiler { return &profiler{funcs: map[uint32]*fnProfile{}} }
+func newProfiler() *profiler {
+	return &profiler{funcs: map[uint32]*fnProfile{}, allocs: map[*fnProfile]uint64{}}
+}
+
+// ours reports whether a guest function is the project's or the SDK's.
+func ours(name string) bool {
+	return strings.Contains(name, "gemini_code_api") || strings.Contains(name, "proxy_wasm") || strings.Contains(name, "gjson")
+}
 
 func (p *profiler) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
 	f := &fnProfile{name: strings.TrimPrefix(def.DebugName(), ".")}
@@ -59,6 +70,14 @@ func (l *listener) Before(context.Context, api.Module, api.FunctionDefinition, [
 	}
 	l.p.stack = append(l.p.stack, frame{fn: l.f, start: time.Now(), dup: dup})
 	l.f.calls++
+	if l.f.name == "runtime.mallocgc" {
+		for i := len(l.p.stack) - 2; i >= 0; i-- {
+			if fn := l.p.stack[i].fn; ours(fn.name) {
+				l.p.allocs[fn]++
+				break
+			}
+		}
+	}
 }
 
 func (l *listener) After(context.Context, api.Module, api.FunctionDefinition, []uint64) { l.p.pop() }
@@ -86,6 +105,7 @@ func (p *profiler) reset() {
 	for _, f := range p.funcs {
 		f.calls, f.self, f.total = 0, 0, 0
 	}
+	clear(p.allocs)
 }
 
 // profile runs a scenario on a host whose module is listened to and prints
@@ -141,7 +161,7 @@ func profile(up *upstream, wasm []byte, name string) error {
 	sort.Slice(fs, func(i, j int) bool { return fs[i].total > fs[j].total })
 	fmt.Println("\nby total time (the project's and the SDK's functions):")
 	for _, f := range fs {
-		if strings.Contains(f.name, "gemini_code_api") || strings.Contains(f.name, "proxy_wasm") || strings.HasPrefix(f.name, "env.") {
+		if ours(f.name) || strings.HasPrefix(f.name, "env.") {
 			fmt.Printf("  %9.2f %10.1f  %s\n", us(f.total)/float64(total), float64(f.calls)/float64(total), f.name)
 		}
 	}
@@ -149,6 +169,15 @@ func profile(up *upstream, wasm []byte, name string) error {
 	fmt.Println("\nby calls:")
 	for _, f := range fs[:min(30, len(fs))] {
 		fmt.Printf("  %10.1f  %s\n", float64(f.calls)/float64(total), f.name)
+	}
+	fa := make([]*fnProfile, 0, len(p.allocs))
+	for f := range p.allocs {
+		fa = append(fa, f)
+	}
+	sort.Slice(fa, func(i, j int) bool { return p.allocs[fa[i]] > p.allocs[fa[j]] })
+	fmt.Println("\nallocations (runtime.mallocgc calls) by the innermost project, SDK or gjson caller, per request:")
+	for _, f := range fa[:min(40, len(fa))] {
+		fmt.Printf("  %8.2f  %s\n", float64(p.allocs[f])/float64(total), f.name)
 	}
 	var gc []*fnProfile
 	for _, f := range fs {
