@@ -67,10 +67,15 @@ func (g guardedPlugin) NewTcpContext(contextID uint32) types.TcpContext {
 }
 
 func (g guardedPlugin) NewHttpContext(contextID uint32) types.HttpContext {
+	// Each wrapper holds its context: one allocation per context, not two.
 	if g.p.cfg.Role == roleUpstream {
-		return &guardedUpstream{u: &upstreamContext{plugin: g.p}}
+		gu := &guardedUpstream{ctx: upstreamContext{plugin: g.p}}
+		gu.u = &gu.ctx
+		return gu
 	}
-	return &guardedHTTP{h: g.p.newHttpContext(contextID)}
+	gh := &guardedHTTP{ctx: g.p.newHttpContext()}
+	gh.h = &gh.ctx
+	return gh
 }
 
 func recoverPlugin(callback string) {
@@ -80,7 +85,10 @@ func recoverPlugin(callback string) {
 }
 
 // guardedHTTP wraps one request's context.
-type guardedHTTP struct{ h *httpContext }
+type guardedHTTP struct {
+	h   *httpContext // &ctx
+	ctx httpContext
+}
 
 func (g *guardedHTTP) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (a types.Action) {
 	defer g.recover("on_request_headers", &a)
@@ -230,7 +238,8 @@ func logPanic(callback string, r any) {
 // attempt proceeds untouched (whatever key it already carries), which is
 // better than failing a request the downstream filter translated.
 type guardedUpstream struct {
-	u      *upstreamContext
+	u      *upstreamContext // &ctx
+	ctx    upstreamContext
 	broken bool
 }
 

@@ -91,7 +91,7 @@ func (envoyAnswer) responseBody(h *httpContext, size int, end bool) types.Action
 	}
 	var body []byte
 	if size > 0 {
-		body, _ = proxywasm.GetHttpResponseBody(0, size)
+		body = responseBody(size)
 	}
 	e := envoyError(h.status, body)
 	status, out := h.errorAnswer(e)
@@ -118,7 +118,7 @@ func envoyError(status int, body []byte) *apierror.Error {
 // readStatus reads the upstream answer's status and removes the headers
 // that must not reach the client.
 func (h *httpContext) readStatus() {
-	s, _ := proxywasm.GetHttpResponseHeader(":status")
+	s, _ := responseHeader(":status")
 	h.status, _ = strconv.Atoi(s)
 	// Set by the upstream instance for the router's retry decision; the
 	// last attempt's answer may still carry it.

@@ -50,8 +50,12 @@ type httpContext struct {
 }
 
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
-	h.reqHeaders, _ = proxywasm.GetHttpRequestHeaders()
-	defer func() { h.reqHeaders = nil }()
+	h.reqHeaders = requestHeaders(h.plugin.headerScratch[:0])
+	defer func() {
+		// Keep the slice for the next request, not the header bytes it views.
+		clear(h.reqHeaders)
+		h.plugin.headerScratch, h.reqHeaders = h.reqHeaders[:0], nil
+	}()
 	method, _ := h.header(":method")
 	path, _ := h.header(":path")
 	_, h.hadContentLength = h.header("content-length")
@@ -208,8 +212,8 @@ func (h *httpContext) setModels(client, upstream string) {
 // clearRouteCache asks Envoy to match the route again, so route rules see
 // the rewritten request rather than the client's path.
 func clearRouteCache() {
-	if _, err := proxywasm.CallForeignFunction("clear_route_cache", nil); err != nil {
-		proxywasm.LogDebug("clear_route_cache unavailable: " + err.Error())
+	if !callForeign("clear_route_cache") {
+		proxywasm.LogDebug("clear_route_cache unavailable: the host has no such foreign function, or it failed")
 	}
 }
 
@@ -224,9 +228,9 @@ func (h *httpContext) finish(u gemini.Usage, failed bool) {
 	}
 	if u.Present {
 		h.usage = u
-		setProperty("gca_input_tokens", strconv.FormatInt(u.Input(), 10))
-		setProperty("gca_output_tokens", strconv.FormatInt(u.Output(), 10))
-		setProperty("gca_total_tokens", strconv.FormatInt(u.Input()+u.Output(), 10))
+		setPropertyInt("gca_input_tokens", u.Input())
+		setPropertyInt("gca_output_tokens", u.Output())
+		setPropertyInt("gca_total_tokens", u.Input()+u.Output())
 	}
 }
 

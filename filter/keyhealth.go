@@ -6,7 +6,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 )
 
 // Filter state that ties a request's attempts together. Envoy gives the
@@ -114,8 +113,8 @@ func (p *pluginContext) plan(keys []string) []string {
 // request (it counts attempts in filter state); if so it has recorded each
 // attempt's outcome and the downstream instance must not count it again.
 func upstreamRecorded() bool {
-	v, err := proxywasm.GetProperty([]string{propAttempts})
-	return err == nil && len(v) > 0
+	v, ok := getProperty(propAttempts)
+	return ok && len(v) > 0
 }
 
 // joinKeys is strings.Join without its generality, for the filter state.

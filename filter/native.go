@@ -84,8 +84,8 @@ func (n *native) requestBody(h *httpContext, bodySize int, endOfStream bool) typ
 	if !endOfStream {
 		return types.ActionPause
 	}
-	body, err := proxywasm.GetHttpRequestBody(0, bodySize)
-	if err != nil {
+	body := requestBody(bodySize)
+	if body == nil {
 		return types.ActionContinue
 	}
 	body = bytes.ReplaceAll(body, []byte(`"models/`+n.aliasFrom+`"`), []byte(`"models/`+n.aliasTo+`"`))
@@ -219,7 +219,7 @@ func (n *native) responseBody(h *httpContext, bodySize int, endOfStream bool) ty
 		// Only a tap that reads usage needs the bytes: other answers (file
 		// downloads, model lists) are not copied into the VM chunk by chunk.
 		if n.tap.active {
-			if chunk, err := proxywasm.GetHttpResponseBody(0, bodySize); err == nil {
+			if chunk := responseBody(bodySize); chunk != nil {
 				n.tap.write(chunk)
 			}
 		}
@@ -259,7 +259,7 @@ func (n *native) checkError(h *httpContext, bodySize int, endOfStream bool) type
 	h.handler = done{}
 	var body []byte
 	if bodySize > 0 {
-		body, _ = proxywasm.GetHttpResponseBody(0, bodySize)
+		body = responseBody(bodySize)
 	}
 	if isGoogleError(body) {
 		h.noteError(apierror.FromGemini(h.status, body))
@@ -277,7 +277,7 @@ func (n *native) checkError(h *httpContext, bodySize int, endOfStream bool) type
 // what came back.
 func (h *httpContext) nativeUpstreamError(body []byte) *apierror.Error {
 	var e *apierror.Error
-	if details, err := proxywasm.GetProperty([]string{"response", "code_details"}); err == nil && len(details) > 0 && string(details) != "via_upstream" {
+	if details, ok := getProperty("response", "code_details"); ok && len(details) > 0 && string(details) != "via_upstream" {
 		e = envoyError(h.status, body) // Envoy's own reply: no answer from Gemini
 	} else {
 		e = apierror.FromGemini(h.status, body)

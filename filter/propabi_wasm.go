@@ -2,7 +2,10 @@
 
 package filter
 
-import "unsafe"
+import (
+	"strconv"
+	"unsafe"
+)
 
 //go:wasmimport env proxy_set_property
 func proxySetProperty(path *byte, pathSize int32, value *byte, valueSize int32) uint32
@@ -17,4 +20,14 @@ func setProperty(name, value string) {
 		return
 	}
 	proxySetProperty(unsafe.StringData(name), int32(len(name)), unsafe.StringData(value), int32(len(value)))
+}
+
+// propNumber holds a number's digits while setPropertyInt sets them (the
+// host copies the value): strconv.FormatInt would allocate each string.
+var propNumber [20]byte
+
+// setPropertyInt sets the property name to n in decimal.
+func setPropertyInt(name string, n int64) {
+	b := strconv.AppendInt(propNumber[:0], n, 10)
+	setProperty(name, unsafe.String(&b[0], len(b)))
 }

@@ -20,11 +20,7 @@ const (
 type sharedStore struct{}
 
 func (sharedStore) Get(key string) ([]byte, uint32, bool) {
-	v, cas, err := proxywasm.GetSharedData(key)
-	if err != nil {
-		return nil, 0, false
-	}
-	return v, cas, true
+	return sharedData(key)
 }
 
 func (sharedStore) Set(key string, value []byte, cas uint32) bool {

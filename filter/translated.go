@@ -43,8 +43,8 @@ func (translating) requestBody(h *httpContext, size int, end bool) types.Action 
 	if !end {
 		return types.ActionPause // buffer the whole body
 	}
-	body, err := proxywasm.GetHttpRequestBody(0, size)
-	if err != nil && size > 0 {
+	body := requestBody(size)
+	if body == nil && size > 0 {
 		return h.fail(apierror.New(apierror.Server, "The gateway could not read the request body."))
 	}
 	build := translators[h.route.kind]
@@ -145,7 +145,7 @@ func (t *translated) responseBody(h *httpContext, size int, end bool) types.Acti
 	}
 	var body []byte
 	if size > 0 {
-		body, _ = proxywasm.GetHttpResponseBody(0, size)
+		body = responseBody(size)
 	}
 	var out []byte
 	var e *apierror.Error
@@ -180,7 +180,7 @@ func (t *translated) streamBody(h *httpContext, size int, end bool) types.Action
 	var chunk []byte
 	if size > 0 {
 		h.firstBytes()
-		chunk, _ = proxywasm.GetHttpResponseBody(0, size)
+		chunk = responseBody(size)
 	}
 	t.out = t.stream.Write(t.out[:0], chunk)
 	if end {

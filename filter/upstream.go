@@ -47,7 +47,7 @@ const errorBodyLimit = 64 << 10
 
 func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) types.Action {
 	attempt := 1
-	if v, err := proxywasm.GetProperty([]string{propAttempts}); err == nil {
+	if v, ok := getProperty(propAttempts); ok {
 		if n, err := strconv.Atoi(string(v)); err == nil && n > 0 {
 			attempt = n + 1
 		}
@@ -55,7 +55,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 	setProperty(propAttempts, strconv.Itoa(attempt))
 
 	u.last = true
-	if list, err := proxywasm.GetProperty([]string{propKeys}); err == nil && len(list) > 0 {
+	if list, ok := getProperty(propKeys); ok && len(list) > 0 {
 		keys := strings.Split(string(list), ",")
 		u.key = keys[(attempt-1)%len(keys)]
 		u.last = attempt >= len(keys)
@@ -68,7 +68,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 	}
 	if u.key == "" {
 		// A single-key request or a callout: the key is already set.
-		u.key, _ = proxywasm.GetHttpRequestHeader("x-goog-api-key")
+		u.key, _ = requestHeader("x-goog-api-key")
 	}
 	u.attempt = attempt
 	u.start = monoNow()
@@ -76,7 +76,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 }
 
 func (u *upstreamContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
-	s, _ := proxywasm.GetHttpResponseHeader(":status")
+	s, _ := responseHeader(":status")
 	u.status, _ = strconv.Atoi(s)
 	if u.key == "" || u.status < 400 {
 		u.finish(nil)
@@ -100,7 +100,7 @@ func (u *upstreamContext) OnHttpResponseBody(bodySize int, endOfStream bool) typ
 	if !endOfStream && bodySize < errorBodyLimit {
 		return types.ActionPause // buffer the error body
 	}
-	body, _ := proxywasm.GetHttpResponseBody(0, min(bodySize, errorBodyLimit))
+	body := responseBody(min(bodySize, errorBodyLimit))
 	u.holding = false
 	u.finish(body)
 	return types.ActionContinue
@@ -150,8 +150,8 @@ func (u *upstreamContext) finish(body []byte) {
 // response flag DC, downstream connection termination), which ends the
 // attempt without saying anything about the key.
 func downstreamGone() bool {
-	v, err := proxywasm.GetProperty([]string{"response", "flags"})
-	if err != nil || len(v) != 8 {
+	v, ok := getProperty("response", "flags")
+	if !ok || len(v) != 8 {
 		return false
 	}
 	const downstreamConnectionTermination = 0x4000
