@@ -156,7 +156,7 @@ func (t *translated) responseBody(h *httpContext, size int, end bool) types.Acti
 			out, e = ans.Join()
 		}
 		if e == nil {
-			h.finish(gemini.ReadUsageBytes(body), false)
+			h.finish(ans.Usage(), false)
 		}
 	} else {
 		e = apierror.FromGemini(h.status, body)

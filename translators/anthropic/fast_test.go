@@ -67,7 +67,10 @@ func diffAnswers() []string {
 }
 
 func answerDiff(t testing.TB) jsontest.AnswerDiff[*MessagesRequest] {
-	return jsontest.AnswerDiff[*MessagesRequest]{Label: "response", Requests: diffRequests(t), Fast: (*MessagesRequest).Response, Slow: (*MessagesRequest).slowResponse, ErrorBody: ErrorBody}
+	return jsontest.AnswerDiff[*MessagesRequest]{Label: "response", Requests: diffRequests(t), Fast: (*MessagesRequest).Response, Slow: (*MessagesRequest).slowResponse, ErrorBody: ErrorBody,
+		After: func(t testing.TB, r *MessagesRequest, body []byte, e *apierror.Error) {
+			envtest.AnsweredUsage(t, &r.Call, body, e)
+		}}
 }
 
 func TestResponseFastMatchesSlow(t *testing.T) {

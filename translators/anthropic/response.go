@@ -510,7 +510,8 @@ func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	}
 	m.endEvent(&c)
 	m.finish(&c)
-	return appendTail(c.out, finish, &m, gemini.ReadUsage(resp)), nil
+	r.Answered = gemini.ReadUsage(resp)
+	return appendTail(c.out, finish, &m, r.Answered), nil
 }
 
 // appendHead writes a message up to the '[' of its content.

@@ -32,5 +32,6 @@ func (r *MessagesRequest) fastResponse(body []byte) (out []byte, ok bool, e *api
 	}
 	m.endEvent(&c)
 	m.finish(&c)
+	r.Answered = sc.Usage
 	return appendTail(c.out, finish, &m, sc.Usage), true, nil
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -399,6 +400,10 @@ var numberClass = func() (t [256]uint8) {
 	}
 	return
 }()
+
+// Usage is none: Gemini's embedding answers carry no usageMetadata (Join
+// writes the client's estimate).
+func (a *EmbeddingsAnswer) Usage() gemini.Usage { return gemini.Usage{} }
 
 // Join returns OpenAI's list of every batch's embeddings, in input order,
 // in one allocation of the exact size, and releases the converted batches.

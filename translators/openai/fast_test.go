@@ -101,8 +101,14 @@ func diffAnswers() []string {
 
 // answerDiffs compare the whole answers of both APIs.
 func answerDiffs(t testing.TB) (jsontest.AnswerDiff[*ChatRequest], jsontest.AnswerDiff[*ResponsesRequest]) {
-	return jsontest.AnswerDiff[*ChatRequest]{Label: "chat response", Requests: chatDiffRequests(t), Fast: (*ChatRequest).Response, Slow: (*ChatRequest).slowResponse, ErrorBody: ErrorBody},
-		jsontest.AnswerDiff[*ResponsesRequest]{Label: "responses response", Requests: responsesDiffRequests(t), Fast: (*ResponsesRequest).Response, Slow: (*ResponsesRequest).slowResponse, ErrorBody: ErrorBody}
+	return jsontest.AnswerDiff[*ChatRequest]{Label: "chat response", Requests: chatDiffRequests(t), Fast: (*ChatRequest).Response, Slow: (*ChatRequest).slowResponse, ErrorBody: ErrorBody,
+			After: func(t testing.TB, r *ChatRequest, body []byte, e *apierror.Error) {
+				envtest.AnsweredUsage(t, &r.Call, body, e)
+			}},
+		jsontest.AnswerDiff[*ResponsesRequest]{Label: "responses response", Requests: responsesDiffRequests(t), Fast: (*ResponsesRequest).Response, Slow: (*ResponsesRequest).slowResponse, ErrorBody: ErrorBody,
+			After: func(t testing.TB, r *ResponsesRequest, body []byte, e *apierror.Error) {
+				envtest.AnsweredUsage(t, &r.Call, body, e)
+			}}
 }
 
 func TestResponseFastMatchesSlow(t *testing.T) {

@@ -64,7 +64,8 @@ func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 		out = append(out, `},"logprobs":null,"finish_reason":"content_filter"}`...)
 	}
 	out = append(out, ']')
-	out = appendUsage(out, gemini.ReadUsage(resp))
+	r.Answered = gemini.ReadUsage(resp)
+	out = appendUsage(out, r.Answered)
 	return append(out, '}'), nil
 }
 

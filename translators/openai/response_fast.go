@@ -35,6 +35,7 @@ func (r *ChatRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierro
 		out = append(out, `},"logprobs":null,"finish_reason":"content_filter"}`...)
 	}
 	out = append(out, ']')
+	r.Answered = sc.Usage
 	out = appendUsage(out, sc.Usage)
 	return append(out, '}'), true, nil
 }
@@ -65,6 +66,7 @@ func (r *ResponsesRequest) fastResponse(body []byte) (out []byte, ok bool, e *ap
 		return nil, false, nil
 	}
 	usage := sc.Usage
+	r.Answered = usage
 	c := collector{req: r}
 	var st responseState
 	// The Responses API has no `n`: only the first candidate can be shown.

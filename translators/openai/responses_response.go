@@ -23,6 +23,7 @@ func (r *ResponsesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 		return nil, e
 	}
 	usage := gemini.ReadUsage(resp)
+	r.Answered = usage
 	c := collector{req: r}
 	var st responseState
 	// The Responses API has no `n`: only the first candidate can be shown.

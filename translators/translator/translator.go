@@ -59,6 +59,9 @@ type Answer interface {
 	Add(i int, body []byte) *apierror.Error
 	// Join returns the client's answer once every call was answered.
 	Join() ([]byte, *apierror.Error)
+	// Usage is the usage Gemini reported in the answers added (none for
+	// answers that carry none, such as token counts and embeddings).
+	Usage() gemini.Usage
 }
 
 // Stream translates Gemini's SSE answer chunk by chunk, as it arrives.
@@ -132,6 +135,10 @@ type Call struct {
 	NoticeText string
 	// Env is what the translation was built with.
 	Env *Env
+	// Answered is the usage Gemini reported in the complete answer
+	// translated (Response), for metrics and access logs: read with the
+	// answer, not again by the filter.
+	Answered gemini.Usage
 }
 
 // Start reads what every request has: the body, parsed and indexed
@@ -156,6 +163,9 @@ func (c *Call) Streaming() bool { return c.Stream }
 // Notice says what of the request Gemini could not be given.
 func (c *Call) Notice() string { return c.NoticeText }
 
+// Usage is the usage of the complete answer translated.
+func (c *Call) Usage() gemini.Usage { return c.Answered }
+
 // Calls is 1.
 func (c *Call) Calls() int { return 1 }
 
@@ -176,6 +186,8 @@ func (c *Call) Release() { c.Body = nil }
 // Responder translates Gemini's complete answer to a one-call translation.
 type Responder interface {
 	Response(body []byte) ([]byte, *apierror.Error)
+	// Usage is the usage read from the answer Response translated.
+	Usage() gemini.Usage
 }
 
 // Single is the Answer of a one-call translation.
@@ -198,6 +210,8 @@ func (s *single) Add(i int, body []byte) *apierror.Error {
 	s.done = true
 	return s.err
 }
+
+func (s *single) Usage() gemini.Usage { return s.r.Usage() }
 
 func (s *single) Join() ([]byte, *apierror.Error) {
 	if !s.done {

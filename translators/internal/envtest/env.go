@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
@@ -209,4 +210,19 @@ func Golden(t *testing.T, path string, lines []string) {
 			t.Fatalf("%s: line %d differs:\ngot  %s\nwant %s", path, i+1, gotLines[min(i, len(gotLines)-1)], wantLines[min(i, len(wantLines)-1)])
 		}
 	}
+}
+
+// AnsweredUsage checks the usage a call kept from the complete answer body
+// it translated (translator.Call.Answered, which the filter's metrics and
+// access log read): what reading the answer's usageMetadata alone gives.
+// It then forgets it, so the next translation must set it again. For
+// jsontest.AnswerDiff's After.
+func AnsweredUsage(t testing.TB, c *translator.Call, body []byte, e *apierror.Error) {
+	t.Helper()
+	if e == nil {
+		if got, want := c.Usage(), gemini.ReadUsageBytes(body); got != want {
+			t.Errorf("usage of the answer %q = %+v, want %+v", body, got, want)
+		}
+	}
+	c.Answered = gemini.Usage{}
 }

@@ -92,13 +92,29 @@ type AnswerDiff[R any] struct {
 	// ErrorBody is the translator's error document: an error must be the
 	// same on both paths too.
 	ErrorBody func(*apierror.Error) []byte
+	// After, when set, checks r after each path translated body (what a
+	// translation keeps besides its bytes, such as the answer's usage); e
+	// is the translation's error.
+	After func(t testing.TB, r R, body []byte, e *apierror.Error)
 }
 
 // Check compares the paths on body for every request.
 func (d AnswerDiff[R]) Check(t testing.TB, body []byte) {
 	t.Helper()
 	for _, r := range d.Requests {
-		SameBytes(t, d.Label, body, d.answer(d.Fast(r, body)), d.answer(d.Slow(r, body)))
+		fast := d.answer(d.after(t, r, body)(d.Fast(r, body)))
+		slow := d.answer(d.after(t, r, body)(d.Slow(r, body)))
+		SameBytes(t, d.Label, body, fast, slow)
+	}
+}
+
+// after runs After on a translation's result, and passes it on.
+func (d AnswerDiff[R]) after(t testing.TB, r R, body []byte) func([]byte, *apierror.Error) ([]byte, *apierror.Error) {
+	return func(out []byte, e *apierror.Error) ([]byte, *apierror.Error) {
+		if d.After != nil {
+			d.After(t, r, body, e)
+		}
+		return out, e
 	}
 }
 
