@@ -3,6 +3,7 @@ package gemini
 import (
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
@@ -217,8 +218,11 @@ func (n FinishNames) Name(f Finish, sawCall bool) string {
 // IsThought reports whether a part is a thought summary (never content).
 func IsThought(part gjson.Result) bool { return part.Get("thought").Bool() }
 
-// ReadUsageBytes is ReadUsage on a raw response body.
-func ReadUsageBytes(body []byte) Usage { return ReadUsage(gjson.ParseBytes(body)) }
+// ReadUsageBytes is ReadUsage on a raw response body, viewed rather than
+// copied (gjson.ParseBytes would copy it): Usage keeps no string of it.
+func ReadUsageBytes(body []byte) Usage {
+	return ReadUsage(gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body))))
+}
 
 // ReadAnswer reads a complete Gemini answer before it is translated:
 // nesting first (jsondepth, before gjson's validation, which recurses per
