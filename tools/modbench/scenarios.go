@@ -56,6 +56,45 @@ func messagesRequest(stream bool) []byte {
 	return b.Bytes()
 }
 
+// agentRequest is a coding agent's turn in Anthropic's shape, about 50 KB:
+// what Claude Code sends with every turn (measured on 2.1: 12 tools, 32 KB
+// of a 49 KB first request, a 7 KB system prompt). The texts here are made
+// up; what matters is their shape and size: long tool descriptions with
+// quotes and newlines to escape, schemas with keywords Gemini does not
+// take, and a conversation with tool calls and results.
+func agentRequest() []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"model":"claude-sonnet-4-5","max_tokens":4096,"system":[{"type":"text","text":"`)
+	for i := range 60 {
+		fmt.Fprintf(&b, `Rule %d: read the code before changing it, keep changes small, run the \"tests\" after each edit and report what you verified.\n`, i)
+	}
+	b.WriteString(`"}],"tools":[`)
+	for i, name := range []string{"Agent", "Bash", "Edit", "Glob", "Grep", "Read", "Write", "WebFetch", "TodoWrite", "NotebookEdit", "Skill", "Task"} {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"name":%q,"description":"`, name)
+		for j := range 22 {
+			fmt.Fprintf(&b, `%s, step %d: give the \"path\" as an absolute path; prefer the dedicated tool over a shell command.\n`, name, j)
+		}
+		b.WriteString(`","input_schema":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,"required":["path"],"properties":{`)
+		b.WriteString(`"path":{"type":"string","description":"The absolute path to work on","minLength":1},`)
+		b.WriteString(`"offset":{"type":"integer","description":"The line to start at","exclusiveMinimum":0,"maximum":9007199254740991},`)
+		b.WriteString(`"mode":{"type":"string","enum":["fast","thorough"],"description":"How hard to look"},`)
+		b.WriteString(`"patterns":{"type":"array","items":{"type":"string","pattern":"^[^\\s]+$"},"uniqueItems":true},`)
+		b.WriteString(`"options":{"type":"object","propertyNames":{"pattern":"^[a-z]+$"},"additionalProperties":{"type":"boolean"}},`)
+		b.WriteString(`"background":{"type":"boolean","default":false}}}}`)
+	}
+	b.WriteString(`],"messages":[`)
+	for i := range 6 {
+		fmt.Fprintf(&b, `{"role":"user","content":[{"type":"text","text":"Step %d: look at the translator and tell me what the request path costs; then change the slowest part and show me the diff."}]},`, i)
+		fmt.Fprintf(&b, `{"role":"assistant","content":[{"type":"text","text":"I will read the file first."},{"type":"tool_use","id":"toolu_%02d","name":"Read","input":{"path":"/work/src/file%d.go","offset":1}}]},`, i, i)
+		fmt.Fprintf(&b, `{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_%02d","content":"%s"}]},`, i, strings.Repeat(`package main\n\nfunc main() {\n\tprintln(\"hello\")\n}\n`, 12))
+	}
+	b.WriteString(`{"role":"user","content":"Now summarise what you changed."}],"thinking":{"type":"enabled","budget_tokens":1024}}`)
+	return b.Bytes()
+}
+
 // geminiAnswer is a whole generateContent answer of about 1 KB.
 func geminiAnswer() []byte {
 	text := strings.Repeat("The gateway reads the request once, writes Gemini's JSON by appending bytes, and keeps nothing after the answer. ", 8)
@@ -89,6 +128,8 @@ func timedScenarios() []scenario {
 			header: anthropicHeaders, body: messagesRequest(false), want: `"stop_reason":"end_turn"`},
 		{name: "anthropic-messages-stream", title: "Anthropic messages, 50-event stream", path: "/v1/messages",
 			header: anthropicHeaders, body: messagesRequest(true), events: 50, want: `message_stop`},
+		{name: "anthropic-agent", title: "Anthropic messages, a coding agent's turn (50 KB in: 12 tools; 1 KB out)", path: "/v1/messages",
+			header: anthropicHeaders, body: agentRequest(), want: `"stop_reason":"end_turn"`},
 	}
 }
 

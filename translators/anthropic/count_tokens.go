@@ -38,7 +38,7 @@ func ParseCountTokens(body []byte, env *translator.Env) (*CountTokensRequest, *a
 	out = append(out, `{"generateContentRequest":{"model":"models/`...)
 	out = append(out, r.GeminiModel...) // ValidName: nothing to escape
 	out = append(out, `",`...)
-	if out, _, e = appendCommon(out, root, r.GeminiModel, false); e != nil {
+	if out, _, e = appendCommon(out, root, r.GeminiModel, false, r.Env.Decls); e != nil {
 		return nil, e
 	}
 	r.Body = append(out, "}}"...)

@@ -50,7 +50,7 @@ func ParseMessages(body []byte, env *translator.Env) (*MessagesRequest, *apierro
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, '{')
 	choiceNone := root.Get("tool_choice").Get("type").String() == "none"
-	out, tools, e := appendCommon(out, root, r.GeminiModel, choiceNone)
+	out, tools, e := appendCommon(out, root, r.GeminiModel, choiceNone, r.Env.Decls)
 	if e != nil {
 		return nil, e
 	}
@@ -89,7 +89,7 @@ func resolveModel(model gjson.Result, mm *models.Map) (client, upstream string, 
 // appendCommon writes contents, systemInstruction and tools — what both
 // generateContent and countTokens carry. It returns the request's tools.
 // choiceNone (tool_choice none) sends no built-in tool.
-func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool) ([]byte, tools, *apierror.Error) {
+func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool, cache *gemini.DeclCache) ([]byte, tools, *apierror.Error) {
 	b := newBuilder(model)
 	b.contents.Start(out)
 	if e := b.messages(root.Get("messages")); e != nil {
@@ -101,7 +101,7 @@ func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool
 		return nil, tools{}, e
 	}
 	system.Extend(&b.system)
-	ts, e := parseTools(root.Get("tools"), b.lateTools...)
+	ts, e := parseTools(cache, root.Get("tools"), b.lateTools...)
 	if e != nil {
 		return nil, tools{}, e
 	}

@@ -42,7 +42,7 @@ var toolKeys = []string{"type", "name", "input_schema", "description"}
 // googleSearch and urlContext. Other server tools (bash, text editor, code
 // execution, …) have no Gemini equivalent and are refused by name. Tools
 // added by `system` messages (late) follow, unless already declared.
-func parseTools(tools gjson.Result, late ...gjson.Result) (toolSet, *apierror.Error) {
+func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Result) (toolSet, *apierror.Error) {
 	var ts toolSet
 	if (!tools.Exists() || tools.Type == gjson.Null) && len(late) == 0 {
 		return ts, nil
@@ -54,6 +54,7 @@ func parseTools(tools gjson.Result, late ...gjson.Result) (toolSet, *apierror.Er
 	// The declarations take about as many bytes as the tools: one buffer
 	// rather than one per doubling.
 	ts.decls.Start(make([]byte, 0, len(tools.Raw)+64))
+	ts.decls.Cache = cache
 	declare := func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {
 			return apierror.Invalid("tools", "tools: at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway")

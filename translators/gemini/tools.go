@@ -18,6 +18,9 @@ const MaxTools = 512
 type Declarations struct {
 	buf []byte // `,"tools":[{"functionDeclarations":[` and the declarations, after Start's request
 	n   int
+	// Cache, when set, keeps the declarations of tools for the requests
+	// that declare them again.
+	Cache *DeclCache
 }
 
 // Start writes the declarations at the end of out; Tools returns it.
@@ -29,9 +32,16 @@ func (d *Declarations) Len() int { return d.n }
 // Declare writes a declaration: its name, its description when there is
 // one, and params, the parameters' JSON schema cleaned to Gemini's subset
 // (CleanSchema; none when params is not an object). ok is false, with the
-// depth reached, for a schema nested deeper than the gateway reads.
+// depth reached, for a schema nested deeper than the gateway reads. A tool
+// in d.Cache is copied from it.
 func (d *Declarations) Declare(name, description string, params gjson.Result) (depth int, ok bool) {
-	d.open(name, description)
+	d.next()
+	var hit bool
+	if d.buf, hit = d.Cache.get(d.buf, name, description, params.Raw); hit {
+		return 0, true
+	}
+	start := len(d.buf)
+	d.head(name, description)
 	if params.IsObject() {
 		d.buf = append(d.buf, `,"parametersJsonSchema":`...)
 		if d.buf, depth, ok = CleanSchema(d.buf, params, true); !ok {
@@ -39,6 +49,7 @@ func (d *Declarations) Declare(name, description string, params gjson.Result) (d
 		}
 	}
 	d.buf = append(d.buf, '}')
+	d.Cache.put(name, description, params.Raw, d.buf[start:])
 	return 0, true
 }
 
@@ -52,12 +63,22 @@ func (d *Declarations) DeclareSchema(name, description, params string) {
 }
 
 func (d *Declarations) open(name, description string) {
+	d.next()
+	d.head(name, description)
+}
+
+// next opens the declarations or separates the next one.
+func (d *Declarations) next() {
 	if d.n == 0 {
 		d.buf = append(d.buf, `,"tools":[{"functionDeclarations":[`...)
 	} else {
 		d.buf = append(d.buf, ',')
 	}
 	d.n++
+}
+
+// head writes a declaration's name and description.
+func (d *Declarations) head(name, description string) {
 	d.buf = append(d.buf, `{"name":`...)
 	d.buf = jsonw.String(d.buf, name)
 	if description != "" {

@@ -87,7 +87,7 @@ func ParseChat(body []byte, env *translator.Env) (*ChatRequest, *apierror.Error)
 		b.system.Add(gemini.SearchHint(nil, nil, location))
 	}
 	out = b.system.AppendTo(out)
-	if out, e = appendTools(out, root, send, combine); e != nil {
+	if out, e = appendTools(out, root, send, combine, r.Env.Decls); e != nil {
 		return nil, e
 	}
 	if out, e = r.appendGenerationConfig(out, root); e != nil {

@@ -15,12 +15,12 @@ var functionKeys = []string{"name", "description", "parameters", "strict"}
 // appendTools writes a chat request's tools and toolConfig: the function
 // tools, then the built-in tools send; combine says that they mix
 // (gemini.PlanBuiltins).
-func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine bool) ([]byte, *apierror.Error) {
+func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine bool, cache *gemini.DeclCache) ([]byte, *apierror.Error) {
 	tools := root.Get("tools")
 	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
 		return nil, apierror.Invalid("tools", "Invalid 'tools': expected an array.")
 	}
-	var decls gemini.Declarations
+	decls := gemini.Declarations{Cache: cache}
 	decls.Start(out)
 	strict := false
 	names := map[string]bool{}
@@ -189,7 +189,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
 		return nil, nil, apierror.Invalid("tools", "Invalid type for 'tools': expected an array.")
 	}
-	var decls gemini.Declarations
+	decls := gemini.Declarations{Cache: r.Env.Decls}
 	names := map[string]string{} // client name ("ns.name" inside a namespace) -> Gemini name
 	declared := map[string]bool{}
 	strict := false

@@ -95,6 +95,11 @@ type Env struct {
 	Now func() int64
 	// NewID mints the ids of an answer's items: prefix and a random part.
 	NewID func(prefix string) string
+	// Decls keeps the function declarations of tools for the requests
+	// that declare them again (coding agents send theirs every turn). An
+	// Env serves one VM, which runs one callback at a time: Decls is not
+	// for concurrent use, and nil keeps nothing.
+	Decls *gemini.DeclCache
 }
 
 // NewEnv is the gateway's Env over the model map mm: the clock and random
@@ -105,6 +110,7 @@ func NewEnv(mm *models.Map) *Env {
 		Models: mm,
 		Now:    func() int64 { return time.Now().Unix() },
 		NewID:  func(prefix string) string { return gemini.RandomID(prefix, 24) },
+		Decls:  new(gemini.DeclCache),
 	}
 }
 

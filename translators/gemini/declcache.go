@@ -1,0 +1,80 @@
+package gemini
+
+import "strings"
+
+// DeclCache keeps the function declarations written for recent tools, by
+// the tool's name, description and schema exactly as a client sent them.
+// Coding agents send the same tools with every turn of a conversation:
+// Claude Code 2.1's first request carries 12 tools, 32 KB of its 49 KB, and
+// writing their declarations (escaping the long descriptions, cleaning the
+// schemas) was about a quarter of translating such a request. A tool seen
+// before is copied instead (Declarations.Cache).
+//
+// What a declaration holds is a function of those three strings alone
+// (Declare), so a hit gives the bytes translating would give. Tools are
+// found by name (hashing a short string), then description and schema are
+// compared in full (a word-at-a-time compare, far cheaper than reading
+// them as JSON). The cache is bounded (declCacheBytes of strings and
+// declarations together) and emptied when a new entry would not fit: a
+// stream of ever-new tools costs one copy of each, never memory. Small
+// tools are cheap to translate and are not kept. One serves the requests
+// of a VM (translator.Env has it), which runs one callback at a time: it
+// is not for concurrent use.
+type DeclCache struct {
+	entries map[string][]declEntry // by name: the variants seen, newest last
+	bytes   int
+	hits    int // for tests
+}
+
+type declEntry struct {
+	desc, schema string
+	decl         []byte
+}
+
+const (
+	// declCacheBytes bounds what the cache holds: Claude Code's tools take
+	// ~70 KB of it, so a VM keeps the tool sets of a dozen agents.
+	declCacheBytes = 1 << 20
+	// declCacheMin is the smallest tool (description and schema) kept.
+	declCacheMin = 256
+	// declVariants is the most tools of one name kept (clients of several
+	// versions declare the same name differently).
+	declVariants = 4
+)
+
+// get appends the declaration kept for the tool to dst; ok is false when
+// none is (or c is nil: no cache).
+func (c *DeclCache) get(dst []byte, name, desc, schema string) (out []byte, ok bool) {
+	if c == nil || len(desc)+len(schema) < declCacheMin {
+		return dst, false
+	}
+	for _, e := range c.entries[name] {
+		if len(e.schema) == len(schema) && e.desc == desc && e.schema == schema {
+			c.hits++
+			return append(dst, e.decl...), true
+		}
+	}
+	return dst, false
+}
+
+// put keeps decl as the tool's declaration; the strings may view a request
+// body, so they are copied.
+func (c *DeclCache) put(name, desc, schema string, decl []byte) {
+	size := len(name) + len(desc) + len(schema) + len(decl)
+	if c == nil || len(desc)+len(schema) < declCacheMin || size > declCacheBytes/4 {
+		return
+	}
+	if c.entries == nil || c.bytes+size > declCacheBytes {
+		c.entries, c.bytes = make(map[string][]declEntry), 0
+	}
+	vs := c.entries[name]
+	if len(vs) == declVariants {
+		old := vs[0]
+		c.bytes -= len(name) + len(old.desc) + len(old.schema) + len(old.decl)
+		vs = append(vs[:0], vs[1:]...)
+	}
+	// The name is copied even for a name kept already: a map assignment
+	// stores the key it is given in place of the equal one it holds.
+	c.entries[strings.Clone(name)] = append(vs, declEntry{strings.Clone(desc), strings.Clone(schema), append([]byte(nil), decl...)})
+	c.bytes += size
+}
