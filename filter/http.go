@@ -23,12 +23,15 @@ type httpContext struct {
 	route   route
 	handler handler
 
-	key    string   // the first key sent upstream (the upstream instance may fail over)
-	keys   []string // the request's keys, kept out of logged error messages
-	start  instant  // when the request's headers arrived
-	sentAt instant  // when the request went upstream
-	status int      // upstream response status
-	guard  guardState
+	key string // the first key sent upstream (the upstream instance may fail over)
+	// keyHash is key's fingerprint (keyHash), for the access log and the
+	// model-list cache.
+	keyHash string
+	keys    []string // the request's keys, kept out of logged error messages
+	start   instant  // when the request's headers arrived
+	sentAt  instant  // when the request went upstream
+	status  int      // upstream response status
+	guard   guardState
 	// reqHeaders: the request headers, read in one host call while
 	// on_request_headers runs (each single read is a host call and a call
 	// back into the module to allocate the value); nil after it.
@@ -107,7 +110,8 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) typ
 	}
 	order := h.plugin.plan(keys.keys)
 	h.key, h.keys = order[0], order
-	setProperty(propKeyHash, keyHash(h.key))
+	h.keyHash = keyHash(h.key)
+	setProperty(propKeyHash, h.keyHash)
 
 	// Exactly one credential goes upstream, in the header Gemini reads. A
 	// client's Authorization would be taken for an OAuth token (a 401).

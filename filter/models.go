@@ -20,7 +20,7 @@ const maxModelPages = 5
 // Gemini model list (cached in shared data), plus the configured aliases;
 // with catalog (Codex's ?client_version=), Codex's model catalog as well.
 func (h *httpContext) listModels(catalog bool) types.Action {
-	hash := keyHash(h.key)
+	hash := h.keyHash
 	p := h.plugin
 	if list, ok := p.cachedModels(hash); ok {
 		p.metrics.modelsCache[0].Increment(1)

@@ -69,7 +69,9 @@ func (h *httpContext) passThrough(path string) types.Action {
 	setStreamed(h.nativeStream)
 	h.handler = n
 	if n.aliasFrom != "" {
-		_ = proxywasm.RemoveHttpRequestHeader("content-length")
+		if h.hadContentLength { // the body's length changes (each removal is a host call)
+			_ = proxywasm.RemoveHttpRequestHeader("content-length")
+		}
 		return types.ActionPause
 	}
 	return types.ActionContinue
