@@ -54,6 +54,41 @@ func (r *ResponsesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	return r.appendResponse(out, r.responseID(resp), r.Env.Now(), st, c.items), nil
 }
 
+// fastResponse is slowResponse for an answer the scan reads (gemini.Scan);
+// ok is false, nothing done, for any other.
+func (r *ResponsesRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierror.Error) {
+	var sc gemini.Scan
+	if !sc.Read(body) {
+		return nil, false, nil
+	}
+	usage := sc.Usage
+	r.Answered = usage
+	c := collector{req: r}
+	var st responseState
+	// The Responses API has no `n`: only the first candidate can be shown.
+	if len(sc.Candidates) == 0 {
+		c.items = appendMessageItem(c.items, r.Env.NewID("msg_"), true, []byte("Gemini blocked the prompt: no candidates returned"), true, nil)
+		st = responseState{status: "incomplete", incomplete: "content_filter"}
+	} else {
+		cand := &sc.Candidates[0]
+		f := gemini.ClassifyFinish(cand.Finish)
+		if f == gemini.FinishMalformed {
+			return nil, true, gemini.MalformedCallError(cand.Finish)
+		}
+		m := newRespMachine(r)
+		m.event(&c, cand.Result())
+		for k := cand.First; k < cand.Last; k++ {
+			m.readPart(&c, k-cand.First, &sc.Parts[k])
+		}
+		m.endEvent(&c)
+		m.finish(&c)
+		st = endState(f)
+	}
+	st.usage = &usage
+	out = make([]byte, 0, len(body)+len(r.echo)+512)
+	return r.appendResponse(out, gemini.ResponseIDOf(sc.ResponseID, "resp_", r.Env.NewID), r.Env.Now(), st, c.items), true, nil
+}
+
 // collector is the itemSink of a complete answer: items are written whole.
 type collector struct {
 	req    *ResponsesRequest
