@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -55,11 +54,7 @@ type codexEvent struct {
 func codexWorkDir(t *testing.T, content string) (work, notes string) {
 	t.Helper()
 	work = t.TempDir()
-	notes = filepath.Join(work, "notes.txt")
-	if err := os.WriteFile(notes, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return work, notes
+	return work, writeFile(t, content, work, "notes.txt")
 }
 
 // runCodex runs `codex exec --json` in work with HOME holding config and
@@ -95,12 +90,7 @@ func runCodex(t *testing.T, home, work, prompt string, env map[string]string) []
 func writeCodexHome(t *testing.T, config string) string {
 	t.Helper()
 	home := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(home, ".codex"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, ".codex", "config.toml"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, config, home, ".codex", "config.toml")
 	return home
 }
 

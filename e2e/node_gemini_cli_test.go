@@ -2,8 +2,6 @@ package e2e_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,12 +32,7 @@ const geminiCLISettings = `{
 func TestNodeGeminiCLIReadsAFile(t *testing.T) {
 	env := nodeHost(t)
 	home, work := t.TempDir(), t.TempDir()
-	if err := os.MkdirAll(filepath.Join(home, ".gemini"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, ".gemini", "settings.json"), []byte(geminiCLISettings), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, geminiCLISettings, home, ".gemini", "settings.json")
 	const secret = "wombat-2903"
 	secretPath, final := scriptFileRead(t, env, work, "read_file", secret)
 

@@ -293,16 +293,27 @@ func checkToolRoundTrip(t *testing.T, body []byte, tool, path, secret string) {
 	}
 }
 
+// writeFile writes content to the file the path elements name, creating
+// its folders, and returns its path.
+func writeFile(t *testing.T, content string, elem ...string) string {
+	t.Helper()
+	name := filepath.Join(elem...)
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 // scriptFileRead writes secret into dir/secret.txt and scripts the fake
 // Gemini for a CLI's two-step tool loop: first a call of tool on that file,
 // then the final text (returned); any extra call the CLI makes (titles,
 // routing, loop checks) gets a valid answer.
 func scriptFileRead(t *testing.T, env *harness.Env, dir, tool, secret string) (secretPath, final string) {
 	t.Helper()
-	secretPath = filepath.Join(dir, "secret.txt")
-	if err := os.WriteFile(secretPath, []byte(secret+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	secretPath = writeFile(t, secret+"\n", dir, "secret.txt")
 	final = "The word in secret.txt is " + secret + "."
 	args, _ := json.Marshal(map[string]string{"file_path": secretPath})
 	env.Fake.Enqueue("",

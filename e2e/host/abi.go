@@ -440,7 +440,7 @@ func proxySendLocalResponse(ctx context.Context, m api.Module, code, dp, dsz, bp
 
 // --------------------------------------------------------------- callouts
 
-// proxyHTTPCall: context.cc httpCall, see vm.httpCall (callout.go).
+// proxyHTTPCall: context.cc httpCall, see vm.httpCall (upstream.go).
 func proxyHTTPCall(ctx context.Context, m api.Module, up, us, hp, hs, bp, bs, tp, ts, timeout, tokPtr uint32) uint32 {
 	v := vmOf(ctx)
 	cluster, e1 := readString(m, up, us)
