@@ -4,8 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,9 +28,11 @@ import (
 // otherwise a fresh build of the tree.
 func module(t testing.TB) []byte { return wasmbuild.Module(t) }
 
+// sha256Hex is b's digest as the registry code computes it (a bytes.Reader
+// never fails).
 func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
+	h, _, _ := v1.SHA256(bytes.NewReader(b))
+	return h.Hex
 }
 
 // pluginFromCompat does what Istio's and Envoy Gateway's fetchers do with a

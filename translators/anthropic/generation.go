@@ -22,6 +22,9 @@ var fields = gemini.Fields{
 	Below: func(p string, lo int64) *apierror.Error {
 		return apierror.Invalid(p, p+": Input should be greater than or equal to "+strconv.FormatInt(lo, 10))
 	},
+	TooMany: func(p string, limit int, what string) *apierror.Error {
+		return apierror.Invalid(p, p+": at most "+strconv.Itoa(limit)+" "+what+" are accepted by this gateway")
+	},
 	TooDeep: func(p string, depth int) *apierror.Error {
 		return apierror.Invalid(p, p+": the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth))
 	},

@@ -2,7 +2,6 @@ package anthropic
 
 import (
 	"encoding/base64"
-	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -204,12 +203,13 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 		}
 		var parts [][]byte
 		if e := jsonidx.Each(c, func(j int, cb gjson.Result) *apierror.Error {
-			pp := sp + ".content." + strconv.Itoa(j)
+			at := apierror.Path{Base: sp, I: -1, Mid: ".content", J: j, Dots: true} // built for an error only
 			typ := cb.Get("type").String()
 			if typ != "text" && typ != "image" {
-				return apierror.Invalid(pp+".type", pp+".type: Input should be 'text' or 'image'")
+				pp := at.At(".type")
+				return apierror.Invalid(pp, pp+": Input should be 'text' or 'image'")
 			}
-			p, e := userBlock(cb, typ, named(pp))
+			p, e := userBlock(cb, typ, at)
 			parts = append(parts, p...)
 			return e
 		}); e != nil {
@@ -245,7 +245,7 @@ func searchResult(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 	if e := jsonidx.Each(c, func(j int, cb gjson.Result) *apierror.Error {
 		t := cb.Get("text")
 		if cb.Get("type").String() != "text" || t.Type != gjson.String {
-			pp := param + ".content." + strconv.Itoa(j)
+			pp := apierror.Path{Base: param, I: -1, Mid: ".content", J: j, Dots: true}.At("")
 			return apierror.Invalid(pp, pp+": Input should be a text block")
 		}
 		sb.WriteString(t.Str)

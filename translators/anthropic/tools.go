@@ -1,7 +1,6 @@
 package anthropic
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -57,7 +56,7 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 	ts.decls.Cache = cache
 	declare := func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {
-			return apierror.Invalid("tools", "tools: at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway")
+			return fields.TooMany("tools", gemini.MaxTools, "tools")
 		}
 		at := apierror.Path{Base: "tools", I: i, J: -1, Dots: true} // built for an error only
 		if !t.IsObject() {
@@ -126,11 +125,11 @@ func (ts *toolSet) serverTool(t gjson.Result, typ, param string) *apierror.Error
 		}
 		if e := jsonidx.Each(v, func(j int, d gjson.Result) *apierror.Error {
 			if d.Type != gjson.String {
-				pp := param + "." + f + "." + strconv.Itoa(j)
+				pp := apierror.Path{Base: param + "." + f, I: j, J: -1, Dots: true}.At("")
 				return apierror.Invalid(pp, pp+": Input should be a valid string")
 			}
 			if j >= gemini.MaxDomains {
-				return apierror.Invalid(param+"."+f, param+"."+f+": at most "+strconv.Itoa(gemini.MaxDomains)+" domains are accepted by this gateway")
+				return fields.TooMany(param+"."+f, gemini.MaxDomains, "domains")
 			}
 			lists[k] = append(lists[k], strings.Clone(d.Str))
 			return nil

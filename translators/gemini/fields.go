@@ -18,6 +18,9 @@ type Fields struct {
 	OutOfRange func(param, raw string, lo, hi float64) *apierror.Error
 	// Below refuses an integer below lo.
 	Below func(param string, lo int64) *apierror.Error
+	// TooMany refuses more than limit entries of param (what names them:
+	// "tools", "domains"), a bound of this gateway rather than of the API.
+	TooMany func(param string, limit int, what string) *apierror.Error
 	// TooDeep refuses a JSON schema nested depth levels deep, beyond what
 	// the gateway reads (CleanSchema).
 	TooDeep func(param string, depth int) *apierror.Error

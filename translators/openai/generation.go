@@ -6,7 +6,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
@@ -29,9 +28,10 @@ var fields = gemini.Fields{
 	Below: func(p string, lo int64) *apierror.Error {
 		return apierror.Invalid(p, "Invalid '"+p+"': must be at least "+strconv.FormatInt(lo, 10)+".")
 	},
-	TooDeep: func(p string, depth int) *apierror.Error {
-		return apierror.Invalid(p, "Invalid '"+p+"': the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+	TooMany: func(p string, limit int, what string) *apierror.Error {
+		return apierror.Invalid(p, "Invalid '"+p+"': at most "+strconv.Itoa(limit)+" "+what+" are accepted by this gateway.")
 	},
+	TooDeep: func(p string, depth int) *apierror.Error { return tooDeep(p, "the schema nests", depth) },
 }
 
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

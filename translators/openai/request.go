@@ -285,6 +285,12 @@ func (b *builder) toolCall(j int, tc gjson.Result, at apierror.Path) *apierror.E
 	return nil
 }
 
+// tooDeep refuses JSON in param nested depth levels deep, beyond what the
+// gateway reads; what says what nests ("the schema nests").
+func tooDeep(param, what string, depth int) *apierror.Error {
+	return apierror.Invalid(param, "Invalid '"+param+"': "+what+" JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+}
+
 // callArgs reads a call's arguments (field sub of at): a JSON object, or
 // one encoded as a string (OpenAI's form); "{}" when there are none.
 func callArgs(args gjson.Result, at apierror.Path, sub string) (string, *apierror.Error) {
@@ -292,8 +298,7 @@ func callArgs(args gjson.Result, at apierror.Path, sub string) (string, *apierro
 	case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
 		// JSON inside a string escaped the body's depth check.
 		if d, ok := jsondepth.CheckString(args.Str, jsondepth.MaxDepth); !ok {
-			param := at.At(sub)
-			return "", apierror.Invalid(param, "Invalid '"+param+"': the arguments nest JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+			return "", tooDeep(at.At(sub), "the arguments nest", d)
 		}
 		a := gjson.Parse(args.Str)
 		if !gjson.Valid(args.Str) || !a.IsObject() {

@@ -26,7 +26,7 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 	names := map[string]bool{}
 	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {
-			return apierror.Invalid("tools", "Invalid 'tools': at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway.")
+			return fields.TooMany("tools", gemini.MaxTools, "tools")
 		}
 		at := apierror.Path{Base: "tools", I: i, J: -1} // built for an error only
 		if typ := t.Get("type").String(); typ != "function" {
@@ -90,7 +90,7 @@ func chatToolChoice(choice gjson.Result, names map[string]bool) (gemini.ToolConf
 			}
 			if e := jsonidx.Each(choice.Get("allowed_tools.tools"), func(i int, t gjson.Result) *apierror.Error {
 				if i >= gemini.MaxTools {
-					return apierror.Invalid("tool_choice", "Invalid 'tool_choice': at most "+strconv.Itoa(gemini.MaxTools)+" allowed tools are accepted by this gateway.")
+					return fields.TooMany("tool_choice", gemini.MaxTools, "allowed tools")
 				}
 				n := t.Get("function.name").String()
 				if !names[n] {
@@ -220,7 +220,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			want.Search = true
 			if e := jsonidx.Each(t.Get("filters.allowed_domains"), func(j int, d gjson.Result) *apierror.Error {
 				if j >= gemini.MaxDomains {
-					return apierror.Invalid(param+".filters.allowed_domains", "Invalid '"+param+".filters.allowed_domains': at most "+strconv.Itoa(gemini.MaxDomains)+" domains are accepted by this gateway.")
+					return fields.TooMany(param+".filters.allowed_domains", gemini.MaxDomains, "domains")
 				}
 				allowedDomains = append(allowedDomains, strings.Clone(d.String()))
 				return nil
@@ -251,7 +251,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			return apierror.Invalid(param+".name", "Invalid '"+param+".name': tool `"+client+"` is declared twice.")
 		}
 		if len(declared) >= gemini.MaxTools {
-			return apierror.Invalid("tools", "Invalid 'tools': at most "+strconv.Itoa(gemini.MaxTools)+" tools are accepted by this gateway.")
+			return fields.TooMany("tools", gemini.MaxTools, "tools")
 		}
 		// Kept for the answer, which outlives the request body.
 		client, gname = strings.Clone(client), strings.Clone(gname)
@@ -348,7 +348,7 @@ func toolChoice(choice gjson.Result, names map[string]string) (cfg gemini.ToolCo
 		case "allowed_tools":
 			if e := jsonidx.Each(choice.Get("tools"), func(i int, t gjson.Result) *apierror.Error {
 				if i >= gemini.MaxTools {
-					return apierror.Invalid("tool_choice", "Invalid 'tool_choice': at most "+strconv.Itoa(gemini.MaxTools)+" allowed tools are accepted by this gateway.")
+					return fields.TooMany("tool_choice", gemini.MaxTools, "allowed tools")
 				}
 				if droppedTools[t.Get("type").String()] {
 					return nil
