@@ -57,3 +57,20 @@ func TestSignatureRoundTrip(t *testing.T) {
 		t.Fatal("plain id")
 	}
 }
+
+func TestThinkingConfig(t *testing.T) {
+	for _, tt := range []struct {
+		include bool
+		member  string
+		want    string
+	}{
+		{false, "", ""},
+		{true, "", `{"includeThoughts":true}`},
+		{false, `"thinkingBudget":0`, `{"thinkingBudget":0}`},
+		{true, `"thinkingLevel":"HIGH"`, `{"includeThoughts":true,"thinkingLevel":"HIGH"}`},
+	} {
+		if got := ThinkingConfig(tt.include, tt.member); got != tt.want {
+			t.Errorf("ThinkingConfig(%v, %q) = %s, want %s", tt.include, tt.member, got, tt.want)
+		}
+	}
+}

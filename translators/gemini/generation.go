@@ -150,6 +150,21 @@ func (g *Generation) End() []byte {
 	return append(g.out, '}')
 }
 
+// ThinkingConfig is the thinkingConfig object of includeThoughts (thought
+// summaries) and member, an Effort setting ("" for none); "" when it would
+// be empty.
+func ThinkingConfig(includeThoughts bool, member string) string {
+	switch {
+	case includeThoughts && member != "":
+		return `{"includeThoughts":true,` + member + `}`
+	case includeThoughts:
+		return `{"includeThoughts":true}`
+	case member != "":
+		return "{" + member + "}"
+	}
+	return ""
+}
+
 // efforts maps reasoning efforts to Gemini's thinking: a level on Gemini 3,
 // a token budget on 2.5 (Google's own mapping: low 1K, medium 8K, high 24K).
 var efforts = [...]struct {

@@ -2,7 +2,6 @@ package openai
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
@@ -146,18 +145,15 @@ func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Err
 	if gemini.Unset(effort) && !include {
 		return "", nil
 	}
-	var parts []string
-	if include {
-		parts = append(parts, `"includeThoughts":true`)
-	}
+	member := ""
 	if !gemini.Unset(effort) {
 		m, ok := gemini.Effort(r.GeminiModel, effort.String())
 		if !ok {
 			return "", apierror.Invalid("reasoning_effort", "Invalid 'reasoning_effort': expected none, minimal, low, medium, high, xhigh or max.")
 		}
-		parts = append(parts, m)
+		member = m
 	}
-	return "{" + strings.Join(parts, ",") + "}", nil
+	return gemini.ThinkingConfig(include, member), nil
 }
 
 // The Responses API.
@@ -227,19 +223,13 @@ func (r *ResponsesRequest) thinkingConfig(reasoning gjson.Result) (string, *apie
 		r.summaries = false
 		return "", nil
 	}
-	var parts []string
-	if r.summaries {
-		parts = append(parts, `"includeThoughts":true`)
-	}
+	member := ""
 	if effort != "" {
 		m, ok := gemini.Effort(r.GeminiModel, effort)
 		if !ok {
 			return "", apierror.Invalid("reasoning.effort", "Invalid 'reasoning.effort': expected none, minimal, low, medium, high or xhigh.")
 		}
-		parts = append(parts, m)
+		member = m
 	}
-	if len(parts) == 0 {
-		return "", nil
-	}
-	return "{" + strings.Join(parts, ",") + "}", nil
+	return gemini.ThinkingConfig(r.summaries, member), nil
 }
