@@ -30,7 +30,7 @@ func (r *CountTokensRequest) NewStream() translator.Stream { return nil }
 // wrapped in countTokens' generateContentRequest so system and tools count.
 func ParseCountTokens(body []byte, env *translator.Env) (*CountTokensRequest, *apierror.Error) {
 	r := &CountTokensRequest{}
-	root, e := r.Start(body, env, resolveModel)
+	root, e := r.Start(body, env, resolveModel, nil)
 	if e != nil {
 		return nil, e
 	}

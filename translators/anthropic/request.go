@@ -36,11 +36,8 @@ func (r *MessagesRequest) NewAnswer() translator.Answer { return translator.Sing
 // names the field at fault, in Anthropic's "<path>: <problem>" wording.
 func ParseMessages(body []byte, env *translator.Env) (*MessagesRequest, *apierror.Error) {
 	r := &MessagesRequest{}
-	root, e := r.Start(body, env, resolveModel)
+	root, e := r.Start(body, env, resolveModel, &fields)
 	if e != nil {
-		return nil, e
-	}
-	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
 		return nil, e
 	}
 	maxTok := root.Get("max_tokens")
@@ -178,18 +175,11 @@ func newBuilder(model string) builder {
 }
 
 func (b *builder) messages(msgs gjson.Result) *apierror.Error {
-	if !msgs.Exists() || msgs.Type == gjson.Null {
+	if gemini.Unset(msgs) {
 		return apierror.Invalid("messages", "messages: Field required")
 	}
-	if !msgs.IsArray() {
-		return apierror.Invalid("messages", "messages: Input should be a valid list")
-	}
-	n, e := jsonidx.Count(msgs, b.message)
-	if e != nil {
+	if e := gemini.NonEmpty(msgs, "messages", "messages: Input should be a valid list", "messages: at least one message is required", b.message); e != nil {
 		return e
-	}
-	if n == 0 {
-		return apierror.Invalid("messages", "messages: at least one message is required")
 	}
 	b.flushTurn()
 	// A history ending on tool calls gets error results too: Gemini must

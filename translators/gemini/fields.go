@@ -2,6 +2,7 @@ package gemini
 
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/tidwall/gjson"
 )
 
@@ -27,6 +28,23 @@ type Fields struct {
 	// SafeIntegers refuses integers beyond ±2^53, which JSON numbers cannot
 	// carry exactly (Anthropic's API does; OpenAI's passes them on).
 	SafeIntegers bool
+}
+
+// NonEmpty calls each on the elements of list, the request's param, and
+// refuses, in the protocol's words, a list that is not an array (notArray)
+// or that has no element (empty).
+func NonEmpty(list gjson.Result, param, notArray, empty string, each func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
+	if !list.IsArray() {
+		return apierror.Invalid(param, notArray)
+	}
+	n, e := jsonidx.Count(list, each)
+	if e != nil {
+		return e
+	}
+	if n == 0 {
+		return apierror.Invalid(param, empty)
+	}
+	return nil
 }
 
 // Unset reports a field that is absent or null.

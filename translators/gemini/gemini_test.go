@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/tidwall/gjson"
 )
 
@@ -71,6 +72,29 @@ func TestThinkingConfig(t *testing.T) {
 	} {
 		if got := ThinkingConfig(tt.include, tt.member); got != tt.want {
 			t.Errorf("ThinkingConfig(%v, %q) = %s, want %s", tt.include, tt.member, got, tt.want)
+		}
+	}
+}
+
+func TestNonEmpty(t *testing.T) {
+	each := func(i int, v gjson.Result) *apierror.Error {
+		if v.Type != gjson.String {
+			return apierror.Invalid("m", "not a string")
+		}
+		return nil
+	}
+	for _, tt := range []struct{ in, want string }{
+		{`["a","b"]`, ""},
+		{`{}`, "not a list"},
+		{``, "not a list"},
+		{`[]`, "empty"},
+		{`["a",1]`, "not a string"},
+	} {
+		switch e := NonEmpty(gjson.Parse(tt.in), "m", "not a list", "empty", each); {
+		case e == nil && tt.want != "":
+			t.Errorf("%s: accepted, want %q", tt.in, tt.want)
+		case e != nil && (e.Message != tt.want || e.Param != "m"):
+			t.Errorf("%s: %q (param %q), want %q", tt.in, e.Message, e.Param, tt.want)
 		}
 	}
 }

@@ -37,11 +37,8 @@ func (r *ChatRequest) NewAnswer() translator.Answer { return translator.Single(r
 // a Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseChat(body []byte, env *translator.Env) (*ChatRequest, *apierror.Error) {
 	r := &ChatRequest{N: 1}
-	root, e := r.Start(body, env, resolveModel)
+	root, e := r.Start(body, env, resolveModel, &fields)
 	if e != nil {
-		return nil, e
-	}
-	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
 		return nil, e
 	}
 	if so := root.Get("stream_options"); !gemini.Unset(so) {
@@ -107,15 +104,8 @@ type builder struct {
 }
 
 func (b *builder) messages(msgs gjson.Result) *apierror.Error {
-	if !msgs.IsArray() {
-		return apierror.Invalid("messages", "`messages` is required and must be an array of message objects.")
-	}
-	n, e := jsonidx.Count(msgs, b.message)
-	if e != nil {
+	if e := gemini.NonEmpty(msgs, "messages", "`messages` is required and must be an array of message objects.", "`messages` must contain at least one message.", b.message); e != nil {
 		return e
-	}
-	if n == 0 {
-		return apierror.Invalid("messages", "`messages` must contain at least one message.")
 	}
 	if b.contents.Len() == 0 {
 		return apierror.Invalid("messages", "`messages` has no user or assistant content to send (only empty or system messages).")

@@ -75,11 +75,8 @@ var statelessFields = [...]struct{ name, why string }{
 // Gemini GenerateContentRequest. Every rejection names the field at fault.
 func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apierror.Error) {
 	r := &ResponsesRequest{}
-	root, e := r.Start(body, env, resolveModel)
+	root, e := r.Start(body, env, resolveModel, &fields)
 	if e != nil {
-		return nil, e
-	}
-	if e := fields.Bool(root.Get("stream"), "stream", &r.Stream); e != nil {
 		return nil, e
 	}
 	for _, f := range statelessFields {

@@ -149,15 +149,19 @@ type Call struct {
 
 // Start reads what every request has: the body, parsed and indexed
 // (jsonidx.ParseRequest), and its `model`, which model reads in the
-// protocol's terms into the client's name and the Gemini model serving it.
-func (c *Call) Start(body []byte, env *Env, model func(m gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error)) (jsonidx.Object, *apierror.Error) {
+// protocol's terms into the client's name and the Gemini model serving it;
+// and, for a protocol that streams (fields not nil), `stream`, refused in
+// the protocol's words (fields) when not a boolean.
+func (c *Call) Start(body []byte, env *Env, model func(m gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error), fields *gemini.Fields) (jsonidx.Object, *apierror.Error) {
 	root, e := jsonidx.ParseRequest(body)
 	if e != nil {
 		return root, e
 	}
 	c.Env = env
-	c.Model, c.GeminiModel, e = model(root.Get("model"), env.Models)
-	return root, e
+	if c.Model, c.GeminiModel, e = model(root.Get("model"), env.Models); e != nil || fields == nil {
+		return root, e
+	}
+	return root, fields.Bool(root.Get("stream"), "stream", &c.Stream)
 }
 
 // Models returns the client's model and the Gemini model.
