@@ -476,12 +476,36 @@ func candidate0Of(cands gjson.Result) gjson.Result {
 	return found
 }
 
-// Response translates a complete Gemini GenerateContentResponse.
+// Response translates a complete Gemini GenerateContentResponse, on the
+// scan's fast path where it can (gemini.Answer).
 func (r *MessagesRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if out, ok, e := r.fastResponse(body); ok {
-		return out, e
+	return gemini.Answer(body, r.fastResponse, r.slowResponse)
+}
+
+// fastResponse is slowResponse for an answer the scan read (sc); it takes
+// every such answer (ok).
+func (r *MessagesRequest) fastResponse(sc *gemini.Scan, body []byte) (out []byte, ok bool, e *apierror.Error) {
+	cand := scanCandidate0(sc)
+	finish := gemini.FinishFiltered // no candidate: the prompt was blocked
+	if cand != nil {
+		if finish = gemini.ClassifyFinish(cand.Finish); finish == gemini.FinishMalformed {
+			return nil, true, gemini.MalformedCallError(cand.Finish) // never a silent empty success
+		}
 	}
-	return r.slowResponse(body)
+	c := collector{out: r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseIDOf(sc.ResponseID, "msg_", r.Env.NewID))}
+	m := r.newMachine()
+	if cand == nil {
+		m.event(&c, gjson.Result{})
+	} else {
+		m.event(&c, cand.Result())
+		for k := cand.First; k < cand.Last; k++ {
+			m.readPart(&c, k-cand.First, &sc.Parts[k])
+		}
+	}
+	m.endEvent(&c)
+	m.finish(&c)
+	r.Answered = sc.Usage
+	return appendTail(c.out, finish, &m, sc.Usage), true, nil
 }
 
 // slowResponse is Response through gjson: the fallback of fastResponse and
@@ -512,36 +536,6 @@ func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	m.finish(&c)
 	r.Answered = gemini.ReadUsage(resp)
 	return appendTail(c.out, finish, &m, r.Answered), nil
-}
-
-// fastResponse is slowResponse for an answer the scan reads (gemini.Scan);
-// ok is false, nothing done, for any other.
-func (r *MessagesRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierror.Error) {
-	var sc gemini.Scan
-	if !sc.Read(body) {
-		return nil, false, nil
-	}
-	cand := scanCandidate0(&sc)
-	finish := gemini.FinishFiltered // no candidate: the prompt was blocked
-	if cand != nil {
-		if finish = gemini.ClassifyFinish(cand.Finish); finish == gemini.FinishMalformed {
-			return nil, true, gemini.MalformedCallError(cand.Finish) // never a silent empty success
-		}
-	}
-	c := collector{out: r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseIDOf(sc.ResponseID, "msg_", r.Env.NewID))}
-	m := r.newMachine()
-	if cand == nil {
-		m.event(&c, gjson.Result{})
-	} else {
-		m.event(&c, cand.Result())
-		for k := cand.First; k < cand.Last; k++ {
-			m.readPart(&c, k-cand.First, &sc.Parts[k])
-		}
-	}
-	m.endEvent(&c)
-	m.finish(&c)
-	r.Answered = sc.Usage
-	return appendTail(c.out, finish, &m, sc.Usage), true, nil
 }
 
 // appendHead writes a message up to the '[' of its content.

@@ -98,3 +98,27 @@ func TestNonEmpty(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswerFallsBackToSlow(t *testing.T) {
+	const scanned = `{"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}]}`
+	slow := func([]byte) ([]byte, *apierror.Error) { return []byte("slow"), nil }
+	for _, tt := range []struct {
+		body  string
+		takes bool // fast's answer
+		want  string
+	}{
+		{scanned, true, "fast"},
+		{scanned, false, "slow"},         // fast declines
+		{`{"candidates":`, true, "slow"}, // the scan does not read it
+	} {
+		fast := func(sc *Scan, body []byte) ([]byte, bool, *apierror.Error) {
+			if len(sc.Candidates) != 1 || string(body) != tt.body {
+				t.Errorf("fast got %d candidates of %s", len(sc.Candidates), body)
+			}
+			return []byte("fast"), tt.takes, nil
+		}
+		if out, _ := Answer([]byte(tt.body), fast, slow); string(out) != tt.want {
+			t.Errorf("%s (fast takes it: %v): %s, want %s", tt.body, tt.takes, out, tt.want)
+		}
+	}
+}

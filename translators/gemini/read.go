@@ -224,6 +224,20 @@ func ReadUsageBytes(body []byte) Usage {
 	return ReadUsage(gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body))))
 }
 
+// Answer translates a complete answer body: with fast, the reading of the
+// one-pass scan, where the scan reads body and fast takes it (ok); else
+// with slow, the reading through gjson, which takes any answer and is the
+// reference of fast's differential tests.
+func Answer(body []byte, fast func(sc *Scan, body []byte) (out []byte, ok bool, e *apierror.Error), slow func(body []byte) ([]byte, *apierror.Error)) ([]byte, *apierror.Error) {
+	var sc Scan
+	if sc.Read(body) {
+		if out, ok, e := fast(&sc, body); ok {
+			return out, e
+		}
+	}
+	return slow(body)
+}
+
 // ReadAnswer reads a complete Gemini answer before it is translated:
 // nesting first (jsondepth, before gjson's validation, which recurses per
 // level), then JSON; an error object sent with a 200 is the error it

@@ -17,12 +17,40 @@ func finishString(f gemini.Finish, sawCall bool) string { return finishReasons.N
 
 var finishReasons = gemini.FinishNames{Stop: "stop", Length: "length", Filtered: "content_filter", ToolCalls: "tool_calls"}
 
-// Response translates a complete Gemini GenerateContentResponse.
+// Response translates a complete Gemini GenerateContentResponse, on the
+// scan's fast path where it can (gemini.Answer).
 func (r *ChatRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if out, ok, e := r.fastResponse(body); ok {
-		return out, e
+	return gemini.Answer(body, r.fastResponse, r.slowResponse)
+}
+
+// fastResponse is slowResponse for an answer the scan read (sc); ok is
+// false, nothing done, for one it leaves to slowResponse.
+func (r *ChatRequest) fastResponse(sc *gemini.Scan, body []byte) (out []byte, ok bool, e *apierror.Error) {
+	for i := range sc.Candidates {
+		if sc.Candidates[i].Logprobs {
+			return nil, false, nil // logprobsResult: read by gjson
+		}
 	}
-	return r.slowResponse(body)
+	out = r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", r.Env.NewID))
+	for n := range sc.Candidates {
+		c := &sc.Candidates[n]
+		if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
+			return nil, true, gemini.MalformedCallError(c.Finish)
+		}
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = r.appendScannedChoice(out, sc, c)
+	}
+	if len(sc.Candidates) == 0 {
+		out = append(out, `{"index":0,"message":{"role":"assistant","content":null,"refusal":`...)
+		out = jsonw.String(out, "Gemini blocked the prompt: no candidates returned")
+		out = append(out, `},"logprobs":null,"finish_reason":"content_filter"}`...)
+	}
+	out = append(out, ']')
+	r.Answered = sc.Usage
+	out = appendUsage(out, sc.Usage)
+	return append(out, '}'), true, nil
 }
 
 // slowResponse is Response through gjson: the fallback of fastResponse and
@@ -67,40 +95,6 @@ func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	r.Answered = gemini.ReadUsage(resp)
 	out = appendUsage(out, r.Answered)
 	return append(out, '}'), nil
-}
-
-// fastResponse is slowResponse for an answer the scan reads (gemini.Scan);
-// ok is false, nothing done, for any other.
-func (r *ChatRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierror.Error) {
-	var sc gemini.Scan
-	if !sc.Read(body) {
-		return nil, false, nil
-	}
-	for i := range sc.Candidates {
-		if sc.Candidates[i].Logprobs {
-			return nil, false, nil // logprobsResult: read by gjson
-		}
-	}
-	out = r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", r.Env.NewID))
-	for n := range sc.Candidates {
-		c := &sc.Candidates[n]
-		if gemini.ClassifyFinish(c.Finish) == gemini.FinishMalformed {
-			return nil, true, gemini.MalformedCallError(c.Finish)
-		}
-		if n > 0 {
-			out = append(out, ',')
-		}
-		out = r.appendScannedChoice(out, &sc, c)
-	}
-	if len(sc.Candidates) == 0 {
-		out = append(out, `{"index":0,"message":{"role":"assistant","content":null,"refusal":`...)
-		out = jsonw.String(out, "Gemini blocked the prompt: no candidates returned")
-		out = append(out, `},"logprobs":null,"finish_reason":"content_filter"}`...)
-	}
-	out = append(out, ']')
-	r.Answered = sc.Usage
-	out = appendUsage(out, sc.Usage)
-	return append(out, '}'), true, nil
 }
 
 // appendScannedChoice is appendChoice for a scanned candidate (fastResponse

@@ -7,12 +7,40 @@ import (
 )
 
 // Response translates a complete Gemini GenerateContentResponse into a
-// Response object.
+// Response object, on the scan's fast path where it can (gemini.Answer).
 func (r *ResponsesRequest) Response(body []byte) ([]byte, *apierror.Error) {
-	if out, ok, e := r.fastResponse(body); ok {
-		return out, e
+	return gemini.Answer(body, r.fastResponse, r.slowResponse)
+}
+
+// fastResponse is slowResponse for an answer the scan read (sc); ok is
+// false, nothing done, for one it leaves to slowResponse.
+func (r *ResponsesRequest) fastResponse(sc *gemini.Scan, body []byte) (out []byte, ok bool, e *apierror.Error) {
+	usage := sc.Usage
+	r.Answered = usage
+	c := collector{req: r}
+	var st responseState
+	// The Responses API has no `n`: only the first candidate can be shown.
+	if len(sc.Candidates) == 0 {
+		c.items = appendMessageItem(c.items, r.Env.NewID("msg_"), true, []byte("Gemini blocked the prompt: no candidates returned"), true, nil)
+		st = responseState{status: "incomplete", incomplete: "content_filter"}
+	} else {
+		cand := &sc.Candidates[0]
+		f := gemini.ClassifyFinish(cand.Finish)
+		if f == gemini.FinishMalformed {
+			return nil, true, gemini.MalformedCallError(cand.Finish)
+		}
+		m := newRespMachine(r)
+		m.event(&c, cand.Result())
+		for k := cand.First; k < cand.Last; k++ {
+			m.readPart(&c, k-cand.First, &sc.Parts[k])
+		}
+		m.endEvent(&c)
+		m.finish(&c)
+		st = endState(f)
 	}
-	return r.slowResponse(body)
+	st.usage = &usage
+	out = make([]byte, 0, len(body)+len(r.echo)+512)
+	return r.appendResponse(out, gemini.ResponseIDOf(sc.ResponseID, "resp_", r.Env.NewID), r.Env.Now(), st, c.items), true, nil
 }
 
 // slowResponse is Response through gjson: the fallback of fastResponse and
@@ -52,41 +80,6 @@ func (r *ResponsesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	st.usage = &usage
 	out := make([]byte, 0, len(body)+len(r.echo)+512)
 	return r.appendResponse(out, r.responseID(resp), r.Env.Now(), st, c.items), nil
-}
-
-// fastResponse is slowResponse for an answer the scan reads (gemini.Scan);
-// ok is false, nothing done, for any other.
-func (r *ResponsesRequest) fastResponse(body []byte) (out []byte, ok bool, e *apierror.Error) {
-	var sc gemini.Scan
-	if !sc.Read(body) {
-		return nil, false, nil
-	}
-	usage := sc.Usage
-	r.Answered = usage
-	c := collector{req: r}
-	var st responseState
-	// The Responses API has no `n`: only the first candidate can be shown.
-	if len(sc.Candidates) == 0 {
-		c.items = appendMessageItem(c.items, r.Env.NewID("msg_"), true, []byte("Gemini blocked the prompt: no candidates returned"), true, nil)
-		st = responseState{status: "incomplete", incomplete: "content_filter"}
-	} else {
-		cand := &sc.Candidates[0]
-		f := gemini.ClassifyFinish(cand.Finish)
-		if f == gemini.FinishMalformed {
-			return nil, true, gemini.MalformedCallError(cand.Finish)
-		}
-		m := newRespMachine(r)
-		m.event(&c, cand.Result())
-		for k := cand.First; k < cand.Last; k++ {
-			m.readPart(&c, k-cand.First, &sc.Parts[k])
-		}
-		m.endEvent(&c)
-		m.finish(&c)
-		st = endState(f)
-	}
-	st.usage = &usage
-	out = make([]byte, 0, len(body)+len(r.echo)+512)
-	return r.appendResponse(out, gemini.ResponseIDOf(sc.ResponseID, "resp_", r.Env.NewID), r.Env.Now(), st, c.items), true, nil
 }
 
 // collector is the itemSink of a complete answer: items are written whole.
