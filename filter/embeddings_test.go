@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
 
 func embedBody(n int, dims int) string {
@@ -32,8 +30,7 @@ func embedAnswer(n, dims int) []byte {
 func TestEmbeddingsBounded(t *testing.T) {
 	auth := [][2]string{{"authorization", "Bearer K"}}
 	ok := [][2]string{{":status", "200"}}
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, `{"max_embedding_values":1000}`)
+	withPlugin(t, `{"max_embedding_values":1000}`, func(t *testing.T, e *env) {
 
 		x := e.send("POST", "/v1/embeddings", auth, embedBody(2, 501))
 		if x.local == nil || x.local.StatusCode != 400 || !strings.Contains(string(x.local.Data), "at most 1000 values") || !strings.Contains(string(x.local.Data), `"param":"input"`) {

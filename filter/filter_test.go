@@ -31,6 +31,11 @@ func modes(t *testing.T, f func(t *testing.T, vm types.VMContext)) {
 	})
 }
 
+// withPlugin runs f in both modes (modes) on a plugin started with config.
+func withPlugin(t *testing.T, config string, f func(t *testing.T, e *env)) {
+	modes(t, func(t *testing.T, vm types.VMContext) { f(t, start(t, vm, config)) })
+}
+
 type env struct {
 	t            *testing.T
 	host         proxytest.HostEmulator
@@ -127,8 +132,7 @@ func (e *env) respondWith(x *exchange, hs [][2]string, chunks ...string) (int, [
 const chatBody = `{"model":"gpt-4o","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"Hello"}],"max_tokens":50}`
 
 func TestChatNonStreaming(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		x := e.send("POST", "/v1/chat/completions", [][2]string{{"authorization", "Bearer AIzaKEY1"}, {"content-length", "120"}, {"accept-encoding", "gzip"}}, chatBody)
 		if x.local != nil {
 			t.Fatalf("unexpected local reply %d %s", x.local.StatusCode, x.local.Data)
@@ -188,8 +192,7 @@ func TestChatNonStreaming(t *testing.T) {
 }
 
 func TestChatStreaming(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "{}")
+	withPlugin(t, "{}", func(t *testing.T, e *env) {
 		x := e.send("POST", "/v1/chat/completions", [][2]string{{"authorization", "Bearer K"}},
 			`{"model":"gemini-2.5-flash","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]}`)
 		if p, _ := header(x.reqHeaders, ":path"); p != "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse" {
@@ -223,8 +226,7 @@ func TestChatStreaming(t *testing.T) {
 }
 
 func TestErrorsInOpenAIShape(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		type errBody struct {
 			Error struct {
 				Message, Type string
@@ -290,8 +292,7 @@ func TestErrorsInOpenAIShape(t *testing.T) {
 }
 
 func TestKeysAndQuery(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		seen := map[string]int{}
 		for range 30 {
 			x := e.send("POST", "/v1/chat/completions?key=k3&foo=bar", [][2]string{{"authorization", "Bearer k1, k2"}, {"x-api-key", "k2"}}, chatBody)
@@ -320,8 +321,7 @@ func TestKeysAndQuery(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		x := e.send("GET", "/health", nil, "")
 		if x.local == nil || x.local.StatusCode != 200 {
 			t.Fatalf("health: %+v", x.local)
@@ -371,8 +371,7 @@ func TestConfig(t *testing.T) {
 }
 
 func TestModelAliasFromConfig(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, `{"models":{"gpt-4o":"gemini-3-pro-preview"}}`)
+	withPlugin(t, `{"models":{"gpt-4o":"gemini-3-pro-preview"}}`, func(t *testing.T, e *env) {
 		x := e.send("POST", "/v1/chat/completions", [][2]string{{"authorization", "Bearer K"}}, chatBody)
 		if p, _ := header(x.reqHeaders, ":path"); p != "/v1beta/models/gemini-3-pro-preview:generateContent" {
 			t.Fatalf("path %q", p)
@@ -411,8 +410,7 @@ func TestManyRequestsOneVM(t *testing.T) {
 // TestQueryKeyVariantsNotForwarded: a key given as ?KEY= or ?%6Bey= is a key
 // like ?key=: used upstream in x-goog-api-key, never left in the URL.
 func TestQueryKeyVariantsNotForwarded(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		for _, q := range []string{"KEY=AIzaQ1", "%6Bey=AIzaQ1", "Key=AIzaQ1&alt=sse"} {
 			id := e.host.InitializeHttpContext()
 			e.host.CallOnRequestHeaders(id, [][2]string{{":method", "POST"}, {":path", "/v1beta/models/gemini-2.5-flash:streamGenerateContent?" + q}}, false)

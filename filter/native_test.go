@@ -36,8 +36,7 @@ func parseGoogleError(t *testing.T, body []byte) googleError {
 }
 
 func TestNativePaths(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, `{"models":{"my-flash":"gemini-2.5-flash"}}`)
+	withPlugin(t, `{"models":{"my-flash":"gemini-2.5-flash"}}`, func(t *testing.T, e *env) {
 		forwarded := map[string]string{
 			"/v1beta/models/gemini-2.5-flash:generateContent":       "",
 			"/v1beta/models/my-flash:streamGenerateContent?alt=sse": "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
@@ -100,8 +99,7 @@ func TestNativePaths(t *testing.T) {
 }
 
 func TestNativeUpstreamErrorBodies(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		const path = "/v1beta/models/gemini-2.5-flash:generateContent"
 		googleErr := `{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED"}}`
 		arrayErr := "[{\n  \"error\": {\"code\": 400, \"message\": \"bad\", \"status\": \"INVALID_ARGUMENT\"}\n}\n]"

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
-
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
 
 // The module's metrics, /health's figures and the key gauges, in Go and in
@@ -13,8 +11,7 @@ import (
 // bounded (the first 16 unknown Gemini names, then "other"), /health from
 // the shared statistics, gauges set on the tick.
 func TestMetricsAndHealth(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "{}")
+	withPlugin(t, "{}", func(t *testing.T, e *env) {
 		gem := `{"candidates":[{"content":{"role":"model","parts":[{"text":"Hi"}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":2,"thoughtsTokenCount":1,"cachedContentTokenCount":3,"totalTokenCount":8}}`
 		for i := range 4 {
 			x := e.send("POST", "/v1/chat/completions", [][2]string{{"authorization", "Bearer AIzaMETRICS"}}, chatBody)

@@ -11,8 +11,7 @@ import (
 // POST /v1/responses goes to Gemini translated, and its stream comes back
 // as Responses events as the upstream bytes arrive.
 func TestResponsesStreaming(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		x := e.send("POST", "/v1/responses", [][2]string{{"authorization", "Bearer AIzaR"}},
 			`{"model":"gemini-3-flash-preview","stream":true,"store":false,"input":[{"type":"message","role":"developer","content":[{"type":"input_text","text":"be brief"}]},{"type":"message","role":"user","content":[{"type":"input_text","text":"Hi"}]}]}`)
 		if x.local != nil {
@@ -65,8 +64,7 @@ func TestResponsesStreaming(t *testing.T) {
 // WebSocket upgrade gets a 426 at once (Codex's signal to use HTTP), before
 // any key is needed.
 func TestResponsesErrors(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		auth := [][2]string{{"authorization", "Bearer K"}}
 		x := e.send("GET", "/v1/responses", [][2]string{{"upgrade", "websocket"}, {"connection", "Upgrade"}, {"sec-websocket-version", "13"}}, "")
 		if x.local == nil || x.local.StatusCode != 426 || !strings.Contains(string(x.local.Data), "WebSocket") {
@@ -107,8 +105,7 @@ func TestResponsesErrors(t *testing.T) {
 func TestModelsCodexCatalog(t *testing.T) {
 	ok := [][2]string{{":status", "200"}}
 	list := `{"models":[{"name":"models/gemini-3-pro-preview","supportedGenerationMethods":["generateContent"]},{"name":"models/text-embedding-004","supportedGenerationMethods":["embedContent"]}]}`
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		for _, tc := range []struct {
 			path, key string
 			catalog   bool

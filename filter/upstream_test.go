@@ -118,8 +118,7 @@ func TestUpstreamAttempts(t *testing.T) {
 // is not planned first afterwards, and /health shows it cooling, under its
 // hash, to a caller holding it.
 func TestDownstreamRecordsWithoutUpstream(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		for {
 			x := e.send("POST", "/v1/chat/completions", [][2]string{{"authorization", "Bearer AIzaSLOW,AIzaGOOD"}}, chatBody)
 			k, _ := header(x.reqHeaders, "x-goog-api-key")
@@ -166,8 +165,7 @@ func TestDownstreamRecordsWithoutUpstream(t *testing.T) {
 }
 
 func TestDownstreamHandsOverTheOrder(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, "")
+	withPlugin(t, "", func(t *testing.T, e *env) {
 		x := e.send("POST", "/v1/chat/completions", [][2]string{{"authorization", "Bearer AIzaA,AIzaB,AIzaC"}}, chatBody)
 		order, err := e.host.GetProperty([]string{"gca_keys"})
 		if err != nil || len(strings.Split(string(order), ",")) != 3 {
@@ -189,8 +187,7 @@ func TestDownstreamHandsOverTheOrder(t *testing.T) {
 }
 
 func TestFailoverOff(t *testing.T) {
-	modes(t, func(t *testing.T, vm types.VMContext) {
-		e := start(t, vm, `{"key_pool":{"failover":false}}`)
+	withPlugin(t, `{"key_pool":{"failover":false}}`, func(t *testing.T, e *env) {
 		x := e.send("POST", "/v1/chat/completions", [][2]string{{"authorization", "Bearer AIzaA,AIzaB"}}, chatBody)
 		if r, _ := header(x.reqHeaders, "x-envoy-max-retries"); r != "0" {
 			t.Fatalf("x-envoy-max-retries %q", r)
