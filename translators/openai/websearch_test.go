@@ -2,7 +2,6 @@ package openai
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -128,8 +127,6 @@ func TestChatWebSearchStream(t *testing.T) {
 	}
 }
 
-var wsID = regexp.MustCompile(`ws_[0-9A-Za-z]{24}`)
-
 func TestResponsesWebSearchRequest(t *testing.T) {
 	codexTools := `"tools":[{"type":"function","name":"exec_command","parameters":{"type":"object"}},{"type":"web_search","external_web_access":false}]`
 	tests := []envtest.Translation{
@@ -186,7 +183,7 @@ func TestResponsesWebSearchResponse(t *testing.T) {
 	if err := json.Unmarshal(out, &resp); err != nil {
 		t.Fatal(err)
 	}
-	jsontest.Equal(t, wsID.ReplaceAll(normalizeIDs(resp.Output), []byte("ws_X")), responsesSearchOutput)
+	jsontest.Equal(t, jsontest.NormalizeIDs(resp.Output), responsesSearchOutput)
 }
 
 // The streamed answer: the text as deltas, each annotation as its own
@@ -234,6 +231,6 @@ func TestResponsesWebSearchStream(t *testing.T) {
 		}
 		// The same items as the complete answer, in stream order.
 		items, _ := json.Marshal([]json.RawMessage{final.Output[1], final.Output[0]})
-		jsontest.Equal(t, wsID.ReplaceAll(normalizeIDs(items), []byte("ws_X")), responsesSearchOutput)
+		jsontest.Equal(t, jsontest.NormalizeIDs(items), responsesSearchOutput)
 	}
 }
