@@ -576,19 +576,22 @@ func TestAnthropicErrors(t *testing.T) {
 			}
 			return e
 		}
+		// refused sends p with key and checks the error the client gets.
+		refused := func(t *testing.T, key string, p anthropic.MessageNewParams, status int, typ string, opts ...option.RequestOption) *anthropic.Error {
+			t.Helper()
+			c := anthropicClient(env, key)
+			_, err := c.Messages.New(ctx(t), p, opts...)
+			return expect(t, err, status, typ)
+		}
 		upstream := func(t *testing.T, rep fakegemini.Reply, p anthropic.MessageNewParams, status int, typ string) *anthropic.Error {
 			t.Helper()
 			env.Fake.Enqueue("", rep)
-			c := anthropicClient(env, "K")
-			_, err := c.Messages.New(ctx(t), p)
-			return expect(t, err, status, typ)
+			return refused(t, "K", p, status, typ)
 		}
 
 		t.Run("missing max_tokens is 400 without an upstream call", func(t *testing.T) {
 			before := len(env.Fake.Requests())
-			c := anthropicClient(env, "K")
-			_, err := c.Messages.New(ctx(t), params, option.WithJSONDel("max_tokens"))
-			e := expect(t, err, 400, "invalid_request_error")
+			e := refused(t, "K", params, 400, "invalid_request_error", option.WithJSONDel("max_tokens"))
 			if !strings.Contains(e.RawJSON(), "max_tokens") {
 				t.Fatalf("message does not name the field: %s", e.RawJSON())
 			}
@@ -598,9 +601,7 @@ func TestAnthropicErrors(t *testing.T) {
 		})
 		t.Run("missing key is 401 without an upstream call", func(t *testing.T) {
 			before := len(env.Fake.Requests())
-			c := anthropicClient(env, "")
-			_, err := c.Messages.New(ctx(t), params, option.WithHeaderDel("x-api-key"))
-			expect(t, err, 401, "authentication_error")
+			refused(t, "", params, 401, "authentication_error", option.WithHeaderDel("x-api-key"))
 			if len(env.Fake.Requests()) != before {
 				t.Fatal("a request without key reached Gemini")
 			}
@@ -609,9 +610,7 @@ func TestAnthropicErrors(t *testing.T) {
 			env.Fake.ValidKeys("GOODKEY")
 			// ValidKeys() with no key would reject every key: start over.
 			defer env.Fake.Reset()
-			c := anthropicClient(env, "BADKEY")
-			_, err := c.Messages.New(ctx(t), params)
-			expect(t, err, 401, "authentication_error")
+			refused(t, "BADKEY", params, 401, "authentication_error")
 			if r := lastRequest(t, env); r.Key != "BADKEY" || r.Status != 400 {
 				t.Fatalf("upstream key %q status %d", r.Key, r.Status)
 			}
@@ -622,9 +621,7 @@ func TestAnthropicErrors(t *testing.T) {
 		t.Run("unknown model is 404", func(t *testing.T) {
 			p := params
 			p.Model = "gemini-0-no-such-model"
-			c := anthropicClient(env, "K")
-			_, err := c.Messages.New(ctx(t), p)
-			expect(t, err, 404, "not_found_error")
+			refused(t, "K", p, 404, "not_found_error")
 			if r := lastRequest(t, env); r.Model != "gemini-0-no-such-model" || r.Status != 404 {
 				t.Fatalf("upstream %s -> %d", r.Path, r.Status)
 			}

@@ -24,10 +24,6 @@ import (
 // cluster's upstream filter), with Envoy's router retries (envoy.yaml's
 // policy, read by the harness).
 
-func chatParams() openai.ChatCompletionNewParams {
-	return openai.ChatCompletionNewParams{Model: "gemini-2.5-flash", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}
-}
-
 func hashOf(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:6])
@@ -73,7 +69,7 @@ func TestFailoverRateLimitedKey(t *testing.T) {
 		c := openaiClient(env, "AIzaRL,AIzaOK1,AIzaOK2")
 		start := time.Now()
 		for i := range 100 {
-			if _, err := c.Chat.Completions.New(ctx(t), chatParams()); err != nil {
+			if _, err := c.Chat.Completions.New(ctx(t), chatParams("gemini-2.5-flash", "hi")); err != nil {
 				t.Fatalf("request %d: the client saw %v", i, err)
 			}
 			time.Sleep(25 * time.Millisecond) // spread phase 1 over a few delays
@@ -118,7 +114,7 @@ func TestFailoverRateLimitedKey(t *testing.T) {
 		time.Sleep(time.Until(tries[len(tries)-1].Add(delay + 100*time.Millisecond)))
 		before := len(env.Fake.Requests())
 		for range 30 {
-			if _, err := c.Chat.Completions.New(ctx(t), chatParams()); err != nil {
+			if _, err := c.Chat.Completions.New(ctx(t), chatParams("gemini-2.5-flash", "hi")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -221,9 +217,7 @@ func TestFailoverStream(t *testing.T) {
 		env.Fake.Enqueue("", fakegemini.Reply{Status: 503, Body: `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`})
 		c := openaiClient(env, "AIzaS1,AIzaS2")
 		var resp *http.Response
-		stream := c.Chat.Completions.NewStreaming(ctx(t), openai.ChatCompletionNewParams{
-			Model: "gemini-2.5-flash", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("count to three")},
-		}, option.WithResponseInto(&resp))
+		stream := c.Chat.Completions.NewStreaming(ctx(t), chatParams("gemini-2.5-flash", "count to three"), option.WithResponseInto(&resp))
 		var acc openai.ChatCompletionAccumulator
 		for stream.Next() {
 			acc.AddChunk(stream.Current())
@@ -268,7 +262,7 @@ func TestAllKeysFailing(t *testing.T) {
 		}
 		var resp *http.Response
 		oc := openaiClient(env, keys)
-		_, err := oc.Chat.Completions.New(ctx(t), chatParams(), option.WithResponseInto(&resp))
+		_, err := oc.Chat.Completions.New(ctx(t), chatParams("gemini-2.5-flash", "hi"), option.WithResponseInto(&resp))
 		if e := apiError(t, err); e.StatusCode != 429 || e.Type != "rate_limit_error" {
 			t.Fatalf("OpenAI client got %d %s", e.StatusCode, e.Type)
 		}
@@ -299,7 +293,7 @@ func TestAllKeysFailing(t *testing.T) {
 			env.Fake.SetDefault(k, fakegemini.Reply{Status: 503, Body: `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`})
 		}
 		oc = openaiClient(env, "AIzaO1,AIzaO2")
-		_, err = oc.Chat.Completions.New(ctx(t), chatParams())
+		_, err = oc.Chat.Completions.New(ctx(t), chatParams("gemini-2.5-flash", "hi"))
 		if e := apiError(t, err); e.StatusCode != 503 {
 			t.Fatalf("OpenAI client got %d", e.StatusCode)
 		}
@@ -332,7 +326,7 @@ func TestSlowKeyGetsLessTraffic(t *testing.T) {
 		env.Fake.SetDefault("AIzaSLOW", fakegemini.Reply{Delay: 150 * time.Millisecond})
 		c := openaiClient(env, "AIzaFAST1,AIzaFAST2,AIzaSLOW")
 		for i := range 300 {
-			if _, err := c.Chat.Completions.New(ctx(t), chatParams()); err != nil {
+			if _, err := c.Chat.Completions.New(ctx(t), chatParams("gemini-2.5-flash", "hi")); err != nil {
 				t.Fatalf("request %d: %v", i, err)
 			}
 		}
@@ -364,7 +358,7 @@ func TestKeyHealthBounded(t *testing.T) {
 			// Two keys each, so requests plan, fail over and record.
 			k := fmt.Sprintf("AIzaC%05dA,AIzaC%05dB", i, i)
 			c := openaiClient(env, k)
-			if _, err := c.Chat.Completions.New(ctx(t), chatParams()); err != nil {
+			if _, err := c.Chat.Completions.New(ctx(t), chatParams("gemini-2.5-flash", "hi")); err != nil {
 				errs <- err
 			}
 		}()

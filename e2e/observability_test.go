@@ -41,18 +41,14 @@ func TestObservability(t *testing.T) {
 	// a local fake otherwise answers every request in less.
 	env.Fake.Enqueue("", fakegemini.Reply{Text: "ok", Usage: &fakegemini.Usage{Prompt: 12, Candidates: 5, Thoughts: 3, Cached: 4}, Delay: 5 * time.Millisecond})
 	oc := openaiClient(env, k1)
-	if _, err := oc.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
-		Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
-	}); err != nil {
+	if _, err := oc.Chat.Completions.New(ctx(t), chatParams("gpt-4o", "hi")); err != nil {
 		t.Fatal(err)
 	}
 	// 2. OpenAI, refused by the gateway: 400, no model served.
 	_, _ = oc.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{Model: "gpt-4o"})
 	// 3. OpenAI stream, completed.
 	env.Fake.Enqueue("", fakegemini.Reply{Text: "one two three", Usage: &fakegemini.Usage{Prompt: 7, Candidates: 4}})
-	st := oc.Chat.Completions.NewStreaming(ctx(t), openai.ChatCompletionNewParams{
-		Model: "gemini-2.5-flash", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("count")},
-	})
+	st := oc.Chat.Completions.NewStreaming(ctx(t), chatParams("gemini-2.5-flash", "count"))
 	for st.Next() {
 	}
 	if err := st.Err(); err != nil {

@@ -27,6 +27,11 @@ func openaiClient(env *harness.Env, key string, opts ...option.RequestOption) op
 	}, opts...)...)
 }
 
+// chatParams is a chat request to model with one user message, text.
+func chatParams(model, text string) openai.ChatCompletionNewParams {
+	return openai.ChatCompletionNewParams{Model: model, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(text)}}
+}
+
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -121,9 +126,7 @@ func TestOpenAIStreamIsNotBuffered(t *testing.T) {
 		}, EventDelay: 1500 * time.Millisecond})
 		c := openaiClient(env, "K")
 		start := time.Now()
-		stream := c.Chat.Completions.NewStreaming(ctx(t), openai.ChatCompletionNewParams{
-			Model: "gemini-2.5-flash", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("x")},
-		})
+		stream := c.Chat.Completions.NewStreaming(ctx(t), chatParams("gemini-2.5-flash", "x"))
 		var firstText time.Duration
 		var text strings.Builder
 		for stream.Next() {
@@ -156,9 +159,7 @@ func TestOpenAIMultiKey(t *testing.T) {
 		// Keys are drawn at random (weighted by health): 24 requests use
 		// both keys but with a chance of 2 in 16 million.
 		for range 24 {
-			if _, err := c.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
-				Model: "gpt-3.5-turbo", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
-			}); err != nil {
+			if _, err := c.Chat.Completions.New(ctx(t), chatParams("gpt-3.5-turbo", "hi")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -189,7 +190,7 @@ func asError[E error](t *testing.T, err error) E {
 
 func TestOpenAIErrors(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
-		params := openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}
+		params := chatParams("gpt-4o", "hi")
 
 		t.Run("upstream 429 keeps retry-after", func(t *testing.T) {
 			env.Fake.Enqueue("", fakegemini.Reply{Status: 429, RetryDelay: "23s"})
@@ -236,9 +237,7 @@ func TestOpenAIErrors(t *testing.T) {
 		t.Run("request over the buffer limit is 413", func(t *testing.T) {
 			big := strings.Repeat("a", env.BufferLimit+1<<20)
 			c := openaiClient(env, "K")
-			_, err := c.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
-				Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(big)},
-			})
+			_, err := c.Chat.Completions.New(ctx(t), chatParams("gpt-4o", big))
 			if e := apiError(t, err); e.StatusCode != 413 || e.Type != "invalid_request_error" || !strings.Contains(e.Message, "buffer limit") {
 				t.Fatalf("got %d %s", e.StatusCode, e.RawJSON())
 			}

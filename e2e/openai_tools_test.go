@@ -645,10 +645,7 @@ func TestOpenAIFeaturesReasoningContent(t *testing.T) {
 		// The deployment option must not break models that cannot think:
 		// Gemini answers includeThoughts on them with a 400.
 		t.Run("model without thinking", func(t *testing.T) {
-			resp, err := c.Chat.Completions.New(ctx(t), openai.ChatCompletionNewParams{
-				Model:    "gemini-2.0-flash",
-				Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("2+2?")},
-			})
+			resp, err := c.Chat.Completions.New(ctx(t), chatParams("gemini-2.0-flash", "2+2?"))
 			if err != nil {
 				t.Fatalf("reasoning_content broke a non-thinking model: %v", err)
 			}
@@ -667,11 +664,8 @@ func TestOpenAIFeaturesReasoningContent(t *testing.T) {
 func TestOpenAIFeaturesN(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
 		c := oaToolsClient(env)
-		params := openai.ChatCompletionNewParams{
-			Model:    "gemini-2.5-flash",
-			Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Name a color")},
-			N:        openai.Int(2),
-		}
+		params := chatParams("gemini-2.5-flash", "Name a color")
+		params.N = openai.Int(2)
 		t.Run("gemini-2.5 non-streaming", func(t *testing.T) {
 			env.Fake.Enqueue("", fakegemini.Reply{Text: "Blue"})
 			resp, err := c.Chat.Completions.New(ctx(t), params)
@@ -730,11 +724,8 @@ func TestOpenAIFeaturesN(t *testing.T) {
 func TestOpenAIFeaturesFinishReasons(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
 		c := oaToolsClient(env)
-		params := openai.ChatCompletionNewParams{
-			Model:    "gemini-2.5-flash",
-			Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("something")},
-			Tools:    oaToolsDecls(),
-		}
+		params := chatParams("gemini-2.5-flash", "something")
+		params.Tools = oaToolsDecls()
 		stream := func(t *testing.T) (openai.ChatCompletionAccumulator, []string, error) {
 			s := c.Chat.Completions.NewStreaming(ctx(t), params)
 			var acc openai.ChatCompletionAccumulator
