@@ -1,7 +1,6 @@
 package anthropic
 
 import (
-	"fmt"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"strings"
 	"testing"
@@ -33,38 +32,18 @@ func BenchmarkMessagesRequest(b *testing.B) {
 
 // BenchmarkDepthScan is the share of the nesting pre-scan in the work above.
 func BenchmarkDepthScan(b *testing.B) {
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchMessages)))
-	for range b.N {
-		jsondepth.Check(benchMessages, jsondepth.MaxDepth)
-	}
+	jsontest.BenchBodies(b, map[string][]byte{"messages-request": benchMessages}, func(body []byte) { jsondepth.Check(body, jsondepth.MaxDepth) })
 }
 
 // Requests built to make the translator work hard; each must be answered
 // (refused or translated) in linear time.
 func BenchmarkHostileMessages(b *testing.B) {
 	calls := func(n int) []byte {
-		var sb strings.Builder
-		sb.WriteString(`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[`)
-		for i := range n {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			fmt.Fprintf(&sb, `{"type":"tool_use","id":"t%d","name":"f","input":{}}`, i)
-		}
-		sb.WriteString(`]},{"role":"user","content":[`)
-		for i := n - 1; i >= 0; i-- {
-			if i < n-1 {
-				sb.WriteByte(',')
-			}
-			fmt.Fprintf(&sb, `{"type":"tool_result","tool_use_id":"t%d","content":"r"}`, i)
-		}
-		sb.WriteString(`]}]}`)
-		return []byte(sb.String())
+		return []byte(`{"model":"claude-sonnet-4-5","max_tokens":10,"messages":` + toolRoundTrip(n, n) + `}`)
 	}
 	const head = `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"x"}],`
 	env := envtest.Env(nil)
-	jsontest.BenchHostile(b, map[string][]byte{
+	jsontest.BenchBodies(b, map[string][]byte{
 		"stop-sequences-1M": []byte(head + `"stop_sequences":[` + strings.Repeat(`"a",`, 1_000_000) + `"a"]}`),
 		"nesting-100k":      []byte(head + `"metadata":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`),
 		"tool-results-2k":   calls(2_000),

@@ -59,25 +59,9 @@ func TestCountLimitsAreInclusive(t *testing.T) {
 // with every pending call (quadratic).
 func TestToolResultsMatchInLinearWork(t *testing.T) {
 	const n = 5000
-	var sb strings.Builder
-	sb.WriteString(`[{"role":"user","content":"x"},{"role":"assistant","content":[`)
-	for i := range n {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		// Every id twice: duplicates are answered in order.
-		sb.WriteString(`{"type":"tool_use","id":"t` + strconv.Itoa(i%(n/2)) + `","name":"f","input":{}}`)
-	}
-	sb.WriteString(`]},{"role":"user","content":[`)
-	for i := n - 1; i >= 0; i-- { // answered in reverse: the worst order for a scan
-		if i < n-1 {
-			sb.WriteByte(',')
-		}
-		sb.WriteString(`{"type":"tool_result","tool_use_id":"t` + strconv.Itoa(i%(n/2)) + `","content":"r` + strconv.Itoa(i) + `"}`)
-	}
-	sb.WriteString(`]}]`)
+	// Every id twice: duplicates are answered in order.
 	b := newBuilder("gemini-2.5-flash")
-	if e := b.messages(gjson.Parse(sb.String())); e != nil {
+	if e := b.messages(gjson.Parse(toolRoundTrip(n, n/2))); e != nil {
 		t.Fatal(e)
 	}
 	out := string(b.contents.AppendTo(nil))

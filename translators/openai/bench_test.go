@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"fmt"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"strings"
 	"testing"
@@ -28,43 +27,15 @@ func BenchmarkStream50Events(b *testing.B) {
 // BenchmarkDepthScan is the share of the nesting pre-scan in the work above:
 // one pass over the request body, and over each stream event.
 func BenchmarkDepthScan(b *testing.B) {
-	b.Run("chat-request", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(benchChat)))
-		for range b.N {
-			jsondepth.Check(benchChat, jsondepth.MaxDepth)
-		}
-	})
-	up := jsontest.Events(50)
-	b.Run("stream-50-events", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(up)))
-		for range b.N {
-			jsondepth.Check(up, jsondepth.MaxDepth)
-		}
-	})
+	jsontest.BenchBodies(b, map[string][]byte{"chat-request": benchChat, "stream-50-events": jsontest.Events(50)},
+		func(body []byte) { jsondepth.Check(body, jsondepth.MaxDepth) })
 }
 
 // hostileChat are requests built to make the translator work hard; each
 // must be answered (here, refused or translated) in linear time.
 func hostileChat() map[string][]byte {
 	const msg = `"messages":[{"role":"user","content":"x"}]`
-	calls := func(n int) []byte {
-		var sb strings.Builder
-		sb.WriteString(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[`)
-		for i := range n {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			fmt.Fprintf(&sb, `{"id":"c%d","type":"function","function":{"name":"f","arguments":"{}"}}`, i)
-		}
-		sb.WriteString(`]}`)
-		for i := n - 1; i >= 0; i-- {
-			fmt.Fprintf(&sb, `,{"role":"tool","tool_call_id":"c%d","content":"r"}`, i)
-		}
-		sb.WriteString(`]}`)
-		return []byte(sb.String())
-	}
+	calls := func(n int) []byte { return []byte(`{"model":"gpt-4","messages":` + toolRoundTrip(n) + `}`) }
 	return map[string][]byte{
 		"modalities-1M":       []byte(`{"model":"gpt-4",` + msg + `,"modalities":[` + strings.Repeat(`"text",`, 1_000_000) + `"text"]}`),
 		"nesting-100k":        []byte(`{"model":"gpt-4",` + msg + `,"metadata":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`),
@@ -77,5 +48,5 @@ func hostileChat() map[string][]byte {
 
 func BenchmarkHostileChat(b *testing.B) {
 	env := envtest.Env(nil)
-	jsontest.BenchHostile(b, hostileChat(), func(body []byte) { ParseChat(body, env) })
+	jsontest.BenchBodies(b, hostileChat(), func(body []byte) { ParseChat(body, env) })
 }

@@ -2,6 +2,8 @@ package openai
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -24,4 +26,24 @@ func invalidRequestBody(t *testing.T, e *apierror.Error) {
 	if body["error"]["type"] != "invalid_request_error" {
 		t.Fatalf("error body %s", ErrorBody(e))
 	}
+}
+
+// toolRoundTrip is a messages array: a user message, an assistant message
+// with n tool calls (ids "c"+i), then their n tool messages in reverse
+// order (the worst order for a scan).
+func toolRoundTrip(n int) string {
+	var sb strings.Builder
+	sb.WriteString(`[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"id":"c` + strconv.Itoa(i) + `","type":"function","function":{"name":"f","arguments":"{}"}}`)
+	}
+	sb.WriteString(`]}`)
+	for i := n - 1; i >= 0; i-- {
+		sb.WriteString(`,{"role":"tool","tool_call_id":"c` + strconv.Itoa(i) + `","content":"r"}`)
+	}
+	sb.WriteString(`]`)
+	return sb.String()
 }

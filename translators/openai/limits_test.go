@@ -80,21 +80,8 @@ func TestCountLimitsAreInclusive(t *testing.T) {
 // result with every pending call (quadratic: 100,000 calls took minutes).
 func TestToolResultsMatchInLinearWork(t *testing.T) {
 	const n = 5000
-	var sb strings.Builder
-	sb.WriteString(`[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[`)
-	for i := range n {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteString(`{"id":"c` + strconv.Itoa(i) + `","type":"function","function":{"name":"f","arguments":"{}"}}`)
-	}
-	sb.WriteString(`]}`)
-	for i := n - 1; i >= 0; i-- { // answered in reverse: the worst order for a scan
-		sb.WriteString(`,{"role":"tool","tool_call_id":"c` + strconv.Itoa(i) + `","content":"r"}`)
-	}
-	sb.WriteString(`]`)
 	b := builder{model: "gpt-4"}
-	if e := b.messages(gjson.Parse(sb.String())); e != nil {
+	if e := b.messages(gjson.Parse(toolRoundTrip(n))); e != nil {
 		t.Fatal(e)
 	}
 	jsontest.MatchedLinearly(t, b.pending.Lookups, n, string(b.contents.AppendTo(nil)))

@@ -80,15 +80,14 @@ func BenchRequest(b *testing.B, body []byte, parse func([]byte) error) {
 	})
 }
 
-// BenchHostile benchmarks parse on requests built to make a translator work
-// hard; each must be answered (refused or translated) in linear time.
-func BenchHostile(b *testing.B, bodies map[string][]byte, parse func([]byte)) {
+// BenchBodies benchmarks f on each of bodies, under its name.
+func BenchBodies(b *testing.B, bodies map[string][]byte, f func([]byte)) {
 	for name, body := range bodies {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for range b.N {
-				parse(body)
+				f(body)
 			}
 		})
 	}

@@ -1,0 +1,30 @@
+package anthropic
+
+import (
+	"strconv"
+	"strings"
+)
+
+// toolRoundTrip is a messages array: a user turn, an assistant turn of n
+// tool_use blocks, then a user turn of their n tool_result blocks in
+// reverse order (the worst order for a scan). Call i has the id
+// "t"+(i%ids), so ids below n repeats ids; result i holds "r"+i.
+func toolRoundTrip(n, ids int) string {
+	var sb strings.Builder
+	sb.WriteString(`[{"role":"user","content":"x"},{"role":"assistant","content":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"type":"tool_use","id":"t` + strconv.Itoa(i%ids) + `","name":"f","input":{}}`)
+	}
+	sb.WriteString(`]},{"role":"user","content":[`)
+	for i := n - 1; i >= 0; i-- {
+		if i < n-1 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`{"type":"tool_result","tool_use_id":"t` + strconv.Itoa(i%ids) + `","content":"r` + strconv.Itoa(i) + `"}`)
+	}
+	sb.WriteString(`]}]`)
+	return sb.String()
+}
