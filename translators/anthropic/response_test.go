@@ -478,11 +478,7 @@ func messageFromResponse(t *testing.T, r *MessagesRequest, gemini string) string
 	if e != nil {
 		t.Fatal(e)
 	}
-	var m struct{ Content json.RawMessage }
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatal(err)
-	}
-	return string(m.Content)
+	return string(jsontest.Member(t, out, "content"))
 }
 
 // A two-step tool loop with thinking on Gemini 3: the signatures Gemini gave

@@ -26,6 +26,17 @@ func Equal(t testing.TB, got []byte, want string) {
 	}
 }
 
+// Member is the member name of doc, a JSON object (nil when absent); t
+// fails when doc is not one.
+func Member(t testing.TB, doc []byte, name string) []byte {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		t.Fatalf("not a JSON object: %v\n%s", err, doc)
+	}
+	return m[name]
+}
+
 // SameEvents fails t unless got, the events a stream wrote (in the test's
 // notation), are want, one by one.
 func SameEvents(t testing.TB, label string, got, want []string) {
