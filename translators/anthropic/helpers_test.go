@@ -1,9 +1,30 @@
 package anthropic
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
+	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 )
+
+// invalidRequestBody checks the document a client gets for a refused
+// request: Anthropic's error object of type invalid_request_error, with
+// the error's message.
+func invalidRequestBody(t *testing.T, e *apierror.Error) {
+	t.Helper()
+	jsontest.Equal(t, ErrorBody(e), `{"type":"error","error":{"type":"invalid_request_error","message":`+string(mustJSON(e.Message))+`}}`)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 // toolRoundTrip is a messages array: a user turn, an assistant turn of n
 // tool_use blocks, then a user turn of their n tool_result blocks in

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -14,11 +13,6 @@ import (
 )
 
 func mustParse(t testing.TB, in string) *MessagesRequest { return envtest.Parse(t, ParseMessages, in) }
-
-var (
-	toolID = regexp.MustCompile(`toolu_[0-9A-Za-z]{24}`)
-	msgID  = regexp.MustCompile(`msg_[0-9A-Za-z]{24}`)
-)
 
 const plainReq = `{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"x"}]}`
 
@@ -93,8 +87,7 @@ func TestResponse(t *testing.T) {
 			if e != nil {
 				t.Fatal(e)
 			}
-			out = toolID.ReplaceAll(out, []byte("toolu_X"))
-			out = msgID.ReplaceAll(out, []byte("msg_X"))
+			out = jsontest.NormalizeIDs(out)
 			jsontest.Equal(t, out, tt.want)
 		})
 	}
@@ -283,7 +276,7 @@ func streamEvents(t testing.TB, r *MessagesRequest, upstream string, cuts ...int
 	}
 	var got []string
 	for _, ev := range evs {
-		got = append(got, ev.name+" "+toolID.ReplaceAllString(ev.data, "toolu_X"))
+		got = append(got, ev.name+" "+string(jsontest.NormalizeIDs([]byte(ev.data))))
 	}
 	return got
 }

@@ -226,7 +226,7 @@ func TestWebSearchResponse(t *testing.T) {
 			if e != nil {
 				t.Fatal(e)
 			}
-			out = srvID.ReplaceAll(toolID.ReplaceAll(out, []byte("toolu_X")), []byte("srvtoolu_X"))
+			out = jsontest.NormalizeIDs(out)
 			var m struct {
 				Content, Usage json.RawMessage
 			}

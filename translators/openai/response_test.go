@@ -2,7 +2,6 @@ package openai
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -12,8 +11,6 @@ import (
 )
 
 func mustParse(t testing.TB, in string) *ChatRequest { return envtest.Parse(t, ParseChat, in) }
-
-var callID = regexp.MustCompile(`call_[0-9A-Za-z]{24}`)
 
 func TestResponse(t *testing.T) {
 	req := `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}`
@@ -50,7 +47,7 @@ func TestResponse(t *testing.T) {
 			if e != nil {
 				t.Fatal(e)
 			}
-			jsontest.Equal(t, callID.ReplaceAll(out, []byte("call_X")), tt.want)
+			jsontest.Equal(t, jsontest.NormalizeIDs(out), tt.want)
 		})
 	}
 }
@@ -141,7 +138,7 @@ func streamEvents(t testing.TB, r *ChatRequest, upstream string, cuts ...int) []
 		if !strings.HasPrefix(block, "data: ") || strings.Contains(block, "\n") {
 			t.Fatalf("bad SSE framing: %q", block)
 		}
-		events = append(events, callID.ReplaceAllString(block[len("data: "):], "call_X"))
+		events = append(events, string(jsontest.NormalizeIDs([]byte(block[len("data: "):]))))
 	}
 	return events
 }
