@@ -45,6 +45,12 @@ func lastRequest(t *testing.T, env *harness.Env) fakegemini.Request {
 	return reqs[len(reqs)-1]
 }
 
+// messageParams is a request to model for at most maxTokens, with one user
+// message, text.
+func messageParams(model anthropic.Model, maxTokens int64, text string) anthropic.MessageNewParams {
+	return anthropic.MessageNewParams{Model: model, MaxTokens: maxTokens, Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(text))}}
+}
+
 // newMessage sends params with c; an error fails t.
 func newMessage(t *testing.T, c anthropic.Client, params anthropic.MessageNewParams) *anthropic.Message {
 	t.Helper()
@@ -116,10 +122,7 @@ func TestAnthropicMessages(t *testing.T) {
 		// it may reach Gemini, whose strict API rejects unknown parameters.
 		bearer := anthropic.NewClient(option.WithoutEnvironmentDefaults(), option.WithHTTPClient(anthropicHTTP),
 			option.WithBaseURL(env.URL), option.WithAuthToken("AIzaBEARER"), option.WithMaxRetries(0))
-		msg, err := bearer.Messages.New(ctx(t), anthropic.MessageNewParams{
-			Model: "claude-haiku-4-5", MaxTokens: 32,
-			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("ping"))},
-		}, option.WithQuery("beta", "true"), option.WithHeader("anthropic-beta", "interleaved-thinking-2025-05-14"))
+		msg, err := bearer.Messages.New(ctx(t), messageParams("claude-haiku-4-5", 32, "ping"), option.WithQuery("beta", "true"), option.WithHeader("anthropic-beta", "interleaved-thinking-2025-05-14"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -562,11 +565,7 @@ func TestAnthropicCountTokens(t *testing.T) {
 
 func TestAnthropicErrors(t *testing.T) {
 	harness.Each(t, "", func(t *testing.T, env *harness.Env) {
-		params := anthropic.MessageNewParams{
-			Model:     "claude-sonnet-4-5",
-			MaxTokens: 100,
-			Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))},
-		}
+		params := messageParams("claude-sonnet-4-5", 100, "hi")
 		expect := func(t *testing.T, err error, status int, typ string) *anthropic.Error {
 			t.Helper()
 			e := anthropicError(t, err)
@@ -848,10 +847,7 @@ func TestAnthropicThinkingPings(t *testing.T) {
 			json.RawMessage(`{"text":"Still considering","thought":true}`),
 			json.RawMessage(`{"text":"The answer is 42."}`),
 		}}
-		params := anthropic.MessageNewParams{
-			Model: "claude-sonnet-4-5", MaxTokens: 256,
-			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("question"))},
-		}
+		params := messageParams("claude-sonnet-4-5", 256, "question")
 		// What the SDK makes of it: one text block, no thinking.
 		env.Fake.Enqueue("", reply)
 		c := anthropicClient(env, "K")

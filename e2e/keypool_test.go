@@ -176,10 +176,7 @@ func TestFailoverInvalidKey(t *testing.T) {
 		env.Fake.ValidKeys("AIzaGOOD1", "AIzaGOOD2")
 		c := anthropicClient(env, "AIzaGOOD1,AIzaREVOKED,AIzaGOOD2")
 		for i := range 50 {
-			msg, err := c.Messages.New(ctx(t), anthropic.MessageNewParams{
-				Model: "claude-sonnet-4-5", MaxTokens: 64,
-				Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))},
-			})
+			msg, err := c.Messages.New(ctx(t), messageParams("claude-sonnet-4-5", 64, "hi"))
 			if err != nil || len(msg.Content) == 0 {
 				t.Fatalf("request %d: %v", i, err)
 			}
@@ -276,10 +273,7 @@ func TestAllKeysFailing(t *testing.T) {
 		// All keys are now cooling: the next request tries only the one
 		// recovering first, and the Anthropic client gets its 429.
 		ac := anthropicClient(env, keys)
-		_, err = ac.Messages.New(ctx(t), anthropic.MessageNewParams{
-			Model: "claude-sonnet-4-5", MaxTokens: 64,
-			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))},
-		})
+		_, err = ac.Messages.New(ctx(t), messageParams("claude-sonnet-4-5", 64, "hi"))
 		var ae *anthropic.Error
 		if !asAnthropicError(err, &ae) || ae.StatusCode != 429 || ae.Response.Header.Get("retry-after") != "9" {
 			t.Fatalf("Anthropic client got %v", err)
@@ -298,10 +292,7 @@ func TestAllKeysFailing(t *testing.T) {
 			t.Fatalf("OpenAI client got %d", e.StatusCode)
 		}
 		ac = anthropicClient(env, "AIzaO1,AIzaO2")
-		_, err = ac.Messages.New(ctx(t), anthropic.MessageNewParams{
-			Model: "claude-sonnet-4-5", MaxTokens: 64,
-			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))},
-		})
+		_, err = ac.Messages.New(ctx(t), messageParams("claude-sonnet-4-5", 64, "hi"))
 		if !asAnthropicError(err, &ae) || ae.StatusCode != 529 {
 			t.Fatalf("Anthropic client got %v", err)
 		}
