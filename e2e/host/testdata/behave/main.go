@@ -18,11 +18,11 @@ import (
 
 func main() {}
 
-func init() { proxywasm.SetVMContext(&vmCtx{}) }
-
-type vmCtx struct{ types.DefaultVMContext }
-
-func (*vmCtx) NewPluginContext(uint32) types.PluginContext { return &plugin{} }
+// The module reads no VM configuration: the SDK's plugin-context entry
+// point stands for a VM context of its own.
+func init() {
+	proxywasm.SetPluginContext(func(uint32) types.PluginContext { return &plugin{} })
+}
 
 type plugin struct {
 	types.DefaultPluginContext
