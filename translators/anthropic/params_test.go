@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 )
 
@@ -50,6 +51,10 @@ func dumpMessages() map[string]string {
 		"tools schema":     tools + `{"name":"g"}]}`,
 		"tools server":     tools + `{"type":"bash_2025"}]}`,
 		"tools maxuses":    tools + `{"type":"web_search_20250305","name":"web_search","max_uses":0}]}`,
+		"tools too many":   tools + strings.Repeat(`{"name":"f","input_schema":{"type":"object"}},`, gemini.MaxTools-11) + `{"name":"g","input_schema":{}}]}`,
+		"tools domains":    tools + `{"type":"web_search_20250305","name":"web_search","blocked_domains":["a"` + strings.Repeat(`,"a"`, gemini.MaxDomains) + `]}]}`,
+		"tools domain":     tools + `{"type":"web_fetch_20250910","name":"web_fetch","allowed_domains":["a",1]}]}`,
+		"user search text": m(`{"role":"user","content":[{"type":"search_result","title":"t","source":"s","content":[{"type":"text","text":"a"},{"type":"image"}]}]}`),
 		"ok rich": m(`{"role":"system","content":"late sys"},{"role":"user","content":[{"type":"text","text":"q \"x\"\n"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}},{"type":"document","title":"T","source":{"type":"text","data":"doc"}},{"type":"search_result","title":"t","source":"s","content":[{"type":"text","text":"r"}]}]},` +
 			`{"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"x"},{"type":"text","text":"a1"},{"type":"text","text":""},{"type":"tool_use","id":"t1","name":"f","input":{"a":1}},{"type":"tool_use","id":"t2","name":"g"},{"type":"server_tool_use","id":"s","name":"web_search","input":{"query":"q"}},{"type":"web_search_tool_result","content":[{"title":"T","url":"https://u","page_age":"1d"}]}]},` +
 			`{"role":"user","content":[{"type":"tool_result","tool_use_id":"t2","content":[{"type":"text","text":"r1"},{"type":"text","text":"r2"},{"type":"image","source":{"type":"url","url":"https://e.com/a.png"}},{"type":"tool_reference","tool_name":"X"}]},{"type":"tool_result","tool_use_id":"t1","is_error":true,"content":"bad"},{"type":"text","text":"more"}]},` +

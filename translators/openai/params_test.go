@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 )
 
@@ -43,20 +44,25 @@ func dumpChat() map[string]string {
 		"tool content 2":    m(`{"role":"assistant","tool_calls":[{"id":"c1","function":{"name":"f"}}]},{"role":"tool","tool_call_id":"c1","content":7}`),
 		"tools type":        `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[` + strings.Repeat(`{"type":"function","function":{"name":"f"}},`, 11) + `{"type":"web"}]}`,
 		"tools name":        `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[` + strings.Repeat(`{"type":"function","function":{"name":"f"}},`, 11) + `{"type":"function","function":{}}]}`,
+		"tools too many":    `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[` + strings.Repeat(`{"type":"function","function":{"name":"f"}},`, gemini.MaxTools) + `{"type":"function","function":{"name":"g"}}]}`,
+		"allowed too many":  `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"allowed_tools","allowed_tools":{"mode":"auto","tools":[` + strings.Repeat(`{"type":"function","function":{"name":"f"}},`, gemini.MaxTools) + `{"type":"function","function":{"name":"f"}}]}}}`,
 		"tools deep":        `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[` + strings.Repeat(`{"type":"function","function":{"name":"f"}},`, 11) + `{"type":"function","function":{"name":"g","parameters":` + strings.Repeat(`{"type":"object","properties":{"a":`, 130) + `{}` + strings.Repeat(`}}`, 130) + `}}]}`,
 		"ok rich": m(`{"role":"system","content":[{"type":"text","text":"s1"},{"type":"text","text":"s2"}]},{"role":"user","content":[{"type":"text","text":"q\n\"x\""},{"type":"text","text":""},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}},{"type":"image_url","image_url":"https://e.com/a.png?x=1"},{"type":"input_audio","input_audio":{"data":"AAAA","format":"mp3"}},{"type":"file","file":{"file_data":"AAAA","filename":"a.pdf"}}]},` +
 			`{"role":"assistant","content":[{"type":"text","text":"a"},{"type":"refusal","refusal":"no"}],"tool_calls":[{"id":"c1","function":{"name":"f","arguments":"{\"a\":1}"}},{"id":"c2","function":{"name":"g","arguments":{"b":2}}},{"id":"c3","function":{"name":"h"}}]},` +
 			`{"role":"tool","tool_call_id":"c2","content":[{"type":"text","text":"r1"},{"type":"text","text":""},{"type":"text","text":"r2"}]},{"role":"tool","tool_call_id":"c1","content":"{\"ok\":true}"},{"role":"tool","tool_call_id":"zz","content":"dropped"},{"role":"user","content":"again"},{"role":"assistant","content":""},{"role":"tool","tool_call_id":"c3","content":"late"},{"role":"developer","content":"dev"}`),
-		"ok dup keys":      m(`{"role":"user","content":"first","role":"system","content":"second"},{"r\u006fle":"assistant","content":"esc","tool_calls":null,"tool_calls":[{"id":"c","function":{"name":"f"}}]},{"role":"tool","tool_call_id":"c","tool_call_id":"d","content":"r"}`),
-		"ok tools":         `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tool_choice":"auto","tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}}},"description":"d","strict":true,"name":"g"}},{"type":"function","function":{"description":5,"name":"h","strict":false,"strict":true}}]}`,
-		"ok gemini3":       `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"c1","function":{"name":"f"}},{"id":"c2","function":{"name":"f"}}]},{"role":"tool","tool_call_id":"c1","content":""},{"role":"tool","tool_call_id":"c1","content":"twice"}]}`,
-		"r user part":      `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"user","content":[{"type":"input_text","text":"a"},{"type":"input_image","image_url":"data:x"}]}]}`,
-		"r user text":      `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"user","content":[{"type":"input_text","text":1}]}]}`,
-		"r dev part":       `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"developer","content":[{"type":"input_text","text":"a"},{"type":"input_image"}]}]}`,
-		"r content number": `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"assistant","content":5}]}`,
-		"r file":           `{"model":"gpt-4o","input":[{"role":"user","content":[{"type":"input_file","file_data":"@@"}]}]}`,
-		"r args":           `{"model":"gpt-4o","input":[{"role":"user","content":"x"},{"type":"function_call","call_id":"c","name":"f","arguments":"[1]"}]}`,
-		"r ok":             `{"model":"gpt-4o","instructions":"be","input":[{"role":"developer","content":[{"type":"input_text","text":"d"}]},{"role":"user","content":[{"type":"input_text","text":"a"},{"type":"input_image","image_url":"https://e.com/x.jpg"},{"type":"input_file","file_data":"AAAA","filename":"x.pdf"}]},{"role":"assistant","content":[{"type":"output_text","text":"b"}]},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c","output":"r"}]}`,
+		"ok dup keys":        m(`{"role":"user","content":"first","role":"system","content":"second"},{"r\u006fle":"assistant","content":"esc","tool_calls":null,"tool_calls":[{"id":"c","function":{"name":"f"}}]},{"role":"tool","tool_call_id":"c","tool_call_id":"d","content":"r"}`),
+		"ok tools":           `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tool_choice":"auto","tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string"}}},"description":"d","strict":true,"name":"g"}},{"type":"function","function":{"description":5,"name":"h","strict":false,"strict":true}}]}`,
+		"ok gemini3":         `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"c1","function":{"name":"f"}},{"id":"c2","function":{"name":"f"}}]},{"role":"tool","tool_call_id":"c1","content":""},{"role":"tool","tool_call_id":"c1","content":"twice"}]}`,
+		"r user part":        `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"user","content":[{"type":"input_text","text":"a"},{"type":"input_image","image_url":"data:x"}]}]}`,
+		"r user text":        `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"user","content":[{"type":"input_text","text":1}]}]}`,
+		"r dev part":         `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"developer","content":[{"type":"input_text","text":"a"},{"type":"input_image"}]}]}`,
+		"r content number":   `{"model":"gpt-4o","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, 11) + `{"role":"assistant","content":5}]}`,
+		"r file":             `{"model":"gpt-4o","input":[{"role":"user","content":[{"type":"input_file","file_data":"@@"}]}]}`,
+		"r args":             `{"model":"gpt-4o","input":[{"role":"user","content":"x"},{"type":"function_call","call_id":"c","name":"f","arguments":"[1]"}]}`,
+		"r tools too many":   `{"model":"gpt-4o","input":"x","tools":[` + manyTools(gemini.MaxTools+1) + `]}`,
+		"r allowed too many": `{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"f"}],"tool_choice":{"type":"allowed_tools","mode":"auto","tools":[` + strings.Repeat(`{"type":"function","name":"f"},`, gemini.MaxTools) + `{"type":"function","name":"f"}]}}`,
+		"r domains too many": `{"model":"gpt-4o","input":"x","tools":[{"type":"web_search","filters":{"allowed_domains":[` + strings.Repeat(`"a.com",`, gemini.MaxDomains) + `"a.com"]}}]}`,
+		"r ok":               `{"model":"gpt-4o","instructions":"be","input":[{"role":"developer","content":[{"type":"input_text","text":"d"}]},{"role":"user","content":[{"type":"input_text","text":"a"},{"type":"input_image","image_url":"https://e.com/x.jpg"},{"type":"input_file","file_data":"AAAA","filename":"x.pdf"}]},{"role":"assistant","content":[{"type":"output_text","text":"b"}]},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c","output":"r"}]}`,
 	}
 }
 
