@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
+	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
 // A coding agent sends the same tools with every turn; the second turn's
@@ -20,21 +22,22 @@ func TestRepeatedToolsTranslateTheSame(t *testing.T) {
 	turn2 := `{"model":"claude-sonnet-4-5","max_tokens":100,` + tools + `,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"read a file"}]}`
 	shared := envtest.Env(nil)
 	for _, body := range []string{turn1, turn2, turn1} {
-		got, e := ParseMessages([]byte(body), shared)
-		if e != nil {
-			t.Fatal(e.Message)
-		}
-		want, _ := ParseMessages([]byte(body), envtest.Env(nil))
-		if string(got.Body) != string(want.Body) {
-			t.Fatalf("with the cache:\n%s\nfresh:\n%s", got.Body, want.Body)
-		}
-		gotCount, e := ParseCountTokens([]byte(body), shared)
-		if e != nil {
-			t.Fatal(e.Message)
-		}
-		wantCount, _ := ParseCountTokens([]byte(body), envtest.Env(nil))
-		if string(gotCount.Body) != string(wantCount.Body) {
-			t.Fatalf("count_tokens with the cache:\n%s\nfresh:\n%s", gotCount.Body, wantCount.Body)
-		}
+		sameWithCache(t, "messages", ParseMessages, body, shared)
+		sameWithCache(t, "count_tokens", ParseCountTokens, body, shared)
+	}
+}
+
+// sameWithCache fails t unless parse translates body over shared, whose
+// declaration cache may hold its tools, to the Gemini request a fresh Env
+// gives.
+func sameWithCache[T translator.Translator](t *testing.T, what string, parse func([]byte, *translator.Env) (T, *apierror.Error), body string, shared *translator.Env) {
+	t.Helper()
+	got, e := parse([]byte(body), shared)
+	if e != nil {
+		t.Fatal(e.Message)
+	}
+	want, _ := parse([]byte(body), envtest.Env(nil))
+	if g, w := got.UpstreamBody(0), want.UpstreamBody(0); string(g) != string(w) {
+		t.Fatalf("%s with the cache:\n%s\nfresh:\n%s", what, g, w)
 	}
 }
