@@ -133,8 +133,8 @@ func (s *Scan) Read(data []byte) bool {
 	return s.unescape()
 }
 
-// The readers below walk one object each, member by member (firstMember,
-// nextMember), with no callback: in Wasm every call costs, and an event
+// The readers below walk one object each, member by member (member), with
+// no callback: in Wasm every call costs, and an event
 // has a few dozen members. Each returns the index after its value, or -1
 // when the value takes the gjson path.
 
@@ -144,7 +144,7 @@ func (s *Scan) top(i int) int {
 	var seen uint8
 	var k keyID
 	more, n := false, 0
-	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
+	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
 		if n++; n > 64 {
 			return -1
 		}
@@ -186,7 +186,7 @@ func (s *Scan) usage(i int) int {
 	s.Usage.Present = true
 	var k keyID
 	var more bool
-	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
+	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
 		end, integer := number(d, i)
 		if end >= 0 && integer {
 			// A plain count (usageFast refuses more than 15 digits).
@@ -235,7 +235,7 @@ func (s *Scan) candidate(i, ci int) int {
 	var seen uint8
 	var k keyID
 	var more bool
-	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
+	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
 		c := &s.Candidates[ci]
 		switch k {
 		case kContent:
@@ -275,7 +275,7 @@ func (s *Scan) content(i, ci int) int {
 	seen := false
 	var k keyID
 	var more bool
-	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
+	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
 		if k == kParts {
 			if seen || i >= len(d) || d[i] != '[' {
 				return -1
@@ -299,42 +299,42 @@ func (s *Scan) parts(i, ci int) int {
 		}
 		s.Parts = append(s.Parts, Part{})
 		s.Candidates[ci].Last = len(s.Parts)
-		i = s.part(i+1, len(s.Parts)-1)
+		i = s.part(i+1, len(s.Parts)-1, false)
 	}
 	return i
 }
 
-// part reads a part; i is after its '{'.
-func (s *Scan) part(i, pi int) int {
+// part reads a part, or with call its functionCall (whose members share
+// the part's Part); i is after the object's '{'.
+func (s *Scan) part(i, pi int, call bool) int {
 	d := s.data
 	var seen uint8
 	var k keyID
 	var more bool
-	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
+	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
 		p := &s.Parts[pi]
-		var bit uint8
-		switch k {
-		case kText:
-			bit = 1
-		case kThought:
-			bit = 2
-		case kThoughtSignature:
-			bit = 4
-		case kFunctionCall:
-			bit = 8
-		case kToolCall, kToolResponse:
-			p.ToolRecord = true
-		default:
-			return -1 // inlineData, executableCode...: the gjson path
+		bit := memberBit[k]
+		if call != (bit >= bName) {
+			bit = 0 // a member of the other object: unknown here
+		}
+		if bit == 0 {
+			switch {
+			case call:
+				i = skip(d, i, 7)
+			case k == kToolCall || k == kToolResponse:
+				p.ToolRecord = true
+				i = skip(d, i, 6)
+			default:
+				return -1 // inlineData, executableCode...: the gjson path
+			}
+			continue
 		}
 		if seen&bit != 0 || i >= len(d) {
 			return -1
 		}
 		seen |= bit
 		switch bit {
-		case 0:
-			i = skip(d, i, 6)
-		case 1:
+		case bText:
 			if d[i] != '"' {
 				return -1
 			}
@@ -349,7 +349,7 @@ func (s *Scan) part(i, pi int) int {
 				p.Text = s.str(i+1, end-1)
 			}
 			i = end
-		case 2:
+		case bThought:
 			switch {
 			case has(d, i, "true"):
 				p.Thought = true
@@ -359,50 +359,21 @@ func (s *Scan) part(i, pi int) int {
 			default:
 				return -1
 			}
-		case 4:
+		case bSignature:
 			p.Signature, i = s.plainString(i)
-		case 8:
+		case bCall:
 			if d[i] != '{' {
 				return -1
 			}
 			p.Call = true
-			if i = s.call(i+1, pi); i >= 0 && s.Parts[pi].CallName == "" {
+			if i = s.part(i+1, pi, true); i >= 0 && s.Parts[pi].CallName == "" {
 				return -1 // CheckFunctionCall's error: the gjson path
 			}
-		}
-	}
-	return i
-}
-
-// call reads a functionCall; i is after its '{'.
-func (s *Scan) call(i, pi int) int {
-	d := s.data
-	var seen uint8
-	var k keyID
-	var more bool
-	for k, i, more = firstMember(d, i); more; k, i, more = nextMember(d, i) {
-		p := &s.Parts[pi]
-		var bit uint8
-		switch k {
-		case kName:
-			bit = 1
-		case kID:
-			bit = 2
-		case kArgs:
-			bit = 4
-		}
-		if seen&bit != 0 || i >= len(d) {
-			return -1
-		}
-		seen |= bit
-		switch bit {
-		case 0:
-			i = skip(d, i, 7)
-		case 1:
+		case bName:
 			p.CallName, i = s.plainString(i)
-		case 2:
+		case bID:
 			p.CallID, i = s.plainString(i)
-		case 4:
+		case bArgs:
 			switch {
 			case d[i] == '{':
 				end := skip(d, i, 7)
@@ -420,6 +391,21 @@ func (s *Scan) call(i, pi int) int {
 	}
 	return i
 }
+
+// memberBit marks the members part reads once each: a part's, then its
+// functionCall's (from bName on).
+const (
+	bText uint8 = 1 << iota
+	bThought
+	bSignature
+	bCall
+	bName
+	bID
+	bArgs
+)
+
+var memberBit = [...]uint8{kText: bText, kThought: bThought, kThoughtSignature: bSignature, kFunctionCall: bCall,
+	kName: bName, kID: bID, kArgs: bArgs, kTotalTokenCount: 0}
 
 // unescape fills in the texts written with escapes, once the scan is done
 // (the buffer is sized once, so earlier texts are never moved).
@@ -510,109 +496,7 @@ var keyNames = [...]string{"", "candidates", "usageMetadata", "responseId", "err
 	"promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "cachedContentTokenCount",
 	"toolUsePromptTokenCount", "totalTokenCount"}
 
-// lookup names a key by its length and a letter, then compares it once:
-// a string switch compares with runtime.memequal, which costs more than
-// thirty nanoseconds a call in Wasm.
-func lookup(k []byte) keyID {
-	var id keyID
-	switch len(k) {
-	case 2:
-		id = kID
-	case 4:
-		switch k[0] {
-		case 't':
-			id = kText
-		case 'n':
-			id = kName
-		case 'a':
-			id = kArgs
-		}
-	case 5:
-		switch k[0] {
-		case 'e':
-			id = kError
-		case 'i':
-			id = kIndex
-		case 'p':
-			id = kParts
-		}
-	case 7:
-		switch k[0] {
-		case 'c':
-			id = kContent
-		case 't':
-			id = kThought
-		}
-	case 8:
-		id = kToolCall
-	case 10:
-		switch k[0] {
-		case 'c':
-			id = kCandidates
-		case 'r':
-			id = kResponseID
-		}
-	case 12:
-		switch k[0] {
-		case 'f':
-			if k[1] == 'i' {
-				id = kFinishReason
-			} else {
-				id = kFunctionCall
-			}
-		case 't':
-			id = kToolResponse
-		}
-	case 13:
-		id = kUsageMetadata
-	case 14:
-		switch k[0] {
-		case 'p':
-			id = kPromptFeedback
-		case 'l':
-			id = kLogprobsResult
-		}
-	case 15:
-		id = kTotalTokenCount
-	case 16:
-		switch k[0] {
-		case 't':
-			id = kThoughtSignature
-		case 'p':
-			id = kPromptTokenCount
-		}
-	case 17:
-		id = kGroundingMetadata
-	case 18:
-		switch k[0] {
-		case 'u':
-			id = kURLContextMetadata
-		case 't':
-			id = kThoughtsTokenCount
-		}
-	case 20:
-		id = kCandidatesTokenCount
-	case 23:
-		switch k[0] {
-		case 'c':
-			id = kCachedContentTokenCount
-		case 't':
-			id = kToolUsePromptTokenCount
-		}
-	}
-	name := keyNames[id]
-	if len(name) != len(k) {
-		return kOther
-	}
-	for i := range len(k) {
-		if k[i] != name[i] {
-			return kOther
-		}
-	}
-	return id
-}
-
-// setKey is set for a key named by lookup.
+// setKey is set for a key named by member.
 func (us *Usage) setKey(id keyID, n int64) {
 	switch id {
 	case kPromptTokenCount:
@@ -630,56 +514,96 @@ func (us *Usage) setKey(id keyID, n int64) {
 	}
 }
 
-// firstMember reads the first member's key of an object (i is after its
-// '{'), nextMember the next one's after a member's value (ending at i, -1
-// for a value that could not be read). The key is named by lookup and
-// written without escapes; vi is the index of its value (whitespace
-// skipped). more is false at the object's end, with vi after its '}', and
-// where the member cannot be read here, with vi -1.
-func firstMember(d []byte, i int) (key keyID, vi int, more bool) {
-	if i = ws(d, i); i < len(d) && d[i] == '}' {
-		return kOther, i + 1, false
-	}
-	return memberKey(d, i)
-}
-
-func nextMember(d []byte, i int) (key keyID, vi int, more bool) {
+// member reads a member's key and colon: the first member's of an object
+// (first: i is after its '{'), or the next one's after a member's value
+// (ending at i, -1 for a value that could not be read). The key is named
+// by keyTable and written without escapes; vi is the index of its value
+// (whitespace skipped). more is false at the object's end, with vi after
+// its '}', and where the member cannot be read here, with vi -1.
+//
+// One call per member, the key's naming included: in Wasm a call costs
+// about as much as reading a short key.
+func member(d []byte, i int, first bool) (key keyID, vi int, more bool) {
 	if i < 0 {
 		return kOther, -1, false
 	}
 	if i = ws(d, i); i >= len(d) {
 		return kOther, -1, false
 	}
-	switch d[i] {
-	case ',':
-		return memberKey(d, ws(d, i+1))
-	case '}':
+	c := d[i]
+	if c == '}' {
 		return kOther, i + 1, false
 	}
-	return kOther, -1, false
-}
-
-// memberKey reads a member's key and colon at i.
-func memberKey(d []byte, i int) (key keyID, vi int, more bool) {
-	if i >= len(d) || d[i] != '"' {
+	if !first {
+		if c != ',' {
+			return kOther, -1, false
+		}
+		if i = ws(d, i+1); i >= len(d) {
+			return kOther, -1, false
+		}
+		c = d[i]
+	}
+	if c != '"' {
 		return kOther, -1, false
 	}
-	j, esc := str(d, i+1)
-	if j < 0 || esc {
-		return kOther, -1, false
+	i++
+	j := i
+	for j < len(d) && plain[d[j]] {
+		j++
 	}
-	key = lookup(d[i+1 : j-1])
-	if j < len(d) && d[j] == ':' {
-		return key, ws(d, j+1), true
+	if j >= len(d) || d[j] != '"' {
+		return kOther, -1, false // an escape, a control byte, the end
 	}
-	if j = ws(d, j); j >= len(d) || d[j] != ':' {
+	if n := j - i; n >= 2 {
+		key = keyTable[(uint(n)*4+uint(d[i])<<1+uint(d[j-1]))&127]
+		if !sameKey(d[i:j], keyNames[key]) {
+			key = kOther
+		}
+	}
+	if j = ws(d, j+1); j >= len(d) || d[j] != ':' {
 		return kOther, -1, false
 	}
 	return key, ws(d, j+1), true
 }
 
-// firstElement and nextElement are firstMember and nextMember for an
-// array: i is at the next element (whitespace skipped) while more is true.
+// keyTable names a key by its length and its first and last bytes (a
+// perfect hash of keyNames, checked by TestKeyTable); member then compares
+// the key with the name once.
+var keyTable = func() (t [128]keyID) {
+	for id := kCandidates; int(id) < len(keyNames); id++ {
+		k := keyNames[id]
+		t[(uint(len(k))*4+uint(k[0])<<1+uint(k[len(k)-1]))&127] = id
+	}
+	return
+}()
+
+// sameKey reports whether k is name, comparing eight bytes at a time: a
+// string comparison calls runtime.memequal, which costs more than thirty
+// nanoseconds a call in Wasm.
+func sameKey(k []byte, name string) bool {
+	n := len(k)
+	if n != len(name) {
+		return false
+	}
+	if n < 8 {
+		for i := range n {
+			if k[i] != name[i] {
+				return false
+			}
+		}
+		return true
+	}
+	p, q := unsafe.Pointer(&k[0]), unsafe.Pointer(unsafe.StringData(name))
+	for i := 0; i < n-8; i += 8 {
+		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	return *(*uint64)(unsafe.Add(p, n-8)) == *(*uint64)(unsafe.Add(q, n-8))
+}
+
+// firstElement and nextElement are member for an array: i is at the next
+// element (whitespace skipped) while more is true.
 func firstElement(d []byte, i int) (int, bool) {
 	if i = ws(d, i); i < len(d) && d[i] == ']' {
 		return i + 1, false

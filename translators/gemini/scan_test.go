@@ -131,3 +131,19 @@ func checkScan(t *testing.T, b []byte) {
 		t.Fatalf("fewer candidates than scanned in %q", b)
 	}
 }
+
+// TestKeyTable: member names every key of keyNames (keyTable is a perfect
+// hash of them), and no other.
+func TestKeyTable(t *testing.T) {
+	for id := kCandidates; int(id) < len(keyNames); id++ {
+		k := `"` + keyNames[id] + `":1}`
+		if got, _, more := member([]byte(k), 0, true); got != id || !more {
+			t.Errorf("%s: key %d, want %d", k, got, id)
+		}
+		for _, other := range []string{keyNames[id][1:], keyNames[id] + "s", "#" + keyNames[id][1:], keyNames[id][:len(keyNames[id])-1] + "#"} {
+			if got, _, _ := member([]byte(`"`+other+`":1`), 0, true); got != kOther {
+				t.Errorf("%q named %d", other, got)
+			}
+		}
+	}
+}
