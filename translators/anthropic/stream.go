@@ -51,15 +51,16 @@ func (s *Stream) Close(dst []byte) []byte {
 		return s.Out
 	}
 	s.m.finish(s)
+	u := s.Usage()
 	s.begin("message_delta")
 	s.Out = append(s.Out, `{"type":"message_delta","delta":{"stop_reason":`...)
 	s.Out = jsonw.String(s.Out, stopReason(f, s.m.calls > 0))
 	s.Out = append(s.Out, `,"stop_sequence":null},"usage":{"output_tokens":`...)
-	s.Out = jsonw.Int(s.Out, s.Last.Output())
+	s.Out = jsonw.Int(s.Out, u.Output())
 	s.Out = append(s.Out, `,"input_tokens":`...)
-	s.Out = jsonw.Int(s.Out, inputTokens(s.Last))
+	s.Out = jsonw.Int(s.Out, inputTokens(u))
 	s.Out = append(s.Out, `,"cache_read_input_tokens":`...)
-	s.Out = jsonw.Int(s.Out, s.Last.Cached)
+	s.Out = jsonw.Int(s.Out, u.Cached)
 	s.Out = appendServerToolUse(s.Out, s.m.g)
 	s.Out = append(s.Out, "}}\n\n"...)
 	s.begin("message_stop")
@@ -89,9 +90,6 @@ func (s *Stream) fail(e *apierror.Error) {
 }
 
 func (s *Stream) event(ev gemini.Event) *apierror.Error {
-	if ev.Usage.Present {
-		s.Last = ev.Usage // running values; the last one is authoritative
-	}
 	if !s.started {
 		s.messageStart(ev.Resp)
 	}
@@ -114,15 +112,16 @@ func (s *Stream) messageStart(resp gjson.Result) { s.messageStartID(s.req.messag
 
 func (s *Stream) messageStartID(id string) {
 	s.started = true
+	u := s.Usage()
 	s.begin("message_start")
 	s.Out = append(s.Out, `{"type":"message_start","message":{"id":`...)
 	s.Out = jsonw.String(s.Out, id)
 	s.Out = append(s.Out, `,"type":"message","role":"assistant","model":`...)
 	s.Out = jsonw.String(s.Out, s.req.Model)
 	s.Out = append(s.Out, `,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":`...)
-	s.Out = jsonw.Int(s.Out, inputTokens(s.Last))
+	s.Out = jsonw.Int(s.Out, inputTokens(u))
 	s.Out = append(s.Out, `,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":`...)
-	s.Out = jsonw.Int(s.Out, s.Last.Cached)
+	s.Out = jsonw.Int(s.Out, u.Cached)
 	s.Out = append(s.Out, "}}}\n\n"...)
 	s.keepAlive()
 }

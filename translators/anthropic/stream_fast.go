@@ -9,9 +9,6 @@ import (
 // fastEvent is event for an event read by the scan: the same events, from
 // strings that view the upstream event instead of gjson Results.
 func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
-	if sc.Usage.Present {
-		s.Last = sc.Usage // running values; the last one is authoritative
-	}
 	if !s.started {
 		s.messageStartID(gemini.ResponseIDOf(sc.ResponseID, "msg_", s.req.Env.NewID))
 	}

@@ -38,9 +38,26 @@ type EventReader struct {
 	// takes the gjson path.
 	fast FastHandler
 	scan Scan
+	// usage is the last usageMetadata of the stream; when due, the newer
+	// one is usageRaw, a copy of its bytes read only when asked (Usage):
+	// Gemini sends one on every event and only the last one counts.
+	usage    Usage
+	usageRaw []byte
+	due      bool
 }
 
-// FastHandler translates an event read by the scan (Scan). It returns
+// Usage is the last usage Gemini reported: running values, the last one
+// authoritative.
+func (r *EventReader) Usage() Usage {
+	if r.due {
+		r.due = false
+		r.usage = UsageOf(gjson.Result{Type: gjson.JSON, Raw: unsafe.String(unsafe.SliceData(r.usageRaw), len(r.usageRaw))})
+	}
+	return r.usage
+}
+
+// FastHandler translates an event read by the scan (Scan), whose Usage
+// is left to the reader (EventReader.Usage). It returns
 // false, having written nothing and changed nothing, for an event it
 // leaves to the gjson path, which then gets it as an Event.
 type FastHandler func(*Scan) (handled bool, err *apierror.Error)
@@ -51,7 +68,10 @@ type FastHandler func(*Scan) (handled bool, err *apierror.Error)
 // its stream starts, once (a method value allocates); nil, the default,
 // sends every event down the gjson path (the reference of the
 // differential tests).
-func (r *EventReader) SetFast(fast FastHandler) { r.fast = fast }
+func (r *EventReader) SetFast(fast FastHandler) {
+	r.fast = fast
+	r.scan.lazyUsage = true
+}
 
 // Feed reads a chunk and calls fn for each complete event. It returns the
 // error that ends the stream (an upstream error object, unreadable bytes),
@@ -87,6 +107,10 @@ func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error 
 		return stop{}
 	}
 	if r.fast != nil && !ev.Bare && r.scan.Read(ev.Data) {
+		if u := r.scan.UsageRaw; u != "" {
+			r.usageRaw = append(r.usageRaw[:0], u...)
+			r.due = true
+		}
 		handled, err := r.fast(&r.scan)
 		if err != nil {
 			r.err = err
@@ -118,6 +142,9 @@ func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error 
 		Resp:       resp,
 		Candidates: r.idx.Get("candidates"),
 		Usage:      UsageOf(r.idx.Get("usageMetadata")),
+	}
+	if e.Usage.Present {
+		r.usage, r.due = e.Usage, false
 	}
 	if br := r.idx.Get("promptFeedback").Get("blockReason").String(); br != "" {
 		e.BlockReason = strings.Clone(br)

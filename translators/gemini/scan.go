@@ -37,13 +37,20 @@ import (
 // (unescaped text lives in the Scan's buffer).
 type Scan struct {
 	ResponseID string // responseId ("" when absent)
-	Usage      Usage  // usageMetadata; Present is false without one
+	Usage      Usage  // usageMetadata; Present is false without one (or with lazyUsage)
+	// UsageRaw is the usageMetadata object's bytes ("" without one),
+	// which UsageOf reads as the scan does.
+	UsageRaw   string
 	Candidates []ScanCandidate
 	Parts      []Part // every candidate's parts; ScanCandidate.Parts indexes them
 
 	data    []byte
 	unesc   []byte // unescaped strings
 	pending []pendingText
+	// lazyUsage: usageMetadata is only validated, its counts left in
+	// UsageRaw (Usage stays empty). A stream sends it on every event and
+	// only the last one counts: EventReader reads it when asked.
+	lazyUsage bool
 }
 
 // ScanCandidate is one element of `candidates`.
@@ -120,7 +127,7 @@ const maxScanNest = 64
 // gjson path.
 func (s *Scan) Read(data []byte) bool {
 	s.data = data
-	s.ResponseID, s.Usage = "", Usage{}
+	s.ResponseID, s.Usage, s.UsageRaw = "", Usage{}, ""
 	s.Candidates, s.Parts = s.Candidates[:0], s.Parts[:0]
 	s.unesc, s.pending = s.unesc[:0], s.pending[:0]
 	i := ws(data, 0)
@@ -130,7 +137,7 @@ func (s *Scan) Read(data []byte) bool {
 	if i = s.top(ws(data, i+1)); i < 0 || ws(data, i) != len(data) {
 		return false
 	}
-	return s.unescape()
+	return len(s.pending) == 0 || s.unescape()
 }
 
 // The readers below walk one object each, member by member (member), with
@@ -160,10 +167,19 @@ func (s *Scan) top(i int) int {
 				return -1
 			}
 			seen |= 2
-			if i < len(d) && d[i] == '{' {
-				i = s.usage(i + 1)
-			} else {
+			switch {
+			case i >= len(d) || d[i] != '{':
 				i = skip(d, i, 1)
+			case s.lazyUsage:
+				start := i
+				if i = skip(d, i, 1); i >= 0 {
+					s.UsageRaw = s.str(start, i)
+				}
+			default:
+				start := i
+				if i = s.usage(i + 1); i >= 0 {
+					s.UsageRaw = s.str(start, i)
+				}
 			}
 		case kResponseID:
 			if seen&4 != 0 {
@@ -410,9 +426,6 @@ var memberBit = [...]uint8{kText: bText, kThought: bThought, kThoughtSignature: 
 // unescape fills in the texts written with escapes, once the scan is done
 // (the buffer is sized once, so earlier texts are never moved).
 func (s *Scan) unescape() bool {
-	if len(s.pending) == 0 {
-		return true
-	}
 	n := 0
 	for _, p := range s.pending {
 		n += int(p.end - p.start)
@@ -778,12 +791,37 @@ func digits(d []byte, i, end, maxDigits int) (n int64, ok bool) {
 // index after it, or -1. depth is the nesting of the value's container:
 // the value may nest up to jsondepth.MaxDepth in all, and maxScanNest
 // levels itself.
+//
+// Keys without escapes and integers are read here, with no call: they are
+// most of what an event's skipped values (usageMetadata in a stream, safety
+// ratings) hold.
 func skip(d []byte, i, depth int) int {
 	var stack uint64 // one bit per open container: 1 an object
 	n := 0
+	readKey := false
 	for {
-		// A value starts at i.
 		i = ws(d, i)
+		if readKey {
+			// A member's key and colon.
+			readKey = false
+			if i >= len(d) || d[i] != '"' {
+				return -1
+			}
+			j := i + 1
+			for j < len(d) && plain[d[j]] {
+				j++
+			}
+			if j < len(d) && d[j] == '"' {
+				i = j + 1
+			} else if i, _ = str(d, i+1); i < 0 {
+				return -1
+			}
+			if i = ws(d, i); i >= len(d) || d[i] != ':' {
+				return -1
+			}
+			i = ws(d, i+1)
+		}
+		// A value starts at i.
 		if i >= len(d) {
 			return -1
 		}
@@ -803,9 +841,7 @@ func skip(d []byte, i, depth int) int {
 					stack >>= 1
 					break
 				}
-				if i = key(d, i); i < 0 {
-					return -1
-				}
+				readKey = true
 				continue
 			}
 			if i < len(d) && d[i] == ']' {
@@ -834,6 +870,19 @@ func skip(d []byte, i, depth int) int {
 				return -1
 			}
 			i += 4
+		case c >= '1' && c <= '9':
+			// An integer; a fraction or an exponent goes to number.
+			j := i + 1
+			for j < len(d) && d[j] >= '0' && d[j] <= '9' {
+				j++
+			}
+			if j < len(d) && (d[j] == '.' || d[j] == 'e' || d[j] == 'E') {
+				if i, _ = number(d, i); i < 0 {
+					return -1
+				}
+			} else {
+				i = j
+			}
 		default:
 			if i, _ = number(d, i); i < 0 {
 				return -1
@@ -852,11 +901,7 @@ func skip(d []byte, i, depth int) int {
 			obj := stack&1 == 1
 			if d[i] == ',' {
 				i++
-				if obj {
-					if i = key(d, ws(d, i)); i < 0 {
-						return -1
-					}
-				}
+				readKey = obj
 				break
 			}
 			if obj && d[i] == '}' || !obj && d[i] == ']' {
@@ -868,22 +913,6 @@ func skip(d []byte, i, depth int) int {
 			return -1
 		}
 	}
-}
-
-// key validates a member's key and colon at i; it returns the index after
-// the colon, or -1.
-func key(d []byte, i int) int {
-	if i >= len(d) || d[i] != '"' {
-		return -1
-	}
-	if i, _ = str(d, i+1); i < 0 {
-		return -1
-	}
-	i = ws(d, i)
-	if i >= len(d) || d[i] != ':' {
-		return -1
-	}
-	return i + 1
 }
 
 // appendUnescaped appends the JSON string contents raw (validated by str)

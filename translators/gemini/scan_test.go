@@ -36,6 +36,12 @@ var scanSeeds = []string{
 	`{"a":{"b":1,}}`,
 	`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}}]}}]}`,
 	`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":` + strings.Repeat("[", 60) + strings.Repeat("]", 60) + `}}}]}}]}`,
+	`{"usageMetadata":{"promptTokenCount":1.5e1,"candidatesTokenCount":-2,"x":[{"y":[1,2]}],"totalTokenCount":12345678901234567}}`,
+	`{"usageMetadata":{"prompt\u0054okenCount":7,"totalTokenCount":"8"},"candidates":[]}`,
+	`{"usageMetadata":{"totalTokenCount":1,}}`,
+	`{"usageMetadata":{"totalTokenCount":01}}`,
+	`{"usageMetadata":{},"usageMetadata":{}}`,
+	`{"usageMetadata":{"a":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}}`,
 }
 
 // TestScanMatchesGjson checks the scan on the seeds (FuzzScanMatchesGjson
@@ -43,10 +49,15 @@ var scanSeeds = []string{
 func TestScanMatchesGjson(t *testing.T) {
 	for _, s := range scanSeeds {
 		checkScan(t, []byte(s))
+		checkLazyUsage(t, []byte(s))
 	}
 	var sc Scan
 	if !sc.Read([]byte(scanSeeds[0])) || len(sc.Parts) != 1 || sc.Parts[0].Text != "token 1 of the answer " || sc.ResponseID != "bench-stream" || sc.Usage.Total != 413 {
 		t.Fatalf("common event not read: %+v", sc)
+	}
+	odd := []byte(`{"candidates":[{"content":{"parts":[{"text":"x"}]}}],"usageMetadata":{"promptTokenCount":1.5e1,"totalTokenCount":"8"}}`)
+	if lazy := (Scan{lazyUsage: true}); sc.Read(odd) || !lazy.Read(odd) {
+		t.Fatal("a usage the scan cannot count must leave a stream's event on the scan")
 	}
 	if !sc.Read([]byte(scanSeeds[1])) || sc.Parts[0].Text != "a\nb\"c\\dé😀\ufffdx\u2028" {
 		t.Fatalf("escaped text: %q", sc.Parts[0].Text)
@@ -60,7 +71,10 @@ func FuzzScanMatchesGjson(f *testing.F) {
 	for _, s := range scanSeeds {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { checkScan(t, b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkScan(t, b)
+		checkLazyUsage(t, b)
+	})
 }
 
 func checkScan(t *testing.T, b []byte) {
@@ -144,6 +158,45 @@ func TestKeyTable(t *testing.T) {
 			if got, _, _ := member([]byte(`"`+other+`":1`), 0, true); got != kOther {
 				t.Errorf("%q named %d", other, got)
 			}
+		}
+	}
+}
+
+// checkLazyUsage: a stream's scan (lazyUsage) reads what the scan reads,
+// and more, as gjson does: only valid JSON within the depth limit, and a
+// usageMetadata that UsageOf reads as gjson does; the usage alone never
+// sends an event to the gjson path.
+func checkLazyUsage(t *testing.T, b []byte) {
+	t.Helper()
+	var eager Scan
+	lazy := Scan{lazyUsage: true}
+	eagerOK, lazyOK := eager.Read(b), lazy.Read(b)
+	if !lazyOK {
+		if eagerOK {
+			t.Fatalf("the lazy scan refused what the scan read: %q", b)
+		}
+		return
+	}
+	if !gjson.ValidBytes(b) {
+		t.Fatalf("lazy scan read invalid JSON %q", b)
+	}
+	if _, ok := jsondepth.Check(b, jsondepth.MaxDepth); !ok {
+		t.Fatalf("lazy scan read JSON too deep: %q", b)
+	}
+	u := gjson.GetBytes(b, "usageMetadata")
+	if !u.IsObject() {
+		u = gjson.Result{}
+	}
+	if lazy.Usage != (Usage{}) || lazy.UsageRaw != u.Raw {
+		t.Fatalf("lazy usage %+v %q, gjson %q", lazy.Usage, lazy.UsageRaw, u.Raw)
+	}
+	if got, want := UsageOf(gjson.Result{Type: gjson.JSON, Raw: lazy.UsageRaw}), UsageOf(u); got != want {
+		t.Fatalf("usage %+v, gjson %+v, in %q", got, want, b)
+	}
+	if eagerOK {
+		if eager.UsageRaw != lazy.UsageRaw || eager.ResponseID != lazy.ResponseID ||
+			!reflect.DeepEqual(eager.Candidates, lazy.Candidates) || !reflect.DeepEqual(eager.Parts, lazy.Parts) {
+			t.Fatalf("the lazy scan read %q otherwise", b)
 		}
 	}
 }

@@ -15,14 +15,15 @@ type StreamState struct {
 	Out    []byte // output of the current Write or Close
 	Done   bool   // finished, or an error was emitted: ignore the rest
 	Broken bool   // the stream ended with an error event
-	Last   Usage  // the last usage Gemini reported: running values, the last authoritative
 }
 
 // Failed reports whether the stream ended with an error event.
 func (s *StreamState) Failed() bool { return s.Broken }
 
-// Usage is the last usage Gemini reported (for metrics and access logs).
-func (s *StreamState) Usage() Usage { return s.Last }
+// Usage is the last usage Gemini reported (for metrics and access logs):
+// running values, the last one authoritative. An event's usage is there
+// before the translator gets the event.
+func (s *StreamState) Usage() Usage { return s.Events.Usage() }
 
 // Feed is a translator's Write: it sets dst as the output and runs the
 // complete events of chunk through event; an error that ends the stream

@@ -79,7 +79,8 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 		s.m.finish(s)
 		st = endState(f)
 	}
-	st.usage = &s.Last
+	u := s.Usage()
+	st.usage = &u
 	s.terminal(st)
 	return s.Out
 }
@@ -87,9 +88,6 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
 	if !s.started {
 		s.start(ev.Resp.Get("responseId").String()) // looked up for the first event only
-	}
-	if ev.Usage.Present {
-		s.Last = ev.Usage // running values; the last one is authoritative
 	}
 	if ev.BlockReason != "" {
 		s.blocked = ev.BlockReason
@@ -181,7 +179,7 @@ func (s *ResponsesStream) terminal(st responseState) {
 func (s *ResponsesStream) fail(e *apierror.Error) {
 	s.start("")
 	s.Broken = true
-	u := s.Last
+	u := s.Usage()
 	s.terminal(responseState{status: "failed", err: e, usage: &u})
 }
 

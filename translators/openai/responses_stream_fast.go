@@ -8,9 +8,6 @@ import (
 // fastEvent is event for an event read by the scan.
 func (s *ResponsesStream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	s.start(sc.ResponseID)
-	if sc.Usage.Present {
-		s.Last = sc.Usage // running values; the last one is authoritative
-	}
 	var failure *apierror.Error
 	for ci := range sc.Candidates {
 		c := &sc.Candidates[ci]

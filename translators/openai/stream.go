@@ -72,7 +72,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	if s.req.IncludeUsage {
 		s.Out = append(s.Out, s.prefix...)
 		s.Out = append(s.Out, ']')
-		s.Out = appendUsage(s.Out, s.Last)
+		s.Out = appendUsage(s.Out, s.Usage())
 		s.Out = append(s.Out, "}\n\n"...)
 	}
 	s.Out = append(s.Out, "data: [DONE]\n\n"...)
@@ -133,9 +133,6 @@ func (s *Stream) chunkBytes(i int, delta []byte, finish string) {
 // read by gemini.PartOf, the reference of the scan.
 func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	s.ensurePrefix(ev.Resp)
-	if ev.Usage.Present {
-		s.Last = ev.Usage // running values; the last one is authoritative
-	}
 	if ev.BlockReason != "" {
 		s.blocked = ev.BlockReason
 	}

@@ -11,9 +11,6 @@ func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	if s.prefix == nil {
 		s.setPrefix(gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", s.req.Env.NewID))
 	}
-	if sc.Usage.Present {
-		s.Last = sc.Usage // running values; the last one is authoritative
-	}
 	for ci := range sc.Candidates {
 		c := &sc.Candidates[ci]
 		i := c.Index

@@ -63,6 +63,10 @@ var DiffStreams = []string{
 	SSE(`{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":` + Deep(300) + `}}]}}]}`),
 	SSE(`{"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}],"responseId":"has space"}`),
 	SSE(`{"candidates":[{"content":{"parts":[{"text":"no end"}]}}]}`),
+	// Usage the scan cannot count: a stream's events stay on the fast
+	// path, where it is read, the last one only, as the gjson path reads it.
+	SSE(`{"candidates":[{"content":{"parts":[{"text":"a"}]},"index":0}],"usageMetadata":{"promptTokenCount":1.5e1,"totalTokenCount":"8","promptTokensDetails":[{"modality":"TEXT","tokenCount":1}]}}`,
+		`{"candidates":[{"content":{"parts":[{"text":"b"}]},"finishReason":"STOP","index":0}],"usageMetadata":{"prompt\u0054okenCount":7,"candidatesTokenCount":-2,"totalTokenCount":12345678901234567}}`),
 }
 
 var randomID = regexp.MustCompile(`(call_|chatcmpl-|resp_|msg_|rs_|fc_|ctc_|ws_|toolu_|srvtoolu_)[0-9A-Za-z]{24}`)

@@ -2,6 +2,7 @@ package jsontest
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -36,7 +37,27 @@ type StreamDiff[R any] struct {
 
 func (d StreamDiff[R]) check(t testing.TB, r R, up []byte, cut int) {
 	t.Helper()
-	SameBytes(t, d.Label, up, WriteSplit(d.New(r, false), up, cut), WriteSplit(d.New(r, true), up, cut))
+	fast, slow := d.New(r, false), d.New(r, true)
+	SameBytes(t, d.Label, up, WriteSplit(fast, up, cut), WriteSplit(slow, up, cut))
+	// What the stream reports for metrics and access logs: the same too.
+	if f, s := reported(fast), reported(slow); !reflect.DeepEqual(f, s) {
+		t.Fatalf("%s: the fast path reports %v for %q, the slow path %v", d.Label, f, up, s)
+	}
+}
+
+// reported is what a stream reports besides its bytes: the results of its
+// Usage and Failed methods (translator.Stream's), when it has them.
+func reported(s Stream) []any {
+	var out []any
+	v := reflect.ValueOf(s)
+	for _, name := range []string{"Usage", "Failed"} {
+		if m := v.MethodByName(name); m.IsValid() && m.Type().NumIn() == 0 {
+			for _, r := range m.Call(nil) {
+				out = append(out, r.Interface())
+			}
+		}
+	}
+	return out
 }
 
 // Test compares the paths on every body of Ups, cut in two every 7 bytes
