@@ -95,6 +95,33 @@ func (p *Parser) Feed(chunk []byte, emit func(Event) error) error {
 			}
 		}
 		chunk = chunk[next:]
+		if p.single(line, chunk) {
+			// An event of one data line, its blank line in this chunk
+			// too (every event of Gemini's): delivered from the chunk,
+			// never copied.
+			value := line[5:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+			if len(value)+1 > p.limit() {
+				return ErrTooLarge{p.limit()}
+			}
+			n := 1 // the blank line's end
+			if chunk[0] == '\r' {
+				if len(chunk) == 1 {
+					p.skipLF = true
+				} else if chunk[1] == '\n' {
+					n = 2
+				}
+			}
+			chunk = chunk[n:]
+			ev := Event{Name: p.name, Data: value}
+			p.name = ""
+			if err := emit(ev); err != nil {
+				return err
+			}
+			continue
+		}
 		err := p.processLine(line, emit)
 		p.line = p.line[:0]
 		if err != nil {
@@ -102,6 +129,16 @@ func (p *Parser) Feed(chunk []byte, emit func(Event) error) error {
 		}
 	}
 	return nil
+}
+
+// single reports whether line (read from the chunk, nothing carried over)
+// is an event's only data line with its blank line starting rest: what
+// processLine and dispatch would deliver as it is.
+func (p *Parser) single(line, rest []byte) bool {
+	if len(p.line) > 0 || p.hasData || len(rest) == 0 || rest[0] != '\r' && rest[0] != '\n' {
+		return false
+	}
+	return len(line) >= 5 && line[0] == 'd' && line[1] == 'a' && line[2] == 't' && line[3] == 'a' && line[4] == ':'
 }
 
 // lineEnd is the index of the first '\r' or '\n' in b, or -1. Two
@@ -154,8 +191,10 @@ func (p *Parser) processLine(line []byte, emit func(Event) error) error {
 			value = value[1:]
 		}
 	}
-	switch string(field) {
-	case "data":
+	// A comparison with a constant calls runtime.memequal in Wasm: the
+	// data field, on every event, is compared by its bytes.
+	switch {
+	case len(field) == 4 && field[0] == 'd' && field[1] == 'a' && field[2] == 't' && field[3] == 'a':
 		if len(p.data)+len(value)+1 > p.limit() {
 			return ErrTooLarge{p.limit()}
 		}
@@ -164,7 +203,7 @@ func (p *Parser) processLine(line []byte, emit func(Event) error) error {
 		}
 		p.data = append(p.data, value...)
 		p.hasData = true
-	case "event":
+	case string(field) == "event":
 		p.name = string(value)
 	}
 	// id, retry and unknown fields carry nothing a translator needs.

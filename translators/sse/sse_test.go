@@ -141,5 +141,34 @@ func FuzzParserSplits(f *testing.F) {
 		if !equal(whole, split) {
 			t.Fatalf("split at %d differs: %+v vs %+v", cut, whole, split)
 		}
+		// Byte by byte, every line is carried over and every event
+		// built in the parser: the reference of events delivered from
+		// the chunk.
+		if bytewise := collect(t, strings.Split(s, ""), true); !equal(whole, bytewise) {
+			t.Fatalf("byte by byte differs: %+v vs %+v", whole, bytewise)
+		}
+	})
+}
+
+// TestSingleLineEvents: events of one data line are delivered from the
+// chunk as the parser would build them, whatever the line ends.
+func TestSingleLineEvents(t *testing.T) {
+	in := "data: a\r\n\r\ndata:b\n\nevent: e\ndata: c\r\rdata: d\r\n\r\n: x\ndata: e\n\r\n"
+	want := []got{{"", "a", false}, {"", "b", false}, {"e", "c", false}, {"", "d", false}, {"", "e", false}}
+	if g := collect(t, []string{in}, true); !equal(g, want) {
+		t.Fatalf("got %+v", g)
+	}
+	// A chunk ending in the blank line's CR: the LF that follows is its.
+	if g := collect(t, []string{"data: a\r\n\r", "\ndata: b\r\n\r\n"}, true); !equal(g, []got{{"", "a", false}, {"", "b", false}}) {
+		t.Fatalf("got %+v", g)
+	}
+	// Such an event's data is the chunk's bytes, not a copy.
+	chunk := []byte("data: {}\r\n\r\n")
+	var p Parser
+	_ = p.Feed(chunk, func(e Event) error {
+		if &e.Data[0] != &chunk[6] {
+			t.Error("the event's data was copied")
+		}
+		return nil
 	})
 }
