@@ -138,10 +138,15 @@ func (s *Stream) blockStart(block string) {
 // blockDelta writes a content_block_delta for the open block; the caller
 // appends the delta's fields after `"delta":{"type":`.
 func (s *Stream) blockDelta() {
-	s.begin("content_block_delta")
-	s.Out = append(s.Out, `{"type":"content_block_delta","index":`...)
-	s.Out = jsonw.Int(s.Out, int64(s.next-1))
+	s.deltaHead()
 	s.Out = append(s.Out, `,"delta":{"type":`...)
+}
+
+// deltaHead writes a content_block_delta up to the open block's index, in
+// one append: a text delta is written on every upstream event.
+func (s *Stream) deltaHead() {
+	s.Out = append(s.Out, "event: content_block_delta\ndata: "+`{"type":"content_block_delta","index":`...)
+	s.Out = jsonw.Int(s.Out, int64(s.next-1))
 }
 
 func (s *Stream) blockStop() {
@@ -168,11 +173,11 @@ func (s *Stream) startBlock(thinking bool) {
 }
 
 func (s *Stream) delta(text string) {
-	s.blockDelta()
+	s.deltaHead()
 	if s.kind {
-		s.Out = append(s.Out, `"thinking_delta","thinking":`...)
+		s.Out = append(s.Out, `,"delta":{"type":"thinking_delta","thinking":`...)
 	} else {
-		s.Out = append(s.Out, `"text_delta","text":`...)
+		s.Out = append(s.Out, `,"delta":{"type":"text_delta","text":`...)
 	}
 	s.Out = jsonw.String(s.Out, text)
 	s.Out = append(s.Out, "}}\n\n"...)

@@ -15,7 +15,7 @@ type Stream struct {
 	gemini.StreamState
 	req     *ChatRequest
 	created int64
-	prefix  []byte // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[`
+	prefix  []byte // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[{"index":`
 	choices []choiceState
 	blocked string // promptFeedback.blockReason
 	// scratch reused from event to event
@@ -70,7 +70,7 @@ func (s *Stream) Close(dst []byte) []byte {
 		s.chunk(i, "{}", finishString(f, c.toolIndex > 0))
 	}
 	if s.req.IncludeUsage {
-		s.Out = append(s.Out, s.prefix...)
+		s.Out = append(s.Out, s.prefix[:len(s.prefix)-len(indexKey)]...)
 		s.Out = append(s.Out, ']')
 		s.Out = appendUsage(s.Out, s.Usage())
 		s.Out = append(s.Out, "}\n\n"...)
@@ -102,8 +102,11 @@ func (s *Stream) setPrefix(id string) {
 	p = jsonw.Int(p, s.created)
 	p = append(p, `,"model":`...)
 	p = jsonw.String(p, s.req.Model)
-	s.prefix = append(p, `,"choices":[`...)
+	s.prefix = append(p, `,"choices":[`+indexKey...)
 }
+
+// indexKey ends the prefix: every chunk but the usage one has a choice.
+const indexKey = `{"index":`
 
 // chunk writes one chunk for choice i with the given delta object.
 func (s *Stream) chunk(i int, delta string, finish string) {
@@ -111,17 +114,35 @@ func (s *Stream) chunk(i int, delta string, finish string) {
 }
 
 func (s *Stream) chunkBytes(i int, delta []byte, finish string) {
-	s.Out = append(s.Out, s.prefix...)
-	s.Out = append(s.Out, `{"index":`...)
-	s.Out = jsonw.Int(s.Out, int64(i))
+	s.chunkHead(i)
 	s.Out = append(s.Out, `,"delta":`...)
 	s.Out = append(s.Out, delta...)
-	s.Out = append(s.Out, `,"logprobs":null,"finish_reason":`...)
-	if finish == "" {
-		s.Out = append(s.Out, "null"...)
+	s.chunkTail(finish)
+}
+
+// chunkHead writes a chunk for choice i up to its index; the caller writes
+// the delta member and chunkTail the rest. Most chunks are written so, in
+// place: one per upstream event.
+func (s *Stream) chunkHead(i int) {
+	s.Out = append(s.Out, s.prefix...)
+	if i < 10 { // a choice is 0 to 7
+		s.Out = append(s.Out, byte('0'+i))
 	} else {
-		s.Out = jsonw.String(s.Out, finish)
+		s.Out = jsonw.Int(s.Out, int64(i))
 	}
+}
+
+func (s *Stream) chunkTail(finish string) {
+	if finish == "" {
+		if s.req.IncludeUsage {
+			s.Out = append(s.Out, `,"logprobs":null,"finish_reason":null}],"usage":null}`+"\n\n"...)
+		} else {
+			s.Out = append(s.Out, `,"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
+		}
+		return
+	}
+	s.Out = append(s.Out, `,"logprobs":null,"finish_reason":`...)
+	s.Out = jsonw.String(s.Out, finish)
 	s.Out = append(s.Out, "}]"...)
 	if s.req.IncludeUsage {
 		s.Out = append(s.Out, `,"usage":null`...)
@@ -221,16 +242,18 @@ func (s *Stream) part(i int, st *choiceState, k int, p *gemini.Part, text, thoug
 // as one chunk, and returns the emptied buffers.
 func (s *Stream) flushText(i int, text, thought []byte) ([]byte, []byte) {
 	if len(text) > 0 {
-		d := append(s.delta[:0], `{"content":`...)
-		d = jsonw.Bytes(d, text)
-		s.delta = append(d, '}')
-		s.chunkBytes(i, s.delta, "")
+		s.chunkHead(i)
+		s.Out = append(s.Out, `,"delta":{"content":`...)
+		s.Out = jsonw.Bytes(s.Out, text)
+		s.Out = append(s.Out, '}')
+		s.chunkTail("")
 	}
 	if len(thought) > 0 {
-		d := append(s.delta[:0], `{"reasoning_content":`...)
-		d = jsonw.Bytes(d, thought)
-		s.delta = append(d, '}')
-		s.chunkBytes(i, s.delta, "")
+		s.chunkHead(i)
+		s.Out = append(s.Out, `,"delta":{"reasoning_content":`...)
+		s.Out = jsonw.Bytes(s.Out, thought)
+		s.Out = append(s.Out, '}')
+		s.chunkTail("")
 	}
 	return text[:0], thought[:0]
 }
