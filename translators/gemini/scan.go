@@ -147,11 +147,9 @@ func (s *Scan) Read(data []byte) bool {
 
 // top reads the members of the response object; i is after its '{'.
 func (s *Scan) top(i int) int {
-	d := s.data
-	var seen uint8
-	var k keyID
-	more, n := false, 0
-	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
+	d, seen, n := s.data, uint8(0), 0
+	k, i, more := member(s.data, i, true)
+	for ; more; k, i, more = member(d, i, false) {
 		if n++; n > 64 {
 			return -1
 		}
@@ -200,9 +198,8 @@ func (s *Scan) top(i int) int {
 func (s *Scan) usage(i int) int {
 	d := s.data
 	s.Usage.Present = true
-	var k keyID
-	var more bool
-	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
+	k, i, more := member(d, i, true)
+	for ; more; k, i, more = member(d, i, false) {
 		end, integer := number(d, i)
 		if end >= 0 && integer {
 			// A plain count (usageFast refuses more than 15 digits).
@@ -247,11 +244,9 @@ func (s *Scan) candidates(i int) int {
 
 // candidate reads a candidate; i is after its '{'.
 func (s *Scan) candidate(i, ci int) int {
-	d := s.data
-	var seen uint8
-	var k keyID
-	var more bool
-	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
+	d, seen := s.data, uint8(0)
+	k, i, more := member(s.data, i, true)
+	for ; more; k, i, more = member(d, i, false) {
 		c := &s.Candidates[ci]
 		switch k {
 		case kContent:
@@ -287,11 +282,9 @@ func (s *Scan) candidate(i, ci int) int {
 
 // content reads a candidate's content; i is after its '{'.
 func (s *Scan) content(i, ci int) int {
-	d := s.data
-	seen := false
-	var k keyID
-	var more bool
-	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
+	d, seen := s.data, false
+	k, i, more := member(s.data, i, true)
+	for ; more; k, i, more = member(d, i, false) {
 		if k == kParts {
 			if seen || i >= len(d) || d[i] != '[' {
 				return -1
@@ -323,11 +316,9 @@ func (s *Scan) parts(i, ci int) int {
 // part reads a part, or with call its functionCall (whose members share
 // the part's Part); i is after the object's '{'.
 func (s *Scan) part(i, pi int, call bool) int {
-	d := s.data
-	var seen uint8
-	var k keyID
-	var more bool
-	for k, i, more = member(d, i, true); more; k, i, more = member(d, i, false) {
+	d, seen := s.data, uint8(0)
+	k, i, more := member(s.data, i, true)
+	for ; more; k, i, more = member(d, i, false) {
 		p := &s.Parts[pi]
 		bit := memberBit[k]
 		if call != (bit >= bName) {
@@ -509,21 +500,11 @@ var keyNames = [...]string{"", "candidates", "usageMetadata", "responseId", "err
 	"promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "cachedContentTokenCount",
 	"toolUsePromptTokenCount", "totalTokenCount"}
 
-// setKey is set for a key named by member.
+// setKey is set for a key named by member: the counts' keys are in the
+// order of usageNames.
 func (us *Usage) setKey(id keyID, n int64) {
-	switch id {
-	case kPromptTokenCount:
-		us.Prompt = n
-	case kCandidatesTokenCount:
-		us.Candidates = n
-	case kThoughtsTokenCount:
-		us.Thoughts = n
-	case kCachedContentTokenCount:
-		us.Cached = n
-	case kToolUsePromptTokenCount:
-		us.ToolUsePrompt = n
-	case kTotalTokenCount:
-		us.Total = n
+	if id >= kPromptTokenCount {
+		*us.counts()[id-kPromptTokenCount] = n
 	}
 }
 

@@ -21,6 +21,17 @@ func BenchmarkScanEvent(b *testing.B) {
 			}
 		}
 	})
+	b.Run("scan-stream", func(b *testing.B) {
+		// As a stream's EventReader scans: usageMetadata only validated.
+		b.ReportAllocs()
+		b.SetBytes(int64(len(benchEvent)))
+		s := Scan{lazyUsage: true}
+		for range b.N {
+			if !s.Read(benchEvent) {
+				b.Fatal("not read")
+			}
+		}
+	})
 	b.Run("gjson", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchEvent)))

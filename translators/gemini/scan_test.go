@@ -200,3 +200,16 @@ func checkLazyUsage(t *testing.T, b []byte) {
 		}
 	}
 }
+
+// TestSetKey: the counts' keys name Usage's counts in usageNames' order.
+func TestSetKey(t *testing.T) {
+	for id := kPromptTokenCount; int(id) < len(keyNames); id++ {
+		var us Usage
+		us.setKey(id, 7)
+		var want Usage
+		want.set(keyNames[id], 7)
+		if us != want || us == (Usage{}) {
+			t.Errorf("%s: %+v, want %+v", keyNames[id], us, want)
+		}
+	}
+}
