@@ -266,7 +266,11 @@ func (s *Scan) candidate(i, ci int) int {
 				return -1
 			}
 			seen |= 4
-			c.Index, i = smallInt(d, i)
+			if i+1 < len(d) && d[i]-'0' <= 9 && (d[i+1] == ',' || d[i+1] == '}') {
+				c.Index, i = int(d[i]-'0'), i+1 // a digit: the common case, with no call
+			} else {
+				c.Index, i = smallInt(d, i)
+			}
 		case kGroundingMetadata, kURLContextMetadata:
 			c.Grounded = true
 			i = skip(d, i, 3)

@@ -241,16 +241,17 @@ func (s *Stream) part(i int, st *choiceState, k int, p *gemini.Part, text, thoug
 // flushText writes the text and the thoughts gathered for choice i, each
 // as one chunk, and returns the emptied buffers.
 func (s *Stream) flushText(i int, text, thought []byte) ([]byte, []byte) {
-	s.textChunk(i, `,"delta":{"content":`, text)
-	s.textChunk(i, `,"delta":{"reasoning_content":`, thought)
+	if len(text) > 0 {
+		s.textChunk(i, `,"delta":{"content":`, text)
+	}
+	if len(thought) > 0 {
+		s.textChunk(i, `,"delta":{"reasoning_content":`, thought)
+	}
 	return text[:0], thought[:0]
 }
 
-// textChunk writes text, if any, as the delta member named in head.
+// textChunk writes text as the delta member named in head.
 func (s *Stream) textChunk(i int, head string, text []byte) {
-	if len(text) == 0 {
-		return
-	}
 	s.chunkHead(i)
 	s.Out = append(s.Out, head...)
 	s.Out = jsonw.Bytes(s.Out, text)

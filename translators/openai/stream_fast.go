@@ -21,8 +21,10 @@ func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 		if st.g != nil {
 			st.g.Event(c.Result())
 		}
-		if e := gemini.KeepFinish(&st.finish, c.Finish); e != nil {
-			return true, e
+		if c.Finish != "" { // the last event's only: no call on the others
+			if e := gemini.KeepFinish(&st.finish, c.Finish); e != nil {
+				return true, e
+			}
 		}
 		text, thought := s.text[:0], s.thought[:0]
 		for k := c.First; k < c.Last; k++ {
