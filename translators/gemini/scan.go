@@ -1,6 +1,7 @@
 package gemini
 
 import (
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -545,10 +546,7 @@ func member(d []byte, i int, first bool) (key keyID, vi int, more bool) {
 		return kOther, -1, false
 	}
 	i++
-	j := i
-	for j < len(d) && plain[d[j]] {
-		j++
-	}
+	j := plainEnd(d, i)
 	if j >= len(d) || d[j] != '"' {
 		return kOther, -1, false // an escape, a control byte, the end
 	}
@@ -650,21 +648,7 @@ var plain = func() (t [256]bool) {
 // byte, only JSON's escapes (bytes are not checked for UTF-8).
 func str(d []byte, i int) (end int, esc bool) {
 	for {
-		// Eight bytes at a time while none of them is special (a quote,
-		// a backslash, a control byte): most of an answer is in strings,
-		// and in Wasm a byte loop costs several times this.
-		for len(d)-i >= 8 {
-			x := *(*uint64)(unsafe.Pointer(&d[i]))
-			q, b := x^0x2222222222222222, x^0x5c5c5c5c5c5c5c5c
-			if ((x-0x2020202020202020)&^x|(q-lsb)&^q|(b-lsb)&^b)&msb != 0 {
-				break
-			}
-			i += 8
-		}
-		for i < len(d) && plain[d[i]] {
-			i++
-		}
-		if i >= len(d) {
+		if i = plainEnd(d, i); i >= len(d) {
 			return -1, esc
 		}
 		switch d[i] {
@@ -690,6 +674,27 @@ func str(d []byte, i int) (end int, esc bool) {
 			return -1, esc // a control byte
 		}
 	}
+}
+
+// plainEnd is the index of the first byte from i that does not stand for
+// itself in a JSON string (a quote, a backslash, a control byte), or
+// len(d). Eight bytes at a time: most of an answer is in strings and keys,
+// and in Wasm a byte loop costs several times this.
+func plainEnd(d []byte, i int) int {
+	for len(d)-i >= 8 {
+		x := *(*uint64)(unsafe.Pointer(&d[i]))
+		q, b := x^0x2222222222222222, x^0x5c5c5c5c5c5c5c5c
+		// The lowest byte flagged is special (a false flag can only
+		// follow a special byte).
+		if m := ((x-0x2020202020202020)&^x | (q-lsb)&^q | (b-lsb)&^b) & msb; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(d) && plain[d[i]] {
+		i++
+	}
+	return i
 }
 
 const lsb, msb = 0x0101010101010101, 0x8080808080808080
@@ -792,11 +797,7 @@ func skip(d []byte, i, depth int) int {
 			if i >= len(d) || d[i] != '"' {
 				return -1
 			}
-			j := i + 1
-			for j < len(d) && plain[d[j]] {
-				j++
-			}
-			if j < len(d) && d[j] == '"' {
+			if j := plainEnd(d, i+1); j < len(d) && d[j] == '"' {
 				i = j + 1
 			} else if i, _ = str(d, i+1); i < 0 {
 				return -1
