@@ -11,16 +11,9 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// messageID is "msg_" + Gemini's responseId, or a new id.
-func (r *MessagesRequest) messageID(resp gjson.Result) string {
-	return gemini.ResponseID(resp, "msg_", r.Env.NewID)
-}
-
-// stopReason maps a finish class (docs/answer-mapping.md#finish-reasons).
-// Tool use is derived from the calls: Gemini ends a turn of function calls
-// with a plain STOP.
-func stopReason(f gemini.Finish, sawCall bool) string { return stopReasons.Name(f, sawCall) }
-
+// stopReasons maps a finish class to stop_reason
+// (docs/answer-mapping.md#finish-reasons). Tool use is derived from the
+// calls: Gemini ends a turn of function calls with a plain STOP.
 var stopReasons = gemini.FinishNames{Stop: "end_turn", Length: "max_tokens", Filtered: "refusal", ToolCalls: "tool_use"}
 
 // inputTokens is Anthropic's input_tokens: uncached input only, where
@@ -526,7 +519,7 @@ func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 			return nil, gemini.MalformedCallError(reason) // never a silent empty success
 		}
 	}
-	c := collector{out: r.appendHead(make([]byte, 0, len(body)+256), r.messageID(resp))}
+	c := collector{out: r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseID(resp, "msg_", r.Env.NewID))}
 	m := r.newMachine()
 	m.event(&c, cand)
 	if e := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return m.part(&c, k, p) }); e != nil {
@@ -551,7 +544,7 @@ func (r *MessagesRequest) appendHead(out []byte, id string) []byte {
 // and whether m wrote calls) and its usage.
 func appendTail(out []byte, finish gemini.Finish, m *machine, u gemini.Usage) []byte {
 	out = append(out, `],"stop_reason":`...)
-	out = jsonw.String(out, stopReason(finish, m.calls > 0))
+	out = jsonw.String(out, stopReasons.Name(finish, m.calls > 0))
 	out = append(out, `,"stop_sequence":null,"usage":`...)
 	out = appendUsage(out, u, m.g)
 	return append(out, '}')

@@ -54,7 +54,7 @@ func (s *Stream) Close(dst []byte) []byte {
 	u := s.Usage()
 	s.begin("message_delta")
 	s.Out = append(s.Out, `{"type":"message_delta","delta":{"stop_reason":`...)
-	s.Out = jsonw.String(s.Out, stopReason(f, s.m.calls > 0))
+	s.Out = jsonw.String(s.Out, stopReasons.Name(f, s.m.calls > 0))
 	s.Out = append(s.Out, `,"stop_sequence":null},"usage":{"output_tokens":`...)
 	s.Out = jsonw.Int(s.Out, u.Output())
 	s.Out = append(s.Out, `,"input_tokens":`...)
@@ -108,7 +108,7 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	return failure
 }
 
-func (s *Stream) messageStart(resp gjson.Result) { s.messageStartID(s.req.messageID(resp)) }
+func (s *Stream) messageStart(resp gjson.Result) { s.messageStartID(gemini.ResponseID(resp, "msg_", s.req.Env.NewID)) }
 
 func (s *Stream) messageStartID(id string) {
 	s.started = true

@@ -7,14 +7,7 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// completionID is "chatcmpl-" + Gemini's responseId, or a new id.
-func (r *ChatRequest) completionID(resp gjson.Result) string {
-	return gemini.ResponseID(resp, "chatcmpl-", r.Env.NewID)
-}
-
-// finishString maps a Gemini finish class to OpenAI's finish_reason.
-func finishString(f gemini.Finish, sawCall bool) string { return finishReasons.Name(f, sawCall) }
-
+// finishReasons maps a Gemini finish class to OpenAI's finish_reason.
 var finishReasons = gemini.FinishNames{Stop: "stop", Length: "length", Filtered: "content_filter", ToolCalls: "tool_calls"}
 
 // Response translates a complete Gemini GenerateContentResponse, on the
@@ -60,7 +53,7 @@ func (r *ChatRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	if e != nil {
 		return nil, e
 	}
-	out := r.appendHead(make([]byte, 0, len(body)+256), r.completionID(resp))
+	out := r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseID(resp, "chatcmpl-", r.Env.NewID))
 	cands := resp.Get("candidates")
 	n := 0
 	var failure *apierror.Error
@@ -111,7 +104,7 @@ func (r *ChatRequest) appendScannedChoice(out []byte, sc *gemini.Scan, c *gemini
 	}
 	out = r.appendMessage(out, c.Index, &ch, g)
 	out = append(out, `null,"finish_reason":`...)
-	out = jsonw.String(out, finishString(gemini.ClassifyFinish(c.Finish), ch.nCalls > 0))
+	out = jsonw.String(out, finishReasons.Name(gemini.ClassifyFinish(c.Finish), ch.nCalls > 0))
 	return append(out, '}')
 }
 
@@ -151,7 +144,7 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 	out = appendLogprobs(out, c.Get("logprobsResult"))
 	out = append(out, `,"finish_reason":`...)
 	finish := gemini.ClassifyFinish(c.Get("finishReason").String())
-	out = jsonw.String(out, finishString(finish, ch.nCalls > 0))
+	out = jsonw.String(out, finishReasons.Name(finish, ch.nCalls > 0))
 	return append(out, '}'), nil
 }
 

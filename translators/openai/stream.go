@@ -67,7 +67,7 @@ func (s *Stream) Close(dst []byte) []byte {
 			s.fail(gemini.TruncatedError())
 			return s.Out
 		}
-		s.chunk(i, "{}", finishString(f, c.toolIndex > 0))
+		s.chunk(i, "{}", finishReasons.Name(f, c.toolIndex > 0))
 	}
 	if s.req.IncludeUsage {
 		s.Out = append(s.Out, s.prefix[:len(s.prefix)-len(indexKey)]...)
@@ -92,7 +92,7 @@ func (s *Stream) ensurePrefix(resp gjson.Result) {
 	if s.prefix != nil {
 		return
 	}
-	s.setPrefix(s.req.completionID(resp))
+	s.setPrefix(gemini.ResponseID(resp, "chatcmpl-", s.req.Env.NewID))
 }
 
 func (s *Stream) setPrefix(id string) {
