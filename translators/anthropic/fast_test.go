@@ -52,7 +52,7 @@ func FuzzStreamFastMatchesSlow(f *testing.F) { streamDiff(f).Fuzz(f) }
 // fast path.
 func countedStream(r *MessagesRequest, n *int) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.Events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.fastEvent(sc) })
+	s.Events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.FastEvent(sc) })
 	return s
 }
 

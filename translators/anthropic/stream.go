@@ -27,28 +27,21 @@ type Stream struct {
 // NewStream starts a stream translation.
 func (r *MessagesRequest) NewStream() translator.Stream {
 	s := &Stream{req: r, m: r.newMachine()}
-	s.Events.SetFast(s.fastEvent)
+	s.Start(s)
 	return s
 }
 
-// Write consumes an upstream chunk and appends the client bytes it
-// completes to dst.
-func (s *Stream) Write(dst, chunk []byte) []byte { return s.Feed(dst, chunk, s.event, s.fail) }
-
-// Close ends the stream at the end of the upstream body: open block closed,
-// message_delta, message_stop; or an error event when the upstream ended
-// before it said how the answer finished.
-func (s *Stream) Close(dst []byte) []byte {
-	if !s.End(dst, s.event, s.fail) {
-		return s.Out
-	}
+// Finish ends the stream at the end of the upstream body: open block
+// closed, message_delta, message_stop; or an error event when the upstream
+// ended before it said how the answer finished.
+func (s *Stream) Finish() {
 	f := gemini.ClassifyFinish(s.finish)
 	if f == gemini.FinishNone && s.blocked != "" {
 		f = gemini.FinishFiltered // blocked prompt: refusal
 	}
 	if !s.started || f == gemini.FinishNone {
-		s.fail(gemini.TruncatedError())
-		return s.Out
+		s.Fail(gemini.TruncatedError())
+		return
 	}
 	s.m.finish(s)
 	u := s.Usage()
@@ -66,7 +59,6 @@ func (s *Stream) Close(dst []byte) []byte {
 	s.begin("message_stop")
 	s.Out = append(s.Out, `{"type":"message_stop"}`+"\n\n"...)
 	s.Done = true
-	return s.Out
 }
 
 // begin writes the `event:` line and the `data: ` prefix; the caller writes
@@ -80,8 +72,8 @@ func (s *Stream) begin(name string) {
 	s.Out = append(s.Out, "\ndata: "...)
 }
 
-// fail emits Anthropic's error event; nothing follows it.
-func (s *Stream) fail(e *apierror.Error) {
+// Fail emits Anthropic's error event; nothing follows it.
+func (s *Stream) Fail(e *apierror.Error) {
 	s.begin("error")
 	s.Out = append(s.Out, ErrorBody(e)...)
 	s.Out = append(s.Out, "\n\n"...)
@@ -89,7 +81,9 @@ func (s *Stream) fail(e *apierror.Error) {
 	s.Broken = true
 }
 
-func (s *Stream) event(ev gemini.Event) *apierror.Error {
+// Event translates an event the scan leaves to gjson (FastEvent is its
+// fast path).
+func (s *Stream) Event(ev gemini.Event) *apierror.Error {
 	if !s.started {
 		s.messageStart(ev.Resp)
 	}
@@ -108,7 +102,9 @@ func (s *Stream) event(ev gemini.Event) *apierror.Error {
 	return failure
 }
 
-func (s *Stream) messageStart(resp gjson.Result) { s.messageStartID(gemini.ResponseID(resp, "msg_", s.req.Env.NewID)) }
+func (s *Stream) messageStart(resp gjson.Result) {
+	s.messageStartID(gemini.ResponseID(resp, "msg_", s.req.Env.NewID))
+}
 
 func (s *Stream) messageStartID(id string) {
 	s.started = true

@@ -6,9 +6,9 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// fastEvent is event for an event read by the scan: the same events, from
+// FastEvent is Event for an event read by the scan: the same events, from
 // strings that view the upstream event instead of gjson Results.
-func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
+func (s *Stream) FastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	if !s.started {
 		s.messageStartID(gemini.ResponseIDOf(sc.ResponseID, "msg_", s.req.Env.NewID))
 	}

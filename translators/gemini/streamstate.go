@@ -8,13 +8,38 @@ import (
 
 // StreamState is what every client stream translator keeps beside its own
 // state: the reader of Gemini's events, the output of the current Write or
-// Close, and how the stream ended. Embedded in a translator's stream, it
-// provides translator.Stream's Failed and Usage.
+// Close, and how the stream ended. Embedded in a translator's stream and
+// bound to it (Start), it provides translator.Stream: Write and Close run
+// the stream's EventTranslator, Failed and Usage report the end.
 type StreamState struct {
 	Events EventReader
 	Out    []byte // output of the current Write or Close
 	Done   bool   // finished, or an error was emitted: ignore the rest
 	Broken bool   // the stream ended with an error event
+	t      EventTranslator
+}
+
+// EventTranslator is a client protocol's translation of Gemini's stream,
+// which StreamState drives. Each writes to the StreamState's Out.
+type EventTranslator interface {
+	// Event translates an event read through gjson.
+	Event(Event) *apierror.Error
+	// FastEvent translates an event read by the scan, or returns false,
+	// having done nothing, to have it read through gjson (FastHandler).
+	FastEvent(*Scan) (handled bool, err *apierror.Error)
+	// Fail writes the client's error event and ends the stream (Done).
+	Fail(*apierror.Error)
+	// Finish writes the end of a stream whose events all arrived, or
+	// Fails it when Gemini had not finished it.
+	Finish()
+}
+
+// Start binds the stream's translator t (the stream that embeds s) and
+// gives the reader t's fast path; once, when the stream starts (an
+// interface: Write and Close then allocate nothing to reach it).
+func (s *StreamState) Start(t EventTranslator) {
+	s.t = t
+	s.Events.SetFast(t.FastEvent)
 }
 
 // Failed reports whether the stream ended with an error event.
@@ -25,34 +50,35 @@ func (s *StreamState) Failed() bool { return s.Broken }
 // before the translator gets the event.
 func (s *StreamState) Usage() Usage { return s.Events.Usage() }
 
-// Feed is a translator's Write: it sets dst as the output and runs the
-// complete events of chunk through event; an error that ends the stream
-// (an error object sent mid-stream, unreadable bytes) goes to fail, which
-// writes the client's error event and sets Done. It returns the output.
-func (s *StreamState) Feed(dst, chunk []byte, event func(Event) *apierror.Error, fail func(*apierror.Error)) []byte {
+// Write consumes an upstream chunk: dst becomes the output, the complete
+// events of chunk go to the translator's Event; an error that ends the
+// stream (an error object sent mid-stream, unreadable bytes) goes to its
+// Fail. It returns the output.
+func (s *StreamState) Write(dst, chunk []byte) []byte {
 	s.Out = dst
 	if !s.Done {
-		if e := s.Events.Feed(chunk, event); e != nil {
-			fail(e)
+		if e := s.Events.Feed(chunk, s.t.Event); e != nil {
+			s.t.Fail(e)
 		}
 	}
 	return s.Out
 }
 
-// End begins a translator's Close: it sets dst as the output and delivers
-// an event left unterminated at the end of the body. It reports whether
-// Close has its ending to write: false when the stream already ended or
-// ends now through fail.
-func (s *StreamState) End(dst []byte, event func(Event) *apierror.Error, fail func(*apierror.Error)) bool {
+// Close ends the stream at the end of the upstream body: dst becomes the
+// output, an event left unterminated is delivered, then the translator's
+// Finish writes the end, unless the stream ended already or ends now
+// through Fail. It returns the output.
+func (s *StreamState) Close(dst []byte) []byte {
 	s.Out = dst
 	if s.Done {
-		return false
+		return s.Out
 	}
-	if e := s.Events.Finish(event); e != nil {
-		fail(e)
-		return false
+	if e := s.Events.Finish(s.t.Event); e != nil {
+		s.t.Fail(e)
+		return s.Out
 	}
-	return true
+	s.t.Finish()
+	return s.Out
 }
 
 // KeepFinish keeps a stream's finishReason f in *finish past the event

@@ -47,20 +47,13 @@ type ResponsesStream struct {
 // NewStream starts a stream translation.
 func (r *ResponsesRequest) NewStream() translator.Stream {
 	s := &ResponsesStream{req: r, created: r.Env.Now(), m: newRespMachine(r)}
-	s.Events.SetFast(s.fastEvent)
+	s.Start(s)
 	return s
 }
 
-// Write consumes an upstream chunk and appends the client bytes it completes
-// to dst.
-func (s *ResponsesStream) Write(dst, chunk []byte) []byte { return s.Feed(dst, chunk, s.event, s.fail) }
-
-// Close ends the stream: the open item is finished and the terminal event
-// written; a stream Gemini ended early ends with response.failed.
-func (s *ResponsesStream) Close(dst []byte) []byte {
-	if !s.End(dst, s.event, s.fail) {
-		return s.Out
-	}
+// Finish ends the stream: the open item is finished and the terminal
+// event written; a stream Gemini ended early ends with response.failed.
+func (s *ResponsesStream) Finish() {
 	s.start("")
 	var st responseState
 	switch {
@@ -68,13 +61,13 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 		s.refusal("Gemini blocked the prompt: " + s.blocked)
 		st = responseState{status: "incomplete", incomplete: "content_filter"}
 	case !s.seen:
-		s.fail(gemini.TruncatedError())
-		return s.Out
+		s.Fail(gemini.TruncatedError())
+		return
 	default:
 		f := gemini.ClassifyFinish(s.finish)
 		if f == gemini.FinishNone {
-			s.fail(gemini.TruncatedError())
-			return s.Out
+			s.Fail(gemini.TruncatedError())
+			return
 		}
 		s.m.finish(s)
 		st = endState(f)
@@ -82,10 +75,11 @@ func (s *ResponsesStream) Close(dst []byte) []byte {
 	u := s.Usage()
 	st.usage = &u
 	s.terminal(st)
-	return s.Out
 }
 
-func (s *ResponsesStream) event(ev gemini.Event) *apierror.Error {
+// Event translates an event the scan leaves to gjson (FastEvent is its
+// fast path).
+func (s *ResponsesStream) Event(ev gemini.Event) *apierror.Error {
 	if !s.started {
 		s.start(ev.Resp.Get("responseId").String()) // looked up for the first event only
 	}
@@ -173,10 +167,10 @@ func (s *ResponsesStream) terminal(st responseState) {
 	s.Done = true
 }
 
-// fail ends the stream with response.failed carrying the mapped error, so a
+// Fail ends the stream with response.failed carrying the mapped error, so a
 // client sees a broken Gemini stream as a failure (Codex retries it), never
 // as a short answer.
-func (s *ResponsesStream) fail(e *apierror.Error) {
+func (s *ResponsesStream) Fail(e *apierror.Error) {
 	s.start("")
 	s.Broken = true
 	u := s.Usage()

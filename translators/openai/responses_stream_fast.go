@@ -5,8 +5,8 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 )
 
-// fastEvent is event for an event read by the scan.
-func (s *ResponsesStream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
+// FastEvent is Event for an event read by the scan.
+func (s *ResponsesStream) FastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	s.start(sc.ResponseID)
 	var failure *apierror.Error
 	for ci := range sc.Candidates {

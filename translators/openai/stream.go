@@ -33,24 +33,17 @@ type choiceState struct {
 // NewStream starts a stream translation.
 func (r *ChatRequest) NewStream() translator.Stream {
 	s := &Stream{req: r, created: r.Env.Now()}
-	s.Events.SetFast(s.fastEvent)
+	s.Start(s)
 	return s
 }
 
-// Write consumes an upstream chunk and appends the client bytes it completes
-// to dst.
-func (s *Stream) Write(dst, chunk []byte) []byte { return s.Feed(dst, chunk, s.event, s.fail) }
-
-// Close ends the stream: the final finish_reason chunk per choice, the usage
-// chunk when asked for, and [DONE]; or an error event when the upstream ended
-// before it finished.
-func (s *Stream) Close(dst []byte) []byte {
-	if !s.End(dst, s.event, s.fail) {
-		return s.Out
-	}
+// Finish ends the stream: the final finish_reason chunk per choice, the
+// usage chunk when asked for, and [DONE]; or an error event when the
+// upstream ended before it finished.
+func (s *Stream) Finish() {
 	if s.blocked == "" && len(s.choices) == 0 {
-		s.fail(gemini.TruncatedError())
-		return s.Out
+		s.Fail(gemini.TruncatedError())
+		return
 	}
 	if s.blocked != "" && len(s.choices) == 0 {
 		s.ensurePrefix(gjson.Result{})
@@ -64,8 +57,8 @@ func (s *Stream) Close(dst []byte) []byte {
 		}
 		f := gemini.ClassifyFinish(c.finish)
 		if f == gemini.FinishNone {
-			s.fail(gemini.TruncatedError())
-			return s.Out
+			s.Fail(gemini.TruncatedError())
+			return
 		}
 		s.chunk(i, "{}", finishReasons.Name(f, c.toolIndex > 0))
 	}
@@ -77,10 +70,10 @@ func (s *Stream) Close(dst []byte) []byte {
 	}
 	s.Out = append(s.Out, "data: [DONE]\n\n"...)
 	s.Done = true
-	return s.Out
 }
 
-func (s *Stream) fail(e *apierror.Error) {
+// Fail emits the error as a data event; nothing follows it.
+func (s *Stream) Fail(e *apierror.Error) {
 	s.Out = append(s.Out, "data: "...)
 	s.Out = append(s.Out, ErrorBody(e)...)
 	s.Out = append(s.Out, "\n\n"...)
@@ -150,9 +143,9 @@ func (s *Stream) chunkTail(finish string) {
 	s.Out = append(s.Out, "}\n\n"...)
 }
 
-// event is fastEvent for an event the scan leaves to gjson; its parts are
+// Event is FastEvent for an event the scan leaves to gjson; its parts are
 // read by gemini.PartOf, the reference of the scan.
-func (s *Stream) event(ev gemini.Event) *apierror.Error {
+func (s *Stream) Event(ev gemini.Event) *apierror.Error {
 	s.ensurePrefix(ev.Resp)
 	if ev.BlockReason != "" {
 		s.blocked = ev.BlockReason

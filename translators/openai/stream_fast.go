@@ -5,9 +5,9 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 )
 
-// fastEvent is event for an event read by the scan: the same chunks,
+// FastEvent is Event for an event read by the scan: the same chunks,
 // from strings that view the event instead of gjson Results.
-func (s *Stream) fastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
+func (s *Stream) FastEvent(sc *gemini.Scan) (bool, *apierror.Error) {
 	if s.prefix == nil {
 		s.setPrefix(gemini.ResponseIDOf(sc.ResponseID, "chatcmpl-", s.req.Env.NewID))
 	}
