@@ -125,7 +125,7 @@ func TestReadRequestAndAnswer(t *testing.T) {
 }
 
 func TestValidateAllocatesNothing(t *testing.T) {
-	for _, s := range []string{`{"model":"x","messages":[{"role":"user","content":"a \"quoted\" [text]\u00e9"}],"n":-1.5e3}`, nest(300, ""), `[x`} {
+	for _, s := range []string{`{"model":"x","messages":[{"role":"user","content":"a \"quoted\" [text]\u00e9"}],"n":-1.5e3,"t":[true,false,null]}`, nest(300, ""), `[x`} {
 		b := []byte(s)
 		if n := testing.AllocsPerRun(100, func() { Validate(b) }); n != 0 {
 			t.Fatalf("%.20q: %v allocations", s, n)
