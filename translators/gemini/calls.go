@@ -5,7 +5,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-	"github.com/tidwall/gjson"
 )
 
 // Calls follows the function calls of one step of tool use until their
@@ -144,15 +143,12 @@ func FunctionResponse(name, text string, isError bool, media [][]byte) []byte {
 func NoResult(name string) []byte { return FunctionResponse(name, "no result returned", true, nil) }
 
 func appendResult(dst []byte, text string) []byte {
-	if t := strings.TrimSpace(text); (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && Shallow(t) && gjson.Valid(t) {
-		return append(dst, t...)
+	if t := strings.TrimSpace(text); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+		// Valid JSON nesting at most MaxDepth levels, for the recursive
+		// readers after this one.
+		if _, valid := jsondepth.ValidString(t); valid {
+			return append(dst, t...)
+		}
 	}
 	return jsonw.String(dst, text)
-}
-
-// Shallow reports whether JSON held in a string nests shallowly enough
-// for gjson's recursive validation.
-func Shallow(s string) bool {
-	_, ok := jsondepth.CheckString(s, jsondepth.MaxDepth)
-	return ok
 }

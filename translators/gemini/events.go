@@ -120,11 +120,12 @@ func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error 
 			return nil
 		}
 	}
-	if e := jsondepth.CheckAnswer(ev.Data); e != nil {
-		r.err = e // before gjson's validation, which recurses per level
+	valid, tooDeep := jsondepth.ReadAnswer(ev.Data) // before gjson, which recurses per level
+	if tooDeep != nil {
+		r.err = tooDeep
 		return stop{}
 	}
-	if !gjson.ValidBytes(ev.Data) {
+	if !valid {
 		r.err = apierror.New(apierror.BadGateway, "Gemini's stream carried an event that is not JSON.")
 		return stop{}
 	}

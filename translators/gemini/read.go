@@ -239,14 +239,15 @@ func Answer(body []byte, fast func(sc *Scan, body []byte) (out []byte, ok bool, 
 }
 
 // ReadAnswer reads a complete Gemini answer before it is translated:
-// nesting first (jsondepth, before gjson's validation, which recurses per
-// level), then JSON; an error object sent with a 200 is the error it
-// describes.
+// nesting first, then JSON (one pass of jsondepth, before any of gjson's
+// readers, which recurse per level); an error object sent with a 200 is
+// the error it describes.
 func ReadAnswer(body []byte) (gjson.Result, *apierror.Error) {
-	if e := jsondepth.CheckAnswer(body); e != nil {
+	valid, e := jsondepth.ReadAnswer(body)
+	if e != nil {
 		return gjson.Result{}, e
 	}
-	if !gjson.ValidBytes(body) {
+	if !valid {
 		return gjson.Result{}, apierror.New(apierror.BadGateway, "Gemini answered with a body that is not JSON.")
 	}
 	resp := gjson.ParseBytes(body)

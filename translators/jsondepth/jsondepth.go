@@ -33,8 +33,14 @@ const MaxDepth = 256
 // one are ignored, so the depth reported is never below the depth a
 // validating parser would reach before it gave up on b.
 func Check(b []byte, max int) (depth int, ok bool) {
-	d := 0
-	for i := 0; i < len(b); i++ {
+	depth = count(b, 0, 0, 0)
+	return depth, depth <= max
+}
+
+// count is Check's pass from i on, where b nests d levels deep and has
+// reached depth so far; it returns the deepest nesting of all.
+func count(b []byte, i, d, depth int) int {
+	for ; i < len(b); i++ {
 		switch b[i] {
 		case '"':
 			i = stringEnd(b, i+1)
@@ -49,7 +55,7 @@ func Check(b []byte, max int) (depth int, ok bool) {
 			}
 		}
 	}
-	return depth, depth <= max
+	return depth
 }
 
 // CheckString is Check for a string (JSON held inside a JSON string, such
@@ -87,9 +93,13 @@ func stringEnd(b []byte, i int) int {
 // MaxDepth, with a 400 that names the limit; nil otherwise.
 func CheckRequest(body []byte) *apierror.Error {
 	if d, ok := Check(body, MaxDepth); !ok {
-		return apierror.Invalid("", "The request body nests JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(MaxDepth)+".")
+		return tooDeepRequest(d)
 	}
 	return nil
+}
+
+func tooDeepRequest(d int) *apierror.Error {
+	return apierror.Invalid("", "The request body nests JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(MaxDepth)+".")
 }
 
 // CheckAnswer refuses an answer of Gemini (a body or one stream event) that
@@ -97,7 +107,11 @@ func CheckRequest(body []byte) *apierror.Error {
 // and the gateway cannot read what came back.
 func CheckAnswer(body []byte) *apierror.Error {
 	if d, ok := Check(body, MaxDepth); !ok {
-		return apierror.New(apierror.BadGateway, "Gemini's answer nests JSON "+strconv.Itoa(d)+" levels deep; the gateway reads at most "+strconv.Itoa(MaxDepth)+".")
+		return tooDeepAnswer(d)
 	}
 	return nil
+}
+
+func tooDeepAnswer(d int) *apierror.Error {
+	return apierror.New(apierror.BadGateway, "Gemini's answer nests JSON "+strconv.Itoa(d)+" levels deep; the gateway reads at most "+strconv.Itoa(MaxDepth)+".")
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // Parse checks that a client's request body is a JSON object the
-// translators may read: nesting first (jsondepth, before gjson's
-// validation, which recurses per level), then JSON, then an object.
+// translators may read: nesting first, then JSON (both in jsondepth's one
+// pass, which reports a body too deep before anything else wrong in it),
+// then an object.
 //
 // The result views body without copying it (gjson.ParseBytes would copy
 // the whole body, an allocation and a copy per request): body must not be
@@ -19,10 +20,11 @@ import (
 // translators copy what they keep beyond the request (answers outlive the
 // body), and the filter never writes a body it has read.
 func Parse(body []byte) (gjson.Result, *apierror.Error) {
-	if e := jsondepth.CheckRequest(body); e != nil {
+	valid, e := jsondepth.ReadRequest(body)
+	if e != nil {
 		return gjson.Result{}, e
 	}
-	if !gjson.ValidBytes(body) {
+	if !valid {
 		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
 	}
 	parsed := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))

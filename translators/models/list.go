@@ -21,10 +21,11 @@ type Entry struct {
 func FromGemini(pages ...[]byte) ([]Entry, *apierror.Error) {
 	var out []Entry
 	for _, p := range pages {
-		if e := jsondepth.CheckAnswer(p); e != nil {
+		valid, e := jsondepth.ReadAnswer(p)
+		if e != nil {
 			return nil, e
 		}
-		if !gjson.ValidBytes(p) {
+		if !valid {
 			return nil, apierror.New(apierror.BadGateway, "Gemini answered the model list with a body that is not JSON.")
 		}
 		gjson.GetBytes(p, "models").ForEach(func(_, m gjson.Result) bool {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/tidwall/gjson"
 )
 
 var benchChat = []byte(`{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},` +
@@ -29,6 +30,34 @@ func BenchmarkStream50Events(b *testing.B) {
 func BenchmarkDepthScan(b *testing.B) {
 	jsontest.BenchBodies(b, map[string][]byte{"chat-request": benchChat, "stream-50-events": jsontest.Events(50)},
 		func(body []byte) { jsondepth.Check(body, jsondepth.MaxDepth) })
+}
+
+// BenchmarkValidate compares the request body's and one stream event's
+// reading before translation: the depth check then gjson's validation
+// (old), and jsondepth.Validate's one pass (one-pass).
+func BenchmarkValidate(b *testing.B) {
+	event := []byte(jsontest.EventsOf([]string{string(jsontest.Events(3))})[1])
+	for _, in := range []struct {
+		name string
+		body []byte
+	}{{"chat-request", benchChat}, {"stream-event", event}} {
+		b.Run(in.name+"/old", func(b *testing.B) {
+			b.SetBytes(int64(len(in.body)))
+			for range b.N {
+				if _, ok := jsondepth.Check(in.body, jsondepth.MaxDepth); !ok || !gjson.ValidBytes(in.body) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+		b.Run(in.name+"/one-pass", func(b *testing.B) {
+			b.SetBytes(int64(len(in.body)))
+			for range b.N {
+				if _, valid := jsondepth.Validate(in.body); !valid {
+					b.Fatal("invalid")
+				}
+			}
+		})
+	}
 }
 
 // hostileChat are requests built to make the translator work hard; each

@@ -257,10 +257,11 @@ func (a *EmbeddingsAnswer) Add(i int, body []byte) *apierror.Error {
 	if e := a.CheckSize(i, len(body)); e != nil {
 		return e
 	}
-	if e := jsondepth.CheckAnswer(body); e != nil {
-		return e // before gjson's validation, which recurses per level
+	valid, tooDeep := jsondepth.ReadAnswer(body) // before gjson, which recurses per level
+	if tooDeep != nil {
+		return tooDeep
 	}
-	if !gjson.ValidBytes(body) {
+	if !valid {
 		return apierror.New(apierror.BadGateway, "Gemini answered the embeddings request with a body that is not JSON.")
 	}
 	want, dims := r.batchSize(i), int(r.valuesPerInput())

@@ -287,11 +287,12 @@ func callArgs(args gjson.Result, at apierror.Path, sub string) (string, *apierro
 	switch {
 	case args.Type == gjson.String && strings.TrimSpace(args.Str) != "":
 		// JSON inside a string escaped the body's depth check.
-		if d, ok := jsondepth.CheckString(args.Str, jsondepth.MaxDepth); !ok {
+		d, valid := jsondepth.ValidString(args.Str)
+		if d > jsondepth.MaxDepth {
 			return "", tooDeep(at.At(sub), "the arguments nest", d)
 		}
 		a := gjson.Parse(args.Str)
-		if !gjson.Valid(args.Str) || !a.IsObject() {
+		if !valid || !a.IsObject() {
 			param := at.At(sub)
 			return "", apierror.Invalid(param, "Invalid '"+param+"': expected a JSON object encoded as a string.")
 		}
