@@ -275,6 +275,22 @@ func TestGeminiNativeMalformedPathsAndErrorBodies(t *testing.T) {
 	}
 	googleShape("oversized", 500, body, "larger than 64 KiB")
 
+	// An error body that nests 60,000 levels (within the 64 KiB read):
+	// deciding whether it is Google's error object must not recurse per
+	// level (gjson's validation did: Go's Wasm calls use the engine's
+	// stack, and V8 traps near ten thousand levels); it is not Google's
+	// shape, so the client gets one.
+	env.Fake.Enqueue("", fakegemini.Reply{Status: 500, Body: strings.Repeat("[", 60000)})
+	st, _, body = do(gen)
+	if st != 500 {
+		t.Fatalf("deep error body: %d %.300s", st, body)
+	}
+	googleShape("deep error body", 500, body, "not a Google error object")
+	env.Fake.Enqueue("", fakegemini.Reply{Text: "still serving"})
+	if st, _, body = do(gen); st != 200 || !strings.Contains(body, "still serving") {
+		t.Fatalf("after the deep error body: %d %.300s", st, body)
+	}
+
 	arrayErr := "[{\n  \"error\": {\n    \"code\": 400,\n    \"message\": \"bad thing\",\n    \"status\": \"INVALID_ARGUMENT\"\n  }\n}\n]"
 	env.Fake.Enqueue("", fakegemini.Reply{Status: 400, Body: arrayErr})
 	if st, _, body = do("/v1beta/models/gemini-2.5-flash:streamGenerateContent"); st != 400 || body != arrayErr {

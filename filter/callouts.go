@@ -4,10 +4,10 @@ import (
 	"strconv"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
-	"github.com/tidwall/gjson"
 )
 
 // calloutTimeoutMs bounds each HTTP callout to Gemini.
@@ -106,7 +106,8 @@ func calloutError(status int, body []byte) *apierror.Error {
 	case 0:
 		return apierror.New(apierror.BadGateway, "Gemini could not be reached (the call failed before an answer).")
 	case 504:
-		if !gjson.ValidBytes(body) {
+		// Checked without recursion, as isGoogleError does.
+		if _, ok := jsondepth.Validate(body); !ok {
 			return apierror.New(apierror.Timeout, "Gemini did not answer in time.")
 		}
 	}

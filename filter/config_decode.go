@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/tidwall/gjson"
 )
 
@@ -17,7 +18,11 @@ import (
 // tenth of the compiled module (issue #13); errors name the field at
 // fault, as before.
 func decodeConfig(data []byte, c *Config) error {
-	if !gjson.ValidBytes(data) {
+	// Checked without recursion, as every other body the module reads.
+	if d, ok := jsondepth.Validate(data); !ok {
+		if d > jsondepth.MaxDepth {
+			return errors.New("configuration nests JSON " + strconv.Itoa(d) + " levels deep; at most " + strconv.Itoa(jsondepth.MaxDepth) + " are read")
+		}
 		return errors.New("configuration is not valid JSON")
 	}
 	root := gjson.ParseBytes(data)

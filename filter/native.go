@@ -7,6 +7,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/sse"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -294,9 +295,11 @@ func (h *httpContext) nativeUpstreamError(body []byte) *apierror.Error {
 }
 
 // isGoogleError: Google's error object, alone or wrapped in an array as a
-// JSON-array stream sends it.
+// JSON-array stream sends it. The body is checked without recursion
+// (jsondepth.Validate: gjson's validation recurses per level, and Go's Wasm
+// calls use the engine's stack); one nesting deeper than MaxDepth is not.
 func isGoogleError(body []byte) bool {
-	if !gjson.ValidBytes(body) {
+	if _, ok := jsondepth.Validate(body); !ok {
 		return false
 	}
 	root := gjson.ParseBytes(body)
