@@ -3,6 +3,7 @@ package filter
 import (
 	"bytes"
 	"errors"
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"strconv"
 	"time"
 
@@ -164,13 +165,13 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, errors.New(`configuration field "gemini_cluster" must not be empty`)
 	}
 	if c.MaxKeys < 1 || c.MaxKeys > 256 {
-		return nil, errors.New(`configuration field "max_keys_per_request" must be between 1 and 256, got ` + strconv.Itoa(c.MaxKeys))
+		return nil, errors.New(`configuration field "max_keys_per_request" must be between 1 and 256, got ` + apierror.Itoa(c.MaxKeys))
 	}
 	if c.ModelsCacheTTL < 0 || c.ModelsCacheTTL > 7*24*3600 {
-		return nil, errors.New(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got ` + strconv.Itoa(c.ModelsCacheTTL))
+		return nil, errors.New(`configuration field "models_cache_ttl_seconds" must be between 0 and 604800, got ` + apierror.Itoa(c.ModelsCacheTTL))
 	}
 	if c.MaxEmbeddingValues < 1 || c.MaxEmbeddingValues > openai.MaxEmbeddingValuesLimit {
-		return nil, errors.New(`configuration field "max_embedding_values" must be between 1 and ` + strconv.Itoa(openai.MaxEmbeddingValuesLimit) + `, got ` + strconv.Itoa(c.MaxEmbeddingValues))
+		return nil, errors.New(`configuration field "max_embedding_values" must be between 1 and ` + apierror.Itoa(openai.MaxEmbeddingValuesLimit) + `, got ` + apierror.Itoa(c.MaxEmbeddingValues))
 	}
 	if c.Role != roleDownstream && c.Role != roleUpstream {
 		return nil, errors.New(`configuration field "role" must be "downstream" or "upstream", got ` + strconv.Quote(c.Role))

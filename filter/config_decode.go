@@ -2,6 +2,7 @@ package filter
 
 import (
 	"errors"
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"math"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ func decodeConfig(data []byte, c *Config) error {
 	// Checked without recursion, as every other body the module reads.
 	if d, ok := jsondepth.Validate(data); !ok {
 		if d > jsondepth.MaxDepth {
-			return errors.New("configuration nests JSON " + strconv.Itoa(d) + " levels deep; at most " + strconv.Itoa(jsondepth.MaxDepth) + " are read")
+			return errors.New("configuration nests JSON " + apierror.Itoa(d) + " levels deep; at most " + apierror.Itoa(jsondepth.MaxDepth) + " are read")
 		}
 		return errors.New("configuration is not valid JSON")
 	}

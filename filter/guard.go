@@ -3,7 +3,6 @@ package filter
 import (
 	"runtime"
 	"runtime/debug"
-	"strconv"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/anthropic"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -222,7 +221,7 @@ func logPanic(callback string, r any) {
 	case runtime.Error:
 		what = v.Error()
 	case string:
-		what = "a string panic (" + strconv.Itoa(len(v)) + " bytes, not logged)"
+		what = "a string panic (" + apierror.Itoa(len(v)) + " bytes, not logged)"
 	case error:
 		what = "an error panic (not logged)"
 	}

@@ -95,7 +95,7 @@ func (envoyAnswer) responseBody(h *httpContext, size int, end bool) types.Action
 	}
 	e := envoyError(h.status, body)
 	status, out := h.errorAnswer(e)
-	_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
+	_ = proxywasm.ReplaceHttpResponseHeader(":status", apierror.Itoa(status))
 	_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")
 	_ = proxywasm.ReplaceHttpResponseBody(out)
 	h.handler = done{}
@@ -108,7 +108,7 @@ func envoyError(status int, body []byte) *apierror.Error {
 		return apierror.New(apierror.RequestTooLarge, "The request body is larger than the gateway's buffer limit (Envoy's per_connection_buffer_limit_bytes). Send a smaller request, or raise the limit in the Envoy configuration.")
 	}
 	e := apierror.FromGemini(status, body)
-	e.Message = "The gateway answered HTTP " + strconv.Itoa(status) + " before the request reached Gemini"
+	e.Message = "The gateway answered HTTP " + apierror.Itoa(status) + " before the request reached Gemini"
 	if text := apierror.Snippet(body); text != "" {
 		e.Message += ": " + text
 	}

@@ -48,7 +48,7 @@ func (h *httpContext) fetchModels(pageToken string, pages [][]byte, hash string,
 				h.fail(e) // the key is bad: say so rather than list models
 				return
 			}
-			proxywasm.LogWarn("gemini-code-api: model list unavailable (HTTP " + strconv.Itoa(status) + "); answering from the configured model map")
+			proxywasm.LogWarn("gemini-code-api: model list unavailable (HTTP " + apierror.Itoa(status) + "); answering from the configured model map")
 			h.answerModels(h.plugin.fallbackModels(), catalog)
 			return
 		}

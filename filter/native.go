@@ -2,7 +2,6 @@ package filter
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -111,7 +110,7 @@ const maxNativePath = 2048
 // Gemini resource.
 func checkNativePath(path string) *apierror.Error {
 	if len(path) > maxNativePath {
-		return apierror.Invalid("", "The request path is "+strconv.Itoa(len(path))+" bytes long; the gateway forwards Gemini API paths of up to "+strconv.Itoa(maxNativePath)+" bytes.")
+		return apierror.Invalid("", "The request path is "+apierror.Itoa(len(path))+" bytes long; the gateway forwards Gemini API paths of up to "+apierror.Itoa(maxNativePath)+" bytes.")
 	}
 	resource, query, _ := strings.Cut(path, "?")
 	rest, ok := "", false
@@ -253,7 +252,7 @@ func (n *native) errorHeaders(h *httpContext, endOfStream bool) types.Action {
 func (n *native) checkError(h *httpContext, bodySize int, endOfStream bool) types.Action {
 	if bodySize > maxNativeErrorBody {
 		e := h.nativeUpstreamError(nil)
-		e.Message = "Gemini answered HTTP " + strconv.Itoa(h.status) + " with an error body larger than " + strconv.Itoa(maxNativeErrorBody>>10) + " KiB, which is not a Google error object; the gateway does not pass it on."
+		e.Message = "Gemini answered HTTP " + apierror.Itoa(h.status) + " with an error body larger than " + apierror.Itoa(maxNativeErrorBody>>10) + " KiB, which is not a Google error object; the gateway does not pass it on."
 		return h.replaceWithLocal(e)
 	}
 	if !endOfStream {
@@ -284,9 +283,9 @@ func (h *httpContext) nativeUpstreamError(body []byte) *apierror.Error {
 		e = envoyError(h.status, body) // Envoy's own reply: no answer from Gemini
 	} else {
 		e = apierror.FromGemini(h.status, body)
-		e.Message = "Gemini answered HTTP " + strconv.Itoa(h.status) + " with an empty body."
+		e.Message = "Gemini answered HTTP " + apierror.Itoa(h.status) + " with an empty body."
 		if text := apierror.Snippet(body); text != "" {
-			e.Message = "Gemini answered HTTP " + strconv.Itoa(h.status) + " with a body that is not a Google error object: " + text
+			e.Message = "Gemini answered HTTP " + apierror.Itoa(h.status) + " with a body that is not a Google error object: " + text
 		}
 	}
 	e.Status = h.status

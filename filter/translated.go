@@ -2,7 +2,6 @@ package filter
 
 import (
 	"runtime"
-	"strconv"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/anthropic"
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -166,7 +165,7 @@ func (t *translated) responseBody(h *httpContext, size int, end bool) types.Acti
 		var status int
 		status, out = h.errorAnswer(e)
 		h.finish(gemini.Usage{}, true)
-		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(status))
+		_ = proxywasm.ReplaceHttpResponseHeader(":status", apierror.Itoa(status))
 		setRetryAfter(e, proxywasm.ReplaceHttpResponseHeader)
 	}
 	_ = proxywasm.ReplaceHttpResponseHeader("content-type", "application/json")

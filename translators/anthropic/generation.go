@@ -23,10 +23,10 @@ var fields = gemini.Fields{
 		return apierror.Invalid(p, p+": Input should be greater than or equal to "+strconv.FormatInt(lo, 10))
 	},
 	TooMany: func(p string, limit int, what string) *apierror.Error {
-		return apierror.Invalid(p, p+": at most "+strconv.Itoa(limit)+" "+what+" are accepted by this gateway")
+		return apierror.Invalid(p, p+": at most "+apierror.Itoa(limit)+" "+what+" are accepted by this gateway")
 	},
 	TooDeep: func(p string, depth int) *apierror.Error {
-		return apierror.Invalid(p, p+": the schema nests JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth))
+		return apierror.Invalid(p, p+": the schema nests JSON "+apierror.Itoa(depth)+" levels deep; the gateway accepts at most "+apierror.Itoa(jsondepth.MaxDepth))
 	},
 	SafeIntegers: true,
 }
@@ -55,10 +55,10 @@ func appendGenerationConfig(out []byte, root jsonidx.Object, model string, hideT
 		}
 		if e := g.Strings("stopSequences", ss, func(i int, s gjson.Result) (bool, *apierror.Error) {
 			if i >= gemini.MaxStopSequences {
-				return false, apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences")
+				return false, apierror.Invalid("stop_sequences", "stop_sequences: Gemini accepts at most "+apierror.Itoa(gemini.MaxStopSequences)+" stop sequences")
 			}
 			if s.Type != gjson.String {
-				p := "stop_sequences." + strconv.Itoa(i)
+				p := "stop_sequences." + apierror.Itoa(i)
 				return false, apierror.Invalid(p, p+": Input should be a valid string")
 			}
 			return s.Str != "", nil // an empty sequence would stop at once, or 400

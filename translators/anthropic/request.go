@@ -117,7 +117,7 @@ func systemParts(system *gemini.System, sys gjson.Result) *apierror.Error {
 		system.Add(sys.Str)
 	case sys.IsArray():
 		return jsonidx.Each(sys, func(i int, blk gjson.Result) *apierror.Error {
-			p := "system." + strconv.Itoa(i)
+			p := "system." + apierror.Itoa(i)
 			if !blk.IsObject() {
 				return apierror.Invalid(p, p+": Input should be a valid dictionary")
 			}

@@ -2,7 +2,6 @@ package anthropic
 
 import (
 	"encoding/base64"
-	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -273,7 +272,7 @@ func (m *machine) cite(s sink) {
 		b = append(b, `,"title":`...)
 		b = jsonw.String(b, sourceTitle(src))
 		b = append(b, `,"encrypted_index":`...)
-		b = jsonw.String(b, opaque("gwi1_", strconv.Itoa(c.Source)))
+		b = jsonw.String(b, opaque("gwi1_", apierror.Itoa(c.Source)))
 		s.citation(append(b, '}'))
 	})
 }

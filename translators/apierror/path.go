@@ -47,3 +47,10 @@ func (p Path) index(b []byte, i int) []byte {
 	}
 	return append(strconv.AppendInt(append(b, '['), int64(i), 10), ']')
 }
+
+// Itoa is strconv.Itoa for the numbers of error messages and paths, not
+// inlined: strconv.Itoa's fast path was copied into some sixty call sites
+// of the Wasm module, almost all on error paths.
+//
+//go:noinline
+func Itoa(n int) string { return strconv.Itoa(n) }

@@ -1,7 +1,6 @@
 package gemini
 
 import (
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -132,7 +131,7 @@ func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error 
 	// Parsed in place: the event's bytes live until this call returns.
 	resp := gjson.Parse(unsafe.String(unsafe.SliceData(ev.Data), len(ev.Data)))
 	if !r.idx.Load(resp) {
-		r.err = apierror.New(apierror.BadGateway, "Gemini's stream carried an event with more than "+strconv.Itoa(jsonidx.MaxFields)+" top-level fields.")
+		r.err = apierror.New(apierror.BadGateway, "Gemini's stream carried an event with more than "+apierror.Itoa(jsonidx.MaxFields)+" top-level fields.")
 		return stop{}
 	}
 	if !resp.IsObject() || r.idx.Get("error").Exists() {

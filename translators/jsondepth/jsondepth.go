@@ -12,7 +12,6 @@ package jsondepth
 
 import (
 	"bytes"
-	"strconv"
 	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -99,7 +98,7 @@ func CheckRequest(body []byte) *apierror.Error {
 }
 
 func tooDeepRequest(d int) *apierror.Error {
-	return apierror.Invalid("", "The request body nests JSON "+strconv.Itoa(d)+" levels deep; the gateway accepts at most "+strconv.Itoa(MaxDepth)+".")
+	return apierror.Invalid("", "The request body nests JSON "+apierror.Itoa(d)+" levels deep; the gateway accepts at most "+apierror.Itoa(MaxDepth)+".")
 }
 
 // CheckAnswer refuses an answer of Gemini (a body or one stream event) that
@@ -113,5 +112,5 @@ func CheckAnswer(body []byte) *apierror.Error {
 }
 
 func tooDeepAnswer(d int) *apierror.Error {
-	return apierror.New(apierror.BadGateway, "Gemini's answer nests JSON "+strconv.Itoa(d)+" levels deep; the gateway reads at most "+strconv.Itoa(MaxDepth)+".")
+	return apierror.New(apierror.BadGateway, "Gemini's answer nests JSON "+apierror.Itoa(d)+" levels deep; the gateway reads at most "+apierror.Itoa(MaxDepth)+".")
 }

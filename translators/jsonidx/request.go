@@ -1,7 +1,6 @@
 package jsonidx
 
 import (
-	"strconv"
 	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -44,7 +43,7 @@ func ParseRequest(body []byte) (Object, *apierror.Error) {
 	}
 	root, ok := Index(parsed)
 	if !ok {
-		return Object{}, apierror.Invalid("", "The request body has more than "+strconv.Itoa(MaxFields)+" top-level fields; the gateway accepts at most "+strconv.Itoa(MaxFields)+".")
+		return Object{}, apierror.Invalid("", "The request body has more than "+apierror.Itoa(MaxFields)+" top-level fields; the gateway accepts at most "+apierror.Itoa(MaxFields)+".")
 	}
 	return root, nil
 }

@@ -116,7 +116,7 @@ func CheckClientName(name string) *apierror.Error {
 		return apierror.Invalid("model", "The model name is empty.")
 	}
 	if len(name) > MaxClientNameLen {
-		return apierror.Invalid("model", "The model name is "+strconv.Itoa(len(name))+" bytes long; the gateway accepts at most "+strconv.Itoa(MaxClientNameLen)+".")
+		return apierror.Invalid("model", "The model name is "+apierror.Itoa(len(name))+" bytes long; the gateway accepts at most "+apierror.Itoa(MaxClientNameLen)+".")
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
@@ -125,7 +125,7 @@ func CheckClientName(name string) *apierror.Error {
 		case c == '.', c == '_', c == '-', c == ':', c == '/', c == '@', c == '+':
 		default:
 			r, _ := utf8.DecodeRuneInString(name[i:])
-			return apierror.Invalid("model", "The model name contains "+strconv.QuoteRuneToASCII(r)+" at byte "+strconv.Itoa(i)+"; a model name holds only letters, digits and . _ - : / @ +")
+			return apierror.Invalid("model", "The model name contains "+strconv.QuoteRuneToASCII(r)+" at byte "+apierror.Itoa(i)+"; a model name holds only letters, digits and . _ - : / @ +")
 		}
 	}
 	return nil

@@ -75,11 +75,11 @@ func ParseEmbeddings(body []byte, env *translator.Env) (*EmbeddingsRequest, *api
 	case in.IsArray():
 		if e := jsonidx.Each(in, func(i int, v gjson.Result) *apierror.Error {
 			if i >= MaxEmbedInputs {
-				return apierror.Invalid("input", "'input' holds more than "+strconv.Itoa(MaxEmbedInputs)+" items; at most "+strconv.Itoa(MaxEmbedInputs)+" are allowed.")
+				return apierror.Invalid("input", "'input' holds more than "+apierror.Itoa(MaxEmbedInputs)+" items; at most "+apierror.Itoa(MaxEmbedInputs)+" are allowed.")
 			}
 			if v.Type != gjson.String {
 				// Token arrays cannot be embedded by Gemini, which takes text.
-				return apierror.Invalid("input", "Invalid 'input["+strconv.Itoa(i)+"]': only strings can be embedded; token-id arrays are not supported by the Gemini backend.")
+				return apierror.Invalid("input", "Invalid 'input["+apierror.Itoa(i)+"]': only strings can be embedded; token-id arrays are not supported by the Gemini backend.")
 			}
 			r.Inputs = append(r.Inputs, v.Str)
 			return nil
@@ -94,7 +94,7 @@ func ParseEmbeddings(body []byte, env *translator.Env) (*EmbeddingsRequest, *api
 	}
 	for i, s := range r.Inputs {
 		if s == "" {
-			return nil, apierror.Invalid("input", "Invalid 'input["+strconv.Itoa(i)+"]': empty strings cannot be embedded.")
+			return nil, apierror.Invalid("input", "Invalid 'input["+apierror.Itoa(i)+"]': empty strings cannot be embedded.")
 		}
 	}
 	if d := root.Get("dimensions"); d.Exists() && d.Type != gjson.Null {
@@ -252,7 +252,7 @@ func (r *EmbeddingsRequest) newAnswer() *EmbeddingsAnswer {
 func (a *EmbeddingsAnswer) Add(i int, body []byte) *apierror.Error {
 	r := a.r
 	if i < 0 || i >= len(a.parts) || a.parts[i] != nil {
-		return apierror.New(apierror.Server, "The gateway got an answer to embeddings batch "+strconv.Itoa(i)+" twice, or to a batch it did not send.")
+		return apierror.New(apierror.Server, "The gateway got an answer to embeddings batch "+apierror.Itoa(i)+" twice, or to a batch it did not send.")
 	}
 	if e := a.CheckSize(i, len(body)); e != nil {
 		return e
@@ -273,7 +273,7 @@ func (a *EmbeddingsAnswer) Add(i int, body []byte) *apierror.Error {
 	// nearly all of it. Nothing read from it outlives this call.
 	gjson.Get(unsafeString(body), "embeddings").ForEach(func(_, emb gjson.Result) bool {
 		if n == want {
-			e = apierror.New(apierror.BadGateway, "Gemini returned more embeddings than the "+strconv.Itoa(want)+" inputs of "+a.batchName(i)+".")
+			e = apierror.New(apierror.BadGateway, "Gemini returned more embeddings than the "+apierror.Itoa(want)+" inputs of "+a.batchName(i)+".")
 			return false
 		}
 		vals := emb.Get("values")
@@ -304,7 +304,7 @@ func (a *EmbeddingsAnswer) Add(i int, body []byte) *apierror.Error {
 		return e
 	}
 	if n != want {
-		return apierror.New(apierror.BadGateway, "Gemini returned "+strconv.Itoa(n)+" embeddings for the "+strconv.Itoa(want)+" inputs of "+a.batchName(i)+".")
+		return apierror.New(apierror.BadGateway, "Gemini returned "+apierror.Itoa(n)+" embeddings for the "+apierror.Itoa(want)+" inputs of "+a.batchName(i)+".")
 	}
 	a.parts[i] = append(make([]byte, 0, len(out)), out...)
 	return nil
@@ -312,7 +312,7 @@ func (a *EmbeddingsAnswer) Add(i int, body []byte) *apierror.Error {
 
 // batchName names batch i for messages, counting from 1 as people do.
 func (a *EmbeddingsAnswer) batchName(i int) string {
-	return "embeddings batch " + strconv.Itoa(i+1) + " of " + strconv.Itoa(len(a.parts))
+	return "embeddings batch " + apierror.Itoa(i+1) + " of " + apierror.Itoa(len(a.parts))
 }
 
 // CheckSize refuses an answer of size bytes to batch i when it is larger
@@ -321,7 +321,7 @@ func (a *EmbeddingsAnswer) batchName(i int) string {
 // it into memory. Add checks it too.
 func (a *EmbeddingsAnswer) CheckSize(i, size int) *apierror.Error {
 	if limit := a.r.maxAnswerBytes(i); size > limit {
-		return apierror.New(apierror.BadGateway, "Gemini's answer to "+a.batchName(i)+" is "+strconv.Itoa(size)+" bytes, more than the "+strconv.Itoa(limit)+" its embeddings can take at the expected size; the gateway refused it.")
+		return apierror.New(apierror.BadGateway, "Gemini's answer to "+a.batchName(i)+" is "+apierror.Itoa(size)+" bytes, more than the "+apierror.Itoa(limit)+" its embeddings can take at the expected size; the gateway refused it.")
 	}
 	return nil
 }
@@ -373,7 +373,7 @@ func eachNumber(arr string, dims int, f func(tok string)) *apierror.Error {
 		case numEnd:
 			if start >= 0 {
 				if k == dims {
-					return apierror.New(apierror.BadGateway, "Gemini returned an embedding of more than the "+strconv.Itoa(dims)+" values expected; the gateway stopped reading the answer.")
+					return apierror.New(apierror.BadGateway, "Gemini returned an embedding of more than the "+apierror.Itoa(dims)+" values expected; the gateway stopped reading the answer.")
 				}
 				f(arr[start:i])
 				k++

@@ -28,7 +28,7 @@ var fields = gemini.Fields{
 		return apierror.Invalid(p, "Invalid '"+p+"': must be at least "+strconv.FormatInt(lo, 10)+".")
 	},
 	TooMany: func(p string, limit int, what string) *apierror.Error {
-		return apierror.Invalid(p, "Invalid '"+p+"': at most "+strconv.Itoa(limit)+" "+what+" are accepted by this gateway.")
+		return apierror.Invalid(p, "Invalid '"+p+"': at most "+apierror.Itoa(limit)+" "+what+" are accepted by this gateway.")
 	},
 	TooDeep: func(p string, depth int) *apierror.Error { return tooDeep(p, "the schema nests", depth) },
 }
@@ -74,7 +74,7 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 	case stop.IsArray():
 		if e := g.Strings("stopSequences", stop, func(i int, s gjson.Result) (bool, *apierror.Error) {
 			if i >= gemini.MaxStopSequences {
-				return false, apierror.Invalid("stop", "Invalid 'stop': at most "+strconv.Itoa(gemini.MaxStopSequences)+" stop sequences are supported.")
+				return false, apierror.Invalid("stop", "Invalid 'stop': at most "+apierror.Itoa(gemini.MaxStopSequences)+" stop sequences are supported.")
 			}
 			if s.Type != gjson.String {
 				return false, apierror.Invalid("stop", "Invalid 'stop': expected strings.")

@@ -3,7 +3,6 @@
 package openai
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -56,7 +55,7 @@ func ParseChat(body []byte, env *translator.Env) (*ChatRequest, *apierror.Error)
 	}
 	if e := jsonidx.Each(root.Get("modalities"), func(i int, m gjson.Result) *apierror.Error {
 		if i >= MaxModalities {
-			return apierror.Invalid("modalities", "Invalid 'modalities': at most "+strconv.Itoa(MaxModalities)+" entries are accepted.")
+			return apierror.Invalid("modalities", "Invalid 'modalities': at most "+apierror.Itoa(MaxModalities)+" entries are accepted.")
 		}
 		if m.String() != "text" {
 			return apierror.Invalid("modalities", "Only the `text` output modality is supported by this gateway.")
@@ -278,7 +277,7 @@ func (b *builder) toolCall(j int, tc gjson.Result, at apierror.Path) *apierror.E
 // tooDeep refuses JSON in param nested depth levels deep, beyond what the
 // gateway reads; what says what nests ("the schema nests").
 func tooDeep(param, what string, depth int) *apierror.Error {
-	return apierror.Invalid(param, "Invalid '"+param+"': "+what+" JSON "+strconv.Itoa(depth)+" levels deep; the gateway accepts at most "+strconv.Itoa(jsondepth.MaxDepth)+".")
+	return apierror.Invalid(param, "Invalid '"+param+"': "+what+" JSON "+apierror.Itoa(depth)+" levels deep; the gateway accepts at most "+apierror.Itoa(jsondepth.MaxDepth)+".")
 }
 
 // callArgs reads a call's arguments (field sub of at): a JSON object, or

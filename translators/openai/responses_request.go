@@ -95,7 +95,7 @@ func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apier
 		// does not give; they are accepted and ignored.
 		if e := jsonidx.Each(inc, func(i int, v gjson.Result) *apierror.Error {
 			if i >= MaxIncludes {
-				return apierror.Invalid("include", "Invalid 'include': at most "+strconv.Itoa(MaxIncludes)+" entries are accepted.")
+				return apierror.Invalid("include", "Invalid 'include': at most "+apierror.Itoa(MaxIncludes)+" entries are accepted.")
 			}
 			if v.Str == "reasoning.encrypted_content" {
 				r.encrypted = true
@@ -212,7 +212,7 @@ func (b *respBuilder) input(in gjson.Result) *apierror.Error {
 //go:noinline
 func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
 	return jsonidx.Each(list, func(i int, it gjson.Result) *apierror.Error {
-		param := field + "[" + strconv.Itoa(i) + "]"
+		param := field + "[" + apierror.Itoa(i) + "]"
 		if !it.IsObject() {
 			return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
 		}
@@ -555,7 +555,7 @@ func outputContent(o gjson.Result, param string) (string, [][]byte, *apierror.Er
 				text.WriteString(t)
 				return nil
 			}
-			part, e := inputPart(p, param+"["+strconv.Itoa(j)+"]")
+			part, e := inputPart(p, param+"["+apierror.Itoa(j)+"]")
 			if part != nil {
 				media = append(media, part)
 			}

@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -209,7 +208,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 				return apierror.Invalid(param+".name", "Invalid '"+param+".name': a namespace needs a name.")
 			}
 			return jsonidx.Each(t.Get("tools"), func(j int, inner gjson.Result) *apierror.Error {
-				return declare(inner, param+".tools["+strconv.Itoa(j)+"]", nsName)
+				return declare(inner, param+".tools["+apierror.Itoa(j)+"]", nsName)
 			})
 		case webSearchTool(typ):
 			// Google Search runs the search. Its settings have no Gemini
@@ -282,7 +281,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		return nil
 	}
 	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
-		return declare(t, "tools["+strconv.Itoa(i)+"]", "")
+		return declare(t, "tools["+apierror.Itoa(i)+"]", "")
 	}); e != nil {
 		return nil, nil, e
 	}
