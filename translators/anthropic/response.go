@@ -77,11 +77,9 @@ type machine struct {
 	// g follows the grounding of web search and URL context; nil when the
 	// request sent no built-in tool.
 	g         *gemini.Grounding
-	textStart int              // where the open text block starts in g's text
-	queries   []string         // search queries waiting for their sources
-	sources   []int            // sources waiting for their result block
-	urls      []gemini.URLRead // URLs read, waiting for their blocks
-	searchID  string           // the last web_search server_tool_use
+	textStart int            // where the open text block starts in g's text
+	wait      gemini.Pending // searches and URLs read, waiting for their blocks
+	searchID  string         // the last web_search server_tool_use
 }
 
 func (m *machine) close(s sink) {
@@ -102,10 +100,7 @@ func (m *machine) event(s sink, cand gjson.Result) {
 	if m.g == nil {
 		return
 	}
-	q, src, urls := m.g.Event(cand)
-	m.queries = append(m.queries, q...)
-	m.sources = append(m.sources, src...)
-	m.urls = append(m.urls, urls...)
+	m.wait.Add(m.g, cand, true)
 	if m.open == 0 {
 		m.serverBlocks(s, false)
 	}
@@ -123,7 +118,7 @@ func (m *machine) endEvent(s sink) {
 	if m.open == 'x' {
 		m.cite(s)
 	}
-	if m.serverReady(false) {
+	if m.wait.Ready(false) {
 		m.close(s)
 		m.serverBlocks(s, false)
 	}
@@ -138,40 +133,34 @@ func (m *machine) finish(s sink) {
 	}
 }
 
-// serverReady reports whether server tool blocks can be written: queries
-// wait for their sources (Gemini may report them first) until the end.
-func (m *machine) serverReady(final bool) bool {
-	return len(m.urls) > 0 || len(m.sources) > 0 && (len(m.queries) > 0 || m.searchID != "") ||
-		final && len(m.queries) > 0
-}
-
 // serverBlocks writes the searches and fetches Gemini reported: a
 // server_tool_use per query, then one web_search_tool_result with the
 // sources (Gemini does not say which query found which source); and for
 // each URL read, a web_fetch server_tool_use and its result. Sources of a
 // grounding without queries (URL context) are only cited.
 func (m *machine) serverBlocks(s sink, final bool) {
-	if !m.serverReady(final) {
+	w := &m.wait
+	if !w.Ready(final) {
 		return
 	}
-	if len(m.queries) > 0 || len(m.sources) > 0 && m.searchID != "" {
-		for _, q := range m.queries {
+	if len(w.Queries) > 0 || len(w.Sources) > 0 && w.Searched {
+		for _, q := range w.Queries {
 			m.searchID = m.newID("srvtoolu_")
 			in := append([]byte(`{"query":`), nil...)
 			in = append(jsonw.String(in, q), '}')
 			s.serverBlock(serverToolUse(m.searchID, "web_search"), string(in))
 		}
 		s.serverBlock(m.searchResult(), "")
-		m.queries, m.sources = m.queries[:0], m.sources[:0]
+		w.SearchShown()
 	}
-	for _, u := range m.urls {
+	for _, u := range w.URLs {
 		id := m.newID("srvtoolu_")
 		in := append([]byte(`{"url":`), nil...)
 		in = append(jsonw.String(in, u.URL), '}')
 		s.serverBlock(serverToolUse(id, "web_fetch"), string(in))
 		s.serverBlock(fetchResult(id, u), "")
 	}
-	m.urls = m.urls[:0]
+	w.URLs = w.URLs[:0]
 }
 
 func serverToolUse(id, name string) []byte {
@@ -190,7 +179,7 @@ func (m *machine) searchResult() []byte {
 	b := append(make([]byte, 0, 256), `{"type":"web_search_tool_result","tool_use_id":`...)
 	b = jsonw.String(b, m.searchID)
 	b = append(b, `,"content":[`...)
-	for i, k := range m.sources {
+	for i, k := range m.wait.Sources {
 		src := m.g.Sources[k]
 		if i > 0 {
 			b = append(b, ',')

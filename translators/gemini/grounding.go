@@ -67,6 +67,41 @@ type Grounding struct {
 
 type partStart struct{ index, offset int }
 
+// Pending is what grounding reported that the client has not been shown
+// yet, kept by a client's part machine from event to event: Gemini may
+// report a search's queries before its sources, and a client shows a
+// search once, with what it found.
+type Pending struct {
+	Queries  []string  // search queries waiting for their sources
+	Sources  []int     // sources (indices into Grounding.Sources) waiting to be shown
+	URLs     []URLRead // URLs read (URL context) waiting to be shown
+	Searched bool      // a search was shown: sources that follow belong to it
+}
+
+// Add queues what g reads of cand's grounding (Grounding.Event); the URLs
+// read only with urls (a client that shows them).
+func (p *Pending) Add(g *Grounding, cand gjson.Result, urls bool) {
+	q, src, u := g.Event(cand)
+	p.Queries = append(p.Queries, q...)
+	p.Sources = append(p.Sources, src...)
+	if urls {
+		p.URLs = append(p.URLs, u...)
+	}
+}
+
+// Ready reports whether there is something to show: URLs read; a search
+// once it has sources, and sources that follow a search shown; queries
+// without sources wait for theirs until the end (final).
+func (p *Pending) Ready(final bool) bool {
+	return len(p.URLs) > 0 || len(p.Sources) > 0 && (len(p.Queries) > 0 || p.Searched) ||
+		final && len(p.Queries) > 0
+}
+
+// SearchShown empties the search queue once the client was shown it.
+func (p *Pending) SearchShown() {
+	p.Queries, p.Sources, p.Searched = p.Queries[:0], p.Sources[:0], true
+}
+
 // Event reads the grounding of a candidate (one stream event, or the
 // whole answer) and returns what it reports for the first time: search
 // queries, sources (indices into Sources) and URLs read. The candidate's

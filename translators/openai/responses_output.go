@@ -48,10 +48,8 @@ type respMachine struct {
 	// g follows the grounding of Google Search; nil when the request sent
 	// no built-in tool.
 	g         *gemini.Grounding
-	itemStart int      // where the open message's text starts in g's text
-	queries   []string // search queries waiting for their sources
-	sources   []int    // sources waiting for their web_search_call
-	searched  bool     // a web_search_call was written
+	itemStart int            // where the open message's text starts in g's text
+	wait      gemini.Pending // searches waiting for their web_search_call
 }
 
 // newRespMachine starts the part machine for an answer to r.
@@ -71,9 +69,7 @@ func (m *respMachine) event(s itemSink, cand gjson.Result) {
 	if m.g == nil {
 		return
 	}
-	q, src, _ := m.g.Event(cand)
-	m.queries = append(m.queries, q...)
-	m.sources = append(m.sources, src...)
+	m.wait.Add(m.g, cand, false) // the Responses API shows no URLs read
 	if m.open == 0 {
 		m.searchCall(s, false)
 	}
@@ -90,16 +86,10 @@ func (m *respMachine) endEvent(s itemSink) {
 	if m.open == 'm' {
 		m.annotate(s)
 	}
-	if m.searchReady(false) {
+	if m.wait.Ready(false) {
 		m.close(s)
 		m.searchCall(s, false)
 	}
-}
-
-// searchReady reports whether a web_search_call can be written: queries
-// wait for their sources (Gemini may report them first) until the end.
-func (m *respMachine) searchReady(final bool) bool {
-	return len(m.sources) > 0 && (len(m.queries) > 0 || m.searched) || final && len(m.queries) > 0
 }
 
 // searchCall writes the waiting queries and sources as one web_search_call
@@ -107,23 +97,24 @@ func (m *respMachine) searchReady(final bool) bool {
 // which source). Sources always come with it, as with include
 // web_search_call.action.sources.
 func (m *respMachine) searchCall(s itemSink, final bool) {
-	if !m.searchReady(final) {
+	w := &m.wait
+	if !w.Ready(final) {
 		return
 	}
 	a := append(make([]byte, 0, 256), `{"type":"search"`...)
-	if len(m.queries) > 0 {
+	if len(w.Queries) > 0 {
 		a = append(a, `,"query":`...)
-		a = jsonw.String(a, m.queries[0])
+		a = jsonw.String(a, w.Queries[0])
 	}
 	a = append(a, `,"queries":[`...)
-	for i, q := range m.queries {
+	for i, q := range w.Queries {
 		if i > 0 {
 			a = append(a, ',')
 		}
 		a = jsonw.String(a, q)
 	}
 	a = append(a, `],"sources":[`...)
-	for i, k := range m.sources {
+	for i, k := range w.Sources {
 		if i > 0 {
 			a = append(a, ',')
 		}
@@ -132,7 +123,7 @@ func (m *respMachine) searchCall(s itemSink, final bool) {
 		a = append(a, '}')
 	}
 	s.searchCall(append(a, "]}"...))
-	m.queries, m.sources, m.searched = m.queries[:0], m.sources[:0], true
+	w.SearchShown()
 }
 
 // annotate gives the open message the url_citation annotations of the
