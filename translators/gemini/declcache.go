@@ -16,10 +16,11 @@ import "strings"
 // compared in full (a word-at-a-time compare, far cheaper than reading
 // them as JSON). The cache is bounded (declCacheBytes of strings and
 // declarations together) and emptied when a new entry would not fit: a
-// stream of ever-new tools costs one copy of each, never memory. Small
-// tools are cheap to translate and are not kept. One serves the requests
-// of a VM (translator.Env has it), which runs one callback at a time: it
-// is not for concurrent use.
+// stream of ever-new tools costs one copy of each, never memory. Even a
+// one-line tool costs far more to translate (schema cleaning, escaping)
+// than to look up; only a name with an empty schema (under declCacheMin
+// bytes) is not kept. One serves the requests of a VM (translator.Env has
+// it), which runs one callback at a time: it is not for concurrent use.
 type DeclCache struct {
 	entries map[string][]declEntry // by name: the variants seen, newest last
 	bytes   int
@@ -35,8 +36,9 @@ const (
 	// declCacheBytes bounds what the cache holds: Claude Code's tools take
 	// ~70 KB of it, so a VM keeps the tool sets of a dozen agents.
 	declCacheBytes = 1 << 20
-	// declCacheMin is the smallest tool (description and schema) kept.
-	declCacheMin = 256
+	// declCacheMin is the smallest tool (description and schema) kept:
+	// below it there is no schema to clean and next to nothing to escape.
+	declCacheMin = 64
 	// declVariants is the most tools of one name kept (clients of several
 	// versions declare the same name differently).
 	declVariants = 4
