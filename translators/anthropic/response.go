@@ -266,18 +266,7 @@ func (m *machine) cite(s sink) {
 	})
 }
 
-// part feeds one part to the machine; a malformed functionCall ends the
-// answer with the error it returns.
-func (m *machine) part(s sink, k int, p gjson.Result) *apierror.Error {
-	pt, e := gemini.PartOf(p)
-	if e != nil {
-		return e
-	}
-	m.readPart(s, k, &pt)
-	return nil
-}
-
-// readPart feeds a part already read (by gemini.PartOf or the scan).
+// readPart feeds a part read by gemini.EachPart or the scan.
 func (m *machine) readPart(s sink, k int, p *gemini.Part) {
 	sig := p.Signature
 	if p.Call {
@@ -510,7 +499,7 @@ func (r *MessagesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 	c := collector{out: r.appendHead(make([]byte, 0, len(body)+256), gemini.ResponseID(resp, "msg_", r.Env.NewID))}
 	m := r.newMachine()
 	m.event(&c, cand)
-	if e := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return m.part(&c, k, p) }); e != nil {
+	if e := gemini.EachPart(cand, func(k int, p *gemini.Part) { m.readPart(&c, k, p) }); e != nil {
 		return nil, e
 	}
 	m.endEvent(&c)

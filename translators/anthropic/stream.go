@@ -95,7 +95,7 @@ func (s *Stream) Event(ev gemini.Event) *apierror.Error {
 		return e
 	}
 	s.m.event(s, cand)
-	failure := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return s.m.part(s, k, p) })
+	failure := gemini.EachPart(cand, func(k int, p *gemini.Part) { s.m.readPart(s, k, p) })
 	if failure == nil {
 		s.m.endEvent(s)
 	}

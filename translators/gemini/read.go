@@ -257,12 +257,16 @@ func ReadAnswer(body []byte) (gjson.Result, *apierror.Error) {
 	return resp, nil
 }
 
-// EachPart calls fn for each part of a candidate's content, in order, with
-// its index, and stops at the first error, which it returns.
-func EachPart(cand gjson.Result, fn func(k int, p gjson.Result) *apierror.Error) *apierror.Error {
+// EachPart reads each part of a candidate's content (PartOf) and calls fn
+// with it and its index, in order; it stops at the first part PartOf
+// refuses (a malformed functionCall), whose error it returns.
+func EachPart(cand gjson.Result, fn func(k int, p *Part)) *apierror.Error {
 	var failure *apierror.Error
 	cand.Get("content.parts").ForEach(func(k, p gjson.Result) bool {
-		failure = fn(int(k.Int()), p)
+		var pt Part
+		if pt, failure = PartOf(p); failure == nil {
+			fn(int(k.Int()), &pt)
+		}
 		return failure == nil
 	})
 	return failure

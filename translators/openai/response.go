@@ -130,13 +130,7 @@ func (r *ChatRequest) appendChoice(out []byte, c gjson.Result, i int) ([]byte, *
 		g = new(gemini.Grounding)
 		g.Event(c)
 	}
-	failure := gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error {
-		pt, e := gemini.PartOf(p)
-		if e == nil {
-			r.addPart(&ch, g, k, &pt)
-		}
-		return e
-	})
+	failure := gemini.EachPart(c, func(k int, p *gemini.Part) { r.addPart(&ch, g, k, p) })
 	if failure != nil {
 		return nil, failure
 	}

@@ -153,18 +153,9 @@ func (m *respMachine) annotate(s itemSink) {
 	})
 }
 
-// part handles one Gemini part; a functionCall the client could neither
-// run nor answer (no name, args not an object) fails the answer.
-func (m *respMachine) part(s itemSink, k int, p gjson.Result) *apierror.Error {
-	pt, e := gemini.PartOf(p)
-	if e != nil {
-		return e
-	}
-	m.readPart(s, k, &pt)
-	return nil
-}
-
-// readPart handles a part already read (by gemini.PartOf or the scan).
+// readPart handles a part read by gemini.EachPart or the scan (either
+// refuses a functionCall the client could neither run nor answer: no name,
+// args not an object).
 func (m *respMachine) readPart(s itemSink, k int, p *gemini.Part) {
 	sig := p.Signature
 	if p.Call {

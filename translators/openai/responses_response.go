@@ -3,7 +3,6 @@ package openai
 import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
-	"github.com/tidwall/gjson"
 )
 
 // Response translates a complete Gemini GenerateContentResponse into a
@@ -70,7 +69,7 @@ func (r *ResponsesRequest) slowResponse(body []byte) ([]byte, *apierror.Error) {
 		}
 		m := newRespMachine(r)
 		m.event(&c, cand)
-		if e := gemini.EachPart(cand, func(k int, p gjson.Result) *apierror.Error { return m.part(&c, k, p) }); e != nil {
+		if e := gemini.EachPart(cand, func(k int, p *gemini.Part) { m.readPart(&c, k, p) }); e != nil {
 			return nil, e
 		}
 		m.endEvent(&c)

@@ -100,7 +100,7 @@ func (s *ResponsesStream) Event(ev gemini.Event) *apierror.Error {
 			return false
 		}
 		s.m.event(s, c)
-		failure = gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error { return s.m.part(s, k, p) })
+		failure = gemini.EachPart(c, func(k int, p *gemini.Part) { s.m.readPart(s, k, p) })
 		if failure == nil {
 			s.m.endEvent(s)
 		}

@@ -167,13 +167,8 @@ func (s *Stream) Event(ev gemini.Event) *apierror.Error {
 			return false
 		}
 		text, thought := s.text[:0], s.thought[:0]
-		failure = gemini.EachPart(c, func(k int, p gjson.Result) *apierror.Error {
-			pt, e := gemini.PartOf(p)
-			if e != nil {
-				return e
-			}
-			text, thought = s.part(i, st, k, &pt, text, thought)
-			return nil
+		failure = gemini.EachPart(c, func(k int, p *gemini.Part) {
+			text, thought = s.part(i, st, k, p, text, thought)
 		})
 		if failure != nil {
 			s.text, s.thought = text[:0], thought[:0]
