@@ -3,11 +3,11 @@ package filter
 import (
 	"bytes"
 	"errors"
-	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"strconv"
 	"time"
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/openai"
 )

@@ -2,11 +2,11 @@ package filter
 
 import (
 	"errors"
-	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/tidwall/gjson"
 )

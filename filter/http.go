@@ -189,7 +189,7 @@ func (h *httpContext) setFailover(order []string) {
 		setProperty(propKeys, joinKeys(order))
 		retries = len(order) - 1
 	}
-	_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-max-retries", apierror.Itoa(retries))
+	_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-max-retries", strconv.Itoa(retries))
 }
 
 // report records Gemini's answer for the key when no upstream instance did

@@ -1,7 +1,7 @@
 package filter
 
 import (
-	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/filter/keypool"
@@ -166,7 +166,7 @@ func (m *metrics) attempt(n, result int) {
 	k := uint16(n)<<8 | uint16(result)
 	c, ok := m.attempts[k]
 	if !ok {
-		c = defineCounter(metricPrefix + "upstream_attempts.attempt." + apierror.Itoa(n) + ".result." + attemptResults[result])
+		c = defineCounter(metricPrefix + "upstream_attempts.attempt." + strconv.Itoa(n) + ".result." + attemptResults[result])
 		m.attempts[k] = c
 	}
 	c.Increment(1)

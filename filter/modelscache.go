@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +20,7 @@ func modelSlot(hash string) string {
 	for i := 0; i < len(hash); i++ {
 		n = n*31 + uint32(hash[i])
 	}
-	return modelsCachePrefix + apierror.Itoa(int(n%modelCacheSlots))
+	return modelsCachePrefix + strconv.Itoa(int(n%modelCacheSlots))
 }
 
 func (p *pluginContext) cachedModels(hash string) ([]models.Entry, bool) {

@@ -52,7 +52,7 @@ func (u *upstreamContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool)
 			attempt = n + 1
 		}
 	}
-	setProperty(propAttempts, apierror.Itoa(attempt))
+	setProperty(propAttempts, strconv.Itoa(attempt))
 
 	u.last = true
 	if list, ok := getProperty(propKeys); ok && len(list) > 0 {

@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -261,7 +262,7 @@ func (m *machine) cite(s sink) {
 		b = append(b, `,"title":`...)
 		b = jsonw.String(b, sourceTitle(src))
 		b = append(b, `,"encrypted_index":`...)
-		b = jsonw.String(b, opaque("gwi1_", apierror.Itoa(c.Source)))
+		b = jsonw.String(b, opaque("gwi1_", strconv.Itoa(c.Source)))
 		s.citation(append(b, '}'))
 	})
 }

@@ -1,6 +1,8 @@
 package gemini
 
 import (
+	"strconv"
+
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -196,7 +198,7 @@ func Effort(model, effort string) (member string, ok bool) {
 		if budget == 0 && IsPro(model) {
 			budget = 128
 		}
-		return `"thinkingBudget":` + apierror.Itoa(budget), true
+		return `"thinkingBudget":` + strconv.Itoa(budget), true
 	}
 	return "", false
 }

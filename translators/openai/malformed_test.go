@@ -1,10 +1,10 @@
 package openai
 
 import (
-	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"testing"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 )
 
 // A functionCall part Gemini got wrong (not an object, no name, args that
