@@ -51,7 +51,7 @@ func (c *DeclCache) get(dst []byte, name, desc, schema string) (out []byte, ok b
 		return dst, false
 	}
 	for _, e := range c.entries[name] {
-		if len(e.schema) == len(schema) && e.desc == desc && e.schema == schema {
+		if e.desc == desc && e.schema == schema {
 			c.hits++
 			return append(dst, e.decl...), true
 		}
