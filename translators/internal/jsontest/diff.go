@@ -123,20 +123,21 @@ type AnswerDiff[R any] struct {
 func (d AnswerDiff[R]) Check(t testing.TB, body []byte) {
 	t.Helper()
 	for _, r := range d.Requests {
-		fast := d.answer(d.after(t, r, body)(d.Fast(r, body)))
-		slow := d.answer(d.after(t, r, body)(d.Slow(r, body)))
+		fast := d.run(t, r, body, d.Fast)
+		slow := d.run(t, r, body, d.Slow)
 		SameBytes(t, d.Label, body, fast, slow)
 	}
 }
 
-// after runs After on a translation's result, and passes it on.
-func (d AnswerDiff[R]) after(t testing.TB, r R, body []byte) func([]byte, *apierror.Error) ([]byte, *apierror.Error) {
-	return func(out []byte, e *apierror.Error) ([]byte, *apierror.Error) {
-		if d.After != nil {
-			d.After(t, r, body, e)
-		}
-		return out, e
+// run translates body for r on one path, checks r with After, and returns
+// the answer's bytes (answer).
+func (d AnswerDiff[R]) run(t testing.TB, r R, body []byte, path func(R, []byte) ([]byte, *apierror.Error)) []byte {
+	t.Helper()
+	out, e := path(r, body)
+	if d.After != nil {
+		d.After(t, r, body, e)
 	}
+	return d.answer(out, e)
 }
 
 // answer is a translation's bytes, or its error's.
