@@ -7,24 +7,26 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
 // toolResultContent reads a tool_result's content: its text (blocks joined
 // by newlines) and the parts of its images and documents, which go after the
 // function responses of the step — that works on every model, where
-// functionResponse.parts does not. at names the tool_result block.
-func toolResultContent(c gjson.Result, at apierror.Path) (string, [][]byte, *apierror.Error) {
+// functionResponse.parts does not. at names the tool_result block; c is
+// read as jsonidx.MembersRaw leaves it.
+func toolResultContent(c gjson.Result, at apierror.Path) (jsonw.Quoted, [][]byte, *apierror.Error) {
 	switch {
 	case !c.Exists() || c.Type == gjson.Null:
 		return "", nil, nil
 	case c.Type == gjson.String:
-		return c.Str, nil, nil
+		return jsonidx.Text(c), nil, nil
 	case !c.IsArray():
 		param := at.At(".content")
 		return "", nil, apierror.Invalid(param, param+": Input should be a valid string or a list of content blocks")
 	}
-	var text strings.Builder
+	text := jsonw.Joined{Sep: `\n`}
 	var extra [][]byte
 	// The name of block j, built for an error or a media block only.
 	block := func(j int) apierror.Path { return named(at.At(".content")).Elem(j) }
@@ -36,17 +38,12 @@ func toolResultContent(c gjson.Result, at apierror.Path) (string, [][]byte, *api
 		typ := blk.Get("type").String()
 		switch typ {
 		case "text":
-			t := blk.Get("text")
+			t := jsonidx.RawMember(blk, "text")
 			if t.Type != gjson.String {
 				pp := block(j).At(".text")
 				return apierror.Invalid(pp, pp+": Input should be a valid string")
 			}
-			if t.Str != "" {
-				if text.Len() > 0 {
-					text.WriteByte('\n')
-				}
-				text.WriteString(t.Str)
-			}
+			text.Add(jsonidx.Text(t))
 		case "image", "document", "search_result":
 			parts, e := userBlock(blk, typ, block(j))
 			if e != nil {
@@ -57,10 +54,7 @@ func toolResultContent(c gjson.Result, at apierror.Path) (string, [][]byte, *api
 			// Claude Code's ToolSearch answers with references to deferred
 			// tools. Gemini already has every tool declared (defer_loading
 			// is ignored), so the result just names the tools found.
-			if text.Len() > 0 {
-				text.WriteByte('\n')
-			}
-			text.WriteString("Tool available: " + blk.Get("tool_name").String())
+			text.Add(jsonw.Quote("Tool available: " + blk.Get("tool_name").String()))
 		case "":
 			pp := block(j).At(".type")
 			return apierror.Invalid(pp, pp+": Field required")
@@ -73,7 +67,7 @@ func toolResultContent(c gjson.Result, at apierror.Path) (string, [][]byte, *api
 	if e != nil {
 		return "", nil, e
 	}
-	return text.String(), extra, nil
+	return text.Quoted(), extra, nil
 }
 
 // userBlock translates one non-tool_result block of a user message (at
@@ -81,15 +75,16 @@ func toolResultContent(c gjson.Result, at apierror.Path) (string, [][]byte, *api
 func userBlock(blk gjson.Result, typ string, at apierror.Path) ([][]byte, *apierror.Error) {
 	switch typ {
 	case "text":
-		t := blk.Get("text")
+		t := jsonidx.RawMember(blk, "text")
 		if t.Type != gjson.String {
 			param := at.At(".text")
 			return nil, apierror.Invalid(param, param+": Input should be a valid string")
 		}
-		if t.Str == "" {
+		q := jsonidx.Text(t)
+		if q.Empty() {
 			return nil, nil // Gemini rejects an empty text part
 		}
-		return [][]byte{gemini.TextPart(nil, t.Str)}, nil
+		return [][]byte{gemini.QuotedPart(nil, q)}, nil
 	case "image":
 		p, e := imageSource(blk.Get("source"), at.At(".source"))
 		if e != nil {

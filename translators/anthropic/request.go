@@ -7,11 +7,11 @@ package anthropic
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
@@ -94,7 +94,7 @@ func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool
 	}
 	out = b.contents.End()
 	var system gemini.System
-	if e := systemParts(&system, root.Get("system")); e != nil {
+	if e := systemParts(&system, root.Raw("system")); e != nil {
 		return nil, tools{}, e
 	}
 	system.Extend(&b.system)
@@ -114,7 +114,7 @@ func systemParts(system *gemini.System, sys gjson.Result) *apierror.Error {
 	switch {
 	case gemini.Unset(sys):
 	case sys.Type == gjson.String:
-		system.Add(sys.Str)
+		system.AddQuoted(jsonidx.Text(sys))
 	case sys.IsArray():
 		return jsonidx.Each(sys, func(i int, blk gjson.Result) *apierror.Error {
 			p := "system." + apierror.Itoa(i)
@@ -124,11 +124,11 @@ func systemParts(system *gemini.System, sys gjson.Result) *apierror.Error {
 			if typ := blk.Get("type").String(); typ != "text" {
 				return apierror.Invalid(p+".type", p+".type: Input should be 'text'")
 			}
-			t := blk.Get("text")
+			t := jsonidx.RawMember(blk, "text")
 			if t.Type != gjson.String {
 				return apierror.Invalid(p+".text", p+".text: Input should be a valid string")
 			}
-			system.Add(t.Str)
+			system.AddQuoted(jsonidx.Text(t))
 			return nil
 		})
 	default:
@@ -141,11 +141,11 @@ func systemParts(system *gemini.System, sys gjson.Result) *apierror.Error {
 // until it ends so that a thinking block's signature can be attached to the
 // right part whatever the block order.
 type modelPart struct {
-	raw  []byte // a functionCall part without its closing '}'
-	text string // else the text of a text part
-	call bool   // a functionCall part (else text)
-	note bool   // text standing for server tool blocks: never signed
-	sig  string // signature already known for this part (from the id marker)
+	raw  []byte       // a functionCall part without its closing '}'
+	text jsonw.Quoted // else the text of a text part
+	call bool         // a functionCall part (else text)
+	note bool         // text standing for server tool blocks: never signed
+	sig  string       // signature already known for this part (from the id marker)
 }
 
 // builder turns Anthropic messages into Gemini contents.
@@ -198,8 +198,8 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 		param := apierror.Path{Base: "messages", I: i, J: -1, Dots: true}.At("")
 		return apierror.Invalid(param, param+": Input should be a valid dictionary")
 	}
-	var v [2]gjson.Result // role and content, in one pass
-	jsonidx.Members(m, messageKeys, v[:])
+	var v [2]gjson.Result // role and content, in one pass; a content string as the body holds it
+	jsonidx.MembersRaw(m, messageKeys, v[:], 1<<1)
 	role, c := v[0], v[1]
 	at := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1, Dots: true}
 	if e := checkContent(c, at); e != nil {
@@ -237,11 +237,11 @@ func (b *builder) systemMessage(c gjson.Result, at apierror.Path) *apierror.Erro
 	return eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
 		switch typ := blk.Get("type").String(); {
 		case blk.Type == gjson.String || typ == "text":
-			t := blk.Str
+			t := blk
 			if blk.IsObject() {
-				t = blk.Get("text").String()
+				t = jsonidx.RawMember(blk, "text")
 			}
-			b.system.Add(t)
+			b.system.AddQuoted(jsonidx.Text(t))
 		case typ == "tool_addition":
 			if def := blk.Get("tool.definition"); blk.Get("tool.type").String() == "tool_definition" && def.IsObject() {
 				b.lateTools = append(b.lateTools, def)
@@ -287,7 +287,7 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 		// The string shorthand: no results, so every call of the step
 		// gets an error result, then the text.
 		b.pending.Close(&b.contents)
-		b.contents.AddText("user", c.Str)
+		b.contents.AddQuoted("user", jsonidx.Text(c))
 		return nil
 	}
 	var responses [][]byte
@@ -298,8 +298,8 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 	if e := jsonidx.Each(c, func(j int, blk gjson.Result) *apierror.Error {
 		pp := at.Elem(j)
 		if blk.Type == gjson.String { // a string block
-			if blk.Str != "" {
-				rest = append(rest, userPart{text: blk.Str})
+			if t := jsonidx.Text(blk); !t.Empty() {
+				rest = append(rest, userPart{text: t})
 			}
 			return nil
 		}
@@ -322,13 +322,13 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 			}
 			return nil
 		case "text": // as userBlock reads it, the part written in place
-			t := blk.Get("text")
+			t := jsonidx.RawMember(blk, "text")
 			if t.Type != gjson.String {
 				param := pp.At(".text")
 				return apierror.Invalid(param, param+": Input should be a valid string")
 			}
-			if t.Str != "" { // Gemini rejects an empty text part
-				rest = append(rest, userPart{text: t.Str})
+			if q := jsonidx.Text(t); !q.Empty() { // Gemini rejects an empty text part
+				rest = append(rest, userPart{text: q})
 			}
 			return nil
 		}
@@ -351,7 +351,7 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 		if p.raw != nil {
 			b.contents.Add("user", p.raw)
 		} else {
-			b.contents.AddText("user", p.text)
+			b.contents.AddQuoted("user", p.text)
 		}
 	}
 	return nil
@@ -361,7 +361,7 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 // part (written in place).
 type userPart struct {
 	raw  []byte
-	text string
+	text jsonw.Quoted
 }
 
 var toolResultKeys = []string{"tool_use_id", "is_error", "content"}
@@ -370,8 +370,8 @@ var toolResultKeys = []string{"tool_use_id", "is_error", "content"}
 // call it answers, -1 when it answers nothing we know (dropped: it has no
 // function name and would break Gemini's one-response-per-call rule).
 func (b *builder) toolResult(blk gjson.Result, at apierror.Path) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
-	var v [3]gjson.Result // read in one pass: is_error is mostly absent
-	jsonidx.Members(blk, toolResultKeys, v[:])
+	var v [3]gjson.Result // read in one pass: is_error is mostly absent; content as the body holds it
+	jsonidx.MembersRaw(blk, toolResultKeys, v[:], 1<<2)
 	id := v[0]
 	if id.Type != gjson.String || id.Str == "" {
 		param := at.At(".tool_use_id")
@@ -405,8 +405,8 @@ func (b *builder) assistantMessage(c gjson.Result, at apierror.Path) *apierror.E
 
 func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.Error {
 	if blk.Type == gjson.String {
-		if blk.Str != "" {
-			b.turn = append(b.turn, modelPart{text: blk.Str})
+		if t := jsonidx.Text(blk); !t.Empty() {
+			b.turn = append(b.turn, modelPart{text: t})
 		}
 		return nil
 	}
@@ -416,19 +416,19 @@ func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.E
 	}
 	switch typ := blk.Get("type").String(); typ {
 	case "text":
-		t := blk.Get("text")
+		t := jsonidx.RawMember(blk, "text")
 		if t.Type != gjson.String {
 			pp := at.At(".text")
 			return apierror.Invalid(pp, pp+": Input should be a valid string")
 		}
-		if t.Str != "" { // Claude Code sends empty text blocks; Gemini refuses empty text
-			b.turn = append(b.turn, modelPart{text: t.Str})
+		if q := jsonidx.Text(t); !q.Empty() { // Claude Code sends empty text blocks; Gemini refuses empty text
+			b.turn = append(b.turn, modelPart{text: q})
 		}
 	case "thinking":
 		// Thoughts are never sent back as text; only our own signature
 		// matters (foreign, real-Claude signatures are dropped).
 		sig := blk.Get("signature")
-		if t := blk.Get("thinking"); t.Exists() && t.Type != gjson.String {
+		if t := jsonidx.RawMember(blk, "thinking"); t.Exists() && t.Type != gjson.String {
 			pp := at.At(".thinking")
 			return apierror.Invalid(pp, pp+": Input should be a valid string")
 		}
@@ -469,7 +469,7 @@ func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.E
 // opaque and not needed for that. A fetched document's text, when the
 // history holds one, goes with it.
 func (b *builder) serverBlock(blk gjson.Result, typ string) {
-	var note strings.Builder
+	var note jsonw.Builder
 	switch typ {
 	case "server_tool_use":
 		switch blk.Get("name").String() {
@@ -525,7 +525,7 @@ func (b *builder) serverBlock(blk gjson.Result, typ string) {
 			note.WriteString(":\n" + data.Str)
 		}
 	}
-	b.turn = append(b.turn, modelPart{text: note.String(), note: true})
+	b.turn = append(b.turn, modelPart{text: note.Quoted(), note: true})
 }
 
 func (b *builder) toolUse(blk gjson.Result, at apierror.Path) *apierror.Error {
@@ -585,7 +585,7 @@ func (b *builder) flushTurn() {
 		if p.call {
 			b.contents.Add("model", gemini.Signed(p.raw, sig))
 		} else {
-			b.contents.AddSignedText("model", p.text, sig)
+			b.contents.AddSignedQuoted("model", p.text, sig)
 		}
 	}
 	b.turn = b.turn[:0]

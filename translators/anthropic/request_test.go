@@ -203,6 +203,26 @@ func TestParseMessagesTranslates(t *testing.T) {
 				"generationConfig":{"maxOutputTokens":65536,"thinkingConfig":{"includeThoughts":true,"thinkingLevel":"HIGH"}}}`,
 			Path: "/v1beta/models/gemini-3-pro-preview:streamGenerateContent?alt=sse",
 		},
+		{
+			// Texts are copied as the body holds them, escapes and all;
+			// the ones Gemini would refuse (a lone surrogate) are decoded
+			// and written again, the surrogate as U+FFFD. Joined tool
+			// result texts keep their newline; a result whose text is JSON
+			// (after spaces, escaped or not) still goes as JSON.
+			Name: "texts with escapes, everywhere",
+			In: `{"model":"gemini-2.5-flash","max_tokens":9,"system":"a\n\"b\" \u00e9 \ud83d\ude00 \/ \\ud800",
+				"messages":[{"role":"user","content":[{"type":"text","text":"lone \ud800 x"}]},
+					{"role":"assistant","content":[{"type":"text","text":"t\tab"},{"type":"tool_use","id":"u1","name":"f","input":{}},{"type":"tool_use","id":"u2","name":"f","input":{}}]},
+					{"role":"user","content":[{"type":"tool_result","tool_use_id":"u1","content":[{"type":"text","text":"one\u0021"},{"type":"text","text":""},{"type":"text","text":"two \ude00"}]},
+						{"type":"tool_result","tool_use_id":"u2","content":" \n\t{\"k\": [1]}"}]}],
+				"tools":[{"name":"f","description":"does \"f\"\nwell","input_schema":{"type":"object"}}]}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"lone \ufffd x"}]},
+				{"role":"model","parts":[{"text":"t\tab"},{"functionCall":{"name":"f","args":{}}},{"functionCall":{"name":"f","args":{}}}]},
+				{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"one!\ntwo \ufffd"}}},{"functionResponse":{"name":"f","response":{"output":{"k":[1]}}}}]}],
+				"systemInstruction":{"parts":[{"text":"a\n\"b\" \u00e9 \ud83d\ude00 / \\ud800"}]},
+				"tools":[{"functionDeclarations":[{"name":"f","description":"does \"f\"\nwell","parametersJsonSchema":{"type":"object"}}]}],
+				"generationConfig":{"maxOutputTokens":9}}`,
+		},
 	}
 	envtest.Translates(t, ParseMessages, nil, tests)
 }
@@ -311,6 +331,10 @@ func FuzzParseMessages(f *testing.F) {
 	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(256) + `}`))
 	f.Add([]byte(`{"model":"claude\r\n","max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":["a","b","c","d","e","f"]}`))
 	f.Add([]byte(`{"model":"claude-3-5-sonnet@20240620","max_tokens":1,"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"a","name":"f","input":{}},{"type":"tool_use","id":"a","name":"g","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"a","content":"[[[\"]]]\"]]]"},{"type":"tool_result","tool_use_id":"a","content":"{}"},{"type":"tool_result","tool_use_id":"a","content":"x"}]}],"tools":[{"name":"f","input_schema":{"properties":[1],"oneOf":"x","items":[{"const":{}}],"$defs":{"a":{"allOf":[true]}}}}]}`))
+	// Texts in every place a text is copied as the body holds it, with
+	// what Gemini refuses in them: a lone surrogate, bytes not UTF-8.
+	f.Add([]byte(`{"model":"m","max_tokens":1,"system":"s\ud800","messages":[{"role":"user","content":[{"type":"text","text":"\udc00x"},{"type":"tool_result","tool_use_id":"a","content":[{"type":"text","text":"\ud83d"},{"type":"text","text":"\ude00"}]}]},{"role":"assistant","content":"a\ud83d\ude00"}],"tools":[{"name":"f","description":"d\udbff","input_schema":{}}]}`))
+	f.Add([]byte("{\"model\":\"m\",\"max_tokens\":1,\"system\":[{\"type\":\"text\",\"text\":\"\xff\"}],\"messages\":[{\"role\":\"user\",\"content\":\"\xc3\"}]}"))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, e := ParseMessages(in, envtest.Env(mm))
@@ -320,6 +344,8 @@ func FuzzParseMessages(f *testing.F) {
 			}
 		} else if !json.Valid(r.Body) {
 			t.Fatalf("invalid Gemini body for %s:\n%s", in, r.Body)
+		} else if err := jsontest.Readable(r.Body); err != nil {
+			t.Fatalf("Gemini would refuse the body for %s: %v\n%s", in, err, r.Body)
 		}
 		c, e := ParseCountTokens(in, envtest.Env(mm))
 		if e == nil && !json.Valid(c.Body) {

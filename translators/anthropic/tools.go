@@ -63,8 +63,8 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 			param := at.At("")
 			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
-		var v [4]gjson.Result // in one pass: type is mostly absent
-		jsonidx.Members(t, toolKeys, v[:])
+		var v [4]gjson.Result // in one pass (type is mostly absent), the description as the body holds it
+		jsonidx.MembersRaw(t, toolKeys, v[:], 1<<3)
 		if typ := v[0]; !gemini.Unset(typ) && typ.String() != "custom" {
 			return ts.serverTool(t, typ.String(), at.At(""))
 		}
@@ -79,11 +79,7 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 			return apierror.Invalid(param, param+": Field required")
 		}
 		ts.names[name.Str] = true
-		desc := ""
-		if d := v[3]; d.Type == gjson.String {
-			desc = d.Str
-		}
-		if depth, ok := ts.decls.Declare(name.Str, desc, schema); !ok {
+		if depth, ok := ts.decls.Declare(name.Str, jsonidx.Text(v[3]), schema); !ok {
 			return fields.TooDeep(at.At(".input_schema"), depth)
 		}
 		return nil

@@ -2,9 +2,11 @@ package gemini
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
 )
 
 // Calls follows the function calls of one step of tool use until their
@@ -113,14 +115,15 @@ func (c *Calls) Reset() {
 // when it is a JSON object or array (the model reads structure better than
 // an escaped string), as a string otherwise, for every error, and when it
 // nests too deeply to validate safely: nothing is lost. media (images,
-// documents) go inside the response, as Gemini 3 takes them.
-func FunctionResponse(name, text string, isError bool, media [][]byte) []byte {
+// documents) go inside the response, as Gemini 3 takes them. text is a
+// JSON string token (jsonidx.Text, jsonw.Quote).
+func FunctionResponse(name string, text jsonw.Quoted, isError bool, media [][]byte) []byte {
 	p := make([]byte, 0, 64+len(name)+len(text))
 	p = append(p, `{"functionResponse":{"name":`...)
 	p = jsonw.String(p, name)
 	if isError {
 		p = append(p, `,"response":{"error":`...)
-		p = jsonw.String(p, text)
+		p = jsonw.Append(p, text)
 	} else {
 		p = append(p, `,"response":{"output":`...)
 		p = appendResult(p, text)
@@ -140,15 +143,41 @@ func FunctionResponse(name, text string, isError bool, media [][]byte) []byte {
 }
 
 // NoResult is the error result of a call nobody answered.
-func NoResult(name string) []byte { return FunctionResponse(name, "no result returned", true, nil) }
+func NoResult(name string) []byte { return FunctionResponse(name, `"no result returned"`, true, nil) }
 
-func appendResult(dst []byte, text string) []byte {
-	if t := strings.TrimSpace(text); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-		// Valid JSON nesting at most MaxDepth levels, for the recursive
-		// readers after this one.
-		if _, valid := jsondepth.ValidString(t); valid {
-			return append(dst, t...)
+func appendResult(dst []byte, text jsonw.Quoted) []byte {
+	if !plainStart(text) {
+		t := strings.TrimSpace(gjson.Parse(string(text)).Str)
+		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+			// Valid JSON nesting at most MaxDepth levels, for the recursive
+			// readers after this one.
+			if _, valid := jsondepth.ValidString(t); valid {
+				return append(dst, t...)
+			}
 		}
 	}
-	return jsonw.String(dst, text)
+	return jsonw.Append(dst, text)
+}
+
+// plainStart reports whether the text of the token q, after the spaces it
+// starts with, starts with an ASCII character other than '{' and '[':
+// then it is not JSON, and it need not be decoded to know. Anything else
+// (a brace, an escape other than a space's, a byte of a multi-byte
+// character, which may be a space strings.TrimSpace would pass) is
+// decoded and looked at in full.
+func plainStart(q jsonw.Quoted) bool {
+	for i := 1; i < len(q)-1; i++ {
+		switch c := q[i]; c {
+		case ' ':
+		case '\\':
+			if i++; q[i] != 'n' && q[i] != 'r' && q[i] != 't' && q[i] != 'f' {
+				return false
+			}
+		case '{', '[':
+			return false
+		default:
+			return c < utf8.RuneSelf
+		}
+	}
+	return true // empty, or only spaces
 }

@@ -25,22 +25,26 @@ func (c *Contents) Add(role string, part []byte) {
 	c.buf = append(c.buf, part...)
 }
 
-// AddText appends a text part, dropping empty text: Gemini rejects an empty
-// text part as a part without data. The part is written in place.
-func (c *Contents) AddText(role, text string) {
-	if text == "" {
-		return
+// AddQuoted appends a text part, dropping empty text: Gemini rejects an
+// empty text part as a part without data. The part is written in place.
+// text is a JSON string token (jsonidx.Text, jsonw.Quote).
+//
+//go:noinline
+func (c *Contents) AddQuoted(role string, text jsonw.Quoted) {
+	if !text.Empty() {
+		c.AddSignedQuoted(role, text, "")
 	}
-	c.AddSignedText(role, text, "")
 }
 
-// AddSignedText appends the text part {"text":text} (empty text included)
-// with its thought signature when sig is set, as TextPart and Signed write
-// it. The part is written in place.
-func (c *Contents) AddSignedText(role, text, sig string) {
+// AddSignedQuoted appends the text part {"text":text} (empty text
+// included) with its thought signature when sig is set, as QuotedPart and
+// Signed write it. The part is written in place.
+//
+//go:noinline
+func (c *Contents) AddSignedQuoted(role string, text jsonw.Quoted, sig string) {
 	c.open(role)
 	c.buf = append(c.buf, `{"text":`...)
-	c.buf = jsonw.String(c.buf, text)
+	c.buf = jsonw.Append(c.buf, text)
 	if sig != "" {
 		c.buf = append(c.buf, `,"thoughtSignature":`...)
 		c.buf = jsonw.String(c.buf, sig)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
@@ -17,7 +18,7 @@ func declare(name, desc, schema string) (decl string, hit bool) {
 	d := Declarations{Cache: &decls}
 	d.Start(nil)
 	before := decls.hits
-	if _, ok := d.Declare(name, desc, gjson.Parse(schema)); !ok {
+	if _, ok := d.Declare(name, jsonw.Quote(desc), gjson.Parse(schema)); !ok {
 		return "refused", false
 	}
 	return string(d.Tools(Builtins{})), decls.hits > before
@@ -27,7 +28,7 @@ func declare(name, desc, schema string) (decl string, hit bool) {
 func uncached(name, desc, schema string) string {
 	var d Declarations
 	d.Start(nil)
-	d.Declare(name, desc, gjson.Parse(schema))
+	d.Declare(name, jsonw.Quote(desc), gjson.Parse(schema))
 	return string(d.Tools(Builtins{}))
 }
 
@@ -83,7 +84,7 @@ func TestDeclCacheCopiesTheBody(t *testing.T) {
 	schema := gjson.Parse(unsafeString(body)) // views body, as the translators do
 	d := Declarations{Cache: &decls}
 	d.Start(nil)
-	d.Declare("T", "desc", schema)
+	d.Declare("T", `"desc"`, schema)
 	first := string(d.Tools(Builtins{}))
 	original := string(body)
 	copy(body, strings.ReplaceAll(original, "aaa", "zzz"))
@@ -112,7 +113,7 @@ func TestDeclCacheIsBounded(t *testing.T) {
 }
 
 func BenchmarkDeclare(b *testing.B) {
-	desc := strings.Repeat("Executes a given bash command with an optional timeout. ", 40)
+	desc := jsonw.Quote(strings.Repeat("Executes a given bash command with an optional timeout. ", 40))
 	schema := gjson.Parse(`{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,"properties":{"command":{"type":"string","description":"The command to execute"},"timeout":{"type":"number","description":"Optional timeout in milliseconds (max 600000)"},"description":{"type":"string"},"run_in_background":{"type":"boolean"}},"required":["command"]}`)
 	for _, bc := range []struct {
 		name   string

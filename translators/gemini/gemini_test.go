@@ -10,12 +10,12 @@ import (
 
 func TestContentsMergesAndDropsEmpty(t *testing.T) {
 	var c Contents
-	c.AddText("user", "a")
-	c.AddText("user", "")
-	c.AddText("user", "b")
-	c.AddText("model", "c")
-	c.AddText("model", "")
-	c.AddText("user", "d")
+	c.AddQuoted("user", `"a"`)
+	c.AddQuoted("user", `""`)
+	c.AddQuoted("user", `"b"`)
+	c.AddQuoted("model", `"c"`)
+	c.AddQuoted("model", `""`)
+	c.AddQuoted("user", `"d"`)
 	got := string(c.AppendTo(nil))
 	want := `"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{"text":"c"}]},{"role":"user","parts":[{"text":"d"}]}]`
 	if got != want {

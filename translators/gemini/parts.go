@@ -7,17 +7,22 @@ import "github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 // thoughtSignature can still be added when the turn ends (Signed).
 
 // TextPart is {"text":text}.
-func TextPart(dst []byte, text string) []byte {
-	return append(TextPartOpen(dst, text), '}')
+func TextPart(dst []byte, text string) []byte { return QuotedPart(dst, jsonw.Quote(text)) }
+
+// QuotedPart is {"text":text} for a text already a JSON string token.
+func QuotedPart(dst []byte, text jsonw.Quoted) []byte {
+	return append(QuotedPartOpen(dst, text), '}')
 }
 
-// TextPartOpen is {"text":text without its closing brace.
-func TextPartOpen(dst []byte, text string) []byte {
+// QuotedPartOpen is QuotedPart without its closing brace.
+//
+//go:noinline
+func QuotedPartOpen(dst []byte, text jsonw.Quoted) []byte {
 	if dst == nil {
 		dst = make([]byte, 0, len(text)+16)
 	}
 	dst = append(dst, `{"text":`...)
-	return jsonw.String(dst, text)
+	return jsonw.Append(dst, text)
 }
 
 // FunctionCallOpen is {"functionCall":{"name":name,"args":args} without
@@ -49,15 +54,7 @@ type System struct {
 
 // Add adds a text part; empty text is dropped (Gemini rejects an empty
 // text part).
-func (s *System) Add(text string) {
-	if text == "" {
-		return
-	}
-	if len(s.parts) > 0 {
-		s.parts = append(s.parts, ',')
-	}
-	s.parts = TextPart(s.parts, text)
-}
+func (s *System) Add(text string) { s.AddQuoted(jsonw.Quote(text)) }
 
 // AppendTo writes `,"systemInstruction":{"parts":[…]}`, nothing when the
 // instruction is empty.
@@ -68,6 +65,19 @@ func (s *System) AppendTo(out []byte) []byte {
 	out = append(out, `,"systemInstruction":{"parts":[`...)
 	out = append(out, s.parts...)
 	return append(out, "]}"...)
+}
+
+// AddQuoted is Add for a text already a JSON string token.
+//
+//go:noinline
+func (s *System) AddQuoted(text jsonw.Quoted) {
+	if text.Empty() {
+		return
+	}
+	if len(s.parts) > 0 {
+		s.parts = append(s.parts, ',')
+	}
+	s.parts = QuotedPart(s.parts, text)
 }
 
 // Extend adds the parts of o after s's.

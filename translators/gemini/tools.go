@@ -30,14 +30,14 @@ func (d *Declarations) Start(out []byte) { d.buf = out }
 func (d *Declarations) Len() int { return d.n }
 
 // Declare writes a declaration: its name, its description when there is
-// one, and params, the parameters' JSON schema cleaned to Gemini's subset
+// one (a string token, as jsonidx.Text gives it), and params, the parameters' JSON schema cleaned to Gemini's subset
 // (CleanSchema; none when params is not an object). ok is false, with the
 // depth reached, for a schema nested deeper than the gateway reads. A tool
 // in d.Cache is copied from it.
-func (d *Declarations) Declare(name, description string, params gjson.Result) (depth int, ok bool) {
+func (d *Declarations) Declare(name string, description jsonw.Quoted, params gjson.Result) (depth int, ok bool) {
 	d.next()
 	var hit bool
-	if d.buf, hit = d.Cache.get(d.buf, name, description, params.Raw); hit {
+	if d.buf, hit = d.Cache.get(d.buf, name, string(description), params.Raw); hit {
 		return 0, true
 	}
 	start := len(d.buf)
@@ -49,20 +49,20 @@ func (d *Declarations) Declare(name, description string, params gjson.Result) (d
 		}
 	}
 	d.buf = append(d.buf, '}')
-	d.Cache.put(name, description, params.Raw, d.buf[start:])
+	d.Cache.put(name, string(description), params.Raw, d.buf[start:])
 	return 0, true
 }
 
 // DeclareSchema writes a declaration whose parameters' schema the gateway
 // wrote itself (already in Gemini's subset).
 func (d *Declarations) DeclareSchema(name, description, params string) {
-	d.open(name, description)
+	d.open(name, jsonw.Quote(description))
 	d.buf = append(d.buf, `,"parametersJsonSchema":`...)
 	d.buf = append(d.buf, params...)
 	d.buf = append(d.buf, '}')
 }
 
-func (d *Declarations) open(name, description string) {
+func (d *Declarations) open(name string, description jsonw.Quoted) {
 	d.next()
 	d.head(name, description)
 }
@@ -78,12 +78,12 @@ func (d *Declarations) next() {
 }
 
 // head writes a declaration's name and description.
-func (d *Declarations) head(name, description string) {
+func (d *Declarations) head(name string, description jsonw.Quoted) {
 	d.buf = append(d.buf, `{"name":`...)
 	d.buf = jsonw.String(d.buf, name)
-	if description != "" {
+	if !description.Empty() {
 		d.buf = append(d.buf, `,"description":`...)
-		d.buf = jsonw.String(d.buf, description)
+		d.buf = append(d.buf, description...)
 	}
 }
 

@@ -9,6 +9,8 @@
 package jsonidx
 
 import (
+	"strings"
+
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/tidwall/gjson"
 )
@@ -51,21 +53,30 @@ func (o *Object) Load(obj gjson.Result) bool {
 		// rather than growing through 1, 2, 4, 8, 16.
 		o.fields = make([]field, 0, 16)
 	}
-	ok := true
-	obj.ForEach(func(k, v gjson.Result) bool {
+	s := obj.Raw
+	i := strings.IndexByte(s, '{') + 1
+	for {
+		key, val, next, ok := member(s, i)
+		if !ok {
+			return true
+		}
 		if len(o.fields) == MaxFields {
-			ok = false
 			return false
 		}
-		o.fields = append(o.fields, field{k.Str, v})
-		return true
-	})
-	return ok
+		o.fields = append(o.fields, field{keyText(key), result(val)})
+		i = next
+	}
 }
 
 // Get returns the field's value; a missing field is the zero Result
-// (Exists() is false), like gjson.
-func (o Object) Get(key string) gjson.Result {
+// (Exists() is false), like gjson. It is not inlined: the translators call
+// it at some hundred places, each of which would hold the decoding.
+//
+//go:noinline
+func (o Object) Get(key string) gjson.Result { return decode(o.Raw(key)) }
+
+// Raw is Get with a string value left as the document holds it, for Text.
+func (o Object) Raw(key string) gjson.Result {
 	for i := len(o.fields) - 1; i >= 0; i-- {
 		if o.fields[i].key == key {
 			return o.fields[i].val
@@ -123,19 +134,42 @@ func HasMembers(obj gjson.Result) bool {
 // per key would scan obj from its start each time, and past all of it
 // for a key that is absent. When a key repeats the first wins, as with
 // Get; a key absent leaves its value as it was (the zero Result). The
-// reading stops once every key is found.
+// reading stops once every key is found. Members decodes no string it
+// does not hand over.
 func Members(obj gjson.Result, keys []string, vals []gjson.Result) {
+	MembersRaw(obj, keys, vals, 0)
+}
+
+// MembersRaw is Members, except that the string values of the keys whose
+// bit is set in raw (1<<i for keys[i]) are left as the document holds
+// them: read them with Text, which copies them as they stand. Such a
+// value's Str is empty when the string has escapes; its Type and Raw are
+// as Members gives them.
+func MembersRaw(obj gjson.Result, keys []string, vals []gjson.Result, raw uint) {
+	if !obj.IsObject() {
+		return
+	}
+	s := obj.Raw
+	i := strings.IndexByte(s, '{') + 1
 	found := 0
-	obj.ForEach(func(k, v gjson.Result) bool {
-		for i, key := range keys {
-			if k.Str == key {
-				if !vals[i].Exists() {
-					vals[i] = v
+	for found < len(keys) {
+		key, val, next, ok := member(s, i)
+		if !ok {
+			return
+		}
+		i = next
+		key = keyText(key)
+		for k, name := range keys {
+			if key == name {
+				if !vals[k].Exists() {
+					vals[k] = result(val)
+					if raw&(1<<k) == 0 {
+						vals[k] = decode(vals[k])
+					}
 					found++
 				}
 				break
 			}
 		}
-		return found < len(keys)
-	})
+	}
 }

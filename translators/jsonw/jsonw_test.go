@@ -3,6 +3,8 @@ package jsonw
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 )
 
 func TestStringRoundTrips(t *testing.T) {
@@ -37,6 +39,20 @@ func FuzzString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if !json.Valid(String(nil, s)) {
 			t.Fatalf("invalid JSON for %q", s)
+		}
+	})
+}
+
+func FuzzVerbatim(f *testing.F) {
+	for _, s := range []string{`"a\nb"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ude00\ud83d"`, "\"\xff\"", `"\\ud800"`, `"\uD83D\uDE00 ok"`, "\"\u00e9\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if len(raw) < 2 || raw[0] != '"' || !json.Valid([]byte(raw)) {
+			return // Verbatim reads tokens of a validated document
+		}
+		if got, want := Verbatim(raw), jsontest.Readable([]byte(raw)) == nil; got != want {
+			t.Fatalf("Verbatim(%q) = %v, the rune-by-rune reading says %v", raw, got, want)
 		}
 	})
 }

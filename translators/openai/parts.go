@@ -6,6 +6,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
@@ -63,23 +64,24 @@ func named(param string) apierror.Path { return apierror.Path{Base: param, I: -1
 // textInput translates a text content part (at names it); nil for empty
 // text (Gemini rejects an empty text part).
 func textInput(p gjson.Result, at apierror.Path) ([]byte, *apierror.Error) {
-	t := p.Get("text")
+	t := jsonidx.RawMember(p, "text")
 	if t.Type != gjson.String {
 		param := at.At(".text")
 		return nil, apierror.Invalid(param, "Invalid '"+param+"': expected a string.")
 	}
-	if t.Str == "" {
+	q := jsonidx.Text(t)
+	if q.Empty() {
 		return nil, nil
 	}
-	return gemini.TextPart(nil, t.Str), nil
+	return gemini.QuotedPart(nil, q), nil
 }
 
 // eachContent reads a message's content (at names it): text calls once
 // with a string content, part with each part of an array of content parts
 // (pp names it); anything else is refused.
-func eachContent(c gjson.Result, at apierror.Path, text func(string), part func(p gjson.Result, pp apierror.Path) *apierror.Error) *apierror.Error {
+func eachContent(c gjson.Result, at apierror.Path, text func(jsonw.Quoted), part func(p gjson.Result, pp apierror.Path) *apierror.Error) *apierror.Error {
 	if c.Type == gjson.String {
-		text(c.Str)
+		text(jsonidx.Text(c))
 		return nil
 	}
 	if !c.IsArray() {

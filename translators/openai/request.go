@@ -9,6 +9,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonidx"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 	"github.com/tidwall/gjson"
@@ -120,8 +121,8 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 		param := at.At("")
 		return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
 	}
-	var msg message
-	jsonidx.Members(m, messageKeys, msg[:])
+	var msg message // a content string as the body holds it (jsonidx.Text)
+	jsonidx.MembersRaw(m, messageKeys, msg[:], 1<<mContent)
 	role := msg[mRole].String()
 	if role != "tool" {
 		b.closeToolStep()
@@ -129,7 +130,7 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 	content := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}
 	switch role {
 	case "system", "developer":
-		return textOf(msg[mContent], content, b.system.Add)
+		return textOf(msg[mContent], content, b.system.AddQuoted)
 	case "user":
 		return b.userMessage(&msg, content)
 	case "assistant":
@@ -164,10 +165,10 @@ func (b *builder) closeToolStep() { b.pending.Close(&b.contents) }
 // textOf reads a content that must be a string or text parts (at names
 // it), calling add with each text in order. On an error some texts may
 // have been added: the request is refused then.
-func textOf(c gjson.Result, at apierror.Path, add func(string)) *apierror.Error {
+func textOf(c gjson.Result, at apierror.Path, add func(jsonw.Quoted)) *apierror.Error {
 	switch {
 	case c.Type == gjson.String:
-		add(c.Str)
+		add(jsonidx.Text(c))
 		return nil
 	case c.Type == gjson.Null || !c.Exists():
 		return nil
@@ -175,14 +176,14 @@ func textOf(c gjson.Result, at apierror.Path, add func(string)) *apierror.Error 
 		return jsonidx.Each(c, func(j int, p gjson.Result) *apierror.Error {
 			switch p.Get("type").String() {
 			case "text":
-				t := p.Get("text")
+				t := jsonidx.RawMember(p, "text")
 				if t.Type != gjson.String {
 					pp := at.Elem(j).At(".text")
 					return apierror.Invalid(pp, "Invalid '"+pp+"': expected a string.")
 				}
-				add(t.Str)
+				add(jsonidx.Text(t))
 			case "refusal":
-				add(p.Get("refusal").String())
+				add(jsonw.Quote(p.Get("refusal").String()))
 			default:
 				pp := at.Elem(j).At(".type")
 				return apierror.Invalid(pp, "Invalid '"+pp+"': only text parts are allowed here.")
@@ -215,9 +216,9 @@ func (b *builder) userMessage(m *message, content apierror.Path) *apierror.Error
 	})
 }
 
-func (b *builder) userText(t string) { b.contents.AddText("user", t) }
+func (b *builder) userText(t jsonw.Quoted) { b.contents.AddQuoted("user", t) }
 
-func (b *builder) modelText(t string) { b.contents.AddText("model", t) }
+func (b *builder) modelText(t jsonw.Quoted) { b.contents.AddQuoted("model", t) }
 
 // assistantMessage translates messages[i], an assistant message.
 func (b *builder) assistantMessage(m *message, i int) *apierror.Error {
@@ -318,25 +319,11 @@ func (b *builder) toolMessage(m *message, i int) *apierror.Error {
 	if b.pending.Answer(id.Str) < 0 {
 		return nil // answers a call of an earlier step, or answers one twice: out of place, drop
 	}
-	// The texts joined: a single text (the usual string content) is
-	// taken as it is.
-	var text string
-	var texts []string
-	if e := textOf(m[mContent], apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, func(t string) {
-		if texts != nil {
-			texts = append(texts, t)
-		} else if text == "" {
-			text = t
-		} else {
-			texts = append(texts, text, t)
-		}
-	}); e != nil {
+	var text jsonw.Joined // with nothing between, as OpenAI joins a tool message's parts
+	if e := textOf(m[mContent], apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1}, text.Add); e != nil {
 		return e
 	}
-	if texts != nil {
-		text = strings.Join(texts, "")
-	}
-	b.contents.Add("user", gemini.FunctionResponse(name, text, false, nil))
+	b.contents.Add("user", gemini.FunctionResponse(name, text.Quoted(), false, nil))
 	return nil
 }
 

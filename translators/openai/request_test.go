@@ -157,6 +157,10 @@ func FuzzParseChat(f *testing.F) {
 	f.Add([]byte(`{"model":"ft:gpt-4o:org::x@y+z/w","messages":[{"role":"user","content":"x"}]}`))
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"properties":"x","anyOf":{},"items":[true,{"const":[[]]}],"allOf":[{"typ\u0065":"string"}]}}}],"response_format":{"type":"json_schema","json_schema":{"schema":{"additionalProperties":{"items":3}}}}}`))
 	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"a","function":{"name":"f"}},{"id":"a","function":{"name":"g"}},{"id":"b","function":{"name":"h"}}]},{"role":"tool","tool_call_id":"a","content":"1"},{"role":"tool","tool_call_id":"a","content":"2"},{"role":"tool","tool_call_id":"b","content":"3"}]}`))
+	// Texts in every place a text is copied as the body holds it, with
+	// what Gemini refuses in them: a lone surrogate, bytes not UTF-8.
+	f.Add([]byte(`{"model":"gpt-4","messages":[{"role":"system","content":"s\ud800"},{"role":"user","content":[{"type":"text","text":"\udc00"}]},{"role":"assistant","content":"\ud83d","tool_calls":[{"id":"c","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c","content":[{"type":"text","text":"\ud83d"},{"type":"text","text":"\ude00"}]},{"role":"user","content":"\udbff"}],"tools":[{"type":"function","function":{"name":"f","description":"\udfff"}}]}`))
+	f.Add([]byte("{\"model\":\"gpt-4\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}"))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		envtest.ParsesToJSON(t, ParseChat, envtest.Env(mm, envtest.ReasoningContent), in, ErrorBody)

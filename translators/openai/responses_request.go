@@ -114,12 +114,12 @@ func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apier
 		return nil, e
 	}
 	b.names = decls
-	if in := root.Get("instructions"); in.Exists() && in.Type != gjson.Null {
+	if in := root.Raw("instructions"); in.Exists() && in.Type != gjson.Null {
 		if e := b.instructions(in); e != nil {
 			return nil, e
 		}
 	}
-	if e := b.input(root.Get("input")); e != nil {
+	if e := b.input(root.Raw("input")); e != nil {
 		return nil, e
 	}
 	out = b.contents.AppendTo(out)
@@ -173,7 +173,7 @@ type modelPart struct {
 func (b *respBuilder) instructions(in gjson.Result) *apierror.Error {
 	switch {
 	case in.Type == gjson.String:
-		b.system.Add(in.Str)
+		b.system.AddQuoted(jsonidx.Text(in))
 	case in.IsArray():
 		// The API also takes instructions as a list of input items.
 		return b.items(in, "instructions")
@@ -186,10 +186,11 @@ func (b *respBuilder) instructions(in gjson.Result) *apierror.Error {
 func (b *respBuilder) input(in gjson.Result) *apierror.Error {
 	switch {
 	case in.Type == gjson.String:
-		if in.Str == "" {
+		t := jsonidx.Text(in)
+		if t.Empty() {
 			return apierror.Invalid("input", "Invalid 'input': empty string.")
 		}
-		b.contents.AddText("user", in.Str)
+		b.contents.AddQuoted("user", t)
 	case in.IsArray():
 		if e := b.items(in, "input"); e != nil {
 			return e
@@ -250,7 +251,7 @@ func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
 // the model learnt from it. The note is never signed.
 func (b *respBuilder) searchNote(it gjson.Result) {
 	b.modelSide()
-	var note strings.Builder
+	var note jsonw.Builder
 	note.WriteString("Web search")
 	action := it.Get("action")
 	queries := action.Get("queries")
@@ -286,18 +287,18 @@ func (b *respBuilder) searchNote(it gjson.Result) {
 			return true
 		})
 	}
-	b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, note.String())})
+	b.turn = append(b.turn, modelPart{raw: gemini.QuotedPartOpen(nil, note.Quoted())})
 }
 
 func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 	role := m.Get("role").String()
-	c := m.Get("content")
+	c := jsonidx.RawMember(m, "content")
 	param += ".content"
 	switch role {
 	case "system", "developer":
 		// Hoisted to systemInstruction, in order (as for chat): Gemini has
 		// no system turns, and hoisting does not disturb tool turns.
-		return eachContent(c, named(param), b.system.Add, textOnly(b.system.Add, "only text parts are allowed in "+role+" messages."))
+		return eachContent(c, named(param), b.system.AddQuoted, textOnly(b.system.AddQuoted, "only text parts are allowed in "+role+" messages."))
 	case "user":
 		b.closeStep()
 		return eachContent(c, named(param), b.userText, func(p gjson.Result, pp apierror.Path) *apierror.Error {
@@ -316,7 +317,7 @@ func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
 
 // textOnly reads the text parts of a content that takes nothing else
 // (wrong, what a refusal says of the others).
-func textOnly(add func(string), wrong string) func(p gjson.Result, pp apierror.Path) *apierror.Error {
+func textOnly(add func(jsonw.Quoted), wrong string) func(p gjson.Result, pp apierror.Path) *apierror.Error {
 	return func(p gjson.Result, pp apierror.Path) *apierror.Error {
 		t, ok := textPart(p)
 		if !ok {
@@ -328,17 +329,24 @@ func textOnly(add func(string), wrong string) func(p gjson.Result, pp apierror.P
 	}
 }
 
-func (b *respBuilder) userText(t string) { b.contents.AddText("user", t) }
+func (b *respBuilder) userText(t jsonw.Quoted) { b.contents.AddQuoted("user", t) }
 
-// textPart reads a text-only content part of any of the API's text types.
-func textPart(p gjson.Result) (string, bool) {
+// textPart reads a text-only content part of any of the API's text types
+// (a value that is not a string stands as its JSON text).
+func textPart(p gjson.Result) (jsonw.Quoted, bool) {
+	key := "text"
 	switch p.Get("type").String() {
 	case "input_text", "output_text", "text", "summary_text":
-		return p.Get("text").String(), true
 	case "refusal":
-		return p.Get("refusal").String(), true
+		key = "refusal"
+	default:
+		return "", false
 	}
-	return "", false
+	t := jsonidx.RawMember(p, key)
+	if t.Type != gjson.String {
+		return jsonw.Quote(t.String()), true
+	}
+	return jsonidx.Text(t), true
 }
 
 // inputPart translates one part of a user message; nil means nothing to
@@ -396,11 +404,15 @@ func (b *respBuilder) modelSide() {
 	b.phase = 'm'
 }
 
-func (b *respBuilder) addModelText(t string) {
-	if t == "" {
+// addModelText is not inlined: it is also passed as a function, whose
+// wrapper would hold a second copy.
+//
+//go:noinline
+func (b *respBuilder) addModelText(t jsonw.Quoted) {
+	if t.Empty() {
 		return // Gemini rejects empty text parts
 	}
-	b.turn = append(b.turn, modelPart{raw: gemini.TextPartOpen(nil, t), text: true})
+	b.turn = append(b.turn, modelPart{raw: gemini.QuotedPartOpen(nil, t), text: true})
 }
 
 // reasoning reads what a reasoning item carries for Gemini: only our own
@@ -520,7 +532,7 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 	if b.pending.Answer(id.Str) < 0 {
 		return nil // answers a call of an earlier step, or a second time
 	}
-	text, media, e := outputContent(it.Get("output"), param+".output")
+	text, media, e := outputContent(jsonidx.RawMember(it, "output"), param+".output")
 	if e != nil {
 		return e
 	}
@@ -537,22 +549,22 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 
 // outputContent reads a call output: a string, or a list of content parts
 // whose text is joined and whose images and files are returned as Gemini
-// parts.
-func outputContent(o gjson.Result, param string) (string, [][]byte, *apierror.Error) {
+// parts. o is read as jsonidx.RawMember leaves it.
+func outputContent(o gjson.Result, param string) (jsonw.Quoted, [][]byte, *apierror.Error) {
 	switch {
 	case o.Type == gjson.String:
-		return o.Str, nil, nil
+		return jsonidx.Text(o), nil, nil
 	case !o.Exists() || o.Type == gjson.Null:
 		return "", nil, nil
 	case o.IsObject() && o.Get("content").Exists():
 		// The older {content, success} shape of some clients.
-		return outputContent(o.Get("content"), param+".content")
+		return outputContent(jsonidx.RawMember(o, "content"), param+".content")
 	case o.IsArray():
-		var text strings.Builder
+		var text jsonw.Joined
 		var media [][]byte
 		e := jsonidx.Each(o, func(j int, p gjson.Result) *apierror.Error {
 			if t, ok := textPart(p); ok {
-				text.WriteString(t)
+				text.Add(t)
 				return nil
 			}
 			part, e := inputPart(p, param+"["+apierror.Itoa(j)+"]")
@@ -561,9 +573,9 @@ func outputContent(o gjson.Result, param string) (string, [][]byte, *apierror.Er
 			}
 			return e
 		})
-		return text.String(), media, e
+		return text.Quoted(), media, e
 	}
-	return o.Raw, nil, nil
+	return jsonw.Quote(o.Raw), nil, nil
 }
 
 // closeStep writes the open step: the model content, then the results in

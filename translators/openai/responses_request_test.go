@@ -267,6 +267,10 @@ func TestResponsesEcho(t *testing.T) {
 func FuzzParseResponses(f *testing.F) {
 	f.Add([]byte(`{"model":"gpt-4o","input":"x"}`))
 	f.Add([]byte(`{"model":"gemini-3-pro-preview","input":[{"role":"user","content":"x"},{"type":"reasoning","encrypted_content":"gsig1.tx.AAEC"},{"type":"function_call","call_id":"a__ts_AAEC","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"a__ts_AAEC","output":[{"type":"input_text","text":"r"}]}],"tools":[{"type":"namespace","name":"n","tools":[{"type":"function","name":"f"}]},{"type":"custom","name":"p"}]}`))
+	// Texts in every place a text is copied as the body holds it, with
+	// what Gemini refuses in them: a lone surrogate, bytes not UTF-8.
+	f.Add([]byte(`{"model":"gpt-4o","instructions":"\ud800","input":[{"role":"developer","content":"\udc00"},{"role":"user","content":[{"type":"input_text","text":"\ud83d"}]},{"role":"assistant","content":[{"type":"output_text","text":"\ude00"}]},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c","output":"\ud83d"},{"type":"function_call","call_id":"d","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"d","output":[{"type":"input_text","text":"\ud83d"},{"type":"input_text","text":"\ude00"}]}],"tools":[{"type":"function","name":"f","description":"\udfff"}]}`))
+	f.Add([]byte("{\"model\":\"gpt-4o\",\"input\":\"\xff\"}"))
 	mm := models.Default()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, ok := envtest.ParsesToJSON(t, ParseResponses, envtest.Env(mm), in, ErrorBody)

@@ -32,15 +32,15 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 			param := at.At(".type")
 			return apierror.Invalid(param, "Invalid '"+param+"': only `function` tools are supported by this gateway.")
 		}
-		var fn [4]gjson.Result // in one pass: strict is mostly absent
-		jsonidx.Members(t.Get("function"), functionKeys, fn[:])
+		var fn [4]gjson.Result // in one pass (strict is mostly absent), the description as the body holds it
+		jsonidx.MembersRaw(t.Get("function"), functionKeys, fn[:], 1<<1)
 		name := fn[0]
 		if name.Type != gjson.String || name.Str == "" {
 			param := at.At(".function.name")
 			return apierror.Invalid(param, "Invalid '"+param+"': expected a non-empty string.")
 		}
 		names[name.Str] = true
-		if depth, ok := decls.Declare(name.Str, stringOf(fn[1]), fn[2]); !ok {
+		if depth, ok := decls.Declare(name.Str, jsonidx.Text(fn[1]), fn[2]); !ok {
 			return fields.TooDeep(at.At(".function.parameters"), depth)
 		}
 		strict = strict || fn[3].Bool()
@@ -119,14 +119,6 @@ func choiceMode(s string) string {
 		return "NONE"
 	case "required":
 		return "ANY"
-	}
-	return ""
-}
-
-// stringOf is v's text when v is a string, "" otherwise.
-func stringOf(v gjson.Result) string {
-	if v.Type == gjson.String {
-		return v.Str
 	}
 	return ""
 }
@@ -272,7 +264,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			decls.DeclareSchema(gname, desc, customInputSchema)
 			return nil
 		}
-		if depth, ok := decls.Declare(gname, desc, t.Get("parameters")); !ok {
+		if depth, ok := decls.Declare(gname, jsonidx.Text(t.Get("description")), t.Get("parameters")); !ok {
 			return fields.TooDeep(param+".parameters", depth)
 		}
 		if t.Get("parameters").IsObject() {

@@ -92,8 +92,12 @@ func ParsesToJSON[T translator.Translator](t *testing.T, parse func([]byte, *tra
 		}
 		return r, false
 	}
-	if body := r.UpstreamBody(0); !json.Valid(body) {
+	body := r.UpstreamBody(0)
+	if !json.Valid(body) {
 		t.Fatalf("invalid Gemini body for %s:\n%s", in, body)
+	}
+	if err := jsontest.Readable(body); err != nil {
+		t.Fatalf("Gemini would refuse the body for %s: %v\n%s", in, err, body)
 	}
 	return r, true
 }
@@ -115,6 +119,9 @@ func Translates[T translator.Translator](t *testing.T, parse func([]byte, *trans
 				t.Fatalf("unexpected error: %v", e)
 			}
 			jsontest.Equal(t, r.UpstreamBody(0), tt.Want)
+			if err := jsontest.Readable(r.UpstreamBody(0)); err != nil {
+				t.Fatalf("Gemini would refuse the body: %v", err)
+			}
 			if p := r.UpstreamPath(); tt.Path != "" && p != tt.Path {
 				t.Fatalf("path %q, want %q", p, tt.Path)
 			}

@@ -1,0 +1,171 @@
+package jsonidx
+
+import (
+	"strings"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
+	"github.com/tidwall/gjson"
+)
+
+// The members of an object are read here rather than by gjson's ForEach,
+// which decodes every string value it passes, asked for or not: a tool's
+// long description, a system prompt, a tool result. A value read here
+// stays as the document holds it until a caller asks for it decoded, and
+// a text the caller only copies into Gemini's request never is (Text).
+//
+// The walk trusts the document's syntax no further than bounds: on
+// anything malformed it stops early or reads a value short, and never
+// reads past the end (FuzzMembers holds it to ForEach on valid JSON and
+// runs it on any bytes).
+
+// member reads the member of the object s that starts at or after i
+// (whitespace and a comma are skipped): its key as it stands between its
+// quotes, its value's raw text, and the index after the value. ok is
+// false at the object's end or at anything that is not a member.
+func member(s string, i int) (key, val string, next int, ok bool) {
+	i = skip(s, i)
+	if i < len(s) && s[i] == ',' {
+		i = skip(s, i+1)
+	}
+	if i >= len(s) || s[i] != '"' {
+		return "", "", i, false
+	}
+	end := stringEnd(s, i)
+	if end < 0 {
+		return "", "", i, false
+	}
+	key = s[i+1 : end-1]
+	i = skip(s, end)
+	if i >= len(s) || s[i] != ':' {
+		return "", "", i, false
+	}
+	i = skip(s, i+1)
+	end = valueEnd(s, i)
+	if end <= i {
+		return "", "", i, false
+	}
+	return key, s[i:end], end, true
+}
+
+// skip passes JSON whitespace.
+func skip(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the closing quote of the string whose
+// opening quote is s[i], -1 when it is not closed. A quote closes it
+// when an even number of backslashes stands before it.
+func stringEnd(s string, i int) int {
+	for i++; ; i++ {
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		k := i
+		for s[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
+			return i + 1
+		}
+	}
+}
+
+// valueEnd returns the index after the value that starts at s[i], -1
+// for a string that is not closed.
+func valueEnd(s string, i int) int {
+	if i >= len(s) {
+		return i
+	}
+	switch s[i] {
+	case '"':
+		return stringEnd(s, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(s); i++ {
+			switch s[i] {
+			case '"':
+				if i = stringEnd(s, i) - 1; i < 0 {
+					return len(s)
+				}
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(s)
+	}
+	for i < len(s) && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] > ' ' {
+		i++
+	}
+	return i
+}
+
+// result is a member's value as a gjson Result. A string with escapes is
+// left undecoded (Str empty, which no decoded escaped string is): decode
+// gives it its Str, Text copies it as it stands.
+//
+//go:noinline
+func result(val string) gjson.Result {
+	if val[0] == '"' {
+		if strings.IndexByte(val, '\\') < 0 {
+			return gjson.Result{Type: gjson.String, Raw: val, Str: val[1 : len(val)-1]}
+		}
+		return gjson.Result{Type: gjson.String, Raw: val}
+	}
+	return gjson.Parse(val)
+}
+
+// undecoded reports whether r is a string result still to be decoded.
+func undecoded(r gjson.Result) bool {
+	return r.Type == gjson.String && r.Str == "" && len(r.Raw) > 2
+}
+
+// decode gives an undecoded string result its Str; other results are
+// returned as they are.
+//
+//go:noinline
+func decode(r gjson.Result) gjson.Result {
+	if undecoded(r) {
+		return gjson.Parse(r.Raw)
+	}
+	return r
+}
+
+// keyText is a member's key as it stands between its quotes, decoded.
+func keyText(key string) string {
+	if strings.IndexByte(key, '\\') < 0 {
+		return key
+	}
+	return gjson.Parse(`"` + key + `"`).Str
+}
+
+// RawMember is the member key of obj as MembersRaw reads it: a string
+// left as the body holds it, for Text (which copies it into Gemini's
+// request as it stands) or a type check.
+func RawMember(obj gjson.Result, key string) gjson.Result {
+	keys := [1]string{key}
+	var v [1]gjson.Result
+	MembersRaw(obj, keys[:], v[:], 1)
+	return v[0]
+}
+
+// Text is the string r as a token to copy into Gemini's request: r's own
+// text when it may stand as it is (jsonw.Verbatim), else its decoded text
+// escaped again. r must be a string read by this package (a Members value
+// asked for raw, or Object.Raw) or by gjson.
+//
+//go:noinline
+func Text(r gjson.Result) jsonw.Quoted {
+	if r.Raw != "" && r.Raw[0] == '"' && jsonw.Verbatim(r.Raw) {
+		return jsonw.Quoted(r.Raw)
+	}
+	return jsonw.Quote(decode(r).Str)
+}
