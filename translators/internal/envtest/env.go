@@ -12,6 +12,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
@@ -156,6 +157,38 @@ func Rejects[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apier
 			errorBody(t, e)
 		})
 	}
+}
+
+// RefusesDeep checks the depth limit of request bodies (jsondepth.MaxDepth)
+// with parse, on a small stack (jsontest.SmallStack: the recursion of a
+// reader that ran before the check would crash the test, as it would crash
+// the VM). body(v) is a request whose body object holds the value v, so
+// that it nests one level more than v: with v nesting a hundred thousand
+// levels, then one level more than the limit, it is refused as an invalid
+// request (400, no param) with exactly the message saying how deep it
+// nests, and errorBody checks the document the client gets; with v at the
+// limit, it is accepted. more are further refusals of parse, checked the
+// same way against their Param and whole Msg.
+func RefusesDeep[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), body func(v string) string, errorBody func(t *testing.T, e *apierror.Error), more ...Refusal) {
+	jsontest.SmallStack(t)
+	cases := append([]Refusal{
+		{Name: "a hundred thousand levels", In: body(jsontest.Deep(100000)), Msg: "The request body nests JSON 100001 levels deep; the gateway accepts at most 256."},
+		{Name: "one level too deep", In: body(jsontest.Deep(jsondepth.MaxDepth)), Msg: "The request body nests JSON 257 levels deep; the gateway accepts at most 256."},
+	}, more...)
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			_, e := parse([]byte(tt.In), Env(nil))
+			if e == nil || e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.Param || e.Message != tt.Msg {
+				t.Fatalf("got %+v", e)
+			}
+			errorBody(t, e)
+		})
+	}
+	t.Run("at the limit", func(t *testing.T) {
+		if _, e := parse([]byte(body(jsontest.Deep(jsondepth.MaxDepth-1))), Env(nil)); e != nil {
+			t.Fatal(e)
+		}
+	})
 }
 
 // RefusesCheaply checks each refusal with parse, and that the refusal cost
