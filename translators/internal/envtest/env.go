@@ -259,3 +259,20 @@ func AnsweredUsage(t testing.TB, c *translator.Call, body []byte, e *apierror.Er
 	}
 	c.Answered = gemini.Usage{}
 }
+
+// OnPath is s, a client stream whose reader is events, as the differential
+// tests run it (jsontest.StreamDiff's New): on the gjson path when slow (no
+// fast path: the reference), else on the fast path its Start gave it.
+func OnPath(s jsontest.Stream, events *gemini.EventReader, slow bool) jsontest.Stream {
+	if slow {
+		events.SetFast(nil)
+	}
+	return s
+}
+
+// Counting is s, a client stream whose reader is events, with its fast path
+// fast counting in n the events it is given (jsontest.FastEvents).
+func Counting(s jsontest.Stream, events *gemini.EventReader, fast gemini.FastHandler, n *int) jsontest.Stream {
+	events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return fast(sc) })
+	return s
+}
