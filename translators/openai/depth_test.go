@@ -15,9 +15,6 @@ import (
 func TestDeepRequestsAreRefused(t *testing.T) {
 	jsontest.SmallStack(t)
 	deep := jsontest.Deep(100000)
-	chat := func(v string) string {
-		return `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":` + v + `}`
-	}
 	more := []envtest.Refusal{
 		{Name: "only brackets", In: strings.Repeat("[", 100000), Msg: "The request body nests JSON 100000 levels deep; the gateway accepts at most 256."},
 		{Name: "tool call arguments nest too deep inside their string", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"},
@@ -25,7 +22,9 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 			Param: "messages[1].tool_calls[0].function.arguments",
 			Msg:   "Invalid 'messages[1].tool_calls[0].function.arguments': the arguments nest JSON 100001 levels deep; the gateway accepts at most 256."},
 	}
-	t.Run("chat", func(t *testing.T) { envtest.RefusesDeep(t, ParseChat, chat, invalidRequestBody, more...) })
+	t.Run("chat", func(t *testing.T) {
+		envtest.RefusesDeep(t, ParseChat, `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":`, invalidRequestBody, more...)
+	})
 	t.Run("a tool schema near the limit is cleaned", func(t *testing.T) {
 		// 4 levels of body around the schema, 250 of schema.
 		schema := strings.Repeat(`{"type":"object","properties":{"a":`, 124) + `{"type":"string","minLength":1}` + strings.Repeat(`}}`, 124)
@@ -38,7 +37,7 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 		}
 	})
 	t.Run("embeddings", func(t *testing.T) {
-		envtest.RefusesDeep(t, ParseEmbeddings, func(v string) string { return `{"model":"text-embedding-004","input":"x","user":` + v + `}` }, invalidRequestBody)
+		envtest.RefusesDeep(t, ParseEmbeddings, `{"model":"text-embedding-004","input":"x","user":`, invalidRequestBody)
 	})
 	t.Run("a deep tool result goes as a string", func(t *testing.T) {
 		result := `{\"a\":` + deep + `}`

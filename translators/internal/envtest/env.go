@@ -162,18 +162,19 @@ func Rejects[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apier
 // RefusesDeep checks the depth limit of request bodies (jsondepth.MaxDepth)
 // with parse, on a small stack (jsontest.SmallStack: the recursion of a
 // reader that ran before the check would crash the test, as it would crash
-// the VM). body(v) is a request whose body object holds the value v, so
-// that it nests one level more than v: with v nesting a hundred thousand
-// levels, then one level more than the limit, it is refused as an invalid
-// request (400, no param) with exactly the message saying how deep it
-// nests, and errorBody checks the document the client gets; with v at the
-// limit, it is accepted. more are further refusals of parse, checked the
-// same way against their Param and whole Msg.
-func RefusesDeep[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), body func(v string) string, errorBody func(t *testing.T, e *apierror.Error), more ...Refusal) {
+// the VM). head is a request body up to the value of its last member, which
+// the test completes with a value v and the closing brace, so that the body
+// nests one level more than v: with v nesting a hundred thousand levels,
+// then one level more than the limit, it is refused as an invalid request
+// (400, no param) with exactly the message saying how deep it nests, and
+// errorBody checks the document the client gets; with v at the limit, it
+// is accepted. more are further refusals of parse, checked the same way
+// against their Param and whole Msg.
+func RefusesDeep[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), head string, errorBody func(t *testing.T, e *apierror.Error), more ...Refusal) {
 	jsontest.SmallStack(t)
 	cases := append([]Refusal{
-		{Name: "a hundred thousand levels", In: body(jsontest.Deep(100000)), Msg: "The request body nests JSON 100001 levels deep; the gateway accepts at most 256."},
-		{Name: "one level too deep", In: body(jsontest.Deep(jsondepth.MaxDepth)), Msg: "The request body nests JSON 257 levels deep; the gateway accepts at most 256."},
+		{Name: "a hundred thousand levels", In: head + jsontest.Deep(100000) + "}", Msg: "The request body nests JSON 100001 levels deep; the gateway accepts at most 256."},
+		{Name: "one level too deep", In: head + jsontest.Deep(jsondepth.MaxDepth) + "}", Msg: "The request body nests JSON 257 levels deep; the gateway accepts at most 256."},
 	}, more...)
 	for _, tt := range cases {
 		t.Run(tt.Name, func(t *testing.T) {
@@ -185,7 +186,7 @@ func RefusesDeep[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *a
 		})
 	}
 	t.Run("at the limit", func(t *testing.T) {
-		if _, e := parse([]byte(body(jsontest.Deep(jsondepth.MaxDepth-1))), Env(nil)); e != nil {
+		if _, e := parse([]byte(head+jsontest.Deep(jsondepth.MaxDepth-1)+"}"), Env(nil)); e != nil {
 			t.Fatal(e)
 		}
 	})
