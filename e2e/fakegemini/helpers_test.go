@@ -2,10 +2,11 @@ package fakegemini
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gemini-code-api/gemini-code-api/e2e/internal/rawhttp"
 )
 
 func newServer(t *testing.T) *Server {
@@ -15,32 +16,18 @@ func newServer(t *testing.T) *Server {
 	return s
 }
 
-// call sends a request and returns status, body and headers.
+// call sends a request and returns status, body and headers; a body goes
+// as JSON.
 func call(t *testing.T, s *Server, method, path string, header map[string]string, body string) (int, string, http.Header) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var pairs []string
 	for k, v := range header {
-		req.Header.Set(k, v)
+		pairs = append(pairs, k, v)
 	}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		pairs = append(pairs, "Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading body: %v", err)
-	}
+	resp, b := rawhttp.Send(t, t.Context(), method, s.URL()+path, body, pairs...)
 	return resp.StatusCode, string(b), resp.Header
 }
 

@@ -32,10 +32,7 @@ func diffRequests(t testing.TB) []*MessagesRequest {
 // newStream starts r's stream, on the gjson path when slow.
 func newStream(r *MessagesRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	if slow {
-		s.Events.SetFast(nil)
-	}
-	return s
+	return envtest.OnPath(s, &s.Events, slow)
 }
 
 func diffStreams() []string { return append([]string{geminiStream}, jsontest.DiffStreams...) }
@@ -52,8 +49,7 @@ func FuzzStreamFastMatchesSlow(f *testing.F) { streamDiff(f).Fuzz(f) }
 // fast path.
 func countedStream(r *MessagesRequest, n *int) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.Events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.FastEvent(sc) })
-	return s
+	return envtest.Counting(s, &s.Events, s.FastEvent, n)
 }
 
 // TestStreamTakesFastPath: common events do take the fast path.

@@ -7,43 +7,23 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 )
 
 // A hostile body nesting a hundred thousand levels must be refused before
-// gjson's recursive validation reads it; jsontest.SmallStack turns that
-// recursion into a crash, as V8 would.
+// gjson's recursive validation reads it (envtest.RefusesDeep), and so must
+// JSON nested inside a string that the translation parses.
 func TestDeepRequestsAreRefused(t *testing.T) {
 	jsontest.SmallStack(t)
 	deep := jsontest.Deep(100000)
-	// A document exactly at the limit: "messages" plus 254 levels of
-	// metadata makes 256 with the outer object.
-	atLimit := `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(jsondepth.MaxDepth-1) + `}`
-	tests := []struct {
-		name, in, param, msg string
-	}{
-		{"chat", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":` + deep + `}`,
-			"", "The request body nests JSON 100001 levels deep; the gateway accepts at most 256."},
-		{"chat, only brackets", strings.Repeat("[", 100000), "", "The request body nests JSON 100000 levels deep; the gateway accepts at most 256."},
-		{"chat, one level too deep", `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":` + jsontest.Deep(jsondepth.MaxDepth) + `}`,
-			"", "The request body nests JSON 257 levels deep; the gateway accepts at most 256."},
-		{"tool call arguments nest too deep inside their string", `{"model":"gpt-4","messages":[{"role":"user","content":"x"},
+	more := []envtest.Refusal{
+		{Name: "only brackets", In: strings.Repeat("[", 100000), Msg: "The request body nests JSON 100000 levels deep; the gateway accepts at most 256."},
+		{Name: "tool call arguments nest too deep inside their string", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"},
 			{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{\"a\":` + deep + `}"}}]}]}`,
-			"messages[1].tool_calls[0].function.arguments",
-			"Invalid 'messages[1].tool_calls[0].function.arguments': the arguments nest JSON 100001 levels deep; the gateway accepts at most 256."},
+			Param: "messages[1].tool_calls[0].function.arguments",
+			Msg:   "Invalid 'messages[1].tool_calls[0].function.arguments': the arguments nest JSON 100001 levels deep; the gateway accepts at most 256."},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, e := ParseChat([]byte(tt.in), envtest.Env(nil))
-			if e == nil || e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.param || e.Message != tt.msg {
-				t.Fatalf("got %+v", e)
-			}
-		})
-	}
-	t.Run("at the limit", func(t *testing.T) {
-		if _, e := ParseChat([]byte(atLimit), envtest.Env(nil)); e != nil {
-			t.Fatal(e)
-		}
+	t.Run("chat", func(t *testing.T) {
+		envtest.RefusesDeep(t, ParseChat, `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"metadata":`, invalidRequestBody, more...)
 	})
 	t.Run("a tool schema near the limit is cleaned", func(t *testing.T) {
 		// 4 levels of body around the schema, 250 of schema.
@@ -57,10 +37,7 @@ func TestDeepRequestsAreRefused(t *testing.T) {
 		}
 	})
 	t.Run("embeddings", func(t *testing.T) {
-		_, e := ParseEmbeddings([]byte(`{"model":"text-embedding-004","input":"x","user":`+deep+`}`), envtest.Env(nil))
-		if e == nil || e.Status != 400 || !strings.Contains(e.Message, "100001 levels deep; the gateway accepts at most 256") {
-			t.Fatalf("got %+v", e)
-		}
+		envtest.RefusesDeep(t, ParseEmbeddings, `{"model":"text-embedding-004","input":"x","user":`, invalidRequestBody)
 	})
 	t.Run("a deep tool result goes as a string", func(t *testing.T) {
 		result := `{\"a\":` + deep + `}`

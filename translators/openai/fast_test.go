@@ -34,10 +34,7 @@ func chatDiffRequests(t testing.TB) []*ChatRequest {
 // newChatStream starts r's stream, on the gjson path when slow.
 func newChatStream(r *ChatRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	if slow {
-		s.Events.SetFast(nil)
-	}
-	return s
+	return envtest.OnPath(s, &s.Events, slow)
 }
 
 func chatStreamDiff(t testing.TB) jsontest.StreamDiff[*ChatRequest] {
@@ -52,8 +49,7 @@ func FuzzStreamFastMatchesSlow(f *testing.F) { chatStreamDiff(f).Fuzz(f) }
 // fast path.
 func countedStream(r *ChatRequest, n *int) jsontest.Stream {
 	s := r.NewStream().(*Stream)
-	s.Events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return s.FastEvent(sc) })
-	return s
+	return envtest.Counting(s, &s.Events, s.FastEvent, n)
 }
 
 // TestStreamTakesFastPath: common events do take the fast path.
@@ -76,10 +72,7 @@ func responsesDiffRequests(t testing.TB) []*ResponsesRequest {
 // newResponsesStream starts r's stream, on the gjson path when slow.
 func newResponsesStream(r *ResponsesRequest, slow bool) jsontest.Stream {
 	s := r.NewStream().(*ResponsesStream)
-	if slow {
-		s.Events.SetFast(nil)
-	}
-	return s
+	return envtest.OnPath(s, &s.Events, slow)
 }
 
 // customCalls are Codex's calls: a custom tool's input, a namespaced

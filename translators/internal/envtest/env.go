@@ -12,6 +12,7 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/gemini"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/models"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
@@ -165,6 +166,39 @@ func Rejects[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apier
 	}
 }
 
+// RefusesDeep checks the depth limit of request bodies (jsondepth.MaxDepth)
+// with parse, on a small stack (jsontest.SmallStack: the recursion of a
+// reader that ran before the check would crash the test, as it would crash
+// the VM). head is a request body up to the value of its last member, which
+// the test completes with a value v and the closing brace, so that the body
+// nests one level more than v: with v nesting a hundred thousand levels,
+// then one level more than the limit, it is refused as an invalid request
+// (400, no param) with exactly the message saying how deep it nests, and
+// errorBody checks the document the client gets; with v at the limit, it
+// is accepted. more are further refusals of parse, checked the same way
+// against their Param and whole Msg.
+func RefusesDeep[T any](t *testing.T, parse func([]byte, *translator.Env) (T, *apierror.Error), head string, errorBody func(t *testing.T, e *apierror.Error), more ...Refusal) {
+	jsontest.SmallStack(t)
+	cases := append([]Refusal{
+		{Name: "a hundred thousand levels", In: head + jsontest.Deep(100000) + "}", Msg: "The request body nests JSON 100001 levels deep; the gateway accepts at most 256."},
+		{Name: "one level too deep", In: head + jsontest.Deep(jsondepth.MaxDepth) + "}", Msg: "The request body nests JSON 257 levels deep; the gateway accepts at most 256."},
+	}, more...)
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			_, e := parse([]byte(tt.In), Env(nil))
+			if e == nil || e.Kind != apierror.InvalidRequest || e.Status != 400 || e.Param != tt.Param || e.Message != tt.Msg {
+				t.Fatalf("got %+v", e)
+			}
+			errorBody(t, e)
+		})
+	}
+	t.Run("at the limit", func(t *testing.T) {
+		if _, e := parse([]byte(head+jsontest.Deep(jsondepth.MaxDepth-1)+"}"), Env(nil)); e != nil {
+			t.Fatal(e)
+		}
+	})
+}
+
 // RefusesCheaply checks each refusal with parse, and that the refusal cost
 // little memory: gjson's ParseBytes copies the body once and the output
 // buffer is sized after it; beyond those, only small change. A translator
@@ -232,4 +266,21 @@ func AnsweredUsage(t testing.TB, c *translator.Call, body []byte, e *apierror.Er
 		}
 	}
 	c.Answered = gemini.Usage{}
+}
+
+// OnPath is s, a client stream whose reader is events, as the differential
+// tests run it (jsontest.StreamDiff's New): on the gjson path when slow (no
+// fast path: the reference), else on the fast path its Start gave it.
+func OnPath(s jsontest.Stream, events *gemini.EventReader, slow bool) jsontest.Stream {
+	if slow {
+		events.SetFast(nil)
+	}
+	return s
+}
+
+// Counting is s, a client stream whose reader is events, with its fast path
+// fast counting in n the events it is given (jsontest.FastEvents).
+func Counting(s jsontest.Stream, events *gemini.EventReader, fast gemini.FastHandler, n *int) jsontest.Stream {
+	events.SetFast(func(sc *gemini.Scan) (bool, *apierror.Error) { *n++; return fast(sc) })
+	return s
 }
