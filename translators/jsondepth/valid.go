@@ -1,6 +1,7 @@
 package jsondepth
 
 import (
+	"math/bits"
 	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -244,7 +245,11 @@ func stringValidEnd(b []byte, i int) int {
 			// A control byte borrows in w-0x20.. with its high bit clear;
 			// a quote or a backslash is a zero byte of quotes or
 			// backslashes.
-			if ((w-' '*ones)&^w|(quotes-ones)&^quotes|(backslashes-ones)&^backslashes)&highs != 0 {
+			if m := ((w-' '*ones)&^w | (quotes-ones)&^quotes | (backslashes-ones)&^backslashes) & highs; m != 0 {
+				// The lowest bit set marks the first such byte exactly
+				// (a borrow only marks bytes above it): go straight there
+				// rather than byte by byte (Wasm is little-endian).
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			i += 8

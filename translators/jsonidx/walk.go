@@ -1,7 +1,9 @@
 package jsonidx
 
 import (
+	"math/bits"
 	"strings"
+	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
@@ -56,27 +58,37 @@ func skip(s string, i int) int {
 }
 
 // stringEnd returns the index after the closing quote of the string whose
-// opening quote is s[i], -1 when it is not closed. A quote closes it
-// when an even number of backslashes stands before it.
+// opening quote is s[i], -1 when it is not closed. Eight bytes are passed
+// at a time while none is a quote or a backslash: in Wasm a byte loop, or
+// a call per quote (IndexByte), costs several times that.
 func stringEnd(s string, i int) int {
-	for i++; ; i++ {
-		j := strings.IndexByte(s[i:], '"')
-		if j < 0 {
+	for i++; ; {
+		for len(s)-i >= 8 {
+			x := load64(s, i)
+			if m := zeroByte(x^quotes) | zeroByte(x^backslashes); m != 0 {
+				// The lowest byte flagged is a quote or a backslash (a
+				// false flag can only follow one): straight there.
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		for i < len(s) && s[i] != '"' && s[i] != '\\' {
+			i++
+		}
+		switch {
+		case i >= len(s):
 			return -1
-		}
-		i += j
-		k := i
-		for s[k-1] == '\\' {
-			k--
-		}
-		if (i-k)%2 == 0 {
+		case s[i] == '"':
 			return i + 1
 		}
+		i += 2 // an escape: the byte after the backslash is never the end
 	}
 }
 
 // valueEnd returns the index after the value that starts at s[i], -1
-// for a string that is not closed.
+// for a string that is not closed. Inside an object or array, eight
+// bytes are passed at a time while none is a quote or a bracket.
 func valueEnd(s string, i int) int {
 	if i >= len(s) {
 		return i
@@ -86,12 +98,24 @@ func valueEnd(s string, i int) int {
 		return stringEnd(s, i)
 	case '{', '[':
 		depth := 0
-		for ; i < len(s); i++ {
+		for i < len(s) {
+			if len(s)-i >= 8 {
+				// '[' and ']' are '{' and '}' with bit 0x20 clear.
+				x := load64(s, i)
+				y := x | 0x2020202020202020
+				m := zeroByte(x^quotes) | zeroByte(y^opens) | zeroByte(y^closes)
+				if m == 0 {
+					i += 8
+					continue
+				}
+				i += bits.TrailingZeros64(m) >> 3
+			}
 			switch s[i] {
 			case '"':
-				if i = stringEnd(s, i) - 1; i < 0 {
+				if i = stringEnd(s, i); i < 0 {
 					return len(s)
 				}
+				continue
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -99,6 +123,7 @@ func valueEnd(s string, i int) int {
 					return i + 1
 				}
 			}
+			i++
 		}
 		return len(s)
 	}
@@ -106,6 +131,23 @@ func valueEnd(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+const (
+	lsb, msb    = 0x0101010101010101, 0x8080808080808080
+	quotes      = '"' * lsb
+	backslashes = '\\' * lsb
+	opens       = '{' * lsb
+	closes      = '}' * lsb
+)
+
+// zeroByte is not zero when a byte of x is zero.
+func zeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
+
+// load64 reads the eight bytes of s at i (i+8 <= len(s)) as one word; the
+// callers test all eight alike, so their order does not matter.
+func load64(s string, i int) uint64 {
+	return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[i:])))
 }
 
 // result is a member's value as a gjson Result. A string with escapes is

@@ -6,6 +6,7 @@
 package jsonw
 
 import (
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -55,7 +56,10 @@ func escape(dst []byte, s string, words bool) []byte {
 		for words && len(s)-i >= 8 {
 			x := load64(s, i)
 			q, b := x^0x2222222222222222, x^0x5c5c5c5c5c5c5c5c
-			if ((x-0x2020202020202020)&^x|(q-lsb)&^q|(b-lsb)&^b|x)&msb != 0 {
+			if m := ((x-0x2020202020202020)&^x | (q-lsb)&^q | (b-lsb)&^b | x) & msb; m != 0 {
+				// The lowest byte flagged needs a look (a false flag can
+				// only follow one): straight there (Wasm is little-endian).
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 			i += 8

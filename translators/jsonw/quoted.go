@@ -1,6 +1,9 @@
 package jsonw
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+)
 
 // Quoted is a JSON string token, quotes included, that may be written as
 // it stands. The request translators carry a client's texts this way:
@@ -56,10 +59,12 @@ func Verbatim(raw string) bool {
 		if len(raw)-i >= 8 {
 			x := load64(raw, i)
 			b := x ^ backslashes
-			if ((b-lsb)&^b|x)&msb == 0 {
+			m := ((b-lsb)&^b | x) & msb
+			if m == 0 {
 				i += 8
 				continue
 			}
+			i += bits.TrailingZeros64(m) >> 3 // the first byte flagged, as in escape
 		}
 		switch c := raw[i]; {
 		case c >= utf8.RuneSelf:
