@@ -28,6 +28,20 @@ import (
 // function a trip through a dispatch table, so fewer branches mean both
 // less code and less time.
 func Validate(b []byte) (depth int, valid bool) {
+	return validate(b, nil)
+}
+
+// Commas is where Validate's pass found the commas of the outermost
+// container, for a reader of its members that need not look for them
+// again (jsonidx.ParseRequest): At gets their indexes in order, at most
+// Max of them (no more are noted: the reader refuses such a body for its
+// member count).
+type Commas struct {
+	At  []int32
+	Max int
+}
+
+func validate(b []byte, commas *Commas) (depth int, valid bool) {
 	// objects holds a bit per open container, set for an object: what a
 	// closing bracket or a comma must match. MaxDepth bits on the stack;
 	// the index is masked (MaxDepth/64 is a power of two) so that Go
@@ -71,6 +85,9 @@ func Validate(b []byte) (depth int, valid bool) {
 		case aComma:
 			if d == 0 {
 				goto invalid
+			}
+			if d == 1 && commas != nil && len(commas.At) < commas.Max {
+				commas.At = append(commas.At, int32(i))
 			}
 			st = sValue
 			if objects[(d-1)>>6&(MaxDepth/64-1)]>>((d-1)&63)&1 != 0 {
@@ -119,9 +136,10 @@ func ValidString(s string) (depth int, valid bool) {
 // ReadRequest is CheckRequest and gjson's validation of a client's request
 // body in one pass: the same 400 for a body nesting deeper than MaxDepth,
 // whatever else is wrong with it; otherwise nil and whether the body is
-// valid JSON.
-func ReadRequest(body []byte) (valid bool, e *apierror.Error) {
-	d, valid := Validate(body)
+// valid JSON. commas, when not nil, gets the commas of the body's
+// outermost container (Commas).
+func ReadRequest(body []byte, commas *Commas) (valid bool, e *apierror.Error) {
+	d, valid := validate(body, commas)
 	if d > MaxDepth {
 		return false, tooDeepRequest(d)
 	}

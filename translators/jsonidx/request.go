@@ -1,6 +1,7 @@
 package jsonidx
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
@@ -18,8 +19,10 @@ import (
 // modified while the result and the strings read from it are in use. The
 // translators copy what they keep beyond the request (answers outlive the
 // body), and the filter never writes a body it has read.
-func Parse(body []byte) (gjson.Result, *apierror.Error) {
-	valid, e := jsondepth.ReadRequest(body)
+func Parse(body []byte) (gjson.Result, *apierror.Error) { return parse(body, nil) }
+
+func parse(body []byte, commas *jsondepth.Commas) (gjson.Result, *apierror.Error) {
+	valid, e := jsondepth.ReadRequest(body, commas)
 	if e != nil {
 		return gjson.Result{}, e
 	}
@@ -33,17 +36,34 @@ func Parse(body []byte) (gjson.Result, *apierror.Error) {
 	return parsed, nil
 }
 
-// ParseRequest is Parse, then the body's top level indexed once: gjson's
-// Get scans the object from its start on every call, skipping the whole
-// `messages` array for each field after it or absent.
+// ParseRequest is Parse, then the body's top level indexed: gjson's Get
+// scans the object from its start on every call, skipping the whole
+// `messages` array for each field after it or absent. The validation has
+// noted where the top-level commas stand (jsondepth.Commas), so the
+// members are read between them, and no value is read to find its end.
 func ParseRequest(body []byte) (Object, *apierror.Error) {
-	parsed, e := Parse(body)
+	var at [32]int32
+	commas := jsondepth.Commas{At: at[:0], Max: MaxFields}
+	parsed, e := parse(body, &commas)
 	if e != nil {
 		return Object{}, e
 	}
-	root, ok := Index(parsed)
-	if !ok {
+	if len(commas.At) >= MaxFields {
 		return Object{}, apierror.Invalid("", "The request body has more than "+apierror.Itoa(MaxFields)+" top-level fields; the gateway accepts at most "+apierror.Itoa(MaxFields)+".")
 	}
-	return root, nil
+	s := parsed.Raw // from the opening brace to the body's end
+	base := len(body) - len(s)
+	o := Object{fields: make([]field, 0, len(commas.At)+1)}
+	start := 1
+	for k := 0; k <= len(commas.At); k++ {
+		end := strings.LastIndexByte(s, '}')
+		if k < len(commas.At) {
+			end = int(commas.At[k]) - base
+		}
+		if key, val, ok := between(s, start, end); ok {
+			o.fields = append(o.fields, field{keyText(key), result(val)})
+		}
+		start = end + 1
+	}
+	return o, nil
 }

@@ -39,3 +39,43 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// ParseRequest reads the top level between the commas the validation
+// noted; it must index a body exactly as Index reads it member by member,
+// and refuse the same bodies, with the same messages.
+func FuzzParseRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1,"b":{"c":[1,2]},"a":"last","e\"sc":true}`,
+		" \t{ \"k\" : [ 1 , 2 ] ,\n\"\\u006b\":\"v\\\"\" , \"n\":-1.5e3 } \r\n",
+		`{}`, `{ }`, `[1,2]`, `{"a":[1,{"b":",,"}],"c":","}`, `{"a":"}"}`,
+		`{"a":1` + strings.Repeat(`,"x":0`, MaxFields-1) + `}`,
+		`{"a":1` + strings.Repeat(`,"x":0`, MaxFields) + `}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, e := ParseRequest(body)
+		parsed, pe := Parse(body)
+		if pe != nil {
+			if e == nil || e.Message != pe.Message {
+				t.Fatalf("%q: ParseRequest gives %+v, Parse %+v", body, e, pe)
+			}
+			return
+		}
+		want, ok := Index(parsed)
+		if !ok {
+			if e == nil || !strings.Contains(e.Message, "top-level fields") {
+				t.Fatalf("%q: more than MaxFields members, ParseRequest gives %+v", body, e)
+			}
+			return
+		}
+		if e != nil || len(got.fields) != len(want.fields) {
+			t.Fatalf("%q: %d members (%+v), Index reads %d", body, len(got.fields), e, len(want.fields))
+		}
+		for i, w := range want.fields {
+			if g := got.fields[i]; g.key != w.key || !sameResult(g.val, decode(w.val)) {
+				t.Fatalf("%q: member %d is %q=%+v, Index reads %q=%+v", body, i, g.key, g.val, w.key, w.val)
+			}
+		}
+	})
+}

@@ -49,6 +49,32 @@ func member(s string, i int) (key, val string, next int, ok bool) {
 	return key, s[i:end], end, true
 }
 
+// between reads the member that stands in s[start:end], between commas of
+// a validated object: its key as member gives it, and its value, found
+// without reading it. ok is false when there is none (an empty object).
+func between(s string, start, end int) (key, val string, ok bool) {
+	q := skip(s, start)
+	if q >= end || s[q] != '"' {
+		return "", "", false
+	}
+	k := stringEnd(s, q)
+	if k < 0 || k > end {
+		return "", "", false
+	}
+	i := skip(s, k)
+	if i >= end || s[i] != ':' {
+		return "", "", false
+	}
+	i = skip(s, i+1)
+	for end > i && (s[end-1] == ' ' || s[end-1] == '\n' || s[end-1] == '\r' || s[end-1] == '\t') {
+		end--
+	}
+	if end <= i {
+		return "", "", false
+	}
+	return s[q+1 : k-1], s[i:end], true
+}
+
 // skip passes JSON whitespace.
 func skip(s string, i int) int {
 	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
