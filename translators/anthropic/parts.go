@@ -159,12 +159,7 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 	if title != "" {
 		head = gemini.TextPart(nil, title)
 	}
-	with := func(parts ...[]byte) [][]byte {
-		if head != nil {
-			return append([][]byte{head}, parts...)
-		}
-		return parts
-	}
+	var parts [][]byte
 	switch typ := src.Get("type").String(); typ {
 	case "base64":
 		mt := src.Get("media_type").String()
@@ -175,28 +170,26 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 		if data.Type != gjson.String || !gemini.IsBase64(data.Str) {
 			return nil, apierror.Invalid(sp+".data", sp+".data: Input should be base64-encoded PDF data")
 		}
-		return with(gemini.InlineDataPart(mt, data.Str)), nil
+		parts = [][]byte{gemini.InlineDataPart(mt, data.Str)}
 	case "text":
-		data := src.Get("data")
+		data := jsonidx.RawMember(src, "data")
 		if data.Type != gjson.String {
 			return nil, apierror.Invalid(sp+".data", sp+".data: Input should be a valid string")
 		}
-		if data.Str == "" {
-			return with(), nil
+		if t := jsonidx.Text(data); !t.Empty() {
+			parts = [][]byte{gemini.QuotedPart(nil, t)}
 		}
-		return with(gemini.TextPart(nil, data.Str)), nil
 	case "content":
-		c := src.Get("content")
+		c := jsonidx.RawMember(src, "content")
 		if c.Type == gjson.String {
-			if c.Str == "" {
-				return with(), nil
+			if t := jsonidx.Text(c); !t.Empty() {
+				parts = [][]byte{gemini.QuotedPart(nil, t)}
 			}
-			return with(gemini.TextPart(nil, c.Str)), nil
+			break
 		}
 		if !c.IsArray() {
 			return nil, apierror.Invalid(sp+".content", sp+".content: Input should be a valid string or a list of content blocks")
 		}
-		var parts [][]byte
 		if e := jsonidx.Each(c, func(j int, cb gjson.Result) *apierror.Error {
 			at := apierror.Path{Base: sp, I: -1, Mid: ".content", J: j, Dots: true} // built for an error only
 			typ := cb.Get("type").String()
@@ -210,18 +203,21 @@ func documentBlock(blk gjson.Result, param string) ([][]byte, *apierror.Error) {
 		}); e != nil {
 			return nil, e
 		}
-		return with(parts...), nil
 	case "url":
 		p, e := urlSource(src, sp, "application/pdf")
 		if e != nil {
 			return nil, e
 		}
-		return with(p), nil
+		parts = [][]byte{p}
 	case "file":
 		return nil, apierror.Invalid(sp+".file_id", sp+": Anthropic Files API ids cannot be read by the Gemini backend; send the document as base64, text or a URL")
 	default:
 		return nil, apierror.Invalid(sp+".type", sp+".type: Input tag '"+typ+"' found using 'type' does not match any of the expected tags: 'base64', 'text', 'content', 'url', 'file'")
 	}
+	if head != nil {
+		parts = append([][]byte{head}, parts...)
+	}
+	return parts, nil
 }
 
 // searchResult becomes one text part: title, source, then the text blocks.

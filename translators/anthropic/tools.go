@@ -14,7 +14,7 @@ import (
 // own built-in tools.
 type toolSet struct {
 	decls  gemini.Declarations
-	names  map[string]bool // declared function names
+	names  map[string]bool // declared function names; read only once parseTools returns (it may be the cache's)
 	server map[string]bool // names of the server tools (for tool_choice)
 	want   gemini.Builtins // built-in tools the server tools ask for
 	// Settings Google Search has no parameter for, passed to the model.
@@ -49,11 +49,19 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
 		return ts, apierror.Invalid("tools", "tools: Input should be a valid list")
 	}
-	ts.names = map[string]bool{}
 	// The declarations take about as many bytes as the tools: one buffer
 	// rather than one per doubling.
 	ts.decls.Start(make([]byte, 0, len(tools.Raw)+64))
 	ts.decls.Cache = cache
+	if len(late) == 0 {
+		// A list of custom tools seen before (a coding agent's, every
+		// turn) is declared as it was then, without reading it.
+		if names, ok := ts.decls.DeclareList(tools.Raw); ok {
+			ts.names = names
+			return ts, nil
+		}
+	}
+	ts.names = map[string]bool{}
 	declare := func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {
 			return fields.TooMany("tools", gemini.MaxTools, "tools")
@@ -86,6 +94,10 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 	}
 	if e := jsonidx.Each(tools, declare); e != nil {
 		return ts, e
+	}
+	if len(late) == 0 && ts.server == nil {
+		// Only custom tools: the declarations are a function of the list.
+		ts.decls.KeepList(tools.Raw, ts.names)
 	}
 	for _, t := range late {
 		if n := t.Get("name").String(); n == "" || !ts.names[n] {

@@ -20,8 +20,16 @@ func TestRepeatedToolsTranslateTheSame(t *testing.T) {
 	tools := `"tools":[` + tool("Read") + `,` + tool("Edit") + `,` + tool("Bash") + `]`
 	turn1 := `{"model":"claude-sonnet-4-5","max_tokens":100,` + tools + `,"messages":[{"role":"user","content":"hi"}]}`
 	turn2 := `{"model":"claude-sonnet-4-5","max_tokens":100,` + tools + `,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"read a file"}]}`
+	// The list seen before, now with a tool chosen by name (the names of
+	// a kept list must be known), with a server tool (not kept: its
+	// declarations depend on more than the list), and with a tool added by
+	// a system message (declared after the list, so the list alone is not
+	// the declarations).
+	named := strings.Replace(turn2, `"max_tokens":100,`, `"max_tokens":100,"tool_choice":{"type":"tool","name":"Edit"},`, 1)
+	server := strings.Replace(turn1, `"tools":[`, `"tools":[{"type":"web_search_20250305","name":"web_search"},`, 1)
+	late := strings.Replace(turn2, `{"role":"user","content":"read a file"}`, `{"role":"system","content":[{"type":"tool_addition","tool":{"type":"tool_definition","definition":{"name":"Late","input_schema":{"type":"object"}}}}]},{"role":"user","content":"read a file"}`, 1)
 	shared := envtest.Env(nil)
-	for _, body := range []string{turn1, turn2, turn1} {
+	for _, body := range []string{turn1, turn2, turn1, named, server, server, late, late, turn2} {
 		sameWithCache(t, "messages", ParseMessages, body, shared)
 		sameWithCache(t, "count_tokens", ParseCountTokens, body, shared)
 	}

@@ -25,6 +25,21 @@ type DeclCache struct {
 	entries map[string][]declEntry // by name: the variants seen, newest last
 	bytes   int
 	hits    int // for tests
+
+	// Whole tool lists, as the client wrote them: a coding agent sends the
+	// same list with every turn, and a hit costs one compare of the list,
+	// where finding each tool in entries costs a walk through its schema.
+	// At most declLists, each under declCacheBytes/declLists, so they hold
+	// at most as much again as entries; the oldest gives way.
+	lists [declLists]declList
+	next  int
+}
+
+type declList struct {
+	raw   string
+	decls []byte // what Declarations wrote for the list
+	n     int
+	names map[string]bool
 }
 
 type declEntry struct {
@@ -42,6 +57,9 @@ const (
 	// declVariants is the most tools of one name kept (clients of several
 	// versions declare the same name differently).
 	declVariants = 4
+	// declLists is the most tool lists kept: the agents a VM serves at
+	// once, more or less.
+	declLists = 4
 )
 
 // get appends the declaration kept for the tool to dst; ok is false when
@@ -79,4 +97,44 @@ func (c *DeclCache) put(name, desc, schema string, decl []byte) {
 	// stores the key it is given in place of the equal one it holds.
 	c.entries[strings.Clone(name)] = append(vs, declEntry{strings.Clone(desc), strings.Clone(schema), append([]byte(nil), decl...)})
 	c.bytes += size
+}
+
+// DeclareList writes the declarations kept for the tool list raw (the
+// client's JSON of its tools) and returns the set of the tools' names,
+// which is the cache's: read it, never write it. ok is false, with nothing
+// written, when the list is not kept (KeepList) or d has declared
+// something already.
+func (d *Declarations) DeclareList(raw string) (names map[string]bool, ok bool) {
+	c := d.Cache
+	if c == nil || len(raw) < declCacheMin || d.n != 0 {
+		return nil, false
+	}
+	for i := range c.lists {
+		if l := &c.lists[i]; l.raw == raw {
+			c.hits++
+			d.buf = append(d.buf, l.decls...)
+			d.n += l.n
+			return l.names, true
+		}
+	}
+	return nil, false
+}
+
+// KeepList keeps what d has declared since Start for the tool list raw,
+// whose tools' names are the keys of names (copied): the whole list, each tool declared by Declare
+// from its own JSON alone, nothing else declared (a declaration that
+// depends on more than raw, or a list only partly declared, must not be
+// kept).
+func (d *Declarations) KeepList(raw string, names map[string]bool) {
+	c := d.Cache
+	decls := d.buf[d.start:]
+	if c == nil || len(raw) < declCacheMin || len(raw)+len(decls) > declCacheBytes/declLists {
+		return
+	}
+	kept := make(map[string]bool, len(names))
+	for n := range names {
+		kept[strings.Clone(n)] = true // the names view the request body
+	}
+	c.lists[c.next] = declList{strings.Clone(raw), append([]byte(nil), decls...), d.n, kept}
+	c.next = (c.next + 1) % declLists
 }

@@ -1,6 +1,7 @@
 package gemini
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -168,5 +169,68 @@ func TestDeclCacheCopiesNames(t *testing.T) {
 	copy(name, "Xxxx")
 	if _, hit := declare("Edit", desc, `{"type":"object"}`); !hit {
 		t.Fatal("a name kept by the cache changed with the request's bytes")
+	}
+}
+
+// A tool list kept whole is declared again as it was, names included;
+// only the same list's bytes hit, only into declarations still empty,
+// and the oldest of more than declLists lists gives way.
+func TestDeclCacheLists(t *testing.T) {
+	var c DeclCache
+	schema := gjson.Parse(`{"type":"object","properties":{"path":{"type":"string"}}}`)
+	keep := func(raw string, names ...string) string {
+		d := Declarations{Cache: &c}
+		d.Start([]byte(`{"contents":[]`))
+		for _, n := range names {
+			d.Declare(n, jsonw.Quote(strings.Repeat("does "+n+". ", 10)), schema)
+		}
+		set := map[string]bool{}
+		for _, n := range names {
+			set[n] = true
+		}
+		d.KeepList(raw, set)
+		return string(d.Tools(Builtins{}))
+	}
+	list := func(i int) string { return `[{"name":"T` + strconv.Itoa(i) + `"}]` + strings.Repeat(" ", declCacheMin) }
+	want := keep(list(0), "A", "B")
+	tests := []struct {
+		name, raw string
+		declared  bool // something declared before the list
+		hit       bool
+	}{
+		{"the list kept", list(0), false, true},
+		{"one byte more", list(0) + " ", false, false},
+		{"into declarations begun", list(0), true, false},
+		{"a list too short to keep", `[]`, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Declarations{Cache: &c}
+			d.Start([]byte(`{"contents":[]`))
+			if tc.declared {
+				d.Declare("X", "", schema)
+			}
+			names, ok := d.DeclareList(tc.raw)
+			if ok != tc.hit {
+				t.Fatalf("hit %v, want %v", ok, tc.hit)
+			}
+			if ok && (string(d.Tools(Builtins{})) != want || len(names) != 2 || !names["A"] || !names["B"]) {
+				t.Fatalf("declared %s with names %v, want %s and A,B", d.Tools(Builtins{}), names, want)
+			}
+		})
+	}
+	for i := 1; i <= declLists; i++ {
+		keep(list(i), "A")
+	}
+	if _, ok := (&Declarations{Cache: &c}).DeclareList(list(0)); ok {
+		t.Fatal("the oldest list is still kept after declLists newer ones")
+	}
+	if _, ok := (&Declarations{Cache: &c}).DeclareList(list(declLists)); !ok {
+		t.Fatal("the newest list is not kept")
+	}
+	big := list(99) + strings.Repeat(" ", declCacheBytes/declLists)
+	keep(big, "A")
+	if _, ok := (&Declarations{Cache: &c}).DeclareList(big); ok {
+		t.Fatal("a list over declCacheBytes/declLists is kept")
 	}
 }

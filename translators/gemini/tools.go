@@ -16,22 +16,24 @@ const MaxTools = 512
 // request being built (Start, then Tools), or, for a request whose tools
 // come after parts that depend on them, kept until AppendTools.
 type Declarations struct {
-	buf []byte // `,"tools":[{"functionDeclarations":[` and the declarations, after Start's request
-	n   int
+	buf   []byte // `,"tools":[{"functionDeclarations":[` and the declarations, after Start's request
+	start int    // where they start in buf
+	n     int
 	// Cache, when set, keeps the declarations of tools for the requests
 	// that declare them again.
 	Cache *DeclCache
 }
 
 // Start writes the declarations at the end of out; Tools returns it.
-func (d *Declarations) Start(out []byte) { d.buf = out }
+func (d *Declarations) Start(out []byte) { d.buf, d.start = out, len(out) }
 
 // Len is the number of declarations.
 func (d *Declarations) Len() int { return d.n }
 
 // Declare writes a declaration: its name, its description when there is
-// one (a string token, as jsonidx.Text gives it), and params, the parameters' JSON schema cleaned to Gemini's subset
-// (CleanSchema; none when params is not an object). ok is false, with the
+// one (a string token, as jsonidx.Text gives it), and params, the
+// parameters' JSON schema cleaned to Gemini's subset (CleanSchema; none
+// when params is not an object). ok is false, with the
 // depth reached, for a schema nested deeper than the gateway reads. A tool
 // in d.Cache is copied from it.
 func (d *Declarations) Declare(name string, description jsonw.Quoted, params gjson.Result) (depth int, ok bool) {

@@ -27,22 +27,12 @@ import (
 func member(s string, i int) (key, val string, next int, ok bool) {
 	i = skip(s, i)
 	if i < len(s) && s[i] == ',' {
-		i = skip(s, i+1)
+		i++
 	}
-	if i >= len(s) || s[i] != '"' {
+	if key, i, ok = memberKey(s, i, len(s)); !ok {
 		return "", "", i, false
 	}
-	end := stringEnd(s, i)
-	if end < 0 {
-		return "", "", i, false
-	}
-	key = s[i+1 : end-1]
-	i = skip(s, end)
-	if i >= len(s) || s[i] != ':' {
-		return "", "", i, false
-	}
-	i = skip(s, i+1)
-	end = valueEnd(s, i)
+	end := valueEnd(s, i)
 	if end <= i {
 		return "", "", i, false
 	}
@@ -53,26 +43,33 @@ func member(s string, i int) (key, val string, next int, ok bool) {
 // a validated object: its key as member gives it, and its value, found
 // without reading it. ok is false when there is none (an empty object).
 func between(s string, start, end int) (key, val string, ok bool) {
-	q := skip(s, start)
-	if q >= end || s[q] != '"' {
-		return "", "", false
-	}
-	k := stringEnd(s, q)
-	if k < 0 || k > end {
-		return "", "", false
-	}
-	i := skip(s, k)
-	if i >= end || s[i] != ':' {
-		return "", "", false
-	}
-	i = skip(s, i+1)
-	for end > i && (s[end-1] == ' ' || s[end-1] == '\n' || s[end-1] == '\r' || s[end-1] == '\t') {
+	key, i, ok := memberKey(s, start, end)
+	for ok && end > i && (s[end-1] == ' ' || s[end-1] == '\n' || s[end-1] == '\r' || s[end-1] == '\t') {
 		end--
 	}
-	if end <= i {
+	if !ok || end <= i {
 		return "", "", false
 	}
-	return s[q+1 : k-1], s[i:end], true
+	return key, s[i:end], true
+}
+
+// memberKey reads a member's key and colon, from i (whitespace first) to
+// at most end: the key as it stands between its quotes, and the index of
+// the value (whitespace passed).
+func memberKey(s string, i, end int) (key string, value int, ok bool) {
+	i = skip(s, i)
+	if i >= end || s[i] != '"' {
+		return "", i, false
+	}
+	k := stringEnd(s, i)
+	if k < 0 || k > end {
+		return "", i, false
+	}
+	key, i = s[i+1:k-1], skip(s, k)
+	if i >= end || s[i] != ':' {
+		return "", i, false
+	}
+	return key, skip(s, i+1), true
 }
 
 // skip passes JSON whitespace.
