@@ -95,6 +95,55 @@ func agentRequest() []byte {
 	return b.Bytes()
 }
 
+// codexRequest is a coding agent's turn in the Responses API's shape,
+// about 40 KB: what Codex CLI 0.169 sends with every turn (observed: the
+// system prompt as developer messages in `input`, seven function tools,
+// a namespace of five more, web search; 39 KB on the first turn). The
+// texts are made up; function calls and their shell outputs follow.
+func codexRequest() []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"model":"gpt-5-codex","stream":false,"store":false,"include":["reasoning.encrypted_content"],"reasoning":{"summary":"auto"},"tool_choice":"auto","parallel_tool_calls":true,"prompt_cache_key":"0b7e3c1a-5d8e-4f4e-9a39-3a1f7e2c9d11","input":[`)
+	b.WriteString(`{"type":"message","id":"msg_dev","role":"developer","content":[{"type":"input_text","text":"`)
+	for i := range 110 {
+		fmt.Fprintf(&b, `Guideline %d: use \"exec_command\" to run shell commands, read files before editing them, keep diffs small and explain what you verified.\n`, i)
+	}
+	b.WriteString(`"}]},{"type":"message","id":"msg_env","role":"user","content":[{"type":"input_text","text":"<environment_context>\n  <cwd>/work/src</cwd>\n  <shell>bash</shell>\n</environment_context>"}]},`)
+	for i := range 5 {
+		fmt.Fprintf(&b, `{"type":"message","id":"msg_u%d","role":"user","content":[{"type":"input_text","text":"Step %d: find where the request is translated and make it faster."}]},`, i, i)
+		fmt.Fprintf(&b, `{"type":"function_call","call_id":"call_%02d","name":"exec_command","arguments":"{\"cmd\":[\"bash\",\"-lc\",\"sed -n 1,80p src/file%d.go\"]}"},`, i, i)
+		fmt.Fprintf(&b, `{"type":"function_call_output","call_id":"call_%02d","output":"%s"},`, i, strings.Repeat(`func translate(b []byte) []byte {\n\treturn append(b[:0:0], b...) // \"copy\"\n}\n`, 14))
+	}
+	b.WriteString(`{"type":"message","id":"msg_last","role":"user","content":[{"type":"input_text","text":"Now summarise what you changed."}]}],"tools":[`)
+	function := func(name string) string {
+		var f bytes.Buffer
+		fmt.Fprintf(&f, `{"type":"function","name":%q,"strict":false,"description":"`, name)
+		for j := range 8 {
+			fmt.Fprintf(&f, `%s, note %d: pass \"workdir\" when the command must run elsewhere; output is truncated past max_output_tokens.\n`, name, j)
+		}
+		f.WriteString(`","parameters":{"type":"object","additionalProperties":false,"required":["cmd"],"properties":{`)
+		f.WriteString(`"cmd":{"type":"array","items":{"type":"string"},"description":"The command and its arguments"},`)
+		f.WriteString(`"workdir":{"type":"string","description":"The directory to run in"},`)
+		f.WriteString(`"timeout_ms":{"type":"number","description":"How long to wait"},`)
+		f.WriteString(`"max_output_tokens":{"type":"number","description":"How much output to keep"}}}}`)
+		return f.String()
+	}
+	for i, name := range []string{"exec_command", "write_stdin", "request_user_input", "view_image", "get_goal", "create_goal", "update_goal"} {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(function(name))
+	}
+	b.WriteString(`,{"type":"namespace","name":"multi_agent_v1","description":"Agents that work beside you.","tools":[`)
+	for i, name := range []string{"close_agent", "resume_agent", "send_input", "spawn_agent", "wait_agent"} {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(function(name))
+	}
+	b.WriteString(`]},{"type":"web_search","external_web_access":false}]}`)
+	return b.Bytes()
+}
+
 // geminiAnswer is a whole generateContent answer of about 1 KB.
 func geminiAnswer() []byte {
 	text := strings.Repeat("The gateway reads the request once, writes Gemini's JSON by appending bytes, and keeps nothing after the answer. ", 8)
@@ -130,6 +179,8 @@ func timedScenarios() []scenario {
 			header: anthropicHeaders, body: messagesRequest(true), events: 50, want: `message_stop`},
 		{name: "anthropic-agent", title: "Anthropic messages, a coding agent's turn (50 KB in: 12 tools; 1 KB out)", path: "/v1/messages",
 			header: anthropicHeaders, body: agentRequest(), want: `"stop_reason":"end_turn"`},
+		{name: "responses-agent", title: "OpenAI Responses, a coding agent's turn (40 KB in: 13 tools; 1 KB out)", path: "/v1/responses",
+			header: openaiHeaders, body: codexRequest(), want: `"status":"completed"`},
 	}
 }
 

@@ -74,6 +74,11 @@ func (s *System) AddQuoted(text jsonw.Quoted) {
 	if text.Empty() {
 		return
 	}
+	if s.parts == nil {
+		// Room for the usual single part at once: a coding agent's
+		// system prompt is kilobytes, grown through every doubling.
+		s.parts = make([]byte, 0, len(text)+16)
+	}
 	if len(s.parts) > 0 {
 		s.parts = append(s.parts, ',')
 	}

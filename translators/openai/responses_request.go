@@ -114,6 +114,7 @@ func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apier
 		return nil, e
 	}
 	b.names = decls
+	b.contents.Start(out) // written in place: the contents are most of a request
 	if in := root.Raw("instructions"); in.Exists() && in.Type != gjson.Null {
 		if e := b.instructions(in); e != nil {
 			return nil, e
@@ -122,7 +123,7 @@ func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apier
 	if e := b.input(root.Raw("input")); e != nil {
 		return nil, e
 	}
-	out = b.contents.AppendTo(out)
+	out = b.contents.End()
 	b.system.Add(r.hint)
 	out = b.system.AppendTo(out)
 	out = append(out, tools...)

@@ -11,6 +11,10 @@ import (
 
 var functionKeys = []string{"name", "description", "parameters", "strict"}
 
+// responsesToolKeys are the members of a Responses API tool read in one
+// pass (a namespace's name is its `name`).
+var responsesToolKeys = []string{"type", "name", "description", "parameters", "strict"}
+
 // appendTools writes a chat request's tools and toolConfig: the function
 // tools, then the built-in tools send; combine says that they mix
 // (gemini.PlanBuiltins).
@@ -181,6 +185,11 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		return nil, nil, apierror.Invalid("tools", "Invalid type for 'tools': expected an array.")
 	}
 	decls := gemini.Declarations{Cache: r.Env.Decls}
+	// The declarations take about as many bytes as the tools: one buffer
+	// rather than one per doubling, returned as it is (Tools).
+	if tools.IsArray() {
+		decls.Start(make([]byte, 0, len(tools.Raw)+64))
+	}
 	names := map[string]string{} // client name ("ns.name" inside a namespace) -> Gemini name
 	declared := map[string]bool{}
 	strict := false
@@ -189,13 +198,18 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	location := ""
 	var declare func(t gjson.Result, param, ns string) *apierror.Error
 	declare = func(t gjson.Result, param, ns string) *apierror.Error {
-		typ := t.Get("type").String()
+		// A function tool's members in one pass, the description as the
+		// body holds it: a Get per member would scan past the long
+		// description each time, and decode it twice.
+		var v [5]gjson.Result
+		jsonidx.MembersRaw(t, responsesToolKeys, v[:], 1<<2)
+		typ := v[0].String()
 		switch {
 		case typ == "namespace":
 			if ns != "" {
 				return apierror.Invalid(param+".type", "Invalid '"+param+"': namespaces cannot be nested.")
 			}
-			nsName := t.Get("name").String()
+			nsName := v[1].String()
 			if nsName == "" {
 				return apierror.Invalid(param+".name", "Invalid '"+param+".name': a namespace needs a name.")
 			}
@@ -227,7 +241,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		case typ != "function" && typ != "custom":
 			return apierror.Invalid(param+".type", "Invalid '"+param+".type': tool type `"+typ+"` is not supported by this gateway (it serves function, custom and namespace tools; web_search is accepted and ignored).")
 		}
-		name := t.Get("name")
+		name := v[1]
 		if name.Type != gjson.String || name.Str == "" {
 			return apierror.Invalid(param+".name", "Invalid '"+param+".name': expected a non-empty string.")
 		}
@@ -254,8 +268,8 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			}
 			r.tools[gname] = toolRef{custom: typ == "custom", namespace: strings.Clone(ns), name: strings.Clone(name.Str)}
 		}
-		desc := t.Get("description").String()
 		if typ == "custom" {
+			desc := t.Get("description").String()
 			if f := t.Get("format"); f.Get("type").String() == "grammar" && f.Get("definition").String() != "" {
 				// The grammar is the contract of the input text; Gemini
 				// cannot constrain decoding to it, so the model reads it.
@@ -264,11 +278,11 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			decls.DeclareSchema(gname, desc, customInputSchema)
 			return nil
 		}
-		if depth, ok := decls.Declare(gname, jsonidx.Text(t.Get("description")), t.Get("parameters")); !ok {
+		if depth, ok := decls.Declare(gname, jsonidx.Text(v[2]), v[3]); !ok {
 			return fields.TooDeep(param+".parameters", depth)
 		}
-		if t.Get("parameters").IsObject() {
-			strict = strict || t.Get("strict").Bool()
+		if v[3].IsObject() {
+			strict = strict || v[4].Bool()
 		}
 		return nil
 	}
@@ -281,7 +295,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		want = gemini.Builtins{} // no tool at all, hosted ones included
 	}
 	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, decls.Len() > 0)
-	out := decls.AppendTools(nil, send)
+	out := decls.Tools(send)
 	r.builtins, r.NoticeText = send, notice
 	if send.Search {
 		r.hint = gemini.SearchHint(allowedDomains, nil, location)
