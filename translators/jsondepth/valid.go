@@ -133,6 +133,15 @@ func ValidString(s string) (depth int, valid bool) {
 	return Validate(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
+// StringEnd returns the index after the closing quote of the string in s
+// whose contents start at i (after its opening quote), or -1 when it is
+// not closed or not valid: the scan Validate reads strings with, for
+// readers of a validated document (jsonidx) that skip strings.
+func StringEnd(s string, i int) int {
+	// stringValidEnd only reads its argument.
+	return stringValidEnd(unsafe.Slice(unsafe.StringData(s), len(s)), i)
+}
+
 // ReadRequest is CheckRequest and gjson's validation of a client's request
 // body in one pass: the same 400 for a body nesting deeper than MaxDepth,
 // whatever else is wrong with it; otherwise nil and whether the body is

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
@@ -81,33 +82,9 @@ func skip(s string, i int) int {
 }
 
 // stringEnd returns the index after the closing quote of the string whose
-// opening quote is s[i], -1 when it is not closed. Eight bytes are passed
-// at a time while none is a quote or a backslash: in Wasm a byte loop, or
-// a call per quote (IndexByte), costs several times that.
-func stringEnd(s string, i int) int {
-	for i++; ; {
-		for len(s)-i >= 8 {
-			x := load64(s, i)
-			if m := zeroByte(x^quotes) | zeroByte(x^backslashes); m != 0 {
-				// The lowest byte flagged is a quote or a backslash (a
-				// false flag can only follow one): straight there.
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
-		for i < len(s) && s[i] != '"' && s[i] != '\\' {
-			i++
-		}
-		switch {
-		case i >= len(s):
-			return -1
-		case s[i] == '"':
-			return i + 1
-		}
-		i += 2 // an escape: the byte after the backslash is never the end
-	}
-}
+// opening quote is s[i], -1 when it is not closed. The validation's own
+// scan (eight bytes at a time, escapes checked) finds it.
+func stringEnd(s string, i int) int { return jsondepth.StringEnd(s, i+1) }
 
 // valueEnd returns the index after the value that starts at s[i], -1
 // for a string that is not closed. Inside an object or array, eight
@@ -157,11 +134,10 @@ func valueEnd(s string, i int) int {
 }
 
 const (
-	lsb, msb    = 0x0101010101010101, 0x8080808080808080
-	quotes      = '"' * lsb
-	backslashes = '\\' * lsb
-	opens       = '{' * lsb
-	closes      = '}' * lsb
+	lsb, msb = 0x0101010101010101, 0x8080808080808080
+	quotes   = '"' * lsb
+	opens    = '{' * lsb
+	closes   = '}' * lsb
 )
 
 // zeroByte is not zero when a byte of x is zero.
