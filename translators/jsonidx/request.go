@@ -54,9 +54,9 @@ func ParseRequest(body []byte) (Object, *apierror.Error) {
 	s := parsed.Raw // from the opening brace to the body's end
 	base := len(body) - len(s)
 	o := Object{fields: make([]field, 0, len(commas.At)+1)}
-	start := 1
+	start, last := 1, strings.LastIndexByte(s, '}')
 	for k := 0; k <= len(commas.At); k++ {
-		end := strings.LastIndexByte(s, '}')
+		end := last
 		if k < len(commas.At) {
 			end = int(commas.At[k]) - base
 		}

@@ -143,15 +143,18 @@ const (
 // zeroByte is not zero when a byte of x is zero.
 func zeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
 
-// load64 reads the eight bytes of s at i (i+8 <= len(s)) as one word; the
-// callers test all eight alike, so their order does not matter.
+// load64 reads the eight bytes of s at i (i+8 <= len(s)) as one word, in
+// the machine's byte order: little-endian (Wasm, amd64, arm64), so the
+// lowest flag of a zero-byte test marks the first byte flagged.
 func load64(s string, i int) uint64 {
 	return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[i:])))
 }
 
 // result is a member's value as a gjson Result. A string with escapes is
 // left undecoded (Str empty, which no decoded escaped string is): decode
-// gives it its Str, Text copies it as it stands.
+// gives it its Str, Text copies it as it stands. Not inlined, as decode
+// and Text: each is called at many places, where a copy of its body cost
+// the module kilobytes.
 //
 //go:noinline
 func result(val string) gjson.Result {

@@ -12,8 +12,9 @@ func unsafeString(b []byte) string {
 }
 
 // load64 reads the eight bytes of s at i (i+8 <= len(s)) as one word, in
-// the machine's byte order; the caller tests all eight bytes alike, so the
-// order does not matter.
+// the machine's byte order: little-endian (Wasm, amd64, arm64), so the
+// lowest flag of a zero-byte test marks the first byte flagged (the word
+// loops are held to byte loops by TestWordsMatchBytewise and FuzzVerbatim).
 func load64(s string, i int) uint64 {
 	return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[i:])))
 }
