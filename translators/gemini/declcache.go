@@ -121,10 +121,10 @@ func (d *Declarations) DeclareList(raw string) (names map[string]bool, ok bool) 
 }
 
 // KeepList keeps what d has declared since Start for the tool list raw,
-// whose tools' names are the keys of names (copied): the whole list, each tool declared by Declare
-// from its own JSON alone, nothing else declared (a declaration that
-// depends on more than raw, or a list only partly declared, must not be
-// kept).
+// whose tools' names are the keys of names (copied): the whole list, each
+// tool declared by Declare from its own JSON alone, nothing else declared
+// (a declaration that depends on more than raw, or a list only partly
+// declared, must not be kept).
 func (d *Declarations) KeepList(raw string, names map[string]bool) {
 	c := d.Cache
 	decls := d.buf[d.start:]
