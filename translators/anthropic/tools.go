@@ -56,7 +56,7 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 	if len(late) == 0 {
 		// A list of custom tools seen before (a coding agent's, every
 		// turn) is declared as it was then, without reading it.
-		if names, ok := ts.decls.DeclareList(tools.Raw); ok {
+		if names, ok := gemini.DeclareList[map[string]bool](&ts.decls, tools.Raw); ok {
 			ts.names = names
 			return ts, nil
 		}
@@ -86,7 +86,7 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 			param := at.At(".input_schema")
 			return apierror.Invalid(param, param+": Field required")
 		}
-		ts.names[name.Str] = true
+		ts.names[strings.Clone(name.Str)] = true // copied: kept with the list (KeepList)
 		if depth, ok := ts.decls.Declare(name.Str, jsonidx.Text(v[3]), schema); !ok {
 			return fields.TooDeep(at.At(".input_schema"), depth)
 		}
@@ -96,7 +96,8 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 		return ts, e
 	}
 	if len(late) == 0 && ts.server == nil {
-		// Only custom tools: the declarations are a function of the list.
+		// Only custom tools: the declarations are a function of the list,
+		// and its names are kept with it.
 		ts.decls.KeepList(tools.Raw, ts.names)
 	}
 	for _, t := range late {

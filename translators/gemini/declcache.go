@@ -39,7 +39,7 @@ type declList struct {
 	raw   string
 	decls []byte // what Declarations wrote for the list
 	n     int
-	names map[string]bool
+	state any // what else the client's translator read from the list
 }
 
 type declEntry struct {
@@ -99,42 +99,41 @@ func (c *DeclCache) put(name, desc, schema string, decl []byte) {
 	c.bytes += size
 }
 
-// DeclareList writes the declarations kept for the tool list raw (the
-// client's JSON of its tools) and returns the set of the tools' names,
-// which is the cache's: read it, never write it. ok is false, with nothing
-// written, when the list is not kept (KeepList) or d has declared
-// something already.
-func (d *Declarations) DeclareList(raw string) (names map[string]bool, ok bool) {
+// DeclareList writes into d the declarations kept for the tool list raw
+// (the client's JSON of its tools) and returns the state its translator
+// kept with them (KeepList), which is the cache's: read it, never write
+// it. ok is false, with nothing written, when no list of raw with a state
+// of type T is kept, or d has declared something already.
+func DeclareList[T any](d *Declarations, raw string) (state T, ok bool) {
 	c := d.Cache
 	if c == nil || len(raw) < declCacheMin || d.n != 0 {
-		return nil, false
+		return state, false
 	}
 	for i := range c.lists {
 		if l := &c.lists[i]; l.raw == raw {
-			c.hits++
-			d.buf = append(d.buf, l.decls...)
-			d.n += l.n
-			return l.names, true
+			if state, ok = l.state.(T); ok {
+				c.hits++
+				d.buf = append(d.buf, l.decls...)
+				d.n += l.n
+			}
+			return state, ok
 		}
 	}
-	return nil, false
+	return state, false
 }
 
 // KeepList keeps what d has declared since Start for the tool list raw,
-// whose tools' names are the keys of names (copied): the whole list, each
-// tool declared by Declare from its own JSON alone, nothing else declared
-// (a declaration that depends on more than raw, or a list only partly
-// declared, must not be kept).
-func (d *Declarations) KeepList(raw string, names map[string]bool) {
+// with state, what else the translator read from the list (it must not
+// view the request body, and is never written again). The declarations
+// and the state must be a function of raw alone: the whole list, each tool
+// declared from its own JSON, nothing else (a list only partly declared,
+// or with tools added from elsewhere, must not be kept).
+func (d *Declarations) KeepList(raw string, state any) {
 	c := d.Cache
 	decls := d.buf[d.start:]
 	if c == nil || len(raw) < declCacheMin || len(raw)+len(decls) > declCacheBytes/declLists {
 		return
 	}
-	kept := make(map[string]bool, len(names))
-	for n := range names {
-		kept[strings.Clone(n)] = true // the names view the request body
-	}
-	c.lists[c.next] = declList{strings.Clone(raw), append([]byte(nil), decls...), d.n, kept}
+	c.lists[c.next] = declList{strings.Clone(raw), append([]byte(nil), decls...), d.n, state}
 	c.next = (c.next + 1) % declLists
 }

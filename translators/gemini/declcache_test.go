@@ -210,7 +210,7 @@ func TestDeclCacheLists(t *testing.T) {
 			if tc.declared {
 				d.Declare("X", "", schema)
 			}
-			names, ok := d.DeclareList(tc.raw)
+			names, ok := DeclareList[map[string]bool](&d, tc.raw)
 			if ok != tc.hit {
 				t.Fatalf("hit %v, want %v", ok, tc.hit)
 			}
@@ -222,15 +222,15 @@ func TestDeclCacheLists(t *testing.T) {
 	for i := 1; i <= declLists; i++ {
 		keep(list(i), "A")
 	}
-	if _, ok := (&Declarations{Cache: &c}).DeclareList(list(0)); ok {
+	if _, ok := DeclareList[map[string]bool](&Declarations{Cache: &c}, list(0)); ok {
 		t.Fatal("the oldest list is still kept after declLists newer ones")
 	}
-	if _, ok := (&Declarations{Cache: &c}).DeclareList(list(declLists)); !ok {
+	if _, ok := DeclareList[map[string]bool](&Declarations{Cache: &c}, list(declLists)); !ok {
 		t.Fatal("the newest list is not kept")
 	}
 	big := list(99) + strings.Repeat(" ", declCacheBytes/declLists)
 	keep(big, "A")
-	if _, ok := (&Declarations{Cache: &c}).DeclareList(big); ok {
+	if _, ok := DeclareList[map[string]bool](&Declarations{Cache: &c}, big); ok {
 		t.Fatal("a list over declCacheBytes/declLists is kept")
 	}
 }

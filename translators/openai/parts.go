@@ -29,7 +29,11 @@ func userPart(p gjson.Result, at apierror.Path) ([]byte, *apierror.Error) {
 	case "input_audio":
 		data := p.Get("input_audio.data").String()
 		format := p.Get("input_audio.format").String()
-		mime := map[string]string{"wav": "audio/wav", "mp3": "audio/mp3", "flac": "audio/flac", "ogg": "audio/ogg", "aac": "audio/aac", "aiff": "audio/aiff"}[format]
+		mime := ""
+		switch format {
+		case "wav", "mp3", "flac", "ogg", "aac", "aiff":
+			mime = "audio/" + format
+		}
 		if mime == "" {
 			param := at.At(".input_audio.format")
 			return nil, apierror.Invalid(param, "Invalid '"+param+"': expected wav or mp3.")

@@ -190,12 +190,64 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 	if tools.IsArray() {
 		decls.Start(make([]byte, 0, len(tools.Raw)+64))
 	}
-	names := map[string]string{} // client name ("ns.name" inside a namespace) -> Gemini name
+	// A list seen before (a coding agent's, every turn) is declared as it
+	// was then, with what was read from it, without reading it again.
+	st, ok := gemini.DeclareList[*responsesTools](&decls, tools.Raw)
+	if !ok {
+		var e *apierror.Error
+		if st, e = r.readTools(&decls, tools); e != nil {
+			return nil, nil, e
+		}
+		decls.KeepList(tools.Raw, st)
+	}
+	r.tools = st.tools
+	names, want := st.names, st.want
+	if c := root.Get("tool_choice"); c.Type == gjson.String && c.Str == "none" {
+		want = gemini.Builtins{} // no tool at all, hosted ones included
+	}
+	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, decls.Len() > 0)
+	out := decls.Tools(send)
+	r.builtins, r.NoticeText = send, notice
+	if send.Search {
+		r.hint = gemini.SearchHint(st.allowedDomains, nil, st.location)
+		if len(st.allowedDomains) > 0 {
+			r.NoticeText = "web_search: filters.allowed_domains is given to the model as an instruction; Google Search cannot enforce it"
+		}
+	}
+
+	cfg, e := toolChoice(root.Get("tool_choice"), names)
+	if e != nil {
+		return nil, nil, e
+	}
+	if (cfg.Mode == "AUTO" || cfg.Mode == "") && st.strict && decls.Len() > 0 {
+		// Strict schemas (tool_choice defaults to auto): constrained
+		// decoding of the calls.
+		cfg.Mode = "VALIDATED"
+	}
+	if cfg.Mode == "ANY" && decls.Len() == 0 {
+		return nil, nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
+	}
+	cfg.Combine = combine
+	return decls.AppendToolConfig(out, cfg), names, nil
+}
+
+// responsesTools is what a Responses API request's tools say beyond their
+// declarations, kept with them for a list seen again (gemini.DeclareList):
+// nothing in it views the request body, and it is only read.
+type responsesTools struct {
+	names          map[string]string  // client name ("ns.name" inside a namespace) -> Gemini name
+	tools          map[string]toolRef // custom and namespaced tools, by Gemini name
+	strict         bool               // a function tool asks for strict schemas
+	want           gemini.Builtins    // the hosted tools asked for
+	allowedDomains []string           // web search's filters
+	location       string             // web search's user location
+}
+
+// readTools declares the tools of a Responses API request and reads what
+// else they say.
+func (r *ResponsesRequest) readTools(decls *gemini.Declarations, tools gjson.Result) (*responsesTools, *apierror.Error) {
+	st := &responsesTools{names: map[string]string{}}
 	declared := map[string]bool{}
-	strict := false
-	var want gemini.Builtins
-	var allowedDomains []string
-	location := ""
 	var declare func(t gjson.Result, param, ns string) *apierror.Error
 	declare = func(t gjson.Result, param, ns string) *apierror.Error {
 		// A function tool's members in one pass, the description as the
@@ -211,7 +263,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			}
 			nsName := v[1].String()
 			if nsName == "" {
-				return apierror.Invalid(param+".name", "Invalid '"+param+".name': a namespace needs a name.")
+				return badTool(param, ".name", "a namespace needs a name.")
 			}
 			return jsonidx.Each(t.Get("tools"), func(j int, inner gjson.Result) *apierror.Error {
 				return declare(inner, param+".tools["+apierror.Itoa(j)+"]", nsName)
@@ -222,28 +274,28 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			// the model as an instruction, search_context_size and
 			// external_web_access (Codex's cached-only mode) are not
 			// expressible; Google Search answers from Google's index.
-			want.Search = true
+			st.want.Search = true
 			if e := jsonidx.Each(t.Get("filters.allowed_domains"), func(j int, d gjson.Result) *apierror.Error {
 				if j >= gemini.MaxDomains {
 					return fields.TooMany(param+".filters.allowed_domains", gemini.MaxDomains, "domains")
 				}
-				allowedDomains = append(allowedDomains, strings.Clone(d.String()))
+				st.allowedDomains = append(st.allowedDomains, strings.Clone(d.String()))
 				return nil
 			}); e != nil {
 				return e
 			}
 			if l := gemini.Location(t.Get("user_location")); l != "" {
-				location = l
+				st.location = strings.Clone(l)
 			}
 			return nil
 		case droppedTools[typ]:
 			return nil
 		case typ != "function" && typ != "custom":
-			return apierror.Invalid(param+".type", "Invalid '"+param+".type': tool type `"+typ+"` is not supported by this gateway (it serves function, custom and namespace tools; web_search is accepted and ignored).")
+			return badTool(param, ".type", "tool type `"+typ+"` is not supported by this gateway (it serves function, custom and namespace tools; web_search is accepted and ignored).")
 		}
 		name := v[1]
 		if name.Type != gjson.String || name.Str == "" {
-			return apierror.Invalid(param+".name", "Invalid '"+param+".name': expected a non-empty string.")
+			return badTool(param, ".name", "expected a non-empty string.")
 		}
 		client, gname := name.Str, name.Str
 		if ns != "" {
@@ -253,7 +305,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			gname = client
 		}
 		if declared[gname] {
-			return apierror.Invalid(param+".name", "Invalid '"+param+".name': tool `"+client+"` is declared twice.")
+			return badTool(param, ".name", "tool `"+client+"` is declared twice.")
 		}
 		if len(declared) >= gemini.MaxTools {
 			return fields.TooMany("tools", gemini.MaxTools, "tools")
@@ -261,12 +313,12 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		// Kept for the answer, which outlives the request body.
 		client, gname = strings.Clone(client), strings.Clone(gname)
 		declared[gname] = true
-		names[client] = gname
+		st.names[client] = gname
 		if typ == "custom" || ns != "" {
-			if r.tools == nil {
-				r.tools = make(map[string]toolRef)
+			if st.tools == nil {
+				st.tools = make(map[string]toolRef)
 			}
-			r.tools[gname] = toolRef{custom: typ == "custom", namespace: strings.Clone(ns), name: strings.Clone(name.Str)}
+			st.tools[gname] = toolRef{custom: typ == "custom", namespace: strings.Clone(ns), name: strings.Clone(name.Str)}
 		}
 		if typ == "custom" {
 			desc := t.Get("description").String()
@@ -282,42 +334,13 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 			return fields.TooDeep(param+".parameters", depth)
 		}
 		if v[3].IsObject() {
-			strict = strict || v[4].Bool()
+			st.strict = st.strict || v[4].Bool()
 		}
 		return nil
 	}
-	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
+	return st, jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
 		return declare(t, "tools["+apierror.Itoa(i)+"]", "")
-	}); e != nil {
-		return nil, nil, e
-	}
-	if c := root.Get("tool_choice"); c.Type == gjson.String && c.Str == "none" {
-		want = gemini.Builtins{} // no tool at all, hosted ones included
-	}
-	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, decls.Len() > 0)
-	out := decls.Tools(send)
-	r.builtins, r.NoticeText = send, notice
-	if send.Search {
-		r.hint = gemini.SearchHint(allowedDomains, nil, location)
-		if len(allowedDomains) > 0 {
-			r.NoticeText = "web_search: filters.allowed_domains is given to the model as an instruction; Google Search cannot enforce it"
-		}
-	}
-
-	cfg, e := toolChoice(root.Get("tool_choice"), names)
-	if e != nil {
-		return nil, nil, e
-	}
-	if (cfg.Mode == "AUTO" || cfg.Mode == "") && strict && decls.Len() > 0 {
-		// Strict schemas (tool_choice defaults to auto): constrained
-		// decoding of the calls.
-		cfg.Mode = "VALIDATED"
-	}
-	if cfg.Mode == "ANY" && decls.Len() == 0 {
-		return nil, nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
-	}
-	cfg.Combine = combine
-	return decls.AppendToolConfig(out, cfg), names, nil
+	})
 }
 
 // toolChoice maps tool_choice to a function-calling mode and the allowed
@@ -383,4 +406,13 @@ func toolChoice(choice gjson.Result, names map[string]string) (cfg gemini.ToolCo
 		}
 	}
 	return cfg, apierror.Invalid("tool_choice", "Invalid type for 'tool_choice': expected a string or an object.")
+}
+
+// badTool refuses field of the tool at param (tools[2], say) with msg,
+// as OpenAI words it. Not inlined: an error path.
+//
+//go:noinline
+func badTool(param, field, msg string) *apierror.Error {
+	p := param + field
+	return apierror.Invalid(p, "Invalid '"+p+"': "+msg)
 }
