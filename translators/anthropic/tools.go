@@ -49,9 +49,6 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
 		return ts, apierror.Invalid("tools", "tools: Input should be a valid list")
 	}
-	// The declarations take about as many bytes as the tools: one buffer
-	// rather than one per doubling.
-	ts.decls.Start(make([]byte, 0, len(tools.Raw)+64))
 	ts.decls.Cache = cache
 	if len(late) == 0 {
 		// A list of custom tools seen before (a coding agent's, every
@@ -61,6 +58,9 @@ func parseTools(cache *gemini.DeclCache, tools gjson.Result, late ...gjson.Resul
 			return ts, nil
 		}
 	}
+	// The declarations take about as many bytes as the tools: one buffer
+	// rather than one per doubling.
+	ts.decls.Start(make([]byte, 0, len(tools.Raw)+64))
 	ts.names = map[string]bool{}
 	declare := func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {

@@ -103,7 +103,9 @@ func (c *DeclCache) put(name, desc, schema string, decl []byte) {
 // (the client's JSON of its tools) and returns the state its translator
 // kept with them (KeepList), which is the cache's: read it, never write
 // it. ok is false, with nothing written, when no list of raw with a state
-// of type T is kept, or d has declared something already.
+// of type T is kept, or d has declared something already. Into a d with
+// no buffer yet (no Start), nothing is copied: d views the kept bytes, its
+// capacity cut to their length so that an append copies them first.
 func DeclareList[T any](d *Declarations, raw string) (state T, ok bool) {
 	c := d.Cache
 	if c == nil || len(raw) < declCacheMin || d.n != 0 {
@@ -113,7 +115,11 @@ func DeclareList[T any](d *Declarations, raw string) (state T, ok bool) {
 		if l := &c.lists[i]; l.raw == raw {
 			if state, ok = l.state.(T); ok {
 				c.hits++
-				d.buf = append(d.buf, l.decls...)
+				if d.buf == nil {
+					d.buf = l.decls[:len(l.decls):len(l.decls)]
+				} else {
+					d.buf = append(d.buf, l.decls...)
+				}
 				d.n += l.n
 			}
 			return state, ok

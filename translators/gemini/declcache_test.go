@@ -219,6 +219,19 @@ func TestDeclCacheLists(t *testing.T) {
 			}
 		})
 	}
+	// A list declared into empty declarations views the kept bytes:
+	// what is written after them (the tools' end, a built-in) must not
+	// reach the cache.
+	for range 2 {
+		d := Declarations{Cache: &c}
+		if _, ok := DeclareList[map[string]bool](&d, list(0)); !ok {
+			t.Fatal("the kept list is not declared into empty declarations")
+		}
+		out := string(append([]byte(`{"contents":[]`), d.Tools(Builtins{Search: true})...))
+		if !strings.HasPrefix(out, strings.TrimSuffix(want, "]}]")) || !strings.Contains(out, "googleSearch") {
+			t.Fatalf("declared %s, want the kept list then Google Search", out)
+		}
+	}
 	for i := 1; i <= declLists; i++ {
 		keep(list(i), "A")
 	}

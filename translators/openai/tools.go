@@ -185,15 +185,15 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		return nil, nil, apierror.Invalid("tools", "Invalid type for 'tools': expected an array.")
 	}
 	decls := gemini.Declarations{Cache: r.Env.Decls}
-	// The declarations take about as many bytes as the tools: one buffer
-	// rather than one per doubling, returned as it is (Tools).
-	if tools.IsArray() {
-		decls.Start(make([]byte, 0, len(tools.Raw)+64))
-	}
 	// A list seen before (a coding agent's, every turn) is declared as it
 	// was then, with what was read from it, without reading it again.
 	st, ok := gemini.DeclareList[*responsesTools](&decls, tools.Raw)
 	if !ok {
+		// The declarations take about as many bytes as the tools: one
+		// buffer rather than one per doubling, returned as it is (Tools).
+		if tools.IsArray() {
+			decls.Start(make([]byte, 0, len(tools.Raw)+64))
+		}
 		var e *apierror.Error
 		if st, e = r.readTools(&decls, tools); e != nil {
 			return nil, nil, e
