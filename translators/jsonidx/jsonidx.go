@@ -31,18 +31,13 @@ type field struct {
 	val gjson.Result
 }
 
-// Index reads the top-level fields of obj (a JSON object; anything else
-// gives an empty Object). When a key repeats, the last value wins, as in
-// encoding/json. ok is false when obj has more than MaxFields fields: the
-// Object then holds only the first MaxFields, and callers refuse obj.
-func Index(obj gjson.Result) (o Object, ok bool) {
-	ok = o.Load(obj)
-	return o, ok
-}
-
-// Load re-indexes o for obj, reusing its memory: for hot loops that index
-// one object after another (stream events). It reports false, having read
-// no further, when obj has more than MaxFields fields.
+// Load indexes the top-level fields of obj (a JSON object; anything else
+// gives an empty Object), reusing o's memory: for hot loops that index one
+// object after another (stream events). When a key repeats, the last value
+// wins, as in encoding/json. It reports false, having read no further,
+// when obj has more than MaxFields fields: o then holds only the first
+// MaxFields, and callers refuse obj. (A request's top level is indexed by
+// ParseRequest, from the commas its validation noted.)
 func (o *Object) Load(obj gjson.Result) bool {
 	o.fields = o.fields[:0]
 	if !obj.IsObject() {

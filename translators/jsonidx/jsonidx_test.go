@@ -8,8 +8,8 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-func TestIndex(t *testing.T) {
-	o, ok := Index(gjson.Parse(`{"a":1,"b":{"c":[1,2]},"a":"last","e\"sc":true}`))
+func TestLoad(t *testing.T) {
+	o, ok := index(gjson.Parse(`{"a":1,"b":{"c":[1,2]},"a":"last","e\"sc":true}`))
 	if !ok {
 		t.Fatal("a small object must index")
 	}
@@ -19,7 +19,7 @@ func TestIndex(t *testing.T) {
 	if o.Get("missing").Exists() {
 		t.Fatal("missing field exists")
 	}
-	if o, _ := Index(gjson.Parse(`[1]`)); o.Get("0").Exists() {
+	if o, _ := index(gjson.Parse(`[1]`)); o.Get("0").Exists() {
 		t.Fatal("an array must index as empty")
 	}
 }
@@ -73,7 +73,7 @@ func TestIndexFieldLimit(t *testing.T) {
 	fields := func(n int) string {
 		return "{" + strings.Repeat(`"a":0,`, n-1) + `"z":1}`
 	}
-	if o, ok := Index(gjson.Parse(fields(MaxFields))); !ok || o.Get("z").Int() != 1 {
+	if o, ok := index(gjson.Parse(fields(MaxFields))); !ok || o.Get("z").Int() != 1 {
 		t.Fatal("an object at the limit must index whole")
 	}
 	var o Object
@@ -106,4 +106,10 @@ func TestMembers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// index is Load into a new Object.
+func index(obj gjson.Result) (o Object, ok bool) {
+	ok = o.Load(obj)
+	return o, ok
 }

@@ -41,7 +41,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 // ParseRequest reads the top level between the commas the validation
-// noted; it must index a body exactly as Index reads it member by member,
+// noted; it must index a body exactly as Load reads it member by member,
 // and refuse the same bodies, with the same messages.
 func FuzzParseRequest(f *testing.F) {
 	for _, s := range []string{
@@ -62,7 +62,7 @@ func FuzzParseRequest(f *testing.F) {
 			}
 			return
 		}
-		want, ok := Index(parsed)
+		want, ok := index(parsed)
 		if !ok {
 			if e == nil || !strings.Contains(e.Message, "top-level fields") {
 				t.Fatalf("%q: more than MaxFields members, ParseRequest gives %+v", body, e)
@@ -70,11 +70,11 @@ func FuzzParseRequest(f *testing.F) {
 			return
 		}
 		if e != nil || len(got.fields) != len(want.fields) {
-			t.Fatalf("%q: %d members (%+v), Index reads %d", body, len(got.fields), e, len(want.fields))
+			t.Fatalf("%q: %d members (%+v), Load reads %d", body, len(got.fields), e, len(want.fields))
 		}
 		for i, w := range want.fields {
 			if g := got.fields[i]; g.key != w.key || !sameResult(g.val, decode(w.val)) {
-				t.Fatalf("%q: member %d is %q=%+v, Index reads %q=%+v", body, i, g.key, g.val, w.key, w.val)
+				t.Fatalf("%q: member %d is %q=%+v, Load reads %q=%+v", body, i, g.key, g.val, w.key, w.val)
 			}
 		}
 	})

@@ -75,7 +75,7 @@ func TestMembersRaw(t *testing.T) {
 	if v[2].Str != "p" {
 		t.Errorf("plain (raw, no escapes) = %q: a string without escapes costs nothing to read", v[2].Str)
 	}
-	o, _ := Index(obj)
+	o, _ := index(obj)
 	if o.Raw("text").Str != "" || o.Get("text").Str != "a\nb \"c\"" {
 		t.Errorf("Object.Raw/Get(text) = %+v / %q", o.Raw("text"), o.Get("text").Str)
 	}

@@ -28,14 +28,6 @@ func Quote(s string) Quoted {
 // Empty reports whether q is the empty string (or unset).
 func (q Quoted) Empty() bool { return len(q) <= 2 }
 
-// Content is what stands between q's quotes, still escaped.
-func (q Quoted) Content() string {
-	if len(q) < 2 {
-		return ""
-	}
-	return string(q[1 : len(q)-1])
-}
-
 // Append writes q; an unset q is written as "".
 //
 //go:noinline
