@@ -142,6 +142,58 @@ func StringEnd(s string, i int) int {
 	return stringValidEnd(unsafe.Slice(unsafe.StringData(s), len(s)), i)
 }
 
+// ValueEnd returns the index after the JSON value that starts at s[i] (i
+// itself when i is past the end), -1 for a string that is not closed or
+// not valid: for readers of a validated document (jsonidx) that skip
+// values. Strings are passed by StringEnd; inside an object or array,
+// eight bytes at a time while none is a quote or a bracket.
+func ValueEnd(s string, i int) int {
+	if i >= len(s) {
+		return i
+	}
+	b := unsafe.Slice(unsafe.StringData(s), len(s)) // only read
+	switch b[i] {
+	case '"':
+		return stringValidEnd(b, i+1)
+	case '{', '[':
+		p := unsafe.Pointer(unsafe.SliceData(b))
+		depth := 0
+		for i < len(b) {
+			if len(b)-i >= 8 {
+				// '[' and ']' are '{' and '}' with bit 0x20 clear.
+				w := *(*uint64)(unsafe.Add(p, i))
+				y := w | ' '*ones
+				quotes, opens, closes := w^('"'*ones), y^('{'*ones), y^('}'*ones)
+				m := ((quotes-ones)&^quotes | (opens-ones)&^opens | (closes-ones)&^closes) & highs
+				if m == 0 {
+					i += 8
+					continue
+				}
+				i += bits.TrailingZeros64(m) >> 3 // the first byte flagged (Wasm is little-endian)
+			}
+			switch b[i] {
+			case '"':
+				if i = stringValidEnd(b, i+1); i < 0 {
+					return len(b)
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return len(b)
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] > ' ' {
+		i++
+	}
+	return i
+}
+
 // ReadRequest is CheckRequest and gjson's validation of a client's request
 // body in one pass: the same 400 for a body nesting deeper than MaxDepth,
 // whatever else is wrong with it; otherwise nil and whether the body is

@@ -146,3 +146,33 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// ValueEnd finds where a value ends the way the validation reads it:
+// strings passed with their escapes, brackets inside strings ignored, a
+// container's end found past words of plain bytes.
+func TestValueEnd(t *testing.T) {
+	long := strings.Repeat("abcdefgh", 4)
+	tests := []struct {
+		in   string
+		at   int
+		want int
+	}{
+		{`"a\"b",1`, 0, 6},
+		{`{"k":"}]","n":[1,{"x":"` + long + `"}]},2`, 0, 27 + len(long)},
+		{`[` + long + `]`, 0, len(long) + 2},
+		{`[[],{}] `, 0, 7},
+		{`-1.5e3,`, 0, 6},
+		{`true}`, 0, 4},
+		{`x:null]`, 2, 6},
+		{`"unclosed`, 0, -1},
+		{`"bad \x"`, 0, -1},
+		{`{"a":"unclosed`, 0, 14},
+		{`[1,2`, 0, 4},
+		{`1`, 1, 1},
+	}
+	for _, tt := range tests {
+		if got := ValueEnd(tt.in, tt.at); got != tt.want {
+			t.Errorf("ValueEnd(%q, %d) = %d, want %d", tt.in, tt.at, got, tt.want)
+		}
+	}
+}

@@ -1,9 +1,7 @@
 package jsonidx
 
 import (
-	"math/bits"
 	"strings"
-	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
@@ -45,7 +43,7 @@ func member(s string, i int) (key, val string, next int, ok bool) {
 // without reading it. ok is false when there is none (an empty object).
 func between(s string, start, end int) (key, val string, ok bool) {
 	key, i, ok := memberKey(s, start, end)
-	for ok && end > i && (s[end-1] == ' ' || s[end-1] == '\n' || s[end-1] == '\r' || s[end-1] == '\t') {
+	for ok && end > i && space(s[end-1]) {
 		end--
 	}
 	if !ok || end <= i {
@@ -75,11 +73,14 @@ func memberKey(s string, i, end int) (key string, value int, ok bool) {
 
 // skip passes JSON whitespace.
 func skip(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+	for i < len(s) && space(s[i]) {
 		i++
 	}
 	return i
 }
+
+// space reports whether c is JSON whitespace.
+func space(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // stringEnd returns the index after the closing quote of the string whose
 // opening quote is s[i], -1 when it is not closed. The validation's own
@@ -87,68 +88,8 @@ func skip(s string, i int) int {
 func stringEnd(s string, i int) int { return jsondepth.StringEnd(s, i+1) }
 
 // valueEnd returns the index after the value that starts at s[i], -1
-// for a string that is not closed. Inside an object or array, eight
-// bytes are passed at a time while none is a quote or a bracket.
-func valueEnd(s string, i int) int {
-	if i >= len(s) {
-		return i
-	}
-	switch s[i] {
-	case '"':
-		return stringEnd(s, i)
-	case '{', '[':
-		depth := 0
-		for i < len(s) {
-			if len(s)-i >= 8 {
-				// '[' and ']' are '{' and '}' with bit 0x20 clear.
-				x := load64(s, i)
-				y := x | 0x2020202020202020
-				m := zeroByte(x^quotes) | zeroByte(y^opens) | zeroByte(y^closes)
-				if m == 0 {
-					i += 8
-					continue
-				}
-				i += bits.TrailingZeros64(m) >> 3
-			}
-			switch s[i] {
-			case '"':
-				if i = stringEnd(s, i); i < 0 {
-					return len(s)
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(s)
-	}
-	for i < len(s) && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] > ' ' {
-		i++
-	}
-	return i
-}
-
-const (
-	lsb, msb = 0x0101010101010101, 0x8080808080808080
-	quotes   = '"' * lsb
-	opens    = '{' * lsb
-	closes   = '}' * lsb
-)
-
-// zeroByte is not zero when a byte of x is zero.
-func zeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
-
-// load64 reads the eight bytes of s at i (i+8 <= len(s)) as one word, in
-// the machine's byte order: little-endian (Wasm, amd64, arm64), so the
-// lowest flag of a zero-byte test marks the first byte flagged.
-func load64(s string, i int) uint64 {
-	return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[i:])))
-}
+// for a string that is not closed: the validation's own scans find it.
+func valueEnd(s string, i int) int { return jsondepth.ValueEnd(s, i) }
 
 // result is a member's value as a gjson Result. A string with escapes is
 // left undecoded (Str empty, which no decoded escaped string is): decode
