@@ -64,7 +64,7 @@ func TestToolResultsMatchInLinearWork(t *testing.T) {
 	if e := b.messages(gjson.Parse(toolRoundTrip(n, n/2))); e != nil {
 		t.Fatal(e)
 	}
-	out := string(b.contents.AppendTo(nil))
+	out := string(b.contents.End())
 	jsontest.MatchedLinearly(t, b.pending.Lookups, n, out)
 	if strings.Contains(out, "no result returned") {
 		t.Fatal("a call was left unanswered")

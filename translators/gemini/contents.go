@@ -53,9 +53,9 @@ func (c *Contents) AddSignedQuoted(role string, text jsonw.Quoted, sig string) {
 }
 
 // Start has the contents written straight after dst's bytes, into its
-// spare room, rather than into a buffer of their own that AppendTo would
-// copy: End then returns dst with `"contents":[...]` appended. dst must
-// not be written to in between.
+// spare room, rather than into a buffer of their own to be copied into
+// the request: End then returns dst with `"contents":[...]` appended. dst
+// must not be written to in between.
 func (c *Contents) Start(dst []byte) {
 	c.buf = append(dst, `"contents":[`...)
 }
@@ -96,12 +96,4 @@ func (c *Contents) closeOpen() {
 		c.buf = append(c.buf, "]}"...)
 		c.role = ""
 	}
-}
-
-// AppendTo writes `"contents":[...]` to dst.
-func (c *Contents) AppendTo(dst []byte) []byte {
-	c.closeOpen()
-	dst = append(dst, `"contents":[`...)
-	dst = append(dst, c.buf...)
-	return append(dst, ']')
 }

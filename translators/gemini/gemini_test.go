@@ -10,13 +10,14 @@ import (
 
 func TestContentsMergesAndDropsEmpty(t *testing.T) {
 	var c Contents
+	c.Start(nil)
 	c.AddQuoted("user", `"a"`)
 	c.AddQuoted("user", `""`)
 	c.AddQuoted("user", `"b"`)
 	c.AddQuoted("model", `"c"`)
 	c.AddQuoted("model", `""`)
 	c.AddQuoted("user", `"d"`)
-	got := string(c.AppendTo(nil))
+	got := string(c.End())
 	want := `"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{"text":"c"}]},{"role":"user","parts":[{"text":"d"}]}]`
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
@@ -25,7 +26,8 @@ func TestContentsMergesAndDropsEmpty(t *testing.T) {
 		t.Fatal("invalid JSON")
 	}
 	var empty Contents
-	if got := string(empty.AppendTo(nil)); got != `"contents":[]` {
+	empty.Start(nil)
+	if got := string(empty.End()); got != `"contents":[]` {
 		t.Fatalf("empty: %s", got)
 	}
 }

@@ -84,7 +84,7 @@ func TestToolResultsMatchInLinearWork(t *testing.T) {
 	if e := b.messages(gjson.Parse(toolRoundTrip(n))); e != nil {
 		t.Fatal(e)
 	}
-	jsontest.MatchedLinearly(t, b.pending.Lookups, n, string(b.contents.AppendTo(nil)))
+	jsontest.MatchedLinearly(t, b.pending.Lookups, n, string(b.contents.End()))
 }
 
 func TestStreamEventWithTooManyFields(t *testing.T) {
