@@ -28,20 +28,22 @@ import (
 // function a trip through a dispatch table, so fewer branches mean both
 // less code and less time.
 func Validate(b []byte) (depth int, valid bool) {
-	return validate(b, nil)
+	depth, valid, _ = validate(b, Commas{})
+	return depth, valid
 }
 
 // Commas is where Validate's pass found the commas of the outermost
 // container, for a reader of its members that need not look for them
 // again (jsonidx.ParseRequest): At gets their indexes in order, at most
 // Max of them (no more are noted: the reader refuses such a body for its
-// member count).
+// member count). It is passed and returned by value, so that At's first
+// array can live on the caller's stack.
 type Commas struct {
 	At  []int32
 	Max int
 }
 
-func validate(b []byte, commas *Commas) (depth int, valid bool) {
+func validate(b []byte, commas Commas) (depth int, valid bool, noted Commas) {
 	// objects holds a bit per open container, set for an object: what a
 	// closing bracket or a comma must match. MaxDepth bits on the stack;
 	// the index is masked (MaxDepth/64 is a power of two) so that Go
@@ -86,7 +88,7 @@ func validate(b []byte, commas *Commas) (depth int, valid bool) {
 			if d == 0 {
 				goto invalid
 			}
-			if d == 1 && commas != nil && len(commas.At) < commas.Max {
+			if d == 1 && len(commas.At) < commas.Max {
 				commas.At = append(commas.At, int32(i))
 			}
 			st = sValue
@@ -118,13 +120,13 @@ func validate(b []byte, commas *Commas) (depth int, valid bool) {
 		}
 	}
 	if i == len(b) && d == 0 && complete>>st&1 != 0 {
-		return depth, true
+		return depth, true, commas
 	}
 invalid:
 	// Every byte before i was read as Check reads it (strings skipped,
 	// brackets counted) and b nests d levels at i: Check's lenient count
 	// goes on from there, so an invalid body has the depth Check gives it.
-	return count(b, i, d, depth), false
+	return count(b, i, d, depth), false, commas
 }
 
 // ValidString is Validate for JSON held in a string.
@@ -197,14 +199,14 @@ func ValueEnd(s string, i int) int {
 // ReadRequest is CheckRequest and gjson's validation of a client's request
 // body in one pass: the same 400 for a body nesting deeper than MaxDepth,
 // whatever else is wrong with it; otherwise nil and whether the body is
-// valid JSON. commas, when not nil, gets the commas of the body's
-// outermost container (Commas).
-func ReadRequest(body []byte, commas *Commas) (valid bool, e *apierror.Error) {
-	d, valid := validate(body, commas)
+// valid JSON. The commas of the body's outermost container are noted into
+// commas (Commas; none when its Max is 0).
+func ReadRequest(body []byte, commas Commas) (valid bool, noted Commas, e *apierror.Error) {
+	d, valid, noted := validate(body, commas)
 	if d > MaxDepth {
-		return false, tooDeepRequest(d)
+		return false, noted, tooDeepRequest(d)
 	}
-	return valid, nil
+	return valid, noted, nil
 }
 
 // ReadAnswer is CheckAnswer and gjson's validation of an answer of Gemini

@@ -102,7 +102,7 @@ func TestReadRequestAndAnswer(t *testing.T) {
 	deep := []byte(`{"a":` + nest(300, "") + `}`)
 	deepInvalid := []byte(`{"a":x,"b":` + nest(300, "") + `}`)
 	for _, body := range [][]byte{deep, deepInvalid} {
-		valid, e := ReadRequest(body, nil)
+		valid, _, e := ReadRequest(body, Commas{})
 		if valid || e == nil || *e != *CheckRequest(body) {
 			t.Fatalf("request %.20q: %v, %+v", body, valid, e)
 		}
@@ -115,7 +115,7 @@ func TestReadRequestAndAnswer(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 	for body, want := range map[string]bool{`{"a":[[1]]}`: true, `{"a":[[1]}`: false, nest(MaxDepth, ""): true, nest(MaxDepth, "x"): false} {
-		if valid, e := ReadRequest([]byte(body), nil); e != nil || valid != want {
+		if valid, _, e := ReadRequest([]byte(body), Commas{}); e != nil || valid != want {
 			t.Fatalf("request %.20q: %v, %+v", body, valid, e)
 		}
 		if valid, e := ReadAnswer([]byte(body)); e != nil || valid != want {

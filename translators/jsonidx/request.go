@@ -19,21 +19,25 @@ import (
 // modified while the result and the strings read from it are in use. The
 // translators copy what they keep beyond the request (answers outlive the
 // body), and the filter never writes a body it has read.
-func Parse(body []byte) (gjson.Result, *apierror.Error) { return parse(body, nil) }
+func Parse(body []byte) (gjson.Result, *apierror.Error) {
+	parsed, _, e := parse(body, jsondepth.Commas{})
+	return parsed, e
+}
 
-func parse(body []byte, commas *jsondepth.Commas) (gjson.Result, *apierror.Error) {
-	valid, e := jsondepth.ReadRequest(body, commas)
+// parse is Parse noting the top-level commas into commas.
+func parse(body []byte, commas jsondepth.Commas) (gjson.Result, jsondepth.Commas, *apierror.Error) {
+	valid, commas, e := jsondepth.ReadRequest(body, commas)
 	if e != nil {
-		return gjson.Result{}, e
+		return gjson.Result{}, commas, e
 	}
 	if !valid {
-		return gjson.Result{}, apierror.Invalid("", "The request body is not valid JSON.")
+		return gjson.Result{}, commas, apierror.Invalid("", "The request body is not valid JSON.")
 	}
 	parsed := gjson.Parse(unsafe.String(unsafe.SliceData(body), len(body)))
 	if !parsed.IsObject() {
-		return gjson.Result{}, apierror.Invalid("", "The request body must be a JSON object.")
+		return gjson.Result{}, commas, apierror.Invalid("", "The request body must be a JSON object.")
 	}
-	return parsed, nil
+	return parsed, commas, nil
 }
 
 // ParseRequest is Parse, then the body's top level indexed: gjson's Get
@@ -43,8 +47,7 @@ func parse(body []byte, commas *jsondepth.Commas) (gjson.Result, *apierror.Error
 // members are read between them, and no value is read to find its end.
 func ParseRequest(body []byte) (Object, *apierror.Error) {
 	var at [32]int32
-	commas := jsondepth.Commas{At: at[:0], Max: MaxFields}
-	parsed, e := parse(body, &commas)
+	parsed, commas, e := parse(body, jsondepth.Commas{At: at[:0], Max: MaxFields})
 	if e != nil {
 		return Object{}, e
 	}
