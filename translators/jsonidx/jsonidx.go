@@ -87,18 +87,35 @@ func (o Object) Raw(key string) gjson.Result {
 // megabytes of a hostile array cost seconds. Each reads only the elements
 // it hands to fn, so a check that fails, or a count limit fn enforces,
 // ends the work there. arr must be an array; anything else has no elements.
+//
+// The elements are found by the walk that reads objects' members
+// (walk.go), not by gjson's ForEach, which finds the end of an object or
+// array one byte at a time, strings included: a Claude Code turn's
+// messages array is most of its 50 KB body. Each element reaches fn as
+// ForEach gives it (a string decoded); on malformed JSON the walk stops
+// early rather than read past the array (FuzzEach).
 func Each(arr gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
 	if !arr.IsArray() {
 		return nil
 	}
-	var err *apierror.Error
-	i := 0
-	arr.ForEach(func(_, v gjson.Result) bool {
-		err = fn(i, v)
+	s := arr.Raw
+	for i, n := 1, 0; ; n++ {
+		i = skip(s, i)
+		if i >= len(s) || s[i] == ']' {
+			return nil
+		}
+		end := valueEnd(s, i)
+		if end <= i {
+			return nil
+		}
+		if err := fn(n, decode(result(s[i:end]))); err != nil {
+			return err
+		}
+		if i = skip(s, end); i >= len(s) || s[i] != ',' {
+			return nil
+		}
 		i++
-		return err == nil
-	})
-	return err
+	}
 }
 
 // Count is Each that also says how many elements fn was given.

@@ -3,6 +3,8 @@ package jsonidx
 import (
 	"testing"
 
+	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -55,6 +57,44 @@ func FuzzMembers(f *testing.F) {
 		}
 		if want := obj.Get("b"); want.Type == gjson.String && gjson.Parse(string(Text(vals[1]))).Str != want.Str {
 			t.Fatalf("%s: Text(b) = %s, which does not read back as %q", s, Text(vals[1]), want.Str)
+		}
+	})
+}
+
+// Each must hand fn the elements of a valid array as gjson's ForEach does
+// (strings decoded), and walk any bytes at all without a panic or a read
+// past their end.
+func FuzzEach(f *testing.F) {
+	for _, s := range []string{
+		`[1,{"a":[2,"]"]},"3\"]",[],[[]],true,null,-1.5e3,"\u0041"]`,
+		` [ 1 , "x" ] `, `[]`, `[ ]`, `["a\nb",{"k":"}"}]`,
+		`[`, `[1,`, `[1,,2]`, `["a`, `[{]`, `[1 2]`, `{"a":1}`, `"[1]"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		arr := gjson.Parse(s)
+		var got []gjson.Result
+		_ = Each(arr, func(_ int, v gjson.Result) *apierror.Error {
+			got = append(got, v)
+			return nil
+		})
+		if !gjson.Valid(s) || !arr.IsArray() {
+			return
+		}
+		i := 0
+		arr.ForEach(func(_, v gjson.Result) bool {
+			if i >= len(got) {
+				t.Fatalf("%s: ForEach reads element %d (%s), Each stopped at %d", s, i, v.Raw, len(got))
+			}
+			if g := got[i]; g.Type != v.Type || g.Raw != v.Raw || g.Str != v.Str || g.Num != v.Num {
+				t.Fatalf("%s: element %d is %+v, ForEach reads %+v", s, i, g, v)
+			}
+			i++
+			return true
+		})
+		if i != len(got) {
+			t.Fatalf("%s: Each read %d elements, ForEach %d", s, len(got), i)
 		}
 	})
 }
