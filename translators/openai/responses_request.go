@@ -109,11 +109,12 @@ func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apier
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, '{')
 	b := respBuilder{model: r.GeminiModel, gemini3: gemini.IsGemini3(r.GeminiModel)}
-	tools, decls, e := r.parseTools(root)
+	var tools responsesToolsOut
+	names, e := r.parseTools(root, &tools)
 	if e != nil {
 		return nil, e
 	}
-	b.names = decls
+	b.names = names
 	b.contents.Start(out) // written in place: the contents are most of a request
 	if in := root.Raw("instructions"); in.Exists() && in.Type != gjson.Null {
 		if e := b.instructions(in); e != nil {
@@ -126,7 +127,7 @@ func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apier
 	out = b.contents.End()
 	b.system.Add(r.hint)
 	out = b.system.AppendTo(out)
-	out = append(out, tools...)
+	out = tools.appendTo(out)
 	if out, e = r.appendGenerationConfig(out, root); e != nil {
 		return nil, e
 	}
@@ -599,7 +600,9 @@ func (b *respBuilder) closeStep() {
 // responsesEcho copies the request fields a Response object repeats
 // (instructions, tools, sampling...) as JSON members.
 func responsesEcho(root jsonidx.Object) []byte {
-	var out []byte
+	// The tools and the instructions are most of it (a coding agent's are
+	// tens of kilobytes): one buffer rather than one per doubling.
+	out := make([]byte, 0, len(root.Raw("tools").Raw)+len(root.Raw("instructions").Raw)+512)
 	field := func(name, def string) { out = echoField(out, root, name, def) }
 	field("instructions", "null")
 	field("max_output_tokens", "null")

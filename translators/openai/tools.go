@@ -174,29 +174,46 @@ var droppedTools = map[string]bool{
 // webSearchTool reports the hosted web search tools (every version).
 func webSearchTool(typ string) bool { return strings.HasPrefix(typ, "web_search") }
 
+// responsesToolsOut is a Responses request's tools and toolConfig as
+// Gemini takes them, written at the end of the request (appendTo): the
+// contents, which need the tools' names, come first.
+type responsesToolsOut struct {
+	decls gemini.Declarations
+	send  gemini.Builtins
+	cfg   gemini.ToolConfig
+}
+
+// appendTo writes the tools and the toolConfig. A list seen before is
+// copied once, from the cache into the request.
+func (t *responsesToolsOut) appendTo(out []byte) []byte {
+	return t.decls.AppendToolConfig(t.decls.AppendTools(out, t.send), t.cfg)
+}
+
 // parseTools translates `tools` and `tool_choice` into Gemini's tools and
-// toolConfig: function tools are
+// toolConfig, into t: function tools are
 // flat ({type, name, description, parameters, strict}), custom tools take
 // text, and namespace tools group functions under a prefix. It returns the
-// JSON to append and the map from client names to Gemini names.
-func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]string, *apierror.Error) {
+// map from client names to Gemini names.
+func (r *ResponsesRequest) parseTools(root jsonidx.Object, t *responsesToolsOut) (map[string]string, *apierror.Error) {
 	tools := root.Get("tools")
 	if tools.Exists() && tools.Type != gjson.Null && !tools.IsArray() {
-		return nil, nil, apierror.Invalid("tools", "Invalid type for 'tools': expected an array.")
+		return nil, apierror.Invalid("tools", "Invalid type for 'tools': expected an array.")
 	}
-	decls := gemini.Declarations{Cache: r.Env.Decls}
+	decls := &t.decls
+	decls.Cache = r.Env.Decls
 	// A list seen before (a coding agent's, every turn) is declared as it
 	// was then, with what was read from it, without reading it again.
-	st, ok := gemini.DeclareList[*responsesTools](&decls, tools.Raw)
+	st, ok := gemini.DeclareList[*responsesTools](decls, tools.Raw)
 	if !ok {
 		// The declarations take about as many bytes as the tools: one
-		// buffer rather than one per doubling, returned as it is (Tools).
+		// buffer rather than one per doubling, copied into the request
+		// once (appendTo).
 		if tools.IsArray() {
 			decls.Start(make([]byte, 0, len(tools.Raw)+64))
 		}
 		var e *apierror.Error
-		if st, e = r.readTools(&decls, tools); e != nil {
-			return nil, nil, e
+		if st, e = r.readTools(decls, tools); e != nil {
+			return nil, e
 		}
 		decls.KeepList(tools.Raw, st)
 	}
@@ -206,7 +223,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		want = gemini.Builtins{} // no tool at all, hosted ones included
 	}
 	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, decls.Len() > 0)
-	out := decls.Tools(send)
+	t.send = send
 	r.builtins, r.NoticeText = send, notice
 	if send.Search {
 		r.hint = gemini.SearchHint(st.allowedDomains, nil, st.location)
@@ -217,7 +234,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 
 	cfg, e := toolChoice(root.Get("tool_choice"), names)
 	if e != nil {
-		return nil, nil, e
+		return nil, e
 	}
 	if (cfg.Mode == "AUTO" || cfg.Mode == "") && st.strict && decls.Len() > 0 {
 		// Strict schemas (tool_choice defaults to auto): constrained
@@ -225,10 +242,11 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object) ([]byte, map[string]s
 		cfg.Mode = "VALIDATED"
 	}
 	if cfg.Mode == "ANY" && decls.Len() == 0 {
-		return nil, nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
+		return nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
 	}
 	cfg.Combine = combine
-	return decls.AppendToolConfig(out, cfg), names, nil
+	t.cfg = cfg
+	return names, nil
 }
 
 // responsesTools is what a Responses API request's tools say beyond their
