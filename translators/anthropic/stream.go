@@ -21,7 +21,6 @@ type Stream struct {
 	kind    bool   // the open block is a thinking block
 	started bool   // message_start was sent
 	finish  string // last non-empty finishReason of candidate 0
-	blocked string // promptFeedback.blockReason
 }
 
 // NewStream starts a stream translation.
@@ -36,7 +35,7 @@ func (r *MessagesRequest) NewStream() translator.Stream {
 // ended before it said how the answer finished.
 func (s *Stream) Finish() {
 	f := gemini.ClassifyFinish(s.finish)
-	if f == gemini.FinishNone && s.blocked != "" {
+	if f == gemini.FinishNone && s.Blocked() != "" {
 		f = gemini.FinishFiltered // blocked prompt: refusal
 	}
 	if !s.started || f == gemini.FinishNone {
@@ -86,9 +85,6 @@ func (s *Stream) Fail(e *apierror.Error) {
 func (s *Stream) Event(ev gemini.Event) *apierror.Error {
 	if !s.started {
 		s.messageStart(ev.Resp)
-	}
-	if ev.BlockReason != "" {
-		s.blocked = ev.BlockReason
 	}
 	cand := candidate0Of(ev.Candidates)
 	if e := gemini.KeepFinish(&s.finish, cand.Get("finishReason").String()); e != nil {

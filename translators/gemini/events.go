@@ -18,9 +18,6 @@ type Event struct {
 	Resp       gjson.Result // the whole response
 	Candidates gjson.Result // `candidates` (may not exist)
 	Usage      Usage        // usageMetadata; Present is false without one
-	// BlockReason is promptFeedback.blockReason (the prompt was blocked:
-	// the event has no candidates), cloned.
-	BlockReason string
 }
 
 // EventReader turns the bytes of streamGenerateContent?alt=sse into
@@ -43,7 +40,14 @@ type EventReader struct {
 	usage    Usage
 	usageRaw []byte
 	due      bool
+	// blocked is the last promptFeedback.blockReason (the prompt was
+	// blocked: no candidates follow), cloned.
+	blocked string
 }
+
+// Blocked is why Gemini blocked the prompt, "" when it did not say so: a
+// stream that ends with no candidate is then a refusal, not a cut.
+func (r *EventReader) Blocked() string { return r.blocked }
 
 // Usage is the last usage Gemini reported: running values, the last one
 // authoritative.
@@ -147,7 +151,7 @@ func (r *EventReader) event(ev sse.Event, fn func(Event) *apierror.Error) error 
 		r.usage, r.due = e.Usage, false
 	}
 	if br := r.idx.Get("promptFeedback").Get("blockReason").String(); br != "" {
-		e.BlockReason = strings.Clone(br)
+		r.blocked = strings.Clone(br)
 	}
 	if err := fn(e); err != nil {
 		r.err = err

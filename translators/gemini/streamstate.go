@@ -45,6 +45,9 @@ func (s *StreamState) Start(t EventTranslator) {
 // Failed reports whether the stream ended with an error event.
 func (s *StreamState) Failed() bool { return s.Broken }
 
+// Blocked is why Gemini blocked the prompt, "" when it did not say so.
+func (s *StreamState) Blocked() string { return s.Events.Blocked() }
+
 // Usage is the last usage Gemini reported (for metrics and access logs):
 // running values, the last one authoritative. An event's usage is there
 // before the translator gets the event.

@@ -32,7 +32,6 @@ type ResponsesStream struct {
 	started bool
 	seen    bool   // the first candidate appeared
 	finish  string // its finishReason
-	blocked string // promptFeedback.blockReason
 
 	itemID string // the open item
 	index  int64  // its output_index (the next one when none is open)
@@ -57,8 +56,8 @@ func (s *ResponsesStream) Finish() {
 	s.start("")
 	var st responseState
 	switch {
-	case !s.seen && s.blocked != "":
-		s.refusal("Gemini blocked the prompt: " + s.blocked)
+	case !s.seen && s.Blocked() != "":
+		s.refusal("Gemini blocked the prompt: " + s.Blocked())
 		st = responseState{status: "incomplete", incomplete: "content_filter"}
 	case !s.seen:
 		s.Fail(gemini.TruncatedError())
@@ -82,9 +81,6 @@ func (s *ResponsesStream) Finish() {
 func (s *ResponsesStream) Event(ev gemini.Event) *apierror.Error {
 	if !s.started {
 		s.start(ev.Resp.Get("responseId").String()) // looked up for the first event only
-	}
-	if ev.BlockReason != "" {
-		s.blocked = ev.BlockReason
 	}
 	var failure *apierror.Error
 	ev.Candidates.ForEach(func(k, c gjson.Result) bool {

@@ -17,7 +17,6 @@ type Stream struct {
 	created int64
 	prefix  []byte // `data: {"id":…,"object":…,"created":…,"model":…,"choices":[{"index":`
 	choices []choiceState
-	blocked string // promptFeedback.blockReason
 	// scratch reused from event to event
 	delta, text, thought []byte
 }
@@ -41,14 +40,15 @@ func (r *ChatRequest) NewStream() translator.Stream {
 // usage chunk when asked for, and [DONE]; or an error event when the
 // upstream ended before it finished.
 func (s *Stream) Finish() {
-	if s.blocked == "" && len(s.choices) == 0 {
+	blocked := s.Blocked()
+	if blocked == "" && len(s.choices) == 0 {
 		s.Fail(gemini.TruncatedError())
 		return
 	}
-	if s.blocked != "" && len(s.choices) == 0 {
+	if blocked != "" && len(s.choices) == 0 {
 		s.ensurePrefix(gjson.Result{})
 		s.choices = append(s.choices, choiceState{seen: true, finish: "SAFETY"})
-		s.chunk(0, `{"role":"assistant","content":null,"refusal":`+string(jsonw.String(nil, "Gemini blocked the prompt: "+s.blocked))+`}`, "")
+		s.chunk(0, `{"role":"assistant","content":null,"refusal":`+string(jsonw.String(nil, "Gemini blocked the prompt: "+blocked))+`}`, "")
 	}
 	for i := range s.choices {
 		c := &s.choices[i]
@@ -147,9 +147,6 @@ func (s *Stream) chunkTail(finish string) {
 // read by gemini.PartOf, the reference of the scan.
 func (s *Stream) Event(ev gemini.Event) *apierror.Error {
 	s.ensurePrefix(ev.Resp)
-	if ev.BlockReason != "" {
-		s.blocked = ev.BlockReason
-	}
 	var failure *apierror.Error
 	ev.Candidates.ForEach(func(k, c gjson.Result) bool {
 		i := int(k.Int())
