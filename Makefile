@@ -64,7 +64,7 @@ vet: ## gofmt check, go vet and staticcheck on every package (and staticcheck on
 	GOOS=wasip1 GOARCH=wasm dist/tools/staticcheck -tests=false . ./filter/... ./translators/...
 
 .PHONY: bench
-BENCH_TRANSLATORS := 'ChatRequest|Stream50Events|MessagesRequest'
+BENCH_TRANSLATORS := 'ChatRequest|Stream50Events|MessagesRequest|AgentTurn'
 
 bench: build ## Benchmarks (BENCHMARKS.md): translators natively and compiled to wasm, then module time on the e2e host next to a do-nothing module, and linear memory over 100k requests
 	go test -run '^$$' -bench $(BENCH_TRANSLATORS) -benchmem ./translators/openai/ ./translators/anthropic/
