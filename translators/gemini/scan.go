@@ -573,29 +573,9 @@ var keyTable = func() (t [128]keyID) {
 	return
 }()
 
-// sameKey reports whether k is name, comparing eight bytes at a time: a
-// string comparison calls runtime.memequal, which costs more than thirty
-// nanoseconds a call in Wasm.
+// sameKey reports whether k is name (sameText).
 func sameKey(k []byte, name string) bool {
-	n := len(k)
-	if n != len(name) {
-		return false
-	}
-	if n < 8 {
-		for i := range n {
-			if k[i] != name[i] {
-				return false
-			}
-		}
-		return true
-	}
-	p, q := unsafe.Pointer(&k[0]), unsafe.Pointer(unsafe.StringData(name))
-	for i := 0; i < n-8; i += 8 {
-		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
-			return false
-		}
-	}
-	return *(*uint64)(unsafe.Add(p, n-8)) == *(*uint64)(unsafe.Add(q, n-8))
+	return sameText(unsafe.String(unsafe.SliceData(k), len(k)), name)
 }
 
 // firstElement and nextElement are member for an array: i is at the next
