@@ -100,6 +100,11 @@ func (d *Declarations) AppendTools(out []byte, send Builtins) []byte {
 	return closeTools(append(out, d.buf...), d.n > 0, send)
 }
 
+// closeTools ends the tools: the declarations' array and tool, then the
+// built-in tools send. Not inlined: Tools and AppendTools are, at each
+// translator.
+//
+//go:noinline
 func closeTools(out []byte, opened bool, send Builtins) []byte {
 	if opened {
 		out = append(out, "]}"...)

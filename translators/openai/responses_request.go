@@ -603,45 +603,55 @@ func responsesEcho(root jsonidx.Object) []byte {
 	// The tools and the instructions are most of it (a coding agent's are
 	// tens of kilobytes): one buffer rather than one per doubling.
 	out := make([]byte, 0, len(root.Raw("tools").Raw)+len(root.Raw("instructions").Raw)+512)
-	field := func(name, def string) { out = echoField(out, root, name, def) }
-	field("instructions", "null")
-	field("max_output_tokens", "null")
-	field("metadata", "{}")
-	field("parallel_tool_calls", "true")
-	out = append(out, `,"previous_response_id":null,"reasoning":{"effort":`...)
-	reasoning := root.Get("reasoning")
-	if e := reasoning.Get("effort"); e.Exists() {
-		out = append(out, e.Raw...)
-	} else {
-		out = append(out, "null"...)
+	for _, f := range echoFields {
+		if f.def != "" {
+			out = echoField(out, root, f.name, f.def)
+			continue
+		}
+		switch f.name {
+		case "previous_response_id":
+			out = append(out, `,"previous_response_id":null`...)
+		case "reasoning":
+			reasoning := root.Raw("reasoning")
+			out = append(out, `,"reasoning":{"effort":`...)
+			out = echoRaw(out, jsonidx.RawMember(reasoning, "effort"), "null")
+			out = append(out, `,"summary":`...)
+			out = append(echoRaw(out, jsonidx.RawMember(reasoning, "summary"), "null"), '}')
+		case "text":
+			out = append(out, `,"text":{"format":`...)
+			if f := jsonidx.RawMember(root.Raw("text"), "format"); f.IsObject() {
+				out = append(out, f.Raw...)
+			} else {
+				out = append(out, `{"type":"text"}`...)
+			}
+			out = append(out, '}')
+		}
 	}
-	out = append(out, `,"summary":`...)
-	if s := reasoning.Get("summary"); s.Exists() {
-		out = append(out, s.Raw...)
-	} else {
-		out = append(out, "null"...)
-	}
-	out = append(out, '}')
-	field("store", "false")
-	field("temperature", "1")
-	out = append(out, `,"text":{"format":`...)
-	if f := root.Get("text").Get("format"); f.IsObject() {
-		out = append(out, f.Raw...)
-	} else {
-		out = append(out, `{"type":"text"}`...)
-	}
-	out = append(out, '}')
-	field("tool_choice", `"auto"`)
-	field("tools", "[]")
-	field("top_p", "1")
-	field("truncation", `"disabled"`)
-	field("user", "null")
 	return out
 }
 
+// echoFields are the members a Response repeats from its request, in
+// order, each with the value a request without it gets; the three without
+// one are written by responsesEcho itself. (One call of echoField in a
+// loop: each of eleven calls in a row cost the module hundreds of bytes.)
+var echoFields = [...]struct{ name, def string }{
+	{"instructions", "null"}, {"max_output_tokens", "null"}, {"metadata", "{}"},
+	{"parallel_tool_calls", "true"}, {"previous_response_id", ""}, {"reasoning", ""},
+	{"store", "false"}, {"temperature", "1"}, {"text", ""}, {"tool_choice", `"auto"`},
+	{"tools", "[]"}, {"top_p", "1"}, {"truncation", `"disabled"`}, {"user", "null"},
+}
+
+// echoRaw appends v as the request holds it, or def when it is absent.
+func echoRaw(out []byte, v gjson.Result, def string) []byte {
+	if v.Exists() {
+		return append(out, v.Raw...)
+	}
+	return append(out, def...)
+}
+
 // echoField appends `,"name":` and the request's value of name, or def when
-// the request has none (or null). Not inlined: responsesEcho calls it eleven
-// times, and each inlined copy cost 2 KB of Wasm.
+// the request has none (or null). Not inlined: an inlined copy cost 2 KB of
+// Wasm.
 //
 //go:noinline
 func echoField(out []byte, root jsonidx.Object, name, def string) []byte {
