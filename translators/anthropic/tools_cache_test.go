@@ -35,6 +35,35 @@ func TestRepeatedToolsTranslateTheSame(t *testing.T) {
 	}
 }
 
+// A kept tool list is recognised by the next request's validation rather
+// than read again (gemini.DeclCache.Known): a body holding it must be
+// refused or translated exactly as a fresh VM would, whatever surrounds it.
+func TestKeptToolsAreStillValidated(t *testing.T) {
+	tools := `"tools":[{"name":"Read","description":"` + strings.Repeat(`Reads a \"file\".\n`, 20) + `","input_schema":{"type":"object","properties":{"path":{"type":"string"}}}}]`
+	turn := `{"model":"claude-sonnet-4-5","max_tokens":100,` + tools + `,"messages":[{"role":"user","content":"hi"}]}`
+	shared := envtest.Env(nil)
+	sameWithCache(t, "messages", ParseMessages, turn, shared) // keeps the list
+	for _, body := range []string{
+		turn + `x`,
+		strings.TrimSuffix(turn, `}`),
+		strings.Replace(turn, `,"messages"`, `"messages"`, 1),
+		strings.Replace(turn, `"tools":`, `"tools" `, 1),
+		strings.Replace(turn, `"max_tokens":100,`, `"max_tokens":100,"metadata":`+strings.Repeat("[", 300)+strings.Repeat("]", 300)+`,`, 1),
+		strings.Replace(turn, `"max_tokens":100,`, `"max_tokens":100,"metadata":{"a":`+strings.Repeat("[", 250)+strings.Repeat("]", 250)+`},`, 1),
+		strings.Replace(turn, `}}}}]`, `}}}}]]`, 1),
+		strings.Replace(turn, `}}}}]`, `}}}},]`, 1),
+	} {
+		_, got := ParseMessages([]byte(body), shared)
+		_, want := ParseMessages([]byte(body), envtest.Env(nil))
+		if (got == nil) != (want == nil) || got != nil && (got.Status != want.Status || got.Message != want.Message) {
+			t.Fatalf("%.120s…: with the list kept %+v, fresh %+v", body, got, want)
+		}
+		if got == nil {
+			sameWithCache(t, "messages", ParseMessages, body, shared)
+		}
+	}
+}
+
 // sameWithCache fails t unless parse translates body over shared, whose
 // declaration cache may hold its tools, to the Gemini request a fresh Env
 // gives.

@@ -2,7 +2,8 @@ package gemini
 
 import (
 	"strings"
-	"unsafe"
+
+	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 )
 
 // DeclCache keeps the function declarations written for recent tools, by
@@ -16,7 +17,7 @@ import (
 // What a declaration holds is a function of those three strings alone
 // (Declare), so a hit gives the bytes translating would give. Tools are
 // found by name (hashing a short string), then description and schema are
-// compared in full (sameText: 8 bytes a step, far cheaper than reading
+// compared in full (jsondepth.Same: 8 bytes a step, far cheaper than reading
 // them as JSON). The cache is bounded (declCacheBytes of strings and
 // declarations together) and emptied when a new entry would not fit: a
 // stream of ever-new tools costs one copy of each, never memory. Even a
@@ -36,6 +37,9 @@ type DeclCache struct {
 	// at most as much again as entries; the oldest gives way.
 	lists [declLists]declList
 	next  int
+	// known holds the lists' JSON for the next request's validation
+	// (Known), known[i] for lists[i].
+	known [declLists]jsondepth.Known
 }
 
 type declList struct {
@@ -72,7 +76,7 @@ func (c *DeclCache) get(dst []byte, name, desc, schema string) (out []byte, ok b
 		return dst, false
 	}
 	for _, e := range c.entries[name] {
-		if sameText(e.desc, desc) && sameText(e.schema, schema) {
+		if jsondepth.Same(e.desc, desc) && jsondepth.Same(e.schema, schema) {
 			c.hits++
 			return append(dst, e.decl...), true
 		}
@@ -115,7 +119,7 @@ func DeclareList[T any](d *Declarations, raw string) (state T, ok bool) {
 		return state, false
 	}
 	for i := range c.lists {
-		if l := &c.lists[i]; sameText(l.raw, raw) {
+		if l := &c.lists[i]; jsondepth.Same(l.raw, raw) {
 			if state, ok = l.state.(T); ok {
 				c.hits++
 				if d.buf == nil {
@@ -143,36 +147,22 @@ func (d *Declarations) KeepList(raw string, state any) {
 	if c == nil || len(raw) < declCacheMin || len(raw)+len(decls) > declCacheBytes/declLists {
 		return
 	}
-	c.lists[c.next] = declList{strings.Clone(raw), append([]byte(nil), decls...), d.n, state}
+	raw = strings.Clone(raw)
+	c.lists[c.next] = declList{raw, append([]byte(nil), decls...), d.n, state}
+	c.known[c.next] = jsondepth.Known{}
+	if depth, valid := jsondepth.ValidString(raw); valid && depth < jsondepth.MaxDepth {
+		c.known[c.next] = jsondepth.Known{Raw: raw, Depth: depth}
+	}
 	c.next = (c.next + 1) % declLists
 }
 
-// sameText reports whether a and b are equal, reading eight bytes a step.
-// Go's Wasm compares strings a byte at a time (runtime.memequal: about
-// 2.3 ns a byte on wazero, slower than validating the same JSON, and more
-// than thirty nanoseconds a call): a hit of the cache costs a compare of
-// everything kept (Claude Code's tool list is 36 KB, compared on every
-// turn), and the scan compares each key of every event (sameKey).
-func sameText(a, b string) bool {
-	n := len(a)
-	if n != len(b) {
-		return false
+// Known is the tool lists kept, for the validation of a request that may
+// send one again (jsondepth.Commas): a coding agent's list, validated once
+// when kept, is then recognised by a compare where the validation would
+// read it all, and found in the cache by another. Nil without a cache.
+func (c *DeclCache) Known() []jsondepth.Known {
+	if c == nil {
+		return nil
 	}
-	if n < 8 {
-		for i := range n {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
-	}
-	p, q := unsafe.Pointer(unsafe.StringData(a)), unsafe.Pointer(unsafe.StringData(b))
-	for i := 0; i < n-8; i += 8 {
-		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
-			return false
-		}
-	}
-	// The last word overlaps the one before it when n is not a multiple
-	// of eight: both are within a and b.
-	return *(*uint64)(unsafe.Add(p, n-8)) == *(*uint64)(unsafe.Add(q, n-8))
+	return c.known[:]
 }

@@ -247,34 +247,3 @@ func TestDeclCacheLists(t *testing.T) {
 		t.Fatal("a list over declCacheBytes/declLists is kept")
 	}
 }
-
-// sameText must agree with == on any two strings, whatever their lengths
-// and wherever they differ.
-func FuzzSameText(f *testing.F) {
-	for _, s := range [][2]string{
-		{"", ""}, {"a", "b"}, {"abcdefgh", "abcdefgh"}, {"abcdefgh", "abcdefgi"},
-		{strings.Repeat("x", 33), strings.Repeat("x", 32) + "y"},
-		{strings.Repeat("x", 70), "y" + strings.Repeat("x", 69)},
-		{strings.Repeat("tool ", 100), strings.Repeat("tool ", 100)},
-	} {
-		f.Add(s[0], s[1])
-	}
-	f.Fuzz(func(t *testing.T, a, b string) {
-		if got := sameText(a, b); got != (a == b) {
-			t.Fatalf("sameText(%q, %q) = %v", a, b, got)
-		}
-		// a against a copy of itself, and against the copy with one byte
-		// changed (at a position b's length picks).
-		if len(a) > 0 {
-			c := []byte(a)
-			if !sameText(a, string(c)) {
-				t.Fatalf("%q differs from its copy", a)
-			}
-			i := len(b) % len(a)
-			c[i]++
-			if sameText(a, string(c)) {
-				t.Fatalf("%q: a change at %d is not seen", a, i)
-			}
-		}
-	})
-}

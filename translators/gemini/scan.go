@@ -573,9 +573,9 @@ var keyTable = func() (t [128]keyID) {
 	return
 }()
 
-// sameKey reports whether k is name (sameText).
+// sameKey reports whether k is name (jsondepth.Same).
 func sameKey(k []byte, name string) bool {
-	return sameText(unsafe.String(unsafe.SliceData(k), len(k)), name)
+	return jsondepth.Same(unsafe.String(unsafe.SliceData(k), len(k)), name)
 }
 
 // firstElement and nextElement are member for an array: i is at the next

@@ -38,9 +38,74 @@ func Validate(b []byte) (depth int, valid bool) {
 // Max of them (no more are noted: the reader refuses such a body for its
 // member count). It is passed and returned by value, so that At's first
 // array can live on the caller's stack.
+//
+// Known are values validated before that a body may hold again at its top
+// level: a coding agent sends the same tool list, tens of kilobytes, with
+// every turn. One found there (at the start of a member's value or of an
+// element, its bytes the same to the last) is passed rather than read:
+// JSON is valid whole when a complete valid value stands in a place for a
+// value and the rest is valid, and it nests there as deep as it is found
+// plus its own Depth. Same compares eight bytes a step, several times
+// faster than validating them.
 type Commas struct {
-	At  []int32
-	Max int
+	At    []int32
+	Max   int
+	Known []Known
+}
+
+// Known is a complete, valid JSON value (what Validate accepts) and the
+// depth it nests by itself (Validate's depth for Raw alone). An empty Raw
+// is ignored.
+type Known struct {
+	Raw   string
+	Depth int
+	_     [0]func() // not comparable: Go would write an equality function for it, and one for each array of it
+}
+
+// known returns the index after the value of list that b holds at i, and
+// its depth; 0 when none is there. Not inlined, as Same: the validation
+// loop calls it only for the values of the top level that are objects or
+// arrays, a few a request.
+//
+//go:noinline
+func known(b []byte, i int, list []Known) (end, depth int) {
+	rest := unsafe.String(unsafe.SliceData(b[i:]), len(b)-i)
+	for _, k := range list {
+		if k.Raw != "" && len(rest) >= len(k.Raw) && Same(rest[:len(k.Raw)], k.Raw) {
+			return i + len(k.Raw), k.Depth
+		}
+	}
+	return 0, 0
+}
+
+// Same reports whether a and b are equal, reading eight bytes a step. Go's
+// Wasm compares strings a byte at a time (runtime.memequal: about 2.3 ns a
+// byte on wazero, slower than validating the same JSON, and more than
+// thirty nanoseconds a call).
+//
+//go:noinline
+func Same(a, b string) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	if n < 8 {
+		for i := range n {
+			if a[i] != b[i] {
+				return false
+			}
+		}
+		return true
+	}
+	p, q := unsafe.Pointer(unsafe.StringData(a)), unsafe.Pointer(unsafe.StringData(b))
+	for i := 0; i < n-8; i += 8 {
+		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	// The last word overlaps the one before it when n is not a multiple
+	// of eight: both are within a and b.
+	return *(*uint64)(unsafe.Add(p, n-8)) == *(*uint64)(unsafe.Add(q, n-8))
 }
 
 func validate(b []byte, commas Commas) (depth int, valid bool, noted Commas) {
@@ -64,6 +129,14 @@ func validate(b []byte, commas Commas) (depth int, valid bool, noted Commas) {
 		}
 		switch next {
 		case aOpenObject, aOpenArray:
+			if d == 1 && len(commas.Known) > 0 {
+				if end, kd := known(b, i, commas.Known); end > 0 && d+kd <= MaxDepth {
+					depth = max(depth, d+kd)
+					i = end - 1
+					st = sAfter
+					continue
+				}
+			}
 			if d == MaxDepth {
 				goto invalid // too deep: Check counts this bracket and the rest
 			}

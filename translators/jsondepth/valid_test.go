@@ -1,6 +1,7 @@
 package jsondepth
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,4 +176,70 @@ func TestValueEnd(t *testing.T) {
 			t.Errorf("ValueEnd(%q, %d) = %d, want %d", tt.in, tt.at, got, tt.want)
 		}
 	}
+}
+
+// Same must agree with == on any two strings, whatever their lengths
+// and wherever they differ.
+func FuzzSame(f *testing.F) {
+	for _, s := range [][2]string{
+		{"", ""}, {"a", "b"}, {"abcdefgh", "abcdefgh"}, {"abcdefgh", "abcdefgi"},
+		{strings.Repeat("x", 33), strings.Repeat("x", 32) + "y"},
+		{strings.Repeat("x", 70), "y" + strings.Repeat("x", 69)},
+		{strings.Repeat("tool ", 100), strings.Repeat("tool ", 100)},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got := Same(a, b); got != (a == b) {
+			t.Fatalf("Same(%q, %q) = %v", a, b, got)
+		}
+		// a against a copy of itself, and against the copy with one byte
+		// changed (at a position b's length picks).
+		if len(a) > 0 {
+			c := []byte(a)
+			if !Same(a, string(c)) {
+				t.Fatalf("%q differs from its copy", a)
+			}
+			i := len(b) % len(a)
+			c[i]++
+			if Same(a, string(c)) {
+				t.Fatalf("%q: a change at %d is not seen", a, i)
+			}
+		}
+	})
+}
+
+// Known values are recognised rather than read: validating with them must
+// give what validating without them gives (depth, verdict, top-level
+// commas), for any body, whether it holds them or not.
+func FuzzKnown(f *testing.F) {
+	f.Add(`{"model":"m","tools":[{"name":"a","input_schema":{"type":"object"}}],"messages":[]}`, `[{"name":"a","input_schema":{"type":"object"}}]`)
+	f.Add(`{"a":[1,2],"b":[1,2,`, `[1,2]`)
+	f.Add(`{"a":{"b":[[[]]]}}`, `{"b":[[[]]]}`)
+	f.Add(`[[1],[1]]`, `[1]`)
+	f.Add(`{"a":[1] , "b" :[1]}x`, `[1]`)
+	f.Add(`{"a":[1]2}`, `[1]`)
+	f.Add(`{"a":`+strings.Repeat("[", 255)+strings.Repeat("]", 255)+`}`, strings.Repeat("[", 255)+strings.Repeat("]", 255))
+	f.Fuzz(func(t *testing.T, body, value string) {
+		var list []Known
+		if d, ok := ValidString(value); ok {
+			list = append(list, Known{Raw: value, Depth: d})
+		}
+		// The body's own top-level values, as the cache of an earlier
+		// request holding them would.
+		if r := gjson.Parse(body); gjson.Valid(body) && (r.IsObject() || r.IsArray()) {
+			r.ForEach(func(_, v gjson.Result) bool {
+				if d, ok := ValidString(v.Raw); ok && d <= MaxDepth {
+					list = append(list, Known{Raw: v.Raw, Depth: d})
+				}
+				return len(list) < 8
+			})
+		}
+		var at, at2 [8]int32
+		wd, wv, wc := validate([]byte(body), Commas{At: at[:0], Max: len(at)})
+		gd, gv, gc := validate([]byte(body), Commas{At: at2[:0], Max: len(at2), Known: list})
+		if gd != wd || gv != wv || !slices.Equal(gc.At, wc.At) {
+			t.Fatalf("%.200q with %d known values: depth %d, valid %v, commas %v; read whole: %d, %v, %v", body, len(list), gd, gv, gc.At, wd, wv, wc.At)
+		}
+	})
 }

@@ -45,9 +45,12 @@ func parse(body []byte, commas jsondepth.Commas) (gjson.Result, jsondepth.Commas
 // `messages` array for each field after it or absent. The validation has
 // noted where the top-level commas stand (jsondepth.Commas), so the
 // members are read between them, and no value is read to find its end.
-func ParseRequest(body []byte) (Object, *apierror.Error) {
+//
+// known are values that the body may hold at its top level and that were
+// validated before (jsondepth.Commas): they are recognised, not read.
+func ParseRequest(body []byte, known []jsondepth.Known) (Object, *apierror.Error) {
 	var at [32]int32
-	parsed, commas, e := parse(body, jsondepth.Commas{At: at[:0], Max: MaxFields})
+	parsed, commas, e := parse(body, jsondepth.Commas{At: at[:0], Max: MaxFields, Known: known})
 	if e != nil {
 		return Object{}, e
 	}

@@ -54,7 +54,7 @@ func FuzzParseRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, e := ParseRequest(body)
+		got, e := ParseRequest(body, nil)
 		parsed, pe := Parse(body)
 		if pe != nil {
 			if e == nil || e.Message != pe.Message {

@@ -148,12 +148,13 @@ type Call struct {
 }
 
 // Start reads what every request has: the body, parsed and indexed
-// (jsonidx.ParseRequest), and its `model`, which model reads in the
+// (jsonidx.ParseRequest; a tool list the VM has kept is recognised, not
+// validated again), and its `model`, which model reads in the
 // protocol's terms into the client's name and the Gemini model serving it;
 // and, for a protocol that streams (fields not nil), `stream`, refused in
 // the protocol's words (fields) when not a boolean.
 func (c *Call) Start(body []byte, env *Env, model func(m gjson.Result, mm *models.Map) (client, upstream string, e *apierror.Error), fields *gemini.Fields) (jsonidx.Object, *apierror.Error) {
-	root, e := jsonidx.ParseRequest(body)
+	root, e := jsonidx.ParseRequest(body, env.Decls.Known())
 	if e != nil {
 		return root, e
 	}
