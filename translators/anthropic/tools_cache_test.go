@@ -6,6 +6,7 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
@@ -60,6 +61,27 @@ func TestKeptToolsAreStillValidated(t *testing.T) {
 		}
 		if got == nil {
 			sameWithCache(t, "messages", ParseMessages, body, shared)
+		}
+	}
+}
+
+// Validation lets through bytes that are not UTF-8 and escaped surrogates
+// without their other half; Gemini's parser refuses a whole request for
+// either, so where the translation copies a client's JSON as it stands (a
+// tool call's input, a tool's schema, a tool result that is JSON) such a
+// value is written again (gemini.AppendJSON).
+func TestUnreadableBytesAreRepaired(t *testing.T) {
+	for name, body := range map[string]string{
+		"tool_use input": "{\"model\":\"0\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"a\",\"name\":\"f\",\"input\":{\"\xc6\":\"\xc6\\ud800\"}}]},{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"a\",\"content\":\"{\\\"r\\\":\\\"\xc6\\\"}\"}]}]}",
+		"schema values":  "{\"model\":\"0\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"name\":\"f\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"description\":\"\xc6\",\"enum\":[\"\\udc00\"]}}}}]}",
+		"schema keys":    "{\"model\":\"0\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"name\":\"f\",\"input_schema\":{\"$defs\":{\"\xc6\":{}},\"properties\":{\"\\ud800\":{\"type\":\"string\"}}}}]}",
+	} {
+		r, e := ParseMessages([]byte(body), envtest.Env(nil))
+		if e != nil {
+			t.Fatalf("%s: %s", name, e.Message)
+		}
+		if err := jsontest.Readable(r.Body); err != nil || !strings.Contains(string(r.Body), "\ufffd") {
+			t.Errorf("%s: %v (U+FFFD expected in place): %s", name, err, r.Body)
 		}
 	}
 }

@@ -152,7 +152,7 @@ func appendResult(dst []byte, text jsonw.Quoted) []byte {
 			// Valid JSON nesting at most MaxDepth levels, for the recursive
 			// readers after this one.
 			if _, valid := jsondepth.ValidString(t); valid {
-				return append(dst, t...)
+				return AppendJSON(dst, t)
 			}
 		}
 	}
@@ -180,4 +180,36 @@ func plainStart(q jsonw.Quoted) bool {
 		}
 	}
 	return true // empty, or only spaces
+}
+
+// AppendJSON appends raw, a JSON value that passed validation, as Gemini
+// can read it: as it stands when it can (jsonw.Verbatim: UTF-8 throughout,
+// every escaped UTF-16 surrogate paired), else with each string that it
+// cannot read, keys included, decoded and written by jsonw.String (U+FFFD
+// for what was not UTF-8). Validation lets both faults through, and
+// Gemini's parser refuses a whole request for either, so a client's stray
+// byte in a tool's arguments or schema must not reach it as it is.
+func AppendJSON(dst []byte, raw string) []byte {
+	from := 0 // raw[from:] is still to be copied
+	if !jsonw.Verbatim(raw) {
+		// Outside its strings JSON has no quote: from a quote to the end of
+		// its string is a token, and what lies between tokens is copied.
+		for i := 0; ; {
+			q := strings.IndexByte(raw[i:], '"')
+			if q < 0 {
+				break
+			}
+			start := i + q
+			end := jsondepth.StringEnd(raw, start+1)
+			if end < 0 { // not closed: not from a validated document
+				break
+			}
+			if tok := raw[start:end]; !jsonw.Verbatim(tok) {
+				dst = jsonw.String(append(dst, raw[from:start]...), gjson.Parse(tok).Str)
+				from = end
+			}
+			i = end
+		}
+	}
+	return append(dst, raw[from:]...)
 }

@@ -124,3 +124,23 @@ func TestAnswerFallsBackToSlow(t *testing.T) {
 		}
 	}
 }
+
+// AppendJSON copies a value Gemini can read as it stands and writes again
+// each string of another that Gemini cannot read, keys included: bytes that
+// are not UTF-8 become U+FFFD, and so does an escaped surrogate without its
+// other half; the rest stays as it was.
+func TestAppendJSON(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"a":[1,"x\n\u00e9",true,null],"b":{"c":-1.5e3}}`, `{"a":[1,"x\n\u00e9",true,null],"b":{"c":-1.5e3}}`},
+		{`{"a":"\ud83d\ude00"}`, `{"a":"\ud83d\ude00"}`},
+		// A byte that is not UTF-8 is written as the escape, a lone
+		// surrogate as the character (gjson decodes it so).
+		{"{\"k\xc6\":[\"v\xc6\",{\"\\ud800\":\"\\udc00\"}], \"n\" : 2}", `{"k\ufffd":["v\ufffd",{"` + "\ufffd" + `":"` + "\ufffd" + `"}], "n" : 2}`},
+		{"[\"\xff\"]", `["\ufffd"]`},
+	}
+	for _, tt := range tests {
+		if got := string(AppendJSON([]byte("x"), tt.in)); got != "x"+tt.want {
+			t.Errorf("AppendJSON(%q) = %q, want %q", tt.in, got[1:], tt.want)
+		}
+	}
+}

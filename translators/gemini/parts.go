@@ -35,7 +35,7 @@ func FunctionCallOpen(name, args string) []byte {
 	p = append(p, `{"functionCall":{"name":`...)
 	p = jsonw.String(p, name)
 	p = append(p, `,"args":`...)
-	p = append(p, args...)
+	p = AppendJSON(p, args)
 	return append(p, '}')
 }
 

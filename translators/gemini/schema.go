@@ -2,8 +2,10 @@ package gemini
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
+	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
 	"github.com/tidwall/gjson"
 )
 
@@ -67,6 +69,11 @@ func cleanSchema(dst []byte, raw string, root bool, maxDepth int) ([]byte, int, 
 		// it really nests.
 		d, _ := jsondepth.CheckString(raw, maxDepth)
 		return dst, d, false
+	}
+	if cleaned := c.dst[len(dst):]; !jsonw.Verbatim(unsafe.String(unsafe.SliceData(cleaned), len(cleaned))) {
+		// Keys and values are copied as the client wrote them: one
+		// Gemini cannot read is written again (AppendJSON), from a copy.
+		return AppendJSON(dst, string(cleaned)), c.deepest, true
 	}
 	return c.dst, c.deepest, true
 }

@@ -166,3 +166,24 @@ func FuzzParseChat(f *testing.F) {
 		envtest.ParsesToJSON(t, ParseChat, envtest.Env(mm, envtest.ReasoningContent), in, ErrorBody)
 	})
 }
+
+// A tool call's arguments, a tool result that is JSON and a tool's schema
+// are copied as the client wrote them; bytes Gemini cannot read in them
+// (not UTF-8, a lone escaped surrogate) are written again as U+FFFD, or
+// Gemini would refuse the whole request.
+func TestUnreadableBytesAreRepaired(t *testing.T) {
+	for name, body := range map[string]string{
+		"chat": "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}," +
+			"{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":\\\"\xc6\\\"}\"}}]}," +
+			"{\"role\":\"tool\",\"tool_call_id\":\"c\",\"content\":\"{\\\"r\\\":\\\"\\\\ud800\\\"}\"}]," +
+			"\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"\xc6\":{\"type\":\"string\"}}}}}]}",
+	} {
+		r, e := ParseChat([]byte(body), envtest.Env(nil))
+		if e != nil {
+			t.Fatalf("%s: %s", name, e.Message)
+		}
+		if err := jsontest.Readable(r.Body); err != nil {
+			t.Errorf("%s: %v: %s", name, err, r.Body)
+		}
+	}
+}
