@@ -1,12 +1,11 @@
 package anthropic
 
 import (
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"strings"
 	"testing"
 
-	"github.com/gemini-code-api/gemini-code-api/internal/benchdata"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
-	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 )
 
@@ -29,14 +28,6 @@ var benchMessages = []byte(`{"model":"claude-sonnet-4-5-20250929","max_tokens":3
 
 func BenchmarkMessagesRequest(b *testing.B) {
 	envtest.BenchRequest(b, ParseMessages, benchMessages)
-}
-
-// BenchmarkAgentTurn is a Claude Code-shaped turn (50 KB, 12 tools), the
-// module benchmark's (tools/modbench): one Env throughout, so from the
-// second turn on the tool list is served by the declaration cache, as for
-// an agent that sends the same tools with every turn.
-func BenchmarkAgentTurn(b *testing.B) {
-	envtest.BenchRequest(b, ParseMessages, benchdata.ClaudeCodeTurn())
 }
 
 // BenchmarkDepthScan is the share of the nesting pre-scan in the work above.

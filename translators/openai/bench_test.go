@@ -1,12 +1,11 @@
 package openai
 
 import (
+	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"strings"
 	"testing"
 
-	"github.com/gemini-code-api/gemini-code-api/internal/benchdata"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
-	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsondepth"
 	"github.com/tidwall/gjson"
 )
@@ -19,14 +18,6 @@ var benchChat = []byte(`{"model":"gpt-4o","messages":[{"role":"system","content"
 
 func BenchmarkChatRequest(b *testing.B) {
 	envtest.BenchRequest(b, ParseChat, benchChat)
-}
-
-// BenchmarkAgentTurn is a Codex-shaped turn of the Responses API (40 KB,
-// 13 tools), the module benchmark's (tools/modbench): one Env throughout,
-// so from the second turn on the tool list is served by the declaration
-// cache, as for an agent that sends the same tools with every turn.
-func BenchmarkAgentTurn(b *testing.B) {
-	envtest.BenchRequest(b, ParseResponses, benchdata.CodexTurn())
 }
 
 func BenchmarkStream50Events(b *testing.B) {
