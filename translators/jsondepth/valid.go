@@ -59,7 +59,9 @@ type Commas struct {
 type Known struct {
 	Raw   string
 	Depth int
-	_     [0]func() // not comparable: Go would write an equality function for it, and one for each array of it
+	// Not comparable: Go would write an equality function for Known, and
+	// one for each array of it, which nothing here uses.
+	_ [0]func()
 }
 
 // known returns the index after the value of list that b holds at i, and

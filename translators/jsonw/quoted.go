@@ -40,7 +40,9 @@ func Append(dst []byte, q Quoted) []byte {
 
 // Verbatim reports whether raw, a string token of a JSON document that
 // passed validation (its escapes and control bytes are checked), may be
-// copied as it stands into the JSON Gemini reads. Validation leaves two
+// copied as it stands into the JSON Gemini reads; or any stretch of such a
+// document, a whole value for one (outside its strings JSON has no
+// backslash and no byte past ASCII). Validation leaves two
 // things unchecked that Gemini's parser refuses and String repairs: bytes
 // that are not UTF-8, and an escaped UTF-16 surrogate without its other
 // half (`\ud83d` alone). A token with either must be decoded and written
