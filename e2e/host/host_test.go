@@ -374,6 +374,25 @@ func TestMetrics(t *testing.T) {
 // names (the first group is removed, the second is the value), "wasmcustom."
 // is dropped, histograms become buckets, and Envoy's default cluster_name
 // tag applies to cluster stats.
+// settled returns what read returns once it holds each of want, or after
+// five seconds: the host calls proxy_on_log once the answer's last byte is
+// written, so a client can hold the whole answer before that callback ran
+// (Envoy too logs a stream once it is complete, with no ordering against
+// what the client reads).
+func settled(read func() string, want ...string) string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, all := read(), true
+		for _, w := range want {
+			all = all && strings.Contains(got, w)
+		}
+		if all || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestPrometheusStats(t *testing.T) {
 	h := startHost(t, Config{StatsTags: []StatsTag{
 		{Name: "kind", Regex: `^wasmcustom\.test(_(counter|gauge))$`},
@@ -381,7 +400,7 @@ func TestPrometheusStats(t *testing.T) {
 		{Name: "kind", Regex: `^wasmcustom\.(test)_counter$`}, // same name: the first match wins
 	}})
 	do(t, h, "GET", "/", map[string]string{"x-test": "metrics"}, "")
-	got := h.PrometheusStats()
+	got := settled(h.PrometheusStats, "log_calls_downstream{} 1\n")
 	for _, want := range []string{
 		"# TYPE test counter\ntest{kind=\"counter\"} 5\n",
 		"# TYPE test gauge\ntest{kind=\"gauge\"} -3\n",

@@ -57,7 +57,11 @@ func onlyEntry(t *testing.T, h *Host) AccessLogEntry {
 
 func wantStats(t *testing.T, h *Host, want ...string) {
 	t.Helper()
-	stats := h.Stats()
+	lines := make([]string, len(want))
+	for i, w := range want {
+		lines[i] = w + "\n"
+	}
+	stats := settled(h.Stats, lines...)
 	for _, w := range want {
 		if !strings.Contains(stats, w+"\n") {
 			t.Fatalf("stats lack %q:\n%s", w, stats)
