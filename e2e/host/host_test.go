@@ -370,10 +370,6 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// /stats/prometheus as Envoy renders it: stats_tags cut labels out of the
-// names (the first group is removed, the second is the value), "wasmcustom."
-// is dropped, histograms become buckets, and Envoy's default cluster_name
-// tag applies to cluster stats.
 // settled returns what read returns once it holds each of want, or after
 // five seconds: the host calls proxy_on_log once the answer's last byte is
 // written, so a client can hold the whole answer before that callback ran
@@ -393,6 +389,10 @@ func settled(read func() string, want ...string) string {
 	}
 }
 
+// /stats/prometheus as Envoy renders it: stats_tags cut labels out of the
+// names (the first group is removed, the second is the value), "wasmcustom."
+// is dropped, histograms become buckets, and Envoy's default cluster_name
+// tag applies to cluster stats.
 func TestPrometheusStats(t *testing.T) {
 	h := startHost(t, Config{StatsTags: []StatsTag{
 		{Name: "kind", Regex: `^wasmcustom\.test(_(counter|gauge))$`},

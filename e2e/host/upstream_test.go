@@ -62,8 +62,8 @@ func wantStats(t *testing.T, h *Host, want ...string) {
 		lines[i] = w + "\n"
 	}
 	stats := settled(h.Stats, lines...)
-	for _, w := range want {
-		if !strings.Contains(stats, w+"\n") {
+	for _, w := range lines {
+		if !strings.Contains(stats, w) {
 			t.Fatalf("stats lack %q:\n%s", w, stats)
 		}
 	}
