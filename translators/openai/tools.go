@@ -219,7 +219,8 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object, t *responsesToolsOut)
 	}
 	r.tools = st.tools
 	names, want := st.names, st.want
-	if c := root.Get("tool_choice"); c.Type == gjson.String && c.Str == "none" {
+	choice := root.Get("tool_choice")
+	if choice.Type == gjson.String && choice.Str == "none" {
 		want = gemini.Builtins{} // no tool at all, hosted ones included
 	}
 	send, combine, notice := gemini.PlanBuiltins(r.GeminiModel, want, decls.Len() > 0)
@@ -232,7 +233,7 @@ func (r *ResponsesRequest) parseTools(root jsonidx.Object, t *responsesToolsOut)
 		}
 	}
 
-	cfg, e := toolChoice(root.Get("tool_choice"), names)
+	cfg, e := toolChoice(choice, names)
 	if e != nil {
 		return nil, e
 	}
