@@ -245,6 +245,36 @@ func TestOrder(t *testing.T) {
 			t.Fatalf("second plan %+v", plan)
 		}
 	})
+	// After the primary, the failover keys come best scored first; keys
+	// of equal score keep the request's order; the plan stops at
+	// MaxAttempts (5 of 7 here).
+	t.Run("failover keys best first, ties in request order", func(t *testing.T) {
+		c := newClock()
+		p := newPool(t, shareddata.NewMemory(), c, 1)
+		keys := ids("a", "b", "c", "d", "e", "f", "g")
+		latency := []time.Duration{400, 100, 0, 250, 0, 100, 900} // 0: no figures yet, scored as the best
+		for i, l := range latency {
+			for range 4 {
+				if l > 0 {
+					p.Record(keys[i], Outcome{Kind: Success, Latency: l * time.Millisecond})
+				}
+			}
+		}
+		rank := map[int]int{1: 0, 2: 0, 4: 0, 5: 0, 3: 1, 0: 2, 6: 3} // key -> place by score: the fastest and the unmeasured score alike
+		for range 30 {
+			plan := p.Order(keys)
+			if len(plan.Order) != 5 {
+				t.Fatalf("plan %+v", plan)
+			}
+			rest := plan.Order[1:]
+			for j := 1; j < len(rest); j++ {
+				a, b := rest[j-1], rest[j]
+				if rank[a] > rank[b] || rank[a] == rank[b] && a > b {
+					t.Fatalf("failover order %v (plan %+v)", rest, plan)
+				}
+			}
+		}
+	})
 	t.Run("attempts are capped", func(t *testing.T) {
 		p := newPool(t, shareddata.NewMemory(), newClock(), 1)
 		if plan := p.Order(ids("a", "b", "c", "d", "e", "f", "g")); len(plan.Order) != 5 {

@@ -3,7 +3,6 @@ package keypool
 import (
 	"cmp"
 	"math"
-	"slices"
 )
 
 // Plan is the order in which one request tries its keys.
@@ -84,9 +83,18 @@ func (p *Pool) Order(ids []ID) Plan {
 		plan.Order = append(plan.Order, healthy[first].idx)
 		healthy = append(healthy[:first], healthy[first+1:]...)
 	}
-	slices.SortStableFunc(healthy, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
-	for _, c := range healthy {
-		plan.Order = append(plan.Order, c.idx)
+	// The rest follow best first, ties in their order, as many as a
+	// request may try: picked one at a time (at most MaxAttempts, 16),
+	// which costs less module than a sort's code.
+	for len(healthy) > 0 && (p.cfg.MaxAttempts <= 0 || len(plan.Order) < p.cfg.MaxAttempts) {
+		best := 0
+		for j := 1; j < len(healthy); j++ {
+			if cmp.Compare(healthy[j].score, healthy[best].score) > 0 {
+				best = j
+			}
+		}
+		plan.Order = append(plan.Order, healthy[best].idx)
+		healthy = append(healthy[:best], healthy[best+1:]...)
 	}
 	if len(plan.Order) == 0 {
 		if soonest < 0 { // every recovering key's probe lease was taken meanwhile
