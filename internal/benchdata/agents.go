@@ -96,3 +96,39 @@ func CodexTurn() []byte {
 	b.WriteString(`]},{"type":"web_search","external_web_access":false}]}`)
 	return b.Bytes()
 }
+
+// ChatAgentTurn is a coding agent's turn in the chat completions shape,
+// about 45 KB: what agents built on OpenAI-compatible chat send (OpenCode,
+// Goose, Crush: a long system message, a dozen function tools, tool calls
+// and their results as tool messages). The texts are made up; their shape
+// and size are what matter.
+func ChatAgentTurn() []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"model":"gemini-2.5-pro","max_tokens":8192,"temperature":0,"messages":[{"role":"system","content":"`)
+	for i := range 70 {
+		fmt.Fprintf(&b, `Instruction %d: you are a coding agent; use the \"read\" tool before \"edit\", keep answers short and run the tests.\n`, i)
+	}
+	b.WriteString(`"},`)
+	for i := range 6 {
+		fmt.Fprintf(&b, `{"role":"user","content":"Step %d: find the slow part of the request path and fix it."},`, i)
+		fmt.Fprintf(&b, `{"role":"assistant","content":"Reading the file.","tool_calls":[{"id":"call_%02d","type":"function","function":{"name":"read","arguments":"{\"filePath\":\"/work/src/file%d.go\",\"offset\":1}"}}]},`, i, i)
+		fmt.Fprintf(&b, `{"role":"tool","tool_call_id":"call_%02d","content":"%s"},`, i, strings.Repeat(`func run(ctx context.Context) error {\n\treturn nil // \"done\"\n}\n`, 12))
+	}
+	b.WriteString(`{"role":"user","content":"Now summarise what you changed."}],"tools":[`)
+	for i, name := range []string{"bash", "edit", "webfetch", "glob", "grep", "list", "read", "write", "todowrite", "todoread", "task", "patch"} {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"function","function":{"name":%q,"description":"`, name)
+		for j := range 20 {
+			fmt.Fprintf(&b, `%s, usage %d: the \"filePath\" must be absolute; prefer this tool over a shell command.\n`, name, j)
+		}
+		b.WriteString(`","parameters":{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,"required":["filePath"],"properties":{`)
+		b.WriteString(`"filePath":{"type":"string","description":"The absolute path of the file"},`)
+		b.WriteString(`"offset":{"type":"number","description":"The line to start reading at"},`)
+		b.WriteString(`"limit":{"type":"number","description":"How many lines to read"},`)
+		b.WriteString(`"replaceAll":{"type":"boolean","default":false,"description":"Replace every occurrence"}}}}}`)
+	}
+	b.WriteString(`],"tool_choice":"auto","stream":false}`)
+	return b.Bytes()
+}

@@ -25,9 +25,50 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 	}
 	decls := gemini.Declarations{Cache: cache}
 	decls.Start(out)
-	strict := false
-	names := map[string]bool{}
-	if e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
+	// A list seen before (a chat-based coding agent's, every turn) is
+	// declared as it was then, with its names and strictness, without
+	// reading it again.
+	st, ok := gemini.DeclareList[*chatTools](&decls, tools.Raw)
+	if !ok && !tools.IsArray() {
+		st = &noChatTools
+	} else if !ok {
+		var e *apierror.Error
+		if st, e = declareChatTools(&decls, tools); e != nil {
+			return nil, e
+		}
+		decls.KeepList(tools.Raw, st)
+	}
+	out = decls.Tools(send)
+
+	cfg, e := chatToolChoice(root.Get("tool_choice"), st.names)
+	if e != nil {
+		return nil, e
+	}
+	if cfg.Mode != "" && cfg.Mode != "NONE" && decls.Len() == 0 {
+		return nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
+	}
+	if cfg.Mode == "AUTO" && st.strict {
+		cfg.Mode = "VALIDATED" // strict schemas: constrained decoding of the calls
+	}
+	cfg.Combine = combine
+	return decls.AppendToolConfig(out, cfg), nil
+}
+
+// chatTools is what a chat request's tools say beyond their declarations,
+// kept with them for a list seen again (gemini.DeclareList): nothing in it
+// views the request body, and it is only read.
+type chatTools struct {
+	names  map[string]bool // the functions declared, for tool_choice
+	strict bool            // a function asks for strict schemas
+}
+
+// noChatTools is a request's without tools.
+var noChatTools chatTools
+
+// declareChatTools declares the function tools of a chat request.
+func declareChatTools(decls *gemini.Declarations, tools gjson.Result) (*chatTools, *apierror.Error) {
+	st := &chatTools{names: map[string]bool{}}
+	e := jsonidx.Each(tools, func(i int, t gjson.Result) *apierror.Error {
 		if i >= gemini.MaxTools {
 			return fields.TooMany("tools", gemini.MaxTools, "tools")
 		}
@@ -43,29 +84,14 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 			param := at.At(".function.name")
 			return apierror.Invalid(param, "Invalid '"+param+"': expected a non-empty string.")
 		}
-		names[name.Str] = true
+		st.names[strings.Clone(name.Str)] = true // copied: kept with the list (KeepList)
 		if depth, ok := decls.Declare(name.Str, jsonidx.Text(fn[1]), fn[2]); !ok {
 			return fields.TooDeep(at.At(".function.parameters"), depth)
 		}
-		strict = strict || fn[3].Bool()
+		st.strict = st.strict || fn[3].Bool()
 		return nil
-	}); e != nil {
-		return nil, e
-	}
-	out = decls.Tools(send)
-
-	cfg, e := chatToolChoice(root.Get("tool_choice"), names)
-	if e != nil {
-		return nil, e
-	}
-	if cfg.Mode != "" && cfg.Mode != "NONE" && decls.Len() == 0 {
-		return nil, apierror.Invalid("tool_choice", "'tool_choice' requires 'tools' to be set.")
-	}
-	if cfg.Mode == "AUTO" && strict {
-		cfg.Mode = "VALIDATED" // strict schemas: constrained decoding of the calls
-	}
-	cfg.Combine = combine
-	return decls.AppendToolConfig(out, cfg), nil
+	})
+	return st, e
 }
 
 // chatToolChoice maps tool_choice to Gemini's function-calling mode and

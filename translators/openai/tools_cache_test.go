@@ -57,3 +57,57 @@ func TestRepeatedResponsesToolsTranslateTheSame(t *testing.T) {
 }
 
 var ids = regexp.MustCompile(`_[0-9]{24}`)
+
+// A chat-based coding agent sends the same tools with every turn too; the
+// list is kept whole after the first turn (it is among the lists the next
+// request's validation recognises), and a later turn's request is the one a
+// fresh translation gives: strict schemas, a function chosen by name, web
+// search added beside the kept functions.
+func TestRepeatedChatToolsTranslateTheSame(t *testing.T) {
+	fn := func(name string, strict bool) string {
+		s := "false"
+		if strict {
+			s = "true"
+		}
+		return `{"type":"function","function":{"name":"` + name + `","strict":` + s + `,"description":"` + strings.Repeat(name+` edits \"it\".\n`, 20) +
+			`","parameters":{"type":"object","properties":{"path":{"type":"string","minLength":1}},"required":["path"],"additionalProperties":false}}}`
+	}
+	list := `[` + fn("read", false) + `,` + fn("edit", true) + `]`
+	turn := func(content, extra string) string {
+		return `{"model":"gemini-2.5-pro",` + extra + `"tools":` + list + `,"messages":[{"role":"user","content":"` + content + `"}]}`
+	}
+	shared := envtest.Env(nil)
+	kept := func() bool {
+		for _, k := range shared.Decls.Known() {
+			if k.Raw == list {
+				return true
+			}
+		}
+		return false
+	}
+	for i, body := range []string{
+		turn("hi", ""), turn("go on", ""),
+		turn("edit now", `"tool_choice":{"type":"function","function":{"name":"edit"}},`),
+		turn("search too", `"web_search_options":{},`),
+		turn("no tools", `"tool_choice":"none",`),
+	} {
+		got, e := ParseChat([]byte(body), shared)
+		if e != nil {
+			t.Fatal(e.Message)
+		}
+		want, _ := ParseChat([]byte(body), envtest.Env(nil))
+		if g, w := got.UpstreamBody(0), want.UpstreamBody(0); string(g) != string(w) {
+			t.Fatalf("turn %d with the cache:\n%s\nfresh:\n%s", i, g, w)
+		}
+		if i == 0 && !kept() {
+			t.Fatal("the chat tool list was not kept after the first turn")
+		}
+	}
+	// A name the kept list does not declare is refused as it is fresh.
+	body := turn("x", `"tool_choice":{"type":"function","function":{"name":"write"}},`)
+	_, got := ParseChat([]byte(body), shared)
+	_, want := ParseChat([]byte(body), envtest.Env(nil))
+	if got == nil || want == nil || got.Message != want.Message {
+		t.Fatalf("with the cache %+v, fresh %+v", got, want)
+	}
+}
