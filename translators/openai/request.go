@@ -242,21 +242,32 @@ func (b *builder) assistantMessage(m *message, i int) *apierror.Error {
 	})
 }
 
+var (
+	toolCallKeys     = []string{"id", "function", "extra_content"}
+	functionCallKeys = []string{"name", "arguments"}
+)
+
 // toolCall translates the j-th call of an assistant message (at names it).
 func (b *builder) toolCall(j int, tc gjson.Result, at apierror.Path) *apierror.Error {
-	id := tc.Get("id").String()
-	name := tc.Get("function.name")
+	// The call's members, then its function's, each in one pass: a Get
+	// per member would read the call from its start each time.
+	var call [3]gjson.Result
+	var fn [2]gjson.Result
+	jsonidx.Members(tc, toolCallKeys, call[:])
+	jsonidx.Members(call[1], functionCallKeys, fn[:])
+	id := call[0].String()
+	name := fn[0]
 	if name.Type != gjson.String || name.Str == "" {
 		pp := at.At(".function.name")
 		return apierror.Invalid(pp, "Invalid '"+pp+"': expected a non-empty string.")
 	}
-	args, e := callArgs(tc.Get("function.arguments"), at, ".function.arguments")
+	args, e := callArgs(fn[1], at, ".function.arguments")
 	if e != nil {
 		return e
 	}
 	_, sig := gemini.SignatureFromID(id)
 	if sig == "" {
-		sig = tc.Get("extra_content.google.thought_signature").String()
+		sig = call[2].Get("google.thought_signature").String()
 	}
 	if sig == "" && j == 0 && gemini.IsGemini3(b.model) {
 		// Gemini 3 validates the first call of every step in the current
