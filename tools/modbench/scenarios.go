@@ -93,6 +93,8 @@ func timedScenarios() []scenario {
 			header: anthropicHeaders, body: messagesRequest(true), events: 50, want: `message_stop`},
 		{name: "anthropic-agent", title: "Anthropic messages, a coding agent's turn (50 KB in: 12 tools; 1 KB out)", path: "/v1/messages",
 			header: anthropicHeaders, body: benchdata.ClaudeCodeTurn(), want: `"stop_reason":"end_turn"`},
+		{name: "chat-agent", title: "OpenAI chat, a coding agent's turn (44 KB in: 12 tools; 1 KB out)", path: "/v1/chat/completions",
+			header: openaiHeaders, body: benchdata.ChatAgentTurn(), want: `"finish_reason":"stop"`},
 		{name: "responses-agent", title: "OpenAI Responses, a coding agent's turn (40 KB in: 13 tools; 1 KB out)", path: "/v1/responses",
 			header: openaiHeaders, body: benchdata.CodexTurn(), want: `"status":"completed"`},
 	}
