@@ -432,8 +432,15 @@ func (b *respBuilder) reasoning(it gjson.Result) {
 	}
 }
 
+// callKeys are the members of a call item read in one pass: a Get per
+// member would read the item from its start each time, and to its end for
+// namespace, which most calls do not have.
+var callKeys = []string{"call_id", "name", "namespace", "arguments", "input"}
+
 func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror.Error {
-	id := it.Get("call_id").String()
+	var v [5]gjson.Result
+	jsonidx.Members(it, callKeys, v[:])
+	id := v[0].String()
 	_, sig := gemini.SignatureFromID(id)
 	if !(b.phase == 'r' && b.gemini3 && sig == "") {
 		b.modelSide()
@@ -441,7 +448,7 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 	// Else: Gemini 3 signs the first call of every step, so an unsigned call
 	// after results belongs to the open step: a parallel call whose output
 	// the client put right after the first call's.
-	name := it.Get("name")
+	name := v[1]
 	if name.Type != gjson.String || name.Str == "" {
 		return apierror.Invalid(param+".name", "Invalid '"+param+".name': expected a non-empty string.")
 	}
@@ -449,7 +456,7 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 		return apierror.Invalid(param+".call_id", "Invalid '"+param+".call_id': a call needs the `call_id` its output refers to.")
 	}
 	gname := name.Str
-	if ns := it.Get("namespace").String(); ns != "" {
+	if ns := v[2].String(); ns != "" {
 		gname = ns + "." + name.Str
 	}
 	if g, ok := b.names[gname]; ok {
@@ -459,10 +466,10 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 	if custom {
 		// Custom tools take free text; Gemini functions take an object:
 		// the text travels as the one `input` argument (see parseTools).
-		args = `{"input":` + string(jsonw.String(nil, it.Get("input").String())) + `}`
+		args = `{"input":` + string(jsonw.String(nil, v[4].String())) + `}`
 	} else {
 		var e *apierror.Error
-		if args, e = callArgs(it.Get("arguments"), named(param), ".arguments"); e != nil {
+		if args, e = callArgs(v[3], named(param), ".arguments"); e != nil {
 			return e
 		}
 	}
