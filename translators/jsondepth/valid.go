@@ -100,15 +100,27 @@ func Same(a, b string) bool {
 		return true
 	}
 	p, q := unsafe.Pointer(unsafe.StringData(a)), unsafe.Pointer(unsafe.StringData(b))
-	for i := 0; i < n-8; i += 8 {
-		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
+	i := 0
+	// Four words a step while they last: each step of a Go loop costs far
+	// more in Wasm than the loads (a kept tool list is tens of KB).
+	for ; i+32 <= n; i += 32 {
+		// (^ and | bind alike in Go: each difference in its parentheses.)
+		if (word(p, i)^word(q, i))|(word(p, i+8)^word(q, i+8))|(word(p, i+16)^word(q, i+16))|(word(p, i+24)^word(q, i+24)) != 0 {
+			return false
+		}
+	}
+	for ; i < n-8; i += 8 {
+		if word(p, i) != word(q, i) {
 			return false
 		}
 	}
 	// The last word overlaps the one before it when n is not a multiple
 	// of eight: both are within a and b.
-	return *(*uint64)(unsafe.Add(p, n-8)) == *(*uint64)(unsafe.Add(q, n-8))
+	return word(p, n-8) == word(q, n-8)
 }
+
+// word is the eight bytes at p+i.
+func word(p unsafe.Pointer, i int) uint64 { return *(*uint64)(unsafe.Add(p, i)) }
 
 func validate(b []byte, commas Commas) (depth int, valid bool, noted Commas) {
 	// objects holds a bit per open container, set for an object: what a
