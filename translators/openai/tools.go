@@ -29,9 +29,11 @@ func appendTools(out []byte, root jsonidx.Object, send gemini.Builtins, combine 
 	// declared as it was then, with its names and strictness, without
 	// reading it again.
 	st, ok := gemini.DeclareList[*chatTools](&decls, tools.Raw)
-	if !ok && !tools.IsArray() {
+	switch {
+	case ok:
+	case !tools.IsArray():
 		st = &noChatTools
-	} else if !ok {
+	default:
 		var e *apierror.Error
 		if st, e = declareChatTools(&decls, tools); e != nil {
 			return nil, e
@@ -62,7 +64,7 @@ type chatTools struct {
 	strict bool            // a function asks for strict schemas
 }
 
-// noChatTools is a request's without tools.
+// noChatTools is what a request without tools says (nothing).
 var noChatTools chatTools
 
 // declareChatTools declares the function tools of a chat request.
