@@ -178,7 +178,13 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	if gemini.Unset(msgs) {
 		return apierror.Invalid("messages", "messages: Field required")
 	}
-	if e := gemini.NonEmpty(msgs, "messages", "messages: Input should be a valid list", "messages: at least one message is required", b.message); e != nil {
+	if e := gemini.NonEmpty(msgs, "messages", "messages: Input should be a valid list", "messages: at least one message is required"); e != nil {
+		return e
+	}
+	var v [2]gjson.Result // role and content, read by the walk that finds the message's end; a content string as the body holds it
+	if e := jsonidx.EachObject(msgs, messageKeys, 1<<1, v[:], func(i int, m gjson.Result) *apierror.Error {
+		return b.message(i, m, v[0], v[1])
+	}); e != nil {
 		return e
 	}
 	b.flushTurn()
@@ -191,16 +197,13 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	return nil
 }
 
-// message translates messages.i. The names of its parameters are built
-// only for an error (apierror.Path).
-func (b *builder) message(i int, m gjson.Result) *apierror.Error {
+// message translates messages.i, with its role and content. The names of
+// its parameters are built only for an error (apierror.Path).
+func (b *builder) message(i int, m, role, c gjson.Result) *apierror.Error {
 	if !m.IsObject() {
 		param := apierror.Path{Base: "messages", I: i, J: -1, Dots: true}.At("")
 		return apierror.Invalid(param, param+": Input should be a valid dictionary")
 	}
-	var v [2]gjson.Result // role and content, in one pass; a content string as the body holds it
-	jsonidx.MembersRaw(m, messageKeys, v[:], 1<<1)
-	role, c := v[0], v[1]
 	at := apierror.Path{Base: "messages", I: i, Mid: ".content", J: -1, Dots: true}
 	if e := checkContent(c, at); e != nil {
 		return e
@@ -295,7 +298,11 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 		responses = make([][]byte, b.pending.Len())
 	}
 	var rest []userPart
-	if e := jsonidx.Each(c, func(j int, blk gjson.Result) *apierror.Error {
+	// A block's members read by the walk that finds its end: its type,
+	// and those of the two blocks that make up a coding agent's turns
+	// (tool_result and text), texts as the body holds them.
+	var v userBlockMembers
+	if e := jsonidx.EachObject(c, userBlockKeys, 1<<uText|1<<uContent, v[:], func(j int, blk gjson.Result) *apierror.Error {
 		pp := at.Elem(j)
 		if blk.Type == gjson.String { // a string block
 			if t := jsonidx.Text(blk); !t.Empty() {
@@ -307,10 +314,10 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 			param := pp.At("")
 			return apierror.Invalid(param, param+": Input should be a valid dictionary")
 		}
-		typ := blk.Get("type").String()
+		typ := v[uType].String()
 		switch typ {
 		case "tool_result":
-			k, resp, extra, e := b.toolResult(blk, pp)
+			k, resp, extra, e := b.toolResult(&v, pp)
 			if e != nil {
 				return e
 			}
@@ -322,7 +329,7 @@ func (b *builder) userMessage(c gjson.Result, at apierror.Path) *apierror.Error 
 			}
 			return nil
 		case "text": // as userBlock reads it, the part written in place
-			t := jsonidx.RawMember(blk, "text")
+			t := v[uText]
 			if t.Type != gjson.String {
 				param := pp.At(".text")
 				return apierror.Invalid(param, param+": Input should be a valid string")
@@ -364,21 +371,32 @@ type userPart struct {
 	text jsonw.Quoted
 }
 
-var toolResultKeys = []string{"tool_use_id", "is_error", "content"}
+// userBlockMembers holds the members of a user block that userMessage
+// reads (userBlockKeys), by the indexes below.
+type userBlockMembers [5]gjson.Result
 
-// toolResult translates a tool_result block. k is the index of the pending
-// call it answers, -1 when it answers nothing we know (dropped: it has no
-// function name and would break Gemini's one-response-per-call rule).
-func (b *builder) toolResult(blk gjson.Result, at apierror.Path) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
-	var v [3]gjson.Result // read in one pass: is_error is mostly absent; content as the body holds it
-	jsonidx.MembersRaw(blk, toolResultKeys, v[:], 1<<2)
-	id := v[0]
+var userBlockKeys = []string{"type", "text", "tool_use_id", "is_error", "content"}
+
+const (
+	uType = iota
+	uText
+	uToolUseID
+	uIsError
+	uContent
+)
+
+// toolResult translates a tool_result block, whose members v holds. k is
+// the index of the pending call it answers, -1 when it answers nothing we
+// know (dropped: it has no function name and would break Gemini's
+// one-response-per-call rule).
+func (b *builder) toolResult(v *userBlockMembers, at apierror.Path) (k int, resp []byte, extra [][]byte, e *apierror.Error) {
+	id := v[uToolUseID]
 	if id.Type != gjson.String || id.Str == "" {
 		param := at.At(".tool_use_id")
 		return -1, nil, nil, apierror.Invalid(param, param+": Field required")
 	}
 	isErr := false
-	switch v := v[1]; v.Type { // fields.Bool, with the name built for an error only
+	switch v := v[uIsError]; v.Type { // fields.Bool, with the name built for an error only
 	case gjson.True:
 		isErr = true
 	case gjson.False, gjson.Null:
@@ -387,7 +405,7 @@ func (b *builder) toolResult(blk gjson.Result, at apierror.Path) (k int, resp []
 			return -1, nil, nil, fields.NotBool(at.At(".is_error"))
 		}
 	}
-	text, extra, e := toolResultContent(v[2], at)
+	text, extra, e := toolResultContent(v[uContent], at)
 	if e != nil {
 		return -1, nil, nil, e
 	}
@@ -398,12 +416,34 @@ func (b *builder) toolResult(blk gjson.Result, at apierror.Path) (k int, resp []
 }
 
 func (b *builder) assistantMessage(c gjson.Result, at apierror.Path) *apierror.Error {
-	return eachBlock(c, func(j int, blk gjson.Result) *apierror.Error {
-		return b.assistantBlock(blk, at.Elem(j))
+	var v assistantBlockMembers
+	if c.Type == gjson.String {
+		return b.assistantBlock(c, &v, at.Elem(0))
+	}
+	return jsonidx.EachObject(c, assistantBlockKeys, 1<<aText|1<<aThinking, v[:], func(j int, blk gjson.Result) *apierror.Error {
+		return b.assistantBlock(blk, &v, at.Elem(j))
 	})
 }
 
-func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.Error {
+// assistantBlockMembers holds the members of an assistant block that
+// assistantBlock reads (assistantBlockKeys), by the indexes below: read by
+// the walk that finds the block's end, texts as the body holds them (a
+// thinking block's text is only checked, never decoded).
+type assistantBlockMembers [7]gjson.Result
+
+var assistantBlockKeys = []string{"type", "text", "thinking", "signature", "id", "name", "input"}
+
+const (
+	aType = iota
+	aText
+	aThinking
+	aSignature
+	aID
+	aName
+	aInput
+)
+
+func (b *builder) assistantBlock(blk gjson.Result, v *assistantBlockMembers, at apierror.Path) *apierror.Error {
 	if blk.Type == gjson.String {
 		if t := jsonidx.Text(blk); !t.Empty() {
 			b.turn = append(b.turn, modelPart{text: t})
@@ -414,9 +454,9 @@ func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.E
 		pp := at.At("")
 		return apierror.Invalid(pp, pp+": Input should be a valid dictionary")
 	}
-	switch typ := blk.Get("type").String(); typ {
+	switch typ := v[aType].String(); typ {
 	case "text":
-		t := jsonidx.RawMember(blk, "text")
+		t := v[aText]
 		if t.Type != gjson.String {
 			pp := at.At(".text")
 			return apierror.Invalid(pp, pp+": Input should be a valid string")
@@ -427,8 +467,8 @@ func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.E
 	case "thinking":
 		// Thoughts are never sent back as text; only our own signature
 		// matters (foreign, real-Claude signatures are dropped).
-		sig := blk.Get("signature")
-		if t := jsonidx.RawMember(blk, "thinking"); t.Exists() && t.Type != gjson.String {
+		sig := v[aSignature]
+		if t := v[aThinking]; t.Exists() && t.Type != gjson.String {
 			pp := at.At(".thinking")
 			return apierror.Invalid(pp, pp+": Input should be a valid string")
 		}
@@ -446,7 +486,7 @@ func (b *builder) assistantBlock(blk gjson.Result, at apierror.Path) *apierror.E
 	case "redacted_thinking":
 		// Opaque data of another model: nothing Gemini can use.
 	case "tool_use":
-		if e := b.toolUse(blk, at); e != nil {
+		if e := b.toolUse(v, at); e != nil {
 			return e
 		}
 	case "server_tool_use", "web_search_tool_result", "web_fetch_tool_result":
@@ -528,18 +568,18 @@ func (b *builder) serverBlock(blk gjson.Result, typ string) {
 	b.turn = append(b.turn, modelPart{text: note.Quoted(), note: true})
 }
 
-func (b *builder) toolUse(blk gjson.Result, at apierror.Path) *apierror.Error {
-	id := blk.Get("id")
+func (b *builder) toolUse(v *assistantBlockMembers, at apierror.Path) *apierror.Error {
+	id := v[aID]
 	if id.Type != gjson.String || id.Str == "" {
 		param := at.At(".id")
 		return apierror.Invalid(param, param+": Field required")
 	}
-	name := blk.Get("name")
+	name := v[aName]
 	if name.Type != gjson.String || name.Str == "" {
 		param := at.At(".name")
 		return apierror.Invalid(param, param+": Field required")
 	}
-	input := blk.Get("input")
+	input := v[aInput]
 	args := "{}"
 	switch {
 	case input.IsObject():

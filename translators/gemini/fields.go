@@ -30,18 +30,13 @@ type Fields struct {
 	SafeIntegers bool
 }
 
-// NonEmpty calls each on the elements of list, the request's param, and
-// refuses, in the protocol's words, a list that is not an array (notArray)
-// or that has no element (empty).
-func NonEmpty(list gjson.Result, param, notArray, empty string, each func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
+// NonEmpty refuses, in the protocol's words, a list (the request's param)
+// that is not an array (notArray) or that has no element (empty).
+func NonEmpty(list gjson.Result, param, notArray, empty string) *apierror.Error {
 	if !list.IsArray() {
 		return apierror.Invalid(param, notArray)
 	}
-	n, e := jsonidx.Count(list, each)
-	if e != nil {
-		return e
-	}
-	if n == 0 {
+	if jsonidx.Empty(list) {
 		return apierror.Invalid(param, empty)
 	}
 	return nil

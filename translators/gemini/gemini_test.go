@@ -79,20 +79,16 @@ func TestThinkingConfig(t *testing.T) {
 }
 
 func TestNonEmpty(t *testing.T) {
-	each := func(i int, v gjson.Result) *apierror.Error {
-		if v.Type != gjson.String {
-			return apierror.Invalid("m", "not a string")
-		}
-		return nil
-	}
 	for _, tt := range []struct{ in, want string }{
 		{`["a","b"]`, ""},
+		{` [ 1 ] `, ""},
 		{`{}`, "not a list"},
 		{``, "not a list"},
+		{`"[1]"`, "not a list"},
 		{`[]`, "empty"},
-		{`["a",1]`, "not a string"},
+		{"[ \n ]", "empty"},
 	} {
-		switch e := NonEmpty(gjson.Parse(tt.in), "m", "not a list", "empty", each); {
+		switch e := NonEmpty(gjson.Parse(tt.in), "m", "not a list", "empty"); {
 		case e == nil && tt.want != "":
 			t.Errorf("%s: accepted, want %q", tt.in, tt.want)
 		case e != nil && (e.Message != tt.want || e.Param != "m"):

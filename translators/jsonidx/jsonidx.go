@@ -174,18 +174,99 @@ func MembersRaw(obj gjson.Result, keys []string, vals []gjson.Result, raw uint) 
 			return
 		}
 		i = next
-		key = keyText(key)
-		for k, name := range keys {
-			if key == name {
-				if !vals[k].Exists() {
-					vals[k] = result(val)
-					if raw&(1<<k) == 0 {
-						vals[k] = decode(vals[k])
-					}
-					found++
-				}
-				break
-			}
+		if take(keyText(key), val, keys, vals, raw) {
+			found++
 		}
 	}
+}
+
+// take keeps val as the value of key when key is one of keys not found
+// before (the first of a repeated key wins, as with Get), as MembersRaw
+// reads it; it reports whether it did.
+func take(key, val string, keys []string, vals []gjson.Result, raw uint) bool {
+	for k, name := range keys {
+		if key == name {
+			if vals[k].Exists() {
+				return false
+			}
+			vals[k] = result(val)
+			if raw&(1<<k) == 0 {
+				vals[k] = decode(vals[k])
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// EachObject is Each for an array of objects of which fn reads the
+// members keys, as MembersRaw reads them (raw likewise): vals holds them
+// while fn runs (zero Results for an element that is not an object). They
+// are read in the pass that finds each element's end, where Each and then
+// MembersRaw would read every element twice: a coding agent's messages
+// are most of its turn, and each is read once instead (FuzzEachObject
+// holds it to Each and MembersRaw).
+func EachObject(arr gjson.Result, keys []string, raw uint, vals []gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
+	if !arr.IsArray() {
+		return nil
+	}
+	s := arr.Raw
+	for i, n := 1, 0; ; n++ {
+		i = skip(s, i)
+		if i >= len(s) || s[i] == ']' {
+			return nil
+		}
+		clear(vals[:len(keys)])
+		end := -1
+		if s[i] == '{' {
+			end = objectEnd(s, i, keys, vals, raw)
+		}
+		if end < 0 {
+			// Not an object, or one that does not close where its
+			// members end: found as Each finds it, its members as
+			// MembersRaw reads them there.
+			clear(vals[:len(keys)])
+			end = valueEnd(s, i)
+			if end > i && s[i] == '{' {
+				MembersRaw(gjson.Result{Type: gjson.JSON, Raw: s[i:end]}, keys, vals, raw)
+			}
+		}
+		if end <= i {
+			return nil
+		}
+		if err := fn(n, decode(result(s[i:end]))); err != nil {
+			return err
+		}
+		if i = skip(s, end); i >= len(s) || s[i] != ',' {
+			return nil
+		}
+		i++
+	}
+}
+
+// objectEnd reads the members of the object that opens at s[i], keeping
+// those named keys in vals, and returns the index after its closing
+// brace; -1 when the members end at anything else.
+func objectEnd(s string, i int, keys []string, vals []gjson.Result, raw uint) int {
+	for i++; ; {
+		key, val, next, ok := member(s, i)
+		if !ok {
+			if next < len(s) && s[next] == '}' {
+				return next + 1
+			}
+			return -1
+		}
+		i = next
+		take(keyText(key), val, keys, vals, raw)
+	}
+}
+
+// Empty reports whether the array arr has no elements (anything but an
+// array has none).
+func Empty(arr gjson.Result) bool {
+	if !arr.IsArray() {
+		return true
+	}
+	i := skip(arr.Raw, strings.IndexByte(arr.Raw, '[')+1)
+	return i >= len(arr.Raw) || arr.Raw[i] == ']'
 }

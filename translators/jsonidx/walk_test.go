@@ -5,7 +5,6 @@ import (
 
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/jsonw"
-
 	"github.com/tidwall/gjson"
 )
 
@@ -140,6 +139,60 @@ func TestText(t *testing.T) {
 	for _, tt := range tests {
 		if got := Text(result(tt.raw)); string(got) != tt.want {
 			t.Errorf("Text(%s) = %s, want %s", tt.raw, got, tt.want)
+		}
+	}
+}
+
+// EachObject must give fn the elements Each gives, each with the members
+// MembersRaw reads from it, on valid JSON; on any bytes it must stop
+// without a panic.
+func FuzzEachObject(f *testing.F) {
+	for _, s := range []string{
+		`[{"role":"user","content":"a\"b"},{"content":[{"x":"}"}],"role":"assistant","role":"x"},1,"s",[{"role":1}],{},{ }]`,
+		` [ { "role" : "tool" , "\u0072ole" : 2 , "content" : null } ] `, `[]`, `[{"a":1,}]`, `[{"a":}]`, `[{`, `[{"role":"u"`,
+		`[{"role":"u"} {"role":"v"}]`, `[{,"role":1}]`, `{"role":1}`,
+	} {
+		f.Add(s)
+	}
+	keys := []string{"role", "content"}
+	f.Fuzz(func(t *testing.T, s string) {
+		arr := gjson.Parse(s)
+		type elem struct {
+			v    gjson.Result
+			vals [2]gjson.Result
+		}
+		var got []elem
+		var vals [2]gjson.Result
+		_ = EachObject(arr, keys, 1<<1, vals[:], func(_ int, v gjson.Result) *apierror.Error {
+			got = append(got, elem{v, vals})
+			return nil
+		})
+		if !gjson.Valid(s) {
+			return
+		}
+		i := 0
+		_ = Each(arr, func(_ int, v gjson.Result) *apierror.Error {
+			if i >= len(got) {
+				t.Fatalf("%s: Each reads element %d (%s), EachObject stopped at %d", s, i, v.Raw, len(got))
+			}
+			var want [2]gjson.Result
+			MembersRaw(v, keys, want[:], 1<<1)
+			if g := got[i]; g.v.Type != v.Type || g.v.Raw != v.Raw || g.v.Str != v.Str || !sameResult(g.vals[0], decode(want[0])) || !sameResult(g.vals[1], decode(want[1])) || g.vals[1].Str != want[1].Str {
+				t.Fatalf("%s: element %d is %+v, Each and MembersRaw read %+v %+v", s, i, g, v, want)
+			}
+			i++
+			return nil
+		})
+		if i != len(got) {
+			t.Fatalf("%s: EachObject read %d elements, Each %d", s, len(got), i)
+		}
+	})
+}
+
+func TestEmpty(t *testing.T) {
+	for s, want := range map[string]bool{`[]`: true, ` [ ] `: true, "[\n]": true, `[1]`: false, `[ {} ]`: false, `{}`: true, `"[1]"`: true, ``: true} {
+		if got := Empty(gjson.Parse(s)); got != want {
+			t.Errorf("Empty(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -104,7 +104,13 @@ type builder struct {
 }
 
 func (b *builder) messages(msgs gjson.Result) *apierror.Error {
-	if e := gemini.NonEmpty(msgs, "messages", "`messages` is required and must be an array of message objects.", "`messages` must contain at least one message.", b.message); e != nil {
+	if e := gemini.NonEmpty(msgs, "messages", "`messages` is required and must be an array of message objects.", "`messages` must contain at least one message."); e != nil {
+		return e
+	}
+	var msg message // a message's members, read by the walk that finds its end
+	if e := jsonidx.EachObject(msgs, messageKeys, 1<<mContent, msg[:], func(i int, m gjson.Result) *apierror.Error {
+		return b.message(i, m, &msg)
+	}); e != nil {
 		return e
 	}
 	if b.contents.Len() == 0 {
@@ -113,16 +119,15 @@ func (b *builder) messages(msgs gjson.Result) *apierror.Error {
 	return nil
 }
 
-// message translates messages[i]. The names of its parameters are built
-// only for an error (apierror.Path).
-func (b *builder) message(i int, m gjson.Result) *apierror.Error {
+// message translates messages[i], whose members msg holds (a content
+// string as the body holds it, jsonidx.Text). The names of its parameters
+// are built only for an error (apierror.Path).
+func (b *builder) message(i int, m gjson.Result, msg *message) *apierror.Error {
 	at := apierror.Path{Base: "messages", I: i, J: -1}
 	if !m.IsObject() {
 		param := at.At("")
 		return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
 	}
-	var msg message // a content string as the body holds it (jsonidx.Text)
-	jsonidx.MembersRaw(m, messageKeys, msg[:], 1<<mContent)
 	role := msg[mRole].String()
 	if role != "tool" {
 		b.closeToolStep()
@@ -132,11 +137,11 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 	case "system", "developer":
 		return textOf(msg[mContent], content, b.system.AddQuoted)
 	case "user":
-		return b.userMessage(&msg, content)
+		return b.userMessage(msg, content)
 	case "assistant":
-		return b.assistantMessage(&msg, i)
+		return b.assistantMessage(msg, i)
 	case "tool":
-		return b.toolMessage(&msg, i)
+		return b.toolMessage(msg, i)
 	case "function":
 		return apierror.Invalid(at.At(".role"), "The deprecated `function` role is not supported; use `tool` messages with `tool_call_id`.")
 	}
@@ -145,7 +150,8 @@ func (b *builder) message(i int, m gjson.Result) *apierror.Error {
 }
 
 // message holds the members of a message the translation reads, read in
-// one pass (jsonidx.Members): role, content, tool_calls, tool_call_id.
+// the pass that finds the message's end (jsonidx.EachObject): role,
+// content, tool_calls, tool_call_id.
 type message [4]gjson.Result
 
 const (
