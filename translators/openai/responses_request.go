@@ -214,25 +214,26 @@ func (b *respBuilder) input(in gjson.Result) *apierror.Error {
 //
 //go:noinline
 func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
-	return jsonidx.Each(list, func(i int, it gjson.Result) *apierror.Error {
+	var v item
+	return jsonidx.EachObject(list, itemKeys, 1<<iContent|1<<iOutput, v[:], func(i int, it gjson.Result) *apierror.Error {
 		param := field + "[" + apierror.Itoa(i) + "]"
 		if !it.IsObject() {
 			return apierror.Invalid(param, "Invalid '"+param+"': expected an object.")
 		}
-		typ := it.Get("type").String()
-		if typ == "" && it.Get("role").Exists() {
+		typ := v[iType].String()
+		if typ == "" && v[iRole].Exists() {
 			typ = "message" // EasyInputMessage: {role, content}
 		}
 		var e *apierror.Error
 		switch typ {
 		case "message":
-			e = b.message(it, param)
+			e = b.message(&v, param)
 		case "function_call", "custom_tool_call":
-			e = b.call(it, param, typ == "custom_tool_call")
+			e = b.call(&v, param, typ == "custom_tool_call")
 		case "function_call_output", "custom_tool_call_output":
-			e = b.callOutput(it, param)
+			e = b.callOutput(&v, param)
 		case "reasoning":
-			b.reasoning(it)
+			b.reasoning(&v)
 		case "item_reference":
 			return apierror.Invalid(param, "Invalid '"+param+"': this gateway does not store items, so `item_reference` cannot be resolved; send the item itself.")
 		case "web_search_call":
@@ -246,6 +247,28 @@ func (b *respBuilder) items(list gjson.Result, field string) *apierror.Error {
 		return e
 	})
 }
+
+// item holds the members of an input item the translation reads
+// (itemKeys), by the indexes below: read by the walk that finds the
+// item's end, a message's content and a call's output as the body holds
+// them. A Get per member would read the item from its start each time,
+// and to its end for a member it does not have.
+type item [10]gjson.Result
+
+var itemKeys = []string{"type", "role", "content", "call_id", "name", "namespace", "arguments", "input", "output", "encrypted_content"}
+
+const (
+	iType = iota
+	iRole
+	iContent
+	iCallID
+	iName
+	iNamespace
+	iArguments
+	iInput
+	iOutput
+	iEncrypted
+)
 
 // searchNote turns a web_search_call item sent back as history into a text
 // of the model's turn: Gemini has no part for a search it ran (its
@@ -292,9 +315,9 @@ func (b *respBuilder) searchNote(it gjson.Result) {
 	b.turn = append(b.turn, modelPart{raw: gemini.QuotedPartOpen(nil, note.Quoted())})
 }
 
-func (b *respBuilder) message(m gjson.Result, param string) *apierror.Error {
-	role := m.Get("role").String()
-	c := jsonidx.RawMember(m, "content")
+func (b *respBuilder) message(m *item, param string) *apierror.Error {
+	role := m[iRole].String()
+	c := m[iContent]
 	param += ".content"
 	switch role {
 	case "system", "developer":
@@ -421,9 +444,9 @@ func (b *respBuilder) addModelText(t jsonw.Quoted) {
 // signature. Summaries are never sent back as text (they were never answer
 // text), and foreign
 // encrypted_content (OpenAI's) means nothing to Gemini.
-func (b *respBuilder) reasoning(it gjson.Result) {
+func (b *respBuilder) reasoning(it *item) {
 	b.modelSide()
-	if kind, sig := gemini.CarriedSignature(it.Get("encrypted_content").String()); kind == 't' {
+	if kind, sig := gemini.CarriedSignature(it[iEncrypted].String()); kind == 't' {
 		b.sigTx = sig
 	} else if kind == 'f' {
 		// Never produced by this translator (calls carry their own), but a
@@ -432,15 +455,8 @@ func (b *respBuilder) reasoning(it gjson.Result) {
 	}
 }
 
-// callKeys are the members of a call item read in one pass: a Get per
-// member would read the item from its start each time, and to its end for
-// namespace, which most calls do not have.
-var callKeys = []string{"call_id", "name", "namespace", "arguments", "input"}
-
-func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror.Error {
-	var v [5]gjson.Result
-	jsonidx.Members(it, callKeys, v[:])
-	id := v[0].String()
+func (b *respBuilder) call(v *item, param string, custom bool) *apierror.Error {
+	id := v[iCallID].String()
 	_, sig := gemini.SignatureFromID(id)
 	if !(b.phase == 'r' && b.gemini3 && sig == "") {
 		b.modelSide()
@@ -448,7 +464,7 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 	// Else: Gemini 3 signs the first call of every step, so an unsigned call
 	// after results belongs to the open step: a parallel call whose output
 	// the client put right after the first call's.
-	name := v[1]
+	name := v[iName]
 	if name.Type != gjson.String || name.Str == "" {
 		return apierror.Invalid(param+".name", "Invalid '"+param+".name': expected a non-empty string.")
 	}
@@ -456,7 +472,7 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 		return apierror.Invalid(param+".call_id", "Invalid '"+param+".call_id': a call needs the `call_id` its output refers to.")
 	}
 	gname := name.Str
-	if ns := v[2].String(); ns != "" {
+	if ns := v[iNamespace].String(); ns != "" {
 		gname = ns + "." + name.Str
 	}
 	if g, ok := b.names[gname]; ok {
@@ -466,10 +482,10 @@ func (b *respBuilder) call(it gjson.Result, param string, custom bool) *apierror
 	if custom {
 		// Custom tools take free text; Gemini functions take an object:
 		// the text travels as the one `input` argument (see parseTools).
-		args = `{"input":` + string(jsonw.String(nil, v[4].String())) + `}`
+		args = `{"input":` + string(jsonw.String(nil, v[iInput].String())) + `}`
 	} else {
 		var e *apierror.Error
-		if args, e = callArgs(v[3], named(param), ".arguments"); e != nil {
+		if args, e = callArgs(v[iArguments], named(param), ".arguments"); e != nil {
 			return e
 		}
 	}
@@ -526,8 +542,8 @@ func (b *respBuilder) flushTurn() {
 // callOutput adds a function_call_output or custom_tool_call_output as a
 // functionResponse, in the user content that follows the calls, where
 // Gemini wants every result of the step.
-func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error {
-	id := it.Get("call_id")
+func (b *respBuilder) callOutput(it *item, param string) *apierror.Error {
+	id := it[iCallID]
 	if id.Type != gjson.String || id.Str == "" {
 		return apierror.Invalid(param+".call_id", "Invalid '"+param+".call_id': an output must name the call it answers.")
 	}
@@ -541,7 +557,7 @@ func (b *respBuilder) callOutput(it gjson.Result, param string) *apierror.Error 
 	if b.pending.Answer(id.Str) < 0 {
 		return nil // answers a call of an earlier step, or a second time
 	}
-	text, media, e := outputContent(jsonidx.RawMember(it, "output"), param+".output")
+	text, media, e := outputContent(it[iOutput], param+".output")
 	if e != nil {
 		return e
 	}
