@@ -4,10 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/envtest"
 	"github.com/gemini-code-api/gemini-code-api/translators/internal/jsontest"
-	"github.com/gemini-code-api/gemini-code-api/translators/translator"
 )
 
 // A coding agent sends the same tools with every turn; the second turn's
@@ -31,8 +29,8 @@ func TestRepeatedToolsTranslateTheSame(t *testing.T) {
 	late := strings.Replace(turn2, `{"role":"user","content":"read a file"}`, `{"role":"system","content":[{"type":"tool_addition","tool":{"type":"tool_definition","definition":{"name":"Late","input_schema":{"type":"object"}}}}]},{"role":"user","content":"read a file"}`, 1)
 	shared := envtest.Env(nil)
 	for _, body := range []string{turn1, turn2, turn1, named, server, server, late, late, turn2} {
-		sameWithCache(t, "messages", ParseMessages, body, shared)
-		sameWithCache(t, "count_tokens", ParseCountTokens, body, shared)
+		envtest.SameWithCache(t, "messages", ParseMessages, body, shared)
+		envtest.SameWithCache(t, "count_tokens", ParseCountTokens, body, shared)
 	}
 }
 
@@ -43,7 +41,7 @@ func TestKeptToolsAreStillValidated(t *testing.T) {
 	tools := `"tools":[{"name":"Read","description":"` + strings.Repeat(`Reads a \"file\".\n`, 20) + `","input_schema":{"type":"object","properties":{"path":{"type":"string"}}}}]`
 	turn := `{"model":"claude-sonnet-4-5","max_tokens":100,` + tools + `,"messages":[{"role":"user","content":"hi"}]}`
 	shared := envtest.Env(nil)
-	sameWithCache(t, "messages", ParseMessages, turn, shared) // keeps the list
+	envtest.SameWithCache(t, "messages", ParseMessages, turn, shared) // keeps the list
 	for _, body := range []string{
 		turn + `x`,
 		strings.TrimSuffix(turn, `}`),
@@ -60,7 +58,7 @@ func TestKeptToolsAreStillValidated(t *testing.T) {
 			t.Fatalf("%.120s…: with the list kept %+v, fresh %+v", body, got, want)
 		}
 		if got == nil {
-			sameWithCache(t, "messages", ParseMessages, body, shared)
+			envtest.SameWithCache(t, "messages", ParseMessages, body, shared)
 		}
 	}
 }
@@ -83,20 +81,5 @@ func TestUnreadableBytesAreRepaired(t *testing.T) {
 		if err := jsontest.Readable(r.Body); err != nil || !strings.Contains(string(r.Body), "\ufffd") {
 			t.Errorf("%s: %v (U+FFFD expected in place): %s", name, err, r.Body)
 		}
-	}
-}
-
-// sameWithCache fails t unless parse translates body over shared, whose
-// declaration cache may hold its tools, to the Gemini request a fresh Env
-// gives.
-func sameWithCache[T translator.Translator](t *testing.T, what string, parse func([]byte, *translator.Env) (T, *apierror.Error), body string, shared *translator.Env) {
-	t.Helper()
-	got, e := parse([]byte(body), shared)
-	if e != nil {
-		t.Fatal(e.Message)
-	}
-	want, _ := parse([]byte(body), envtest.Env(nil))
-	if g, w := got.UpstreamBody(0), want.UpstreamBody(0); string(g) != string(w) {
-		t.Fatalf("%s with the cache:\n%s\nfresh:\n%s", what, g, w)
 	}
 }

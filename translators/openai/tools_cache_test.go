@@ -2,6 +2,7 @@ package openai
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,14 +37,7 @@ func TestRepeatedResponsesToolsTranslateTheSame(t *testing.T) {
 		turn("again", `"tool_choice":{"type":"function","name":"spawn_agent","namespace":"multi_agent_v1"},`),
 		turn("no tools now", `"tool_choice":"none",`),
 	} {
-		got, e := ParseResponses([]byte(body), shared)
-		if e != nil {
-			t.Fatal(e.Message)
-		}
-		want, _ := ParseResponses([]byte(body), envtest.Env(nil))
-		if g, w := got.UpstreamBody(0), want.UpstreamBody(0); string(g) != string(w) {
-			t.Fatalf("with the cache:\n%s\nfresh:\n%s", g, w)
-		}
+		got, want := envtest.SameWithCache(t, "responses", ParseResponses, body, shared)
 		if got.Notice() != want.Notice() {
 			t.Fatalf("notice with the cache %q, fresh %q", got.Notice(), want.Notice())
 		}
@@ -91,14 +85,7 @@ func TestRepeatedChatToolsTranslateTheSame(t *testing.T) {
 		turn("search too", `"web_search_options":{},`),
 		turn("no tools", `"tool_choice":"none",`),
 	} {
-		got, e := ParseChat([]byte(body), shared)
-		if e != nil {
-			t.Fatal(e.Message)
-		}
-		want, _ := ParseChat([]byte(body), envtest.Env(nil))
-		if g, w := got.UpstreamBody(0), want.UpstreamBody(0); string(g) != string(w) {
-			t.Fatalf("turn %d with the cache:\n%s\nfresh:\n%s", i, g, w)
-		}
+		envtest.SameWithCache(t, "chat turn "+strconv.Itoa(i), ParseChat, body, shared)
 		if i == 0 && !kept() {
 			t.Fatal("the chat tool list was not kept after the first turn")
 		}

@@ -133,6 +133,23 @@ func Translates[T translator.Translator](t *testing.T, parse func([]byte, *trans
 	}
 }
 
+// SameWithCache fails t unless parse translates body over shared, whose
+// declaration cache may hold its tools, to the Gemini request a fresh Env
+// gives; what names the translation in a failure. It returns both
+// translations for further checks.
+func SameWithCache[T translator.Translator](t *testing.T, what string, parse func([]byte, *translator.Env) (T, *apierror.Error), body string, shared *translator.Env) (got, want T) {
+	t.Helper()
+	got, e := parse([]byte(body), shared)
+	if e != nil {
+		t.Fatal(e.Message)
+	}
+	want, _ = parse([]byte(body), Env(nil))
+	if g, w := got.UpstreamBody(0), want.UpstreamBody(0); string(g) != string(w) {
+		t.Fatalf("%s with the cache:\n%s\nfresh:\n%s", what, g, w)
+	}
+	return got, want
+}
+
 // BenchRequest benchmarks parse on body next to the encoding/json baseline
 // (jsontest.BenchRequest).
 func BenchRequest[T any](b *testing.B, parse func([]byte, *translator.Env) (T, *apierror.Error), body []byte) {
