@@ -99,6 +99,13 @@ func (o Object) Raw(key string) gjson.Result {
 // ForEach gives it (a string decoded); on malformed JSON the walk stops
 // early rather than read past the array (FuzzEach).
 func Each(arr gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
+	return elements(arr, nil, 0, nil, fn)
+}
+
+// elements walks the array arr for Each and EachObject: with keys, the
+// members of each object element named keys are read into vals in the
+// pass that finds its end.
+func elements(arr gjson.Result, keys []string, raw uint, vals []gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
 	if !arr.IsArray() {
 		return nil
 	}
@@ -108,7 +115,7 @@ func Each(arr gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) *api
 		if i >= len(s) || s[i] == ']' {
 			return nil
 		}
-		end := valueEnd(s, i)
+		end := elementEnd(s, i, keys, raw, vals)
 		if end <= i {
 			return nil
 		}
@@ -207,41 +214,30 @@ func take(key, val string, keys []string, vals []gjson.Result, raw uint) bool {
 // are most of its turn, and each is read once instead (FuzzEachObject
 // holds it to Each and MembersRaw).
 func EachObject(arr gjson.Result, keys []string, raw uint, vals []gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) *apierror.Error {
-	if !arr.IsArray() {
-		return nil
+	return elements(arr, keys, raw, vals, fn)
+}
+
+// elementEnd is the index after the element that starts at s[i]; with
+// keys, an object's members named keys are read into vals on the way.
+func elementEnd(s string, i int, keys []string, raw uint, vals []gjson.Result) int {
+	if keys == nil {
+		return valueEnd(s, i)
 	}
-	s := arr.Raw
-	for i, n := 1, 0; ; n++ {
-		i = skip(s, i)
-		if i >= len(s) || s[i] == ']' {
-			return nil
+	clear(vals[:len(keys)])
+	if s[i] == '{' {
+		if end := objectEnd(s, i, keys, vals, raw); end >= 0 {
+			return end
 		}
+		// An object that does not close where its members end: found as
+		// Each finds it, its members as MembersRaw reads them there.
 		clear(vals[:len(keys)])
-		end := -1
-		if s[i] == '{' {
-			end = objectEnd(s, i, keys, vals, raw)
+		end := valueEnd(s, i)
+		if end > i {
+			MembersRaw(gjson.Result{Type: gjson.JSON, Raw: s[i:end]}, keys, vals, raw)
 		}
-		if end < 0 {
-			// Not an object, or one that does not close where its
-			// members end: found as Each finds it, its members as
-			// MembersRaw reads them there.
-			clear(vals[:len(keys)])
-			end = valueEnd(s, i)
-			if end > i && s[i] == '{' {
-				MembersRaw(gjson.Result{Type: gjson.JSON, Raw: s[i:end]}, keys, vals, raw)
-			}
-		}
-		if end <= i {
-			return nil
-		}
-		if err := fn(n, decode(result(s[i:end]))); err != nil {
-			return err
-		}
-		if i = skip(s, end); i >= len(s) || s[i] != ',' {
-			return nil
-		}
-		i++
+		return end
 	}
+	return valueEnd(s, i)
 }
 
 // objectEnd reads the members of the object that opens at s[i], keeping
