@@ -110,25 +110,27 @@ func appendCommon(out []byte, root jsonidx.Object, model string, choiceNone bool
 
 // systemParts adds the text parts of `system` (a string or text blocks;
 // cache_control and citations are dropped) to the system instruction.
+var textBlockKeys = []string{"type", "text"}
+
 func systemParts(system *gemini.System, sys gjson.Result) *apierror.Error {
 	switch {
 	case gemini.Unset(sys):
 	case sys.Type == gjson.String:
 		system.AddQuoted(jsonidx.Text(sys))
 	case sys.IsArray():
-		return jsonidx.Each(sys, func(i int, blk gjson.Result) *apierror.Error {
-			p := "system." + apierror.Itoa(i)
+		var v [2]gjson.Result // type and text, read by the walk that finds the block's end; the text as the body holds it
+		return jsonidx.EachObject(sys, textBlockKeys, 1<<1, v[:], func(i int, blk gjson.Result) *apierror.Error {
+			p := func() string { return "system." + apierror.Itoa(i) } // for an error only
 			if !blk.IsObject() {
-				return apierror.Invalid(p, p+": Input should be a valid dictionary")
+				return apierror.Invalid(p(), p()+": Input should be a valid dictionary")
 			}
-			if typ := blk.Get("type").String(); typ != "text" {
-				return apierror.Invalid(p+".type", p+".type: Input should be 'text'")
+			if v[0].String() != "text" {
+				return apierror.Invalid(p()+".type", p()+".type: Input should be 'text'")
 			}
-			t := jsonidx.RawMember(blk, "text")
-			if t.Type != gjson.String {
-				return apierror.Invalid(p+".text", p+".text: Input should be a valid string")
+			if v[1].Type != gjson.String {
+				return apierror.Invalid(p()+".text", p()+".text: Input should be a valid string")
 			}
-			system.AddQuoted(jsonidx.Text(t))
+			system.AddQuoted(jsonidx.Text(v[1]))
 			return nil
 		})
 	default:
