@@ -17,7 +17,7 @@ import (
 // What a declaration holds is a function of those three strings alone
 // (Declare), so a hit gives the bytes translating would give. Tools are
 // found by name (hashing a short string), then description and schema are
-// compared in full (jsondepth.Same: 8 bytes a step, far cheaper than reading
+// compared in full (jsondepth.Same: words at a time, far cheaper than reading
 // them as JSON). The cache is bounded (declCacheBytes of strings and
 // declarations together) and emptied when a new entry would not fit: a
 // stream of ever-new tools costs one copy of each, never memory. Even a

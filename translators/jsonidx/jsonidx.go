@@ -129,16 +129,6 @@ func elements(arr gjson.Result, keys []string, raw uint, vals []gjson.Result, fn
 	}
 }
 
-// Count is Each that also says how many elements fn was given.
-func Count(arr gjson.Result, fn func(i int, v gjson.Result) *apierror.Error) (int, *apierror.Error) {
-	n := 0
-	e := Each(arr, func(i int, v gjson.Result) *apierror.Error {
-		n++
-		return fn(i, v)
-	})
-	return n, e
-}
-
 // HasMembers reports whether obj is an object with at least one member,
 // reading no further than the first one (gjson's Map would copy them all).
 func HasMembers(obj gjson.Result) bool {
