@@ -102,9 +102,6 @@ func (p *Pool) Order(ids []ID) Plan {
 		}
 		plan.Order = append(plan.Order, soonest)
 	}
-	if n := p.cfg.MaxAttempts; n > 0 && len(plan.Order) > n {
-		plan.Order = plan.Order[:n]
-	}
 	return plan
 }
 
