@@ -98,43 +98,34 @@ func (m *machine) close(s sink) {
 // when no block is open, so a complete answer shows its searches before the
 // text, as Anthropic's do.
 func (m *machine) event(s sink, cand gjson.Result) {
-	if m.g == nil {
-		return
-	}
-	m.wait.Add(m.g, cand, true)
-	if m.open == 0 {
-		m.serverBlocks(s, false)
+	if m.g != nil {
+		m.wait.Add(m.g, cand, true)
+		if m.open == 0 {
+			m.serverBlocks(s, false)
+		}
 	}
 }
 
 // endEvent ends a candidate's event: the open text block gets the
 // citations its text now allows, then the server tool blocks that became
-// complete follow (the open block is closed for them). Gemini's stream
-// sends the grounding with the end of the answer, so in a stream the
-// searches come after the text they informed.
+// complete follow. Gemini's stream sends the grounding with the end of the
+// answer, so in a stream the searches come after the text they informed.
 func (m *machine) endEvent(s sink) {
-	if m.g == nil {
-		return
-	}
-	if m.open == 'x' {
+	if m.open == 'x' && m.g != nil {
 		m.cite(s)
 	}
-	if m.wait.Ready(false) {
-		m.close(s)
-		m.serverBlocks(s, false)
-	}
+	m.serverBlocks(s, false)
 }
 
 // finish closes the answer: the open block, then every server tool block
 // still waiting (queries whose sources never came).
 func (m *machine) finish(s sink) {
 	m.close(s)
-	if m.g != nil {
-		m.serverBlocks(s, true)
-	}
+	m.serverBlocks(s, true)
 }
 
-// serverBlocks writes the searches and fetches Gemini reported: a
+// serverBlocks writes the searches and fetches Gemini reported, when any
+// is ready to be shown (the open block is closed for them): a
 // server_tool_use per query, then one web_search_tool_result with the
 // sources (Gemini does not say which query found which source); and for
 // each URL read, a web_fetch server_tool_use and its result. Sources of a
@@ -144,6 +135,7 @@ func (m *machine) serverBlocks(s sink, final bool) {
 	if !w.Ready(final) {
 		return
 	}
+	m.close(s)
 	if len(w.Queries) > 0 || len(w.Sources) > 0 && w.Searched {
 		for _, q := range w.Queries {
 			m.searchID = m.newID("srvtoolu_")

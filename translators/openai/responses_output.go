@@ -66,41 +66,35 @@ func newRespMachine(r *ResponsesRequest) respMachine {
 // open, so a complete answer lists its web_search_call before the message,
 // as OpenAI's do.
 func (m *respMachine) event(s itemSink, cand gjson.Result) {
-	if m.g == nil {
-		return
-	}
-	m.wait.Add(m.g, cand, false) // the Responses API shows no URLs read
-	if m.open == 0 {
-		m.searchCall(s, false)
+	if m.g != nil {
+		m.wait.Add(m.g, cand, false) // the Responses API shows no URLs read
+		if m.open == 0 {
+			m.searchCall(s, false)
+		}
 	}
 }
 
 // endEvent ends a candidate's event: the open message gets the annotations
-// its text now allows, then a search that became complete follows (the
-// message is finished for it). Gemini's stream sends the grounding with the
-// end of the answer, so in a stream the search comes after the message.
+// its text now allows, then a search that became complete follows. Gemini's
+// stream sends the grounding with the end of the answer, so in a stream the
+// search comes after the message.
 func (m *respMachine) endEvent(s itemSink) {
-	if m.g == nil {
-		return
-	}
-	if m.open == 'm' {
+	if m.open == 'm' && m.g != nil {
 		m.annotate(s)
 	}
-	if m.wait.Ready(false) {
-		m.close(s)
-		m.searchCall(s, false)
-	}
+	m.searchCall(s, false)
 }
 
 // searchCall writes the waiting queries and sources as one web_search_call
 // (its search action has every query: Gemini does not say which query found
 // which source). Sources always come with it, as with include
-// web_search_call.action.sources.
+// web_search_call.action.sources. The open item is finished first.
 func (m *respMachine) searchCall(s itemSink, final bool) {
 	w := &m.wait
 	if !w.Ready(final) {
 		return
 	}
+	m.close(s)
 	a := append(make([]byte, 0, 256), `{"type":"search"`...)
 	if len(w.Queries) > 0 {
 		a = append(a, `,"query":`...)
@@ -226,9 +220,7 @@ func (m *respMachine) close(s itemSink) {
 // signature still waiting.
 func (m *respMachine) finish(s itemSink) {
 	m.close(s)
-	if m.g != nil {
-		m.searchCall(s, true)
-	}
+	m.searchCall(s, true)
 	if m.sig != "" && m.req.encrypted {
 		if enc := encodeSignature(m.sig); enc != "" {
 			s.carrier(enc)
