@@ -104,7 +104,7 @@ func TestAnthropicMessages(t *testing.T) {
 			t.Fatalf("upstream saw %d requests", len(reqs))
 		}
 		r := reqs[0]
-		if r.Method != "POST" || r.Path != "/v1beta/models/gemini-2.5-pro:generateContent" || r.RawQuery != "" {
+		if r.Method != "POST" || r.Path != "/v1beta/models/gemini-4-argon:generateContent" || r.RawQuery != "" {
 			t.Fatalf("upstream request: %s %s?%s", r.Method, r.Path, r.RawQuery)
 		}
 		if r.Header.Get("X-Goog-Api-Key") != "AIzaTESTKEY" || r.Header.Get("Authorization") != "" || r.Header.Get("X-Api-Key") != "" {
@@ -127,7 +127,7 @@ func TestAnthropicMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 		r = lastRequest(t, env)
-		if msg.Content[0].Text != "echo: ping" || msg.Model != "claude-haiku-4-5" || r.Path != "/v1beta/models/gemini-2.5-flash:generateContent" ||
+		if msg.Content[0].Text != "echo: ping" || msg.Model != "claude-haiku-4-5" || r.Path != "/v1beta/models/gemini-3.8-flash:generateContent" ||
 			r.RawQuery != "" || r.Key != "AIzaBEARER" || r.Header.Get("Authorization") != "" || r.Header.Get("X-Goog-Api-Key") != "AIzaBEARER" {
 			t.Fatalf("bearer/beta request: %s?%s key=%q auth=%q -> %s", r.Path, r.RawQuery, r.Key, r.Header.Get("Authorization"), msg.RawJSON())
 		}
@@ -502,7 +502,7 @@ func TestAnthropicImage(t *testing.T) {
 		}
 		r := lastRequest(t, env)
 		b := gjson.ParseBytes(r.Body)
-		if r.Path != "/v1beta/models/gemini-2.5-flash:generateContent" ||
+		if r.Path != "/v1beta/models/gemini-3.8-flash:generateContent" ||
 			b.Get("contents.0.parts.0.inlineData.mimeType").String() != "image/png" ||
 			b.Get("contents.0.parts.0.inlineData.data").String() != tinyPNG ||
 			b.Get("contents.0.parts.1.text").String() != "What is in this image?" {
@@ -540,8 +540,8 @@ func TestAnthropicCountTokens(t *testing.T) {
 		}
 		r := lastRequest(t, env)
 		b := gjson.ParseBytes(r.Body)
-		if r.Path != "/v1beta/models/gemini-2.5-pro:countTokens" || r.Status != 200 || b.Get("contents").Exists() ||
-			b.Get("generateContentRequest.model").String() != "models/gemini-2.5-pro" ||
+		if r.Path != "/v1beta/models/gemini-4-argon:countTokens" || r.Status != 200 || b.Get("contents").Exists() ||
+			b.Get("generateContentRequest.model").String() != "models/gemini-4-argon" ||
 			b.Get("generateContentRequest.contents.#").Int() != 3 ||
 			b.Get("generateContentRequest.systemInstruction.parts.0.text").String() != sys {
 			t.Fatalf("upstream %s -> %d: %s", r.Path, r.Status, r.Body)

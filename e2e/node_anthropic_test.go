@@ -10,7 +10,7 @@ import (
 
 // The @anthropic-ai/sdk npm package (e2e/node/anthropic.mjs) against the
 // gateway's Messages API. The scripts ask for claude-sonnet-4-6, which the
-// default claude_families map sends to gemini-2.5-pro.
+// default claude_families map sends to gemini-4-argon.
 
 type nodeAnthropicMessage struct {
 	ID, Type, Role, Model string
@@ -37,7 +37,7 @@ func TestNodeAnthropicCreate(t *testing.T) {
 	if got.Usage.InputTokens != 11 || got.Usage.OutputTokens != 5 {
 		t.Fatalf("usage %+v", got.Usage)
 	}
-	oneSayHello(t, env, "gemini-2.5-pro", 128, 0)
+	oneSayHello(t, env, "gemini-4-argon", 128, 0)
 }
 
 func TestNodeAnthropicStream(t *testing.T) {
@@ -70,13 +70,13 @@ func TestNodeAnthropicStream(t *testing.T) {
 	if !slices.Equal(ev, []string{"message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"}) || deltas < 2 {
 		t.Fatalf("events %v (%d text deltas)", got.Events, deltas)
 	}
-	r := oneStream(t, env, "/v1beta/models/gemini-2.5-pro:streamGenerateContent", "AIzaNODEKEY")
+	r := oneStream(t, env, "/v1beta/models/gemini-4-argon:streamGenerateContent", "AIzaNODEKEY")
 	checkSayHello(t, r, 128, 0.2)
 }
 
 func TestNodeAnthropicCountTokens(t *testing.T) {
 	// The system prompt counts too, so the gateway has to send a whole
 	// generateContentRequest (or fold the system text into contents).
-	nodeCountTokens(t, "anthropic.mjs", "POST /v1/messages/count_tokens", "input_tokens", "gemini-2.5-pro",
+	nodeCountTokens(t, "anthropic.mjs", "POST /v1/messages/count_tokens", "input_tokens", "gemini-4-argon",
 		"How many tokens is this sentence?", "Be brief.")
 }

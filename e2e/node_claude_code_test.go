@@ -93,7 +93,7 @@ func TestNodeClaudeCodeReadsAFile(t *testing.T) {
 	// The main conversation: the default model (a Sonnet) maps to
 	// gemini-2.5-pro, streamed.
 	for _, r := range gen[:2] {
-		upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-pro:streamGenerateContent", "AIzaCLAUDECODE")
+		upstreamKeyAndPath(t, r, "/v1beta/models/gemini-4-argon:streamGenerateContent", "AIzaCLAUDECODE")
 	}
 
 	first, names := declaredTools(t, gen[0].Body)

@@ -51,7 +51,7 @@ func TestNodeOpenAIChat(t *testing.T) {
 	if got.Usage.PromptTokens != 7 || got.Usage.CompletionTokens != 7 || got.Usage.TotalTokens != 14 || got.Usage.CompletionTokensDetails.ReasoningTokens != 3 {
 		t.Fatalf("usage %+v", got.Usage)
 	}
-	oneSayHello(t, env, "gemini-2.5-pro", 64, 0.3)
+	oneSayHello(t, env, "gemini-4-argon", 64, 0.3)
 }
 
 func TestNodeOpenAIStream(t *testing.T) {
@@ -111,7 +111,7 @@ func TestNodeOpenAITools(t *testing.T) {
 		t.Fatalf("upstream saw %d requests", len(reqs))
 	}
 	for _, r := range reqs {
-		upstreamKeyAndPath(t, r, "/v1beta/models/gemini-2.5-pro:generateContent", "AIzaNODEKEY")
+		upstreamKeyAndPath(t, r, "/v1beta/models/gemini-4-argon:generateContent", "AIzaNODEKEY")
 	}
 	var first struct {
 		Tools []struct {

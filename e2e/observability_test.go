@@ -36,7 +36,7 @@ func TestObservability(t *testing.T) {
 	env := harness.NewHost(t, "")
 	const k1, ka, kb = "AIzaSECRETONE", "AIzaSECRETA", "AIzaSECRETB"
 
-	// 1. OpenAI, answered whole: gpt-4o -> gemini-2.5-pro. The delay makes
+	// 1. OpenAI, answered whole: gpt-4o -> gemini-4-argon. The delay makes
 	// the upstream latency at least a millisecond (the histogram's unit):
 	// a local fake otherwise answers every request in less.
 	env.Fake.Enqueue("", fakegemini.Reply{Text: "ok", Usage: &fakegemini.Usage{Prompt: 12, Candidates: 5, Thoughts: 3, Cached: 4}, Delay: 5 * time.Millisecond})
@@ -113,23 +113,27 @@ func TestObservability(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	want := map[string]float64{
-		`gemini_code_api_requests{endpoint="chat_completions",model="gemini-2.5-pro",protocol="openai",status_class="2xx"}`:   1,
+		`gemini_code_api_requests{endpoint="chat_completions",model="gemini-4-argon",protocol="openai",status_class="2xx"}`:   1,
 		`gemini_code_api_requests{endpoint="chat_completions",model="none",protocol="openai",status_class="4xx"}`:             1,
 		`gemini_code_api_requests{endpoint="chat_completions",model="gemini-2.5-flash",protocol="openai",status_class="2xx"}`: 2,
-		`gemini_code_api_requests{endpoint="messages",model="gemini-2.5-pro",protocol="anthropic",status_class="2xx"}`:        1,
-		`gemini_code_api_requests{endpoint="messages",model="gemini-2.5-flash",protocol="anthropic",status_class="2xx"}`:      1,
+		`gemini_code_api_requests{endpoint="messages",model="gemini-4-argon",protocol="anthropic",status_class="2xx"}`:        1,
+		`gemini_code_api_requests{endpoint="messages",model="gemini-3.8-flash",protocol="anthropic",status_class="2xx"}`:      1,
 		`gemini_code_api_requests{endpoint="native",model="gemini-2.5-flash-lite",protocol="gemini",status_class="2xx"}`:      1,
 		`gemini_code_api_requests{endpoint="native",model="other",protocol="gemini",status_class="4xx"}`:                      1,
 		`gemini_code_api_requests{endpoint="models",model="none",protocol="openai",status_class="2xx"}`:                       2,
 
-		`gemini_code_api_tokens{model="gemini-2.5-pro",token_type="input"}`:           32,
-		`gemini_code_api_tokens{model="gemini-2.5-pro",token_type="output"}`:          14,
-		`gemini_code_api_tokens{model="gemini-2.5-pro",token_type="thinking"}`:        3,
-		`gemini_code_api_tokens{model="gemini-2.5-pro",token_type="cached"}`:          4,
-		`gemini_code_api_tokens{model="gemini-2.5-flash",token_type="input"}`:         7 + 5 + 6, // the cut and the left streams' first events count
+		`gemini_code_api_tokens{model="gemini-4-argon",token_type="input"}`:           32,
+		`gemini_code_api_tokens{model="gemini-4-argon",token_type="output"}`:          14,
+		`gemini_code_api_tokens{model="gemini-4-argon",token_type="thinking"}`:        3,
+		`gemini_code_api_tokens{model="gemini-4-argon",token_type="cached"}`:          4,
+		`gemini_code_api_tokens{model="gemini-2.5-flash",token_type="input"}`:         7 + 6, // the left stream's first event counts
 		`gemini_code_api_tokens{model="gemini-2.5-flash",token_type="output"}`:        4,
 		`gemini_code_api_tokens{model="gemini-2.5-flash",token_type="thinking"}`:      0,
 		`gemini_code_api_tokens{model="gemini-2.5-flash",token_type="cached"}`:        0,
+		`gemini_code_api_tokens{model="gemini-3.8-flash",token_type="input"}`:         5, // the cut stream's first event counts
+		`gemini_code_api_tokens{model="gemini-3.8-flash",token_type="output"}`:        0,
+		`gemini_code_api_tokens{model="gemini-3.8-flash",token_type="thinking"}`:      0,
+		`gemini_code_api_tokens{model="gemini-3.8-flash",token_type="cached"}`:        0,
 		`gemini_code_api_tokens{model="gemini-2.5-flash-lite",token_type="input"}`:    3,
 		`gemini_code_api_tokens{model="gemini-2.5-flash-lite",token_type="output"}`:   2,
 		`gemini_code_api_tokens{model="gemini-2.5-flash-lite",token_type="thinking"}`: 0,
@@ -251,7 +255,7 @@ func TestObservability(t *testing.T) {
 		t.Fatalf("%d chat entries", len(chat))
 	}
 	expectFields(t, "chat", chat[0], map[string]string{
-		"wasm.gca_protocol": "openai", "wasm.gca_model": "gemini-2.5-pro", "wasm.gca_client_model": "gpt-4o",
+		"wasm.gca_protocol": "openai", "wasm.gca_model": "gemini-4-argon", "wasm.gca_client_model": "gpt-4o",
 		"wasm.gca_key_hash": hashOf(k1), "wasm.gca_input_tokens": "12", "wasm.gca_output_tokens": "8",
 		"wasm.gca_total_tokens": "20", "wasm.gca_streamed": "false", "status": "200", "attempts": "1",
 	}, "wasm.gca_error")
@@ -275,10 +279,10 @@ func TestObservability(t *testing.T) {
 		t.Errorf("failed-over request logged under %q", served)
 	}
 	expectFields(t, "failover", msgs[0], map[string]string{
-		"wasm.gca_protocol": "anthropic", "wasm.gca_model": "gemini-2.5-pro", "wasm.gca_client_model": "claude-sonnet-4-5",
+		"wasm.gca_protocol": "anthropic", "wasm.gca_model": "gemini-4-argon", "wasm.gca_client_model": "claude-sonnet-4-5",
 		"wasm.gca_input_tokens": "20", "wasm.gca_output_tokens": "6", "wasm.gca_total_tokens": "26", "status": "200", "attempts": "2",
 	}, "wasm.gca_error")
-	expectFields(t, "cut stream", msgs[1], map[string]string{"wasm.gca_streamed": "true", "wasm.gca_model": "gemini-2.5-flash", "status": "200", "flags": "UR"})
+	expectFields(t, "cut stream", msgs[1], map[string]string{"wasm.gca_streamed": "true", "wasm.gca_model": "gemini-3.8-flash", "status": "200", "flags": "UR"})
 	expectFields(t, "native", byPath["/v1beta/models/gemini-2.5-flash-lite:generateContent"][0], map[string]string{
 		"wasm.gca_protocol": "gemini", "wasm.gca_model": "gemini-2.5-flash-lite", "wasm.gca_input_tokens": "3",
 		"wasm.gca_streamed": "false", "status": "200",

@@ -66,7 +66,7 @@ func TestOpenAIChat(t *testing.T) {
 			t.Fatalf("upstream saw %d requests", len(reqs))
 		}
 		r := reqs[0]
-		if r.Path != "/v1beta/models/gemini-2.5-pro:generateContent" || r.Key != "AIzaTESTKEY" || r.Header.Get("Authorization") != "" {
+		if r.Path != "/v1beta/models/gemini-4-argon:generateContent" || r.Key != "AIzaTESTKEY" || r.Header.Get("Authorization") != "" {
 			t.Fatalf("upstream request: %s %s key=%q auth=%q", r.Method, r.Path, r.Key, r.Header.Get("Authorization"))
 		}
 		var body struct {
@@ -270,14 +270,14 @@ func TestOpenAIEmbeddings(t *testing.T) {
 			if len(resp.Data) != 2 || resp.Data[1].Index != 1 || len(resp.Data[0].Embedding) != 8 || resp.Usage.PromptTokens == 0 {
 				t.Fatalf("%s", resp.RawJSON())
 			}
-			want := fakegemini.EmbeddingFor("second", 8, 768)
+			want := fakegemini.EmbeddingFor("second", 8, 3072) // ada-002 maps to gemini-embedding-001
 			for i, v := range resp.Data[1].Embedding {
 				if float32(v) != want[i] {
 					t.Fatalf("embedding[1][%d] = %v, want %v", i, v, want[i])
 				}
 			}
 			last := env.Fake.Requests()[len(env.Fake.Requests())-1]
-			if last.Path != "/v1beta/models/text-embedding-004:batchEmbedContents" {
+			if last.Path != "/v1beta/models/gemini-embedding-001:batchEmbedContents" {
 				t.Fatalf("upstream %s", last.Path)
 			}
 		})
@@ -370,7 +370,7 @@ func TestOpenAIModelsFallback(t *testing.T) {
 		env.Fake.SetDefault("", fakegemini.Reply{Endpoint: "models", Status: 503})
 		c := openaiClient(env, "K")
 		ids := modelIDs(t, c)
-		if j := strings.Join(ids, ","); !strings.Contains(j, "gpt-4o") || !strings.Contains(j, "gemini-2.5-pro") {
+		if j := strings.Join(ids, ","); !strings.Contains(j, "gpt-4o") || !strings.Contains(j, "gemini-4-argon") {
 			t.Fatalf("fallback list: %v", ids)
 		}
 		// A rejected key is an error, not a fallback list.

@@ -138,7 +138,7 @@ func TestChatNonStreaming(t *testing.T) {
 			t.Fatalf("unexpected local reply %d %s", x.local.StatusCode, x.local.Data)
 		}
 		for name, want := range map[string]string{
-			":path": "/v1beta/models/gemini-2.5-pro:generateContent", ":authority": "generativelanguage.googleapis.com",
+			":path": "/v1beta/models/gemini-4-argon:generateContent", ":authority": "generativelanguage.googleapis.com",
 			"x-goog-api-key": "AIzaKEY1", "content-type": "application/json",
 		} {
 			if got, _ := header(x.reqHeaders, name); got != want {
@@ -185,7 +185,7 @@ func TestChatNonStreaming(t *testing.T) {
 			len(got.Choices) != 1 || got.Choices[0].Message.Content != "Hi there" || got.Choices[0].FinishReason != "stop" {
 			t.Fatalf("unexpected answer %s", body)
 		}
-		if c, _ := e.host.GetCounterMetric("gemini_code_api.tokens.type.output.model.gemini-2.5-pro"); c != 2 {
+		if c, _ := e.host.GetCounterMetric("gemini_code_api.tokens.type.output.model.gemini-4-argon"); c != 2 {
 			t.Errorf("output_tokens metric = %d", c)
 		}
 	})

@@ -13,7 +13,7 @@ func TestModelLabelsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	ml := newModelLabels(cfg)
-	for _, known := range []string{"gemini-2.5-pro", "gemini-2.5-flash", "text-embedding-004", "gemini-2.5-flash-lite", "gemini-2.0-flash"} {
+	for _, known := range []string{"gemini-4-argon", "gemini-3.8-flash", "gemini-embedding-001", "gemini-2.5-flash-lite", "gemini-2.0-flash"} {
 		if got := ml.label(known); got != known {
 			t.Errorf("configured model %q labelled %q", known, got)
 		}
@@ -50,7 +50,7 @@ func TestModelLabelsBounded(t *testing.T) {
 		t.Fatalf("%d names remembered, want %d", n, 5+maxDynamicModels)
 	}
 	// A known name costs no allocation (it is on every request's path).
-	if a := testing.AllocsPerRun(100, func() { ml.label("gemini-2.5-pro") }); a != 0 {
+	if a := testing.AllocsPerRun(100, func() { ml.label("gemini-4-argon") }); a != 0 {
 		t.Errorf("label allocates %v times", a)
 	}
 }

@@ -36,12 +36,12 @@ func TestMetricsAndHealth(t *testing.T) {
 		}
 		const chat = "gemini_code_api.requests.protocol.openai.endpoint.chat_completions.status."
 		for name, want := range map[string]int{
-			chat + "2xx.model.gemini-2.5-pro":                                                        2,
-			chat + "5xx.model.gemini-2.5-pro":                                                        2,
-			"gemini_code_api.tokens.type.input.model.gemini-2.5-pro":                                 10,
-			"gemini_code_api.tokens.type.output.model.gemini-2.5-pro":                                6,
-			"gemini_code_api.tokens.type.thinking.model.gemini-2.5-pro":                              2,
-			"gemini_code_api.tokens.type.cached.model.gemini-2.5-pro":                                6,
+			chat + "2xx.model.gemini-4-argon":                                                        2,
+			chat + "5xx.model.gemini-4-argon":                                                        2,
+			"gemini_code_api.tokens.type.input.model.gemini-4-argon":                                 10,
+			"gemini_code_api.tokens.type.output.model.gemini-4-argon":                                6,
+			"gemini_code_api.tokens.type.thinking.model.gemini-4-argon":                              2,
+			"gemini_code_api.tokens.type.cached.model.gemini-4-argon":                                6,
 			"gemini_code_api.requests.protocol.gemini.endpoint.native.status.2xx.model.gemini-zz-0":  1,
 			"gemini_code_api.requests.protocol.gemini.endpoint.native.status.2xx.model.gemini-zz-15": 1,
 			"gemini_code_api.requests.protocol.gemini.endpoint.native.status.2xx.model.gemini-zz-16": -1, // never defined

@@ -32,7 +32,12 @@ type modelInfo struct {
 	id                   string // name without "models/"
 	budgetMin, budgetMax int    // thinkingBudget range (besides -1 and 0)
 	budgetZeroOK         bool   // thinkingBudget 0 disables thinking
-	embedDims            int    // full embedding size (0 = not an embedding model)
+	// levels are the thinkingLevel values the model takes (Gemini 3 and
+	// later; empty: all but XHIGH); noBudget: it refuses thinkingBudget
+	// (Gemini 4).
+	levels    []string
+	noBudget  bool
+	embedDims int // full embedding size (0 = not an embedding model)
 }
 
 var (
@@ -68,16 +73,40 @@ func embedModel(id, display, version string, in, dims int, methods []string) mod
 	}
 }
 
-// defaultCatalogue is the fixed model list (limits are illustrative).
+// levelModel is a chat model of Gemini 3 or later, thinking by the levels
+// given, and refusing thinking budgets when noBudget (Gemini 4).
+func levelModel(id, display string, levels []string, noBudget bool) modelInfo {
+	m := chatModel(id, display, id, 1048576, 65536, true, 1, 24576, true)
+	m.levels, m.noBudget = levels, noBudget
+	return m
+}
+
+var (
+	lowToHigh  = []string{"LOW", "MEDIUM", "HIGH"}
+	lowToXHigh = []string{"LOW", "MEDIUM", "HIGH", "XHIGH"}
+)
+
+// defaultCatalogue is the fixed model list (limits are illustrative). The
+// current models' rules, as Google documents them in late 2026: Gemini 4
+// takes no thinking budget; MINIMAL is refused by Gemini 3.1 Pro, 3.8
+// Flash and Gemini 4, which cannot think less than LOW; XHIGH is Gemini 4
+// Neon's. gemini-2.5-pro and gemini-2.5-flash were shut down in 2026 and
+// text-embedding-004 in January 2026; they stay here for the tests of
+// their rules, which gemini-2.5-flash-lite still follows.
 func defaultCatalogue() []modelInfo {
 	return []modelInfo{
 		chatModel("gemini-2.0-flash", "Gemini 2.0 Flash", "2.0", 1048576, 8192, false, 0, 0, true),
 		chatModel("gemini-2.5-flash", "Gemini 2.5 Flash", "001", 1048576, 65536, true, 1, 24576, true),
 		chatModel("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", "001", 1048576, 65536, true, 512, 24576, true),
 		chatModel("gemini-2.5-pro", "Gemini 2.5 Pro", "2.5", 1048576, 65536, true, 128, 32768, false),
-		chatModel("gemini-flash-latest", "Gemini Flash Latest", "Gemini Flash Latest", 1048576, 65536, true, 1, 24576, true),
+		levelModel("gemini-flash-latest", "Gemini Flash Latest", lowToHigh, false),
 		chatModel("gemini-3-pro-preview", "Gemini 3 Pro Preview", "3-pro-preview-11-2025", 1048576, 65536, true, 128, 32768, false),
 		chatModel("gemini-3-flash-preview", "Gemini 3 Flash Preview", "3-flash-preview-12-2025", 1048576, 65536, true, 1, 24576, true),
+		levelModel("gemini-3.1-pro-preview", "Gemini 3.1 Pro Preview", lowToHigh, false),
+		levelModel("gemini-3.8-flash", "Gemini 3.8 Flash", lowToHigh, false),
+		levelModel("gemini-3.5-flash-lite", "Gemini 3.5 Flash-Lite", append([]string{"MINIMAL"}, lowToHigh...), false),
+		levelModel("gemini-4-argon", "Gemini 4 Argon", lowToHigh, true),
+		levelModel("gemini-4-neon", "Gemini 4 Neon", lowToXHigh, true),
 		embedModel("text-embedding-004", "Text Embedding 004", "004", 2048, 768, []string{"embedContent"}),
 		embedModel("gemini-embedding-001", "Gemini Embedding 001", "001", 2048, 3072, embedMethods),
 	}

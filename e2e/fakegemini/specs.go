@@ -137,7 +137,7 @@ var (
 	thinkingConfigMsg = &message{"ThinkingConfig", map[string]*field{
 		"includeThoughts": boolean(),
 		"thinkingBudget":  i32(),
-		"thinkingLevel":   enumF(enumOf("ThinkingLevel", "THINKING_LEVEL_UNSPECIFIED", "MINIMAL", "LOW", "MEDIUM", "HIGH")),
+		"thinkingLevel":   enumF(enumOf("ThinkingLevel", "THINKING_LEVEL_UNSPECIFIED", "MINIMAL", "LOW", "MEDIUM", "HIGH", "XHIGH")),
 	}}
 	generationConfigMsg = &message{"GenerationConfig", map[string]*field{
 		"stopSequences":              strs(),

@@ -3,6 +3,7 @@ package fakegemini
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -133,7 +134,24 @@ func (s *Server) checkSignatures(model string, contents []gcContent) *apiError {
 	return nil
 }
 
-func isGemini3(model string) bool { return strings.HasPrefix(model, "gemini-3") }
+// isGemini3 reports a model of Gemini 3 or a later generation (the
+// "-latest" aliases follow the newest models): Gemini 3's rules for thought
+// signatures, thinking levels, candidates and built-in tools hold for all.
+func isGemini3(model string) bool {
+	rest, ok := strings.CutPrefix(model, "gemini-")
+	if !ok || rest == "" {
+		return false
+	}
+	if strings.HasSuffix(rest, "-latest") {
+		return true
+	}
+	end := strings.IndexAny(rest, ".-")
+	if end < 0 {
+		end = len(rest)
+	}
+	major, err := strconv.Atoi(rest[:end])
+	return err == nil && major >= 3
+}
 
 func (s *Server) wasIssued(sig string) bool {
 	s.mu.Lock()

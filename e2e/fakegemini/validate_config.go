@@ -2,6 +2,8 @@ package fakegemini
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 )
 
 type gcGenConfig struct {
@@ -89,8 +91,9 @@ func checkSafety(fe *fieldErrors, settings []gcSafety) {
 }
 
 // checkModelRules are the model-dependent rules (plain messages, after the
-// field checks): several candidates on Gemini 3, thinking budget and level
-// together, thinking support and budget ranges.
+// field checks): several candidates on Gemini 3 and later, thinking budget
+// and level together, thinking support, the levels a model knows, budgets
+// on Gemini 4 and budget ranges.
 func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 	gc := req.GenerationConfig
 	if gc == nil {
@@ -125,6 +128,13 @@ func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 	if tc.ThinkingLevel != "" && !isGemini3(mi.id) {
 		return invalidArgument("Thinking level is not supported for this model.")
 	}
+	if l := tc.ThinkingLevel; l != "" && !slices.Contains(levelsOf(mi), l) {
+		return invalidArgument(fmt.Sprintf("'%s' is not a supported thinking level for this model. Allowed values are: %s.",
+			strings.ToLower(l), strings.ToLower(strings.Join(levelsOf(mi), ", "))))
+	}
+	if tc.ThinkingBudget != nil && mi.noBudget {
+		return invalidArgument("Thinking budget is not supported for this model.")
+	}
 	if b := tc.ThinkingBudget; b != nil && *b != -1 {
 		switch {
 		case *b == 0 && !mi.budgetZeroOK:
@@ -134,4 +144,14 @@ func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 		}
 	}
 	return nil
+}
+
+// levelsOf are the thinking levels mi takes; a model without its own list
+// takes every level but XHIGH (Gemini 3 Pro and Flash Preview, as this fake
+// always had them).
+func levelsOf(mi *modelInfo) []string {
+	if mi.levels == nil {
+		return []string{"MINIMAL", "LOW", "MEDIUM", "HIGH"}
+	}
+	return mi.levels
 }

@@ -15,13 +15,13 @@ func TestCountTokens(t *testing.T) {
 	if e != nil {
 		t.Fatal(e)
 	}
-	if r.Model != "claude-opus-4-1" || r.GeminiModel != "gemini-2.5-pro" {
+	if r.Model != "claude-opus-4-1" || r.GeminiModel != "gemini-4-argon" {
 		t.Fatalf("models %q %q", r.Model, r.GeminiModel)
 	}
-	if p := r.UpstreamPath(); p != "/v1beta/models/gemini-2.5-pro:countTokens" {
+	if p := r.UpstreamPath(); p != "/v1beta/models/gemini-4-argon:countTokens" {
 		t.Fatalf("path %q", p)
 	}
-	jsontest.Equal(t, r.Body, `{"generateContentRequest":{"model":"models/gemini-2.5-pro","contents":[{"role":"user","parts":[{"text":"hello"}]}],
+	jsontest.Equal(t, r.Body, `{"generateContentRequest":{"model":"models/gemini-4-argon","contents":[{"role":"user","parts":[{"text":"hello"}]}],
 		"systemInstruction":{"parts":[{"text":"sys"}]},"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}]}}`)
 
 	out, e := r.Response([]byte(`{"totalTokens":2095,"cachedContentTokenCount":0,"promptTokensDetails":[{"modality":"TEXT","tokenCount":2095}]}`))

@@ -103,8 +103,8 @@ func thinkingConfig(root jsonidx.Object, model string, maxTokens int64) (string,
 	return cfg, nil
 }
 
-// thinkingFor maps `thinking`: Gemini 2.5 takes a token budget, Gemini 3 a
-// level; never both, which Gemini answers with a 400.
+// thinkingFor maps `thinking`: Gemini 2.5 takes a token budget, Gemini 3
+// and later a level; never both, which Gemini answers with a 400.
 func thinkingFor(root jsonidx.Object, model string, maxTokens int64) (string, *apierror.Error) {
 	th := root.Get("thinking")
 	if gemini.Unset(th) {
@@ -116,7 +116,7 @@ func thinkingFor(root jsonidx.Object, model string, maxTokens int64) (string, *a
 	if !th.IsObject() {
 		return "", apierror.Invalid("thinking", "thinking: Input should be a valid dictionary")
 	}
-	g3 := gemini.IsGemini3(model)
+	g3 := gemini.IsGemini3OrLater(model)
 	pro := gemini.IsPro(model)
 	switch typ := th.Get("type").String(); typ {
 	case "enabled":
@@ -131,14 +131,14 @@ func thinkingFor(root jsonidx.Object, model string, maxTokens int64) (string, *a
 			return "", apierror.Invalid("thinking.budget_tokens", "`max_tokens` must be greater than `thinking.budget_tokens`")
 		}
 		if g3 {
-			level := "HIGH"
+			level := gemini.High
 			switch {
 			case budget <= 2048:
-				level = "LOW"
-			case budget <= 16384 && !pro: // Gemini 3 Pro knows only LOW and HIGH
-				level = "MEDIUM"
+				level = gemini.Low
+			case budget <= 16384:
+				level = gemini.Medium
 			}
-			return `{"includeThoughts":true,"thinkingLevel":"` + level + `"}`, nil
+			return `{"includeThoughts":true,"thinkingLevel":"` + gemini.ThinkingLevel(model, level) + `"}`, nil
 		}
 		// Gemini 2.5 rejects budgets above its maximum instead of clamping
 		// (Claude Code asks for 31999): clamp to the model's range.
@@ -150,10 +150,8 @@ func thinkingFor(root jsonidx.Object, model string, maxTokens int64) (string, *a
 		return `{"includeThoughts":true,"thinkingBudget":` + strconv.FormatInt(budget, 10) + `}`, nil
 	case "disabled":
 		switch {
-		case g3 && pro:
-			return `{"thinkingLevel":"LOW"}`, nil // Pro cannot go lower
-		case g3:
-			return `{"thinkingLevel":"MINIMAL"}`, nil
+		case g3: // the lowest level the model knows: thinking cannot be turned off
+			return `{"thinkingLevel":"` + gemini.ThinkingLevel(model, gemini.Minimal) + `"}`, nil
 		case pro:
 			return `{"thinkingBudget":128}`, nil // 2.5 Pro cannot turn thinking off; 128 is its minimum
 		}
@@ -179,7 +177,7 @@ func effortConfig(root jsonidx.Object, model string) string {
 	switch {
 	case !ok:
 		return ""
-	case effort == "max" && gemini.IsPro(model) && !gemini.IsGemini3(model):
+	case effort == "max" && gemini.IsPro(model) && !gemini.IsGemini3OrLater(model):
 		return `,"thinkingBudget":32768`
 	}
 	return "," + m

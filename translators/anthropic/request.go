@@ -610,7 +610,7 @@ func (b *builder) flushTurn() {
 				if sig == "" {
 					sig = b.sigFc
 				}
-				if sig == "" && gemini.IsGemini3(b.model) {
+				if sig == "" && gemini.IsGemini3OrLater(b.model) {
 					// Gemini 3 validates the first call of every step of the
 					// current turn; history we cannot sign gets Google's
 					// documented placeholder instead of a 400.

@@ -42,7 +42,7 @@ func TestParseMessagesTranslates(t *testing.T) {
 			Want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"salut"}]},{"role":"user","parts":[{"text":"a"},{"text":"b"}]}],
 				"systemInstruction":{"parts":[{"text":"be terse"},{"text":"use French"}]},
 				"generationConfig":{"maxOutputTokens":1024,"temperature":0.5,"topP":0.9,"topK":40,"stopSequences":["END"]}}`,
-			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-4-argon:generateContent",
 		},
 		{
 			Name: "stream, system string, same-role merge, thinking-only turn dropped",
@@ -97,20 +97,20 @@ func TestParseMessagesTranslates(t *testing.T) {
 				{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_4","is_error":true,"content":"exit 1"}]}]}`,
 			Want: `{"contents":[
 				{"role":"user","parts":[{"text":"read both"}]},
-				{"role":"model","parts":[{"text":"Reading."},{"functionCall":{"name":"Read","args":{"file_path":"/a"}}},{"functionCall":{"name":"Read","args":{"file_path":"/b.png"}}}]},
+				{"role":"model","parts":[{"text":"Reading."},{"functionCall":{"name":"Read","args":{"file_path":"/a"}},"thoughtSignature":"skip_thought_signature_validator"},{"functionCall":{"name":"Read","args":{"file_path":"/b.png"}}}]},
 				{"role":"user","parts":[
 					{"functionResponse":{"name":"Read","response":{"output":{"lines":3}}}},
 					{"functionResponse":{"name":"Read","response":{"output":"an image:"}}},
 					{"inlineData":{"mimeType":"image/png","data":"iVBO"}},
 					{"text":"now run ls"}]},
-				{"role":"model","parts":[{"functionCall":{"name":"Bash","args":{"command":"ls"}}}]},
+				{"role":"model","parts":[{"functionCall":{"name":"Bash","args":{"command":"ls"}},"thoughtSignature":"skip_thought_signature_validator"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"Bash","response":{"error":"no result returned"}}},{"text":"never mind"}]},
-				{"role":"model","parts":[{"functionCall":{"name":"Bash","args":{"command":"false"}}}]},
+				{"role":"model","parts":[{"functionCall":{"name":"Bash","args":{"command":"false"}},"thoughtSignature":"skip_thought_signature_validator"}]},
 				{"role":"user","parts":[{"functionResponse":{"name":"Bash","response":{"error":"exit 1"}}}]}],
 				"tools":` + claudeCodeDecls + `,
 				"toolConfig":{"functionCallingConfig":{"mode":"ANY"}},
 				"generationConfig":{"maxOutputTokens":100}}`,
-			Path: "/v1beta/models/gemini-2.5-flash:generateContent",
+			Path: "/v1beta/models/gemini-3.8-flash:generateContent",
 		},
 		{
 			Name: "history ending on a call gets an error result; tool_choice tool",
@@ -240,6 +240,14 @@ func TestParseMessagesThinking(t *testing.T) {
 		{"gemini-2.5-pro", `{"type":"disabled"}`, `{"thinkingBudget":128}`},
 		{"gemini-3-flash-preview", `{"type":"disabled"}`, `{"thinkingLevel":"MINIMAL"}`},
 		{"gemini-3-pro-preview", `{"type":"disabled"}`, `{"thinkingLevel":"LOW"}`},
+		// Gemini 4 takes levels only; it, 3.1 Pro and 3.8 Flash cannot think
+		// less than LOW, the Flash-Lite models can.
+		{"gemini-4-argon", `{"type":"enabled","budget_tokens":31999}`, `{"includeThoughts":true,"thinkingLevel":"HIGH"}`},
+		{"gemini-4-argon", `{"type":"enabled","budget_tokens":10000}`, `{"includeThoughts":true,"thinkingLevel":"MEDIUM"}`},
+		{"gemini-3.1-pro-preview", `{"type":"enabled","budget_tokens":10000}`, `{"includeThoughts":true,"thinkingLevel":"MEDIUM"}`},
+		{"gemini-4-argon", `{"type":"disabled"}`, `{"thinkingLevel":"LOW"}`},
+		{"gemini-3.8-flash", `{"type":"disabled"}`, `{"thinkingLevel":"LOW"}`},
+		{"gemini-3.5-flash-lite", `{"type":"disabled"}`, `{"thinkingLevel":"MINIMAL"}`},
 		{"gemini-3-pro-preview", `{"type":"adaptive","display":"summarized"}`, `{"includeThoughts":true}`},
 		{"gemini-2.5-flash", `{"type":"adaptive"}`, `{"includeThoughts":true}`},
 	}
@@ -255,6 +263,27 @@ func TestParseMessagesThinking(t *testing.T) {
 				t.Fatal("budget and level together (Gemini rejects both at once)")
 			}
 		})
+	}
+}
+
+// Claude Code sends output_config.effort with adaptive thinking: each
+// model gets the level closest to it that it knows.
+func TestParseMessagesEffort(t *testing.T) {
+	tests := []struct{ model, effort, want string }{
+		{"gemini-4-neon", "max", `{"includeThoughts":true,"thinkingLevel":"XHIGH"}`},
+		{"gemini-4-argon", "max", `{"includeThoughts":true,"thinkingLevel":"HIGH"}`},
+		{"gemini-4-argon", "low", `{"includeThoughts":true,"thinkingLevel":"LOW"}`},
+		{"gemini-3-pro-preview", "medium", `{"includeThoughts":true,"thinkingLevel":"HIGH"}`},
+		{"gemini-2.5-pro", "max", `{"includeThoughts":true,"thinkingBudget":32768}`},
+		{"gemini-2.5-flash", "medium", `{"includeThoughts":true,"thinkingBudget":8192}`},
+	}
+	for _, tt := range tests {
+		in := `{"model":"` + tt.model + `","max_tokens":32000,"thinking":{"type":"adaptive"},"output_config":{"effort":"` + tt.effort + `"},"messages":[{"role":"user","content":"x"}]}`
+		r, e := ParseMessages([]byte(in), envtest.Env(nil))
+		if e != nil {
+			t.Fatalf("%s %s: %v", tt.model, tt.effort, e)
+		}
+		jsontest.Equal(t, r.Body, `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"maxOutputTokens":32000,"thinkingConfig":`+tt.want+`}}`)
 	}
 }
 

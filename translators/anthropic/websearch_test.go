@@ -29,7 +29,7 @@ func TestWebSearchRequest(t *testing.T) {
 			In:   claudeCodeSearch,
 			Want: `{"contents":[{"role":"user","parts":[{"text":"Perform a web search for the query: quokka facts"}]}],
 				"systemInstruction":{"parts":[{"text":"You are a Claude agent, built on Anthropic's Claude Agent SDK."},{"text":"You run a web search for another Claude model, which is waiting on the result and can search again. Search once, then reply with a brief summary of the results."}]},
-				"tools":[{"googleSearch":{}}],"generationConfig":{"maxOutputTokens":65536,"thinkingConfig":{"thinkingBudget":8192}}}`,
+				"tools":[{"googleSearch":{}}],"generationConfig":{"maxOutputTokens":65536,"thinkingConfig":{"thinkingLevel":"MEDIUM"}}}`,
 		},
 		{
 			Name: "forced web_search without functions: Gemini decides, no function config",
@@ -52,7 +52,7 @@ func TestWebSearchRequest(t *testing.T) {
 		},
 		{
 			Name:   "functions on Gemini 2.5: the functions win, search is left out and said so",
-			In:     `{"model":"claude-sonnet-4-5","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20250305","name":"web_search","blocked_domains":["x.example"]}]}`,
+			In:     `{"model":"gemini-2.5-pro","max_tokens":10,` + user + `,"tools":[` + fn + `,{"type":"web_search_20250305","name":"web_search","blocked_domains":["x.example"]}]}`,
 			Want:   `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"tools":[{"functionDeclarations":[{"name":"f","parametersJsonSchema":{"type":"object"}}]}],"generationConfig":{"maxOutputTokens":10}}`,
 			Notice: "gemini-2.5-pro cannot combine Google Search or URL context with function calling",
 		},

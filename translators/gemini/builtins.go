@@ -38,7 +38,7 @@ func PlanBuiltins(model string, want Builtins, functions bool) (send Builtins, c
 		return want, false, ""
 	}
 	if !CanCombine(model) {
-		return Builtins{}, false, "web search and URL reading were not sent: " + model + " cannot combine Google Search or URL context with function calling (Gemini 3 models can); the function tools were kept"
+		return Builtins{}, false, "web search and URL reading were not sent: " + model + " cannot combine Google Search or URL context with function calling (Gemini 3 and later models can); the function tools were kept"
 	}
 	return want, true, ""
 }

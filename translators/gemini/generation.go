@@ -165,34 +165,28 @@ func ThinkingConfig(includeThoughts bool, member string) string {
 	return ""
 }
 
-// efforts maps reasoning efforts to Gemini's thinking: a level on Gemini 3,
-// a token budget on 2.5 (Google's own mapping: low 1K, medium 8K, high 24K).
+// efforts maps reasoning efforts to Gemini's thinking: a level from Gemini
+// 3 on, a token budget on 2.5 (Google's own mapping: low 1K, medium 8K, high 24K).
 var efforts = [...]struct {
 	name, level string
 	budget      int
 }{
-	{"none", "MINIMAL", 0}, {"minimal", "MINIMAL", 512}, {"low", "LOW", 1024}, {"medium", "MEDIUM", 8192},
-	{"high", "HIGH", 24576}, {"xhigh", "HIGH", 24576}, {"max", "HIGH", 24576},
+	{"none", Minimal, 0}, {"minimal", Minimal, 512}, {"low", Low, 1024}, {"medium", Medium, 8192},
+	{"high", High, 24576}, {"xhigh", XHigh, 24576}, {"max", XHigh, 24576},
 }
 
 // Effort returns model's thinking setting for a reasoning effort as a
-// thinkingConfig member: `"thinkingLevel":"…"` on Gemini 3, whose Pro knows
-// only LOW and HIGH, `"thinkingBudget":…` otherwise, where 2.5 Pro cannot
-// turn thinking off (128 is its minimum). Never both: Gemini answers 400.
-// ok is false for an unknown effort.
+// thinkingConfig member: `"thinkingLevel":"…"` from Gemini 3 on, the
+// closest level the model knows (ThinkingLevel), `"thinkingBudget":…` on
+// 2.5, where 2.5 Pro cannot turn thinking off (128 is its minimum). Never
+// both: Gemini answers 400. ok is false for an unknown effort.
 func Effort(model, effort string) (member string, ok bool) {
 	for _, e := range efforts {
 		if e.name != effort {
 			continue
 		}
-		if IsGemini3(model) {
-			level := e.level
-			if IsPro(model) && level == "MINIMAL" {
-				level = "LOW"
-			} else if IsPro(model) && level == "MEDIUM" {
-				level = "HIGH"
-			}
-			return `"thinkingLevel":"` + level + `"`, true
+		if IsGemini3OrLater(model) {
+			return `"thinkingLevel":"` + ThinkingLevel(model, e.level) + `"`, true
 		}
 		budget := e.budget
 		if budget == 0 && IsPro(model) {

@@ -9,27 +9,39 @@ import (
 	"github.com/gemini-code-api/gemini-code-api/translators/apierror"
 )
 
-// DefaultAliases is the seed's model map. Users extend or override it in the
-// plugin configuration.
+// DefaultAliases is the seed's model map, pointed at models Gemini still
+// serves: the seed's gemini-2.5-pro and gemini-2.5-flash were shut down in
+// 2026, and text-embedding-004 on January 14, 2026 (a shut-down model
+// answers 404). The strong names go to Gemini 4 Argon, Google's most
+// capable generally available model, the fast ones to Gemini 3.8 Flash,
+// and embeddings to gemini-embedding-001. Users extend or override it in
+// the plugin configuration.
 func DefaultAliases() map[string]string {
 	return map[string]string{
-		"gpt-4":                      "gemini-2.5-pro",
-		"gpt-4o":                     "gemini-2.5-pro",
-		"gpt-3.5-turbo":              "gemini-2.5-flash",
-		"claude-3-5-sonnet-20241022": "gemini-2.5-pro",
-		"claude-3-5-haiku-20241022":  "gemini-2.5-flash",
-		"text-embedding-ada-002":     "text-embedding-004",
+		"gpt-4":                      Strong,
+		"gpt-4o":                     Strong,
+		"gpt-3.5-turbo":              Fast,
+		"claude-3-5-sonnet-20241022": Strong,
+		"claude-3-5-haiku-20241022":  Fast,
+		"text-embedding-ada-002":     "gemini-embedding-001",
 	}
 }
+
+// The default targets of the model map: the strong model serves the names
+// of clients' best models, the fast one their small models.
+const (
+	Strong = "gemini-4-argon"
+	Fast   = "gemini-3.8-flash"
+)
 
 // DefaultFamilies maps Claude model families to Gemini models, so that any
 // current or future claude-*-opus/sonnet/haiku name works without a config
 // change (Claude Code picks its own model names and changes them often).
 func DefaultFamilies() map[string]string {
 	return map[string]string{
-		"opus":   "gemini-2.5-pro",
-		"sonnet": "gemini-2.5-pro",
-		"haiku":  "gemini-2.5-flash",
+		"opus":   Strong,
+		"sonnet": Strong,
+		"haiku":  Fast,
 	}
 }
 

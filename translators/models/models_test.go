@@ -12,18 +12,18 @@ func TestResolve(t *testing.T) {
 	m := Default()
 	m.Aliases["my-alias"] = "gemini-3-pro-preview"
 	tests := []struct{ in, want string }{
-		{"gpt-4", "gemini-2.5-pro"},
-		{"gpt-4o", "gemini-2.5-pro"},
-		{"gpt-3.5-turbo", "gemini-2.5-flash"},
-		{"claude-3-5-sonnet-20241022", "gemini-2.5-pro"},
-		{"claude-3-5-haiku-20241022", "gemini-2.5-flash"},
-		{"text-embedding-ada-002", "text-embedding-004"},
+		{"gpt-4", "gemini-4-argon"},
+		{"gpt-4o", "gemini-4-argon"},
+		{"gpt-3.5-turbo", "gemini-3.8-flash"},
+		{"claude-3-5-sonnet-20241022", "gemini-4-argon"},
+		{"claude-3-5-haiku-20241022", "gemini-3.8-flash"},
+		{"text-embedding-ada-002", "gemini-embedding-001"},
 		{"gemini-2.5-flash", "gemini-2.5-flash"},
 		{"models/gemini-2.5-pro", "gemini-2.5-pro"},
-		{"claude-opus-4-1-20250805", "gemini-2.5-pro"},
-		{"claude-sonnet-4-5", "gemini-2.5-pro"},
-		{"claude-haiku-4-5-20251001", "gemini-2.5-flash"},
-		{"GPT-4", "gemini-2.5-pro"},
+		{"claude-opus-4-1-20250805", "gemini-4-argon"},
+		{"claude-sonnet-4-5", "gemini-4-argon"},
+		{"claude-haiku-4-5-20251001", "gemini-3.8-flash"},
+		{"GPT-4", "gemini-4-argon"},
 		{"my-alias", "gemini-3-pro-preview"},
 		{"gpt-4o-mini", "gpt-4o-mini"},
 	}

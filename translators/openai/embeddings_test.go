@@ -17,11 +17,11 @@ func TestParseEmbeddings(t *testing.T) {
 	if e != nil {
 		t.Fatal(e)
 	}
-	if r.GeminiModel != "text-embedding-004" || r.UpstreamPath() != "/v1beta/models/text-embedding-004:batchEmbedContents" || !r.Base64 || r.Dimensions != 8 {
+	if r.GeminiModel != "gemini-embedding-001" || r.UpstreamPath() != "/v1beta/models/gemini-embedding-001:batchEmbedContents" || !r.Base64 || r.Dimensions != 8 {
 		t.Fatalf("%+v", r)
 	}
 	b := r.Batches()
-	want := `{"requests":[{"model":"models/text-embedding-004","content":{"parts":[{"text":"first"}]},"outputDimensionality":8},{"model":"models/text-embedding-004","content":{"parts":[{"text":"second"}]},"outputDimensionality":8}]}`
+	want := `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"first"}]},"outputDimensionality":8},{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"second"}]},"outputDimensionality":8}]}`
 	if len(b) != 1 || string(b[0]) != want {
 		t.Fatalf("batches %s", b)
 	}

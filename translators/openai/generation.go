@@ -60,8 +60,8 @@ func (r *ChatRequest) appendGenerationConfig(out []byte, root jsonidx.Object) ([
 		if nv > 8 {
 			return nil, apierror.Invalid("n", "Invalid 'n': Gemini returns at most 8 choices.")
 		}
-		if gemini.IsGemini3(r.GeminiModel) {
-			return nil, apierror.Invalid("n", "Invalid 'n': "+r.GeminiModel+" does not support several choices (Gemini 3 models reject candidateCount > 1).")
+		if gemini.IsGemini3OrLater(r.GeminiModel) {
+			return nil, apierror.Invalid("n", "Invalid 'n': "+r.GeminiModel+" does not support several choices (Gemini 3 and later models reject candidateCount > 1).")
 		}
 		r.N = int(nv)
 		g.Int("candidateCount", nv)
@@ -133,8 +133,8 @@ func responseFormat(g *gemini.Generation, typ string, schema gjson.Result, field
 	return nil
 }
 
-// thinkingConfig maps reasoning_effort (gemini.Effort: levels on Gemini 3,
-// budgets on 2.5) and, with Env.ReasoningContent, asks for thought
+// thinkingConfig maps reasoning_effort (gemini.Effort: levels from Gemini
+// 3 on, budgets on 2.5) and, with Env.ReasoningContent, asks for thought
 // summaries.
 func (r *ChatRequest) thinkingConfig(root jsonidx.Object) (string, *apierror.Error) {
 	effort := root.Get("reasoning_effort")
@@ -194,8 +194,8 @@ func (r *ResponsesRequest) appendGenerationConfig(out []byte, root jsonidx.Objec
 	return g.End(), nil
 }
 
-// thinkingConfig maps reasoning.effort (gemini.Effort: levels on Gemini 3,
-// budgets on 2.5, as for chat) and reasoning.summary (thought summaries,
+// thinkingConfig maps reasoning.effort (gemini.Effort: levels from Gemini
+// 3 on, budgets on 2.5, as for chat) and reasoning.summary (thought summaries,
 // which come back as reasoning items).
 func (r *ResponsesRequest) thinkingConfig(reasoning gjson.Result) (string, *apierror.Error) {
 	if gemini.Unset(reasoning) {

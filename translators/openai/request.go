@@ -275,7 +275,7 @@ func (b *builder) toolCall(j int, tc gjson.Result, at apierror.Path) *apierror.E
 	if sig == "" {
 		sig = call[2].Get("google.thought_signature").String()
 	}
-	if sig == "" && j == 0 && gemini.IsGemini3(b.model) {
+	if sig == "" && j == 0 && gemini.IsGemini3OrLater(b.model) {
 		// Gemini 3 validates the first call of every step in the current
 		// turn; history we cannot sign gets Google's documented
 		// placeholder instead of a 400.

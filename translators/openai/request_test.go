@@ -23,7 +23,7 @@ func TestParseChatTranslates(t *testing.T) {
 			Want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"salut"}]},{"role":"user","parts":[{"text":"a"},{"text":"b"}]}],
 				"systemInstruction":{"parts":[{"text":"be terse"},{"text":"use French"}]},
 				"generationConfig":{"temperature":0.2,"topP":0.9,"presencePenalty":0.5,"frequencyPenalty":-0.5,"maxOutputTokens":100,"seed":7,"stopSequences":["END"]}}`,
-			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-4-argon:generateContent",
 		},
 		{
 			Name: "max_completion_tokens wins, stop string, n, stream",
@@ -35,7 +35,7 @@ func TestParseChatTranslates(t *testing.T) {
 			Name: "consecutive same-role messages merge",
 			In:   `{"model":"gpt-4","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"assistant","content":""},{"role":"assistant","content":"c"}]}`,
 			Want: `{"contents":[{"role":"user","parts":[{"text":"a"},{"text":"b"}]},{"role":"model","parts":[{"text":"c"}]}]}`,
-			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-4-argon:generateContent",
 		},
 		{
 			Name: "tools, parallel calls and results grouped",
@@ -105,6 +105,18 @@ func TestParseChatTranslates(t *testing.T) {
 			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"responseMimeType":"application/json","thinkingConfig":{"thinkingLevel":"HIGH"}}}`,
 			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
+		{
+			Name: "reasoning effort on Gemini 4: a level, never a budget",
+			In:   `{"model":"gemini-4-argon","messages":[{"role":"user","content":"x"}],"reasoning_effort":"minimal"}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"thinkingLevel":"LOW"}}}`,
+			Path: "/v1beta/models/gemini-4-argon:generateContent",
+		},
+		{
+			Name: "xhigh on Gemini 4 Neon",
+			In:   `{"model":"gemini-4-neon","messages":[{"role":"user","content":"x"}],"reasoning_effort":"xhigh"}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"thinkingLevel":"XHIGH"}}}`,
+			Path: "/v1beta/models/gemini-4-neon:generateContent",
+		},
 	}
 	envtest.Translates(t, ParseChat, nil, tests)
 }
@@ -129,6 +141,7 @@ func TestParseChatRejects(t *testing.T) {
 		{Name: "stream string", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"stream":"yes"}`, Param: "stream", Msg: "boolean"},
 		{Name: "stop object", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"stop":{}}`, Param: "stop", Msg: "string or an array"},
 		{Name: "n on gemini 3", In: `{"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"x"}],"n":2}`, Param: "n", Msg: "does not support"},
+		{Name: "n on gemini 4", In: `{"model":"gemini-4-argon","messages":[{"role":"user","content":"x"}],"n":2}`, Param: "n", Msg: "does not support"},
 		{Name: "logit_bias", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"}],"logit_bias":{"50256":-100}}`, Param: "logit_bias", Msg: "not supported"},
 		{Name: "bad tool arguments", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{oops"}}]}]}`, Param: "messages[1].tool_calls[0].function.arguments", Msg: "JSON object"},
 		{Name: "tool without id", In: `{"model":"gpt-4","messages":[{"role":"user","content":"x"},{"role":"tool","content":"r"}]}`, Param: "messages[1].tool_call_id", Msg: "must name"},

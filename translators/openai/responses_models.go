@@ -71,6 +71,28 @@ func codexCapable(model string) bool {
 	return true
 }
 
+// codexLevels are the reasoning levels target honours as asked (see
+// thinkingConfig): low, medium and high on 2.5's budgets; from Gemini 3 on,
+// the levels the model knows (gemini.ThinkingLevel): no medium on Gemini 3
+// Pro, xhigh on the models that have it. The default is medium where the
+// model has it.
+func codexLevels(target string) (levels []string, def string) {
+	levels, def = []string{"low", "medium", "high"}, "medium"
+	if !gemini.IsGemini3OrLater(target) {
+		return levels, def
+	}
+	levels = levels[:1]
+	for _, l := range [...]string{gemini.Medium, gemini.High, gemini.XHigh} {
+		if gemini.ThinkingLevel(target, l) == l {
+			levels = append(levels, strings.ToLower(l))
+		}
+	}
+	if gemini.ThinkingLevel(target, gemini.Medium) != gemini.Medium {
+		def = "high"
+	}
+	return levels, def
+}
+
 // appendCodexModel writes one catalog entry; the fields Codex 0.169 requires
 // are slug, display_name, supported_reasoning_levels, shell_type,
 // visibility, supported_in_api, priority, model_messages, support_verbosity,
@@ -83,12 +105,7 @@ func appendCodexModel(out []byte, slug, target string, priority int) []byte {
 	out = append(out, `,"description":`...)
 	desc := "Google " + target + " through gemini-code-api"
 	out = jsonw.String(out, desc)
-	// Reasoning levels Gemini can honour (see thinkingConfig): Gemini 3
-	// Pro has only LOW and HIGH.
-	levels, def := []string{"low", "medium", "high"}, "medium"
-	if gemini.IsGemini3(target) && gemini.IsPro(target) {
-		levels, def = []string{"low", "high"}, "high"
-	}
+	levels, def := codexLevels(target)
 	out = append(out, `,"default_reasoning_level":`...)
 	out = jsonw.String(out, def)
 	out = append(out, `,"supported_reasoning_levels":[`...)

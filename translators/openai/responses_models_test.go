@@ -47,3 +47,23 @@ func TestCodexModelsList(t *testing.T) {
 		t.Fatalf("Gemini 3 Pro levels %v", levels)
 	}
 }
+
+// Codex offers only the reasoning levels the model takes as asked.
+func TestCodexLevels(t *testing.T) {
+	tests := []struct {
+		model, levels, def string
+	}{
+		{"gemini-2.5-flash", "low,medium,high", "medium"},
+		{"gemini-3-pro-preview", "low,high", "high"},
+		{"gemini-3.1-pro-preview", "low,medium,high", "medium"},
+		{"gemini-3.8-flash", "low,medium,high", "medium"},
+		{"gemini-4-argon", "low,medium,high", "medium"},
+		{"gemini-4-neon", "low,medium,high,xhigh", "medium"},
+	}
+	for _, tt := range tests {
+		levels, def := codexLevels(tt.model)
+		if strings.Join(levels, ",") != tt.levels || def != tt.def {
+			t.Errorf("codexLevels(%s) = %v, %s; want %s, %s", tt.model, levels, def, tt.levels, tt.def)
+		}
+	}
+}

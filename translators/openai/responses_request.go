@@ -108,7 +108,7 @@ func ParseResponses(body []byte, env *translator.Env) (*ResponsesRequest, *apier
 
 	out := make([]byte, 0, len(body)+256)
 	out = append(out, '{')
-	b := respBuilder{model: r.GeminiModel, gemini3: gemini.IsGemini3(r.GeminiModel)}
+	b := respBuilder{model: r.GeminiModel, gemini3: gemini.IsGemini3OrLater(r.GeminiModel)}
 	var tools responsesToolsOut
 	names, e := r.parseTools(root, &tools)
 	if e != nil {

@@ -18,7 +18,7 @@ func TestParseResponsesTranslates(t *testing.T) {
 				"service_tier":"auto","truncation":"auto","text":{"verbosity":"low"},"client_metadata":{"x":"y"},"parallel_tool_calls":false,"unknown":1}`,
 			Want: `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"systemInstruction":{"parts":[{"text":"be terse"}]},
 				"generationConfig":{"temperature":0.2,"topP":0.9,"maxOutputTokens":100}}`,
-			Path: "/v1beta/models/gemini-2.5-pro:generateContent",
+			Path: "/v1beta/models/gemini-4-argon:generateContent",
 		},
 		{
 			// What Codex sends: developer messages inside input (hoisted),
