@@ -10,6 +10,7 @@
 package harness
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -151,24 +152,40 @@ func Each(t *testing.T, pluginConfig string, f func(t *testing.T, env *Env)) {
 }
 
 // testLog forwards host logs to the test log under -v, and drops what
-// arrives after the test ended (t.Logf would panic then).
+// arrives after the test ended (t.Logf would panic then). Without -v it
+// keeps the last keptLogLines lines and logs them if the test fails, so a
+// failure seen once (in CI, under load) comes with what the host did.
 type testLog struct {
 	t       testing.TB
 	mu      sync.Mutex
 	stopped bool
+	tail    []string
 }
+
+const keptLogLines = 300
 
 func (l *testLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if testing.Verbose() && !l.stopped {
+	switch {
+	case l.stopped:
+	case testing.Verbose():
 		l.t.Logf("%s", p)
+	default:
+		if len(l.tail) == keptLogLines {
+			l.tail = append(l.tail[:0], l.tail[keptLogLines/2:]...)
+		}
+		l.tail = append(l.tail, string(p))
 	}
 	return len(p), nil
 }
 
 func (l *testLog) stop() {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.stopped = true
-	l.mu.Unlock()
+	if l.t.Failed() && len(l.tail) > 0 {
+		l.t.Logf("the host's last %d log lines:\n%s", len(l.tail), strings.Join(l.tail, ""))
+	}
+	l.tail = nil
 }

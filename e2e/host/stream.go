@@ -385,6 +385,8 @@ func (s *stream) resetStream() {
 	if s.done {
 		return
 	}
+	// Rare, and a client sees only an EOF: say why.
+	s.h.logf("[host] stream %d reset (flags %v, details %q)", s.id, s.flags, s.details)
 	s.reset = true
 	s.cancelUpstream()
 	s.finish()
