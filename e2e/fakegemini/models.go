@@ -37,7 +37,8 @@ type modelInfo struct {
 	// (Gemini 4).
 	levels    []string
 	noBudget  bool
-	embedDims int // full embedding size (0 = not an embedding model)
+	noPenalty bool // presencePenalty and frequencyPenalty refused (Gemini 4 Neon)
+	embedDims int  // full embedding size (0 = not an embedding model)
 }
 
 var (
@@ -81,6 +82,13 @@ func levelModel(id, display string, levels []string, noBudget bool) modelInfo {
 	return m
 }
 
+// neon is Gemini 4 Neon: XHIGH, and no penalties.
+func neon() modelInfo {
+	m := levelModel("gemini-4-neon", "Gemini 4 Neon", lowToXHigh, true)
+	m.noPenalty = true
+	return m
+}
+
 var (
 	lowToHigh  = []string{"LOW", "MEDIUM", "HIGH"}
 	lowToXHigh = []string{"LOW", "MEDIUM", "HIGH", "XHIGH"}
@@ -90,7 +98,7 @@ var (
 // current models' rules, as Google documents them in late 2026: Gemini 4
 // takes no thinking budget; MINIMAL is refused by Gemini 3.1 Pro, 3.8
 // Flash and Gemini 4, which cannot think less than LOW; XHIGH is Gemini 4
-// Neon's. gemini-2.5-pro and gemini-2.5-flash were shut down in 2026 and
+// Neon's, which also refuses penalties. gemini-2.5-pro and gemini-2.5-flash were shut down in 2026 and
 // text-embedding-004 in January 2026; they stay here for the tests of
 // their rules, which gemini-2.5-flash-lite still follows.
 func defaultCatalogue() []modelInfo {
@@ -106,7 +114,7 @@ func defaultCatalogue() []modelInfo {
 		levelModel("gemini-3.8-flash", "Gemini 3.8 Flash", lowToHigh, false),
 		levelModel("gemini-3.5-flash-lite", "Gemini 3.5 Flash-Lite", append([]string{"MINIMAL"}, lowToHigh...), false),
 		levelModel("gemini-4-argon", "Gemini 4 Argon", lowToHigh, true),
-		levelModel("gemini-4-neon", "Gemini 4 Neon", lowToXHigh, true),
+		neon(),
 		embedModel("text-embedding-004", "Text Embedding 004", "004", 2048, 768, []string{"embedContent"}),
 		embedModel("gemini-embedding-001", "Gemini Embedding 001", "001", 2048, 3072, embedMethods),
 	}

@@ -120,6 +120,8 @@ func TestGenerateStrictness(t *testing.T) {
 		{"XHIGH on Gemini 4 Neon", "gemini-4-neon", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingLevel":"XHIGH"}}`), 200, ""},
 		{"XHIGH on Gemini 4 Argon", "gemini-4-argon", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingLevel":"XHIGH"}}`), 400, "'xhigh' is not a supported thinking level"},
 		{"XHIGH on Gemini 3 Pro", "gemini-3-pro-preview", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingLevel":"XHIGH"}}`), 400, "'xhigh' is not a supported thinking level for this model. Allowed values are: minimal, low, medium, high."},
+		{"penalties on Gemini 4 Neon", "gemini-4-neon", body(contents(userHi), `"generationConfig":{"presencePenalty":0}`), 400, "Penalty is not enabled for models/gemini-4-neon"},
+		{"penalties on Gemini 4 Argon", "gemini-4-argon", body(contents(userHi), `"generationConfig":{"frequencyPenalty":0.5}`), 200, ""},
 		{"candidateCount 2 on 4", "gemini-4-argon", body(contents(userHi), `"generationConfig":{"candidateCount":2}`), 400, "Multiple candidates is not enabled for this model"},
 		{"thinkingLevel on the flash alias", "gemini-flash-latest", body(contents(userHi), `"generationConfig":{"thinkingConfig":{"thinkingLevel":"LOW"}}`), 200, ""},
 		{"candidateCount 2 on 2.5", "", body(contents(userHi), `"generationConfig":{"candidateCount":2}`), 200, ""},

@@ -14,6 +14,8 @@ type gcGenConfig struct {
 	CandidateCount     *int        `json:"candidateCount"`
 	MaxOutputTokens    *int        `json:"maxOutputTokens"`
 	Temperature        *float64    `json:"temperature"`
+	PresencePenalty    *float64    `json:"presencePenalty"`
+	FrequencyPenalty   *float64    `json:"frequencyPenalty"`
 	TopP               *float64    `json:"topP"`
 	ResponseLogprobs   bool        `json:"responseLogprobs"`
 	Logprobs           *int        `json:"logprobs"`
@@ -91,9 +93,10 @@ func checkSafety(fe *fieldErrors, settings []gcSafety) {
 }
 
 // checkModelRules are the model-dependent rules (plain messages, after the
-// field checks): several candidates on Gemini 3 and later, thinking budget
-// and level together, thinking support, the levels a model knows, budgets
-// on Gemini 4 and budget ranges.
+// field checks): several candidates on Gemini 3 and later, penalties on a
+// model without them (even 0), thinking budget and level together,
+// thinking support, the levels a model knows, budgets on Gemini 4 and
+// budget ranges.
 func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 	gc := req.GenerationConfig
 	if gc == nil {
@@ -106,6 +109,9 @@ func checkModelRules(req *gcRequest, mi *modelInfo) *apiError {
 		if *c > 8 {
 			return invalidArgument(fmt.Sprintf("* GenerateContentRequest.generation_config.candidate_count: must be in the range [1, 8], got %d\n", *c))
 		}
+	}
+	if mi.noPenalty && (gc.PresencePenalty != nil || gc.FrequencyPenalty != nil) {
+		return invalidArgument("Penalty is not enabled for models/" + mi.id)
 	}
 	if m := gc.MaxOutputTokens; m != nil && mi.OutputTokenLimit > 0 && *m > mi.OutputTokenLimit {
 		// Gemini does not clamp an oversized limit (Vertex and the Gemini

@@ -25,7 +25,9 @@ type Param struct {
 	Integer  bool
 	Min, Max float64
 	Clamp    bool // an output token count: clamped to the model's limit (ClampOutput)
-	OmitZero bool // 0 means "unset"
+	// OmitZero: 0 is the field's default and is not sent (a penalty of 0
+	// is no penalty, and models without penalties refuse even that).
+	OmitZero bool
 }
 
 // Generation writes a request's `,"generationConfig":{…}`, field by field
@@ -121,7 +123,7 @@ func (g *Generation) Params(f *Fields, obj jsonidx.Object, model string, table [
 			if e != nil {
 				return e
 			}
-			if ok {
+			if ok && !(p.OmitZero && v.Float() == 0) {
 				g.Raw(p.Gemini, raw)
 			}
 			continue

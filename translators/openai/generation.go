@@ -40,8 +40,8 @@ func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 var chatGeneration = []gemini.Param{
 	{Client: "temperature", Gemini: "temperature", Min: 0, Max: 2},
 	{Client: "top_p", Gemini: "topP", Min: 0, Max: 1},
-	{Client: "presence_penalty", Gemini: "presencePenalty", Min: -2, Max: 2},
-	{Client: "frequency_penalty", Gemini: "frequencyPenalty", Min: -2, Max: 2},
+	{Client: "presence_penalty", Gemini: "presencePenalty", Min: -2, Max: 2, OmitZero: true},
+	{Client: "frequency_penalty", Gemini: "frequencyPenalty", Min: -2, Max: 2, OmitZero: true},
 	{Client: "max_completion_tokens", Or: "max_tokens", Gemini: "maxOutputTokens", Integer: true, Min: 1},
 	{Client: "seed", Gemini: "seed", Integer: true, Min: -1 << 53},
 }

@@ -106,6 +106,12 @@ func TestParseChatTranslates(t *testing.T) {
 			Path: "/v1beta/models/gemini-3-pro-preview:generateContent",
 		},
 		{
+			Name: "penalties of 0 are not sent (models without penalties refuse even 0)",
+			In:   `{"model":"gemini-4-neon","messages":[{"role":"user","content":"x"}],"presence_penalty":0,"frequency_penalty":0.0,"temperature":0}`,
+			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"temperature":0}}`,
+			Path: "/v1beta/models/gemini-4-neon:generateContent",
+		},
+		{
 			Name: "reasoning effort on Gemini 4: a level, never a budget",
 			In:   `{"model":"gemini-4-argon","messages":[{"role":"user","content":"x"}],"reasoning_effort":"minimal"}`,
 			Want: `{"contents":[{"role":"user","parts":[{"text":"x"}]}],"generationConfig":{"thinkingConfig":{"thinkingLevel":"LOW"}}}`,
