@@ -168,7 +168,8 @@ func ThinkingConfig(includeThoughts bool, member string) string {
 }
 
 // efforts maps reasoning efforts to Gemini's thinking: a level from Gemini
-// 3 on, a token budget on 2.5 (Google's own mapping: low 1K, medium 8K, high 24K).
+// 3 on, a token budget on 2.5 (Google's own mapping: low 1K, medium 8K,
+// high 24K).
 var efforts = [...]struct {
 	name, level string
 	budget      int

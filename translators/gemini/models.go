@@ -47,8 +47,8 @@ func leadingInt(s string) (int, string) {
 // combine with functions.
 func IsGemini3OrLater(model string) bool { return parseName(model).major >= 3 }
 
-// IsPro reports a Pro model: Gemini 3 Pro knows only the LOW and HIGH
-// thinking levels, and 2.5 Pro cannot turn thinking off.
+// IsPro reports a Pro model: 2.5 Pro cannot turn thinking off and takes
+// larger budgets (Gemini 3 Pro's levels are ThinkingLevel's).
 func IsPro(model string) bool { return strings.Contains(model, "pro") }
 
 // The thinking levels of Gemini 3 and later, lowest first.
