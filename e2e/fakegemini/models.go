@@ -98,9 +98,10 @@ var (
 // current models' rules, as Google documents them in late 2026: Gemini 4
 // takes no thinking budget; MINIMAL is refused by Gemini 3.1 Pro, 3.8
 // Flash and Gemini 4, which cannot think less than LOW; XHIGH is Gemini 4
-// Neon's, which also refuses penalties. gemini-2.5-pro and gemini-2.5-flash were shut down in 2026 and
-// text-embedding-004 in January 2026; they stay here for the tests of
-// their rules, which gemini-2.5-flash-lite still follows.
+// Neon's, which also refuses penalties. gemini-2.5-pro and
+// gemini-2.5-flash were shut down in 2026 and text-embedding-004 in
+// January 2026; they stay here for the tests of their rules, which
+// gemini-2.5-flash-lite still follows.
 func defaultCatalogue() []modelInfo {
 	return []modelInfo{
 		chatModel("gemini-2.0-flash", "Gemini 2.0 Flash", "2.0", 1048576, 8192, false, 0, 0, true),

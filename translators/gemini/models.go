@@ -15,7 +15,7 @@ type modelName struct {
 }
 
 func parseName(model string) modelName {
-	n := modelName{pro: strings.Contains(model, "pro"), lite: strings.Contains(model, "lite")}
+	n := modelName{pro: IsPro(model), lite: strings.Contains(model, "lite")}
 	rest, ok := strings.CutPrefix(model, "gemini-")
 	if !ok {
 		return n

@@ -87,7 +87,7 @@ func codexLevels(target string) (levels []string, def string) {
 			levels = append(levels, strings.ToLower(l))
 		}
 	}
-	if gemini.ThinkingLevel(target, gemini.Medium) != gemini.Medium {
+	if levels[1] != "medium" { // high always follows low
 		def = "high"
 	}
 	return levels, def
